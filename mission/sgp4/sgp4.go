@@ -38,6 +38,7 @@ type Propagator struct {
 	// mean elements at epoch, SGP4 units (radians, radians/minute)
 	bstar, ecco, argpo, inclo, mo, noKozai, nodeo float64
 	noUnkozai                                     float64
+	aNear                                         float64 // (xke/noUnkozai)^(2/3), the near-Earth semi-major axis
 
 	deep, isimp bool
 
@@ -143,6 +144,7 @@ func (p *Propagator) init(epoch float64) {
 	del = d1 / (adel * adel)
 	p.noUnkozai = p.noKozai / (1.0 + del)
 	ao := math.Pow(xke/p.noUnkozai, x2o3)
+	p.aNear = ao
 	sinio := math.Sin(p.inclo)
 	po := ao * omeosq
 	con42 := 1.0 - 5.0*cosio2
@@ -282,6 +284,13 @@ func referenceEpoch(t time.Time) float64 {
 	return jd + jdFrac - 2433281.5
 }
 
+// fmod2pi is C's fmod(x, 2π): the result has the sign of x. It is
+// computed as x - 2π·trunc(x/2π), within an ulp of x of the exact value
+// and several times faster than math.Mod.
+func fmod2pi(x float64) float64 {
+	return x - twoPi*math.Trunc(x/twoPi)
+}
+
 // gstime is Greenwich sidereal time (IAU 1982) at a UT1 Julian date.
 func gstime(jdut1 float64) float64 {
 	tut1 := (jdut1 - 2451545.0) / 36525.0
@@ -341,8 +350,13 @@ func (p *Propagator) Propagate(tsince float64) (r, v geo.Vec, err error) {
 	if nm <= 0.0 {
 		return fail(ErrMeanMotion)
 	}
-	am := math.Pow(xke/nm, x2o3) * tempa * tempa
-	nm = xke / math.Pow(am, 1.5)
+	var am float64
+	if p.deep {
+		am = math.Pow(xke/nm, x2o3) * tempa * tempa
+	} else {
+		am = p.aNear * tempa * tempa // nm is the constant un-Kozai'd mean motion
+	}
+	nm = xke / (am * math.Sqrt(am))
 	em = em - tempe
 
 	if em >= 1.0 || em < -0.001 || math.IsNaN(em) {
@@ -354,10 +368,10 @@ func (p *Propagator) Propagate(tsince float64) (r, v geo.Vec, err error) {
 	mm = mm + p.noUnkozai*templ
 	xlm := mm + argpm + nodem
 
-	nodem = math.Mod(nodem, twoPi)
-	argpm = math.Mod(argpm, twoPi)
-	xlm = math.Mod(xlm, twoPi)
-	mm = math.Mod(xlm-argpm-nodem, twoPi)
+	nodem = fmod2pi(nodem)
+	argpm = fmod2pi(argpm)
+	xlm = fmod2pi(xlm)
+	mm = fmod2pi(xlm - argpm - nodem)
 
 	sinim := math.Sin(inclm)
 	cosim := math.Cos(inclm)
@@ -399,7 +413,7 @@ func (p *Propagator) Propagate(tsince float64) (r, v geo.Vec, err error) {
 	xl := mp + argpp + nodep + temp*xlcof*axnl
 
 	// Kepler's equation
-	u := math.Mod(xl-nodep, twoPi)
+	u := fmod2pi(xl - nodep)
 	eo1 := u
 	tem5 := 9999.9
 	var sineo1, coseo1 float64

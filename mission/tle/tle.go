@@ -234,25 +234,6 @@ func parsePair(name, l1, l2 string, n1 int, opt Options) (*Elements, error) {
 	if s2 := strings.TrimSpace(r2.cols(3, 7)); s2 != sat {
 		r2.fail(3, "catalogue number", "line 2 says %q, line 1 says %q", s2, sat)
 	}
-	for _, r := range []*fieldReader{r1, r2} {
-		if len(r.line) >= 69 {
-			want := Checksum(r.line)
-			c := r.line[68]
-			switch {
-			case c == ' ' && opt.AllowBadChecksum:
-				e.Warnings = append(e.Warnings, fmt.Sprintf("%s:%d: satellite %s: no checksum", opt.Source, r.n, sat))
-			case c < '0' || c > '9' || int(c-'0') != want:
-				msg := fmt.Sprintf("checksum is %q, the line sums to %d", string(c), want)
-				if !opt.AllowBadChecksum {
-					r.fail(69, "checksum", "%s", msg)
-				} else {
-					e.Warnings = append(e.Warnings, fmt.Sprintf("%s:%d:69: satellite %s: %s", opt.Source, r.n, sat, msg))
-				}
-			}
-		} else if !opt.AllowBadChecksum {
-			r.fail(69, "checksum", "missing")
-		}
-	}
 	if c := r1.cols(8, 8); c != "" {
 		e.Classification = c[0]
 	}
@@ -276,6 +257,27 @@ func parsePair(name, l1, l2 string, n1 int, opt Options) (*Elements, error) {
 	e.MeanMotion = r2.float(53, 63, "mean motion")
 	e.RevNumber = r2.int(64, 68, "revolution number", true)
 
+	// checksums last: a garbled field is better named than the checksum
+	// it also breaks
+	for _, r := range []*fieldReader{r1, r2} {
+		if len(r.line) >= 69 {
+			want := Checksum(r.line)
+			c := r.line[68]
+			switch {
+			case c == ' ' && opt.AllowBadChecksum:
+				e.Warnings = append(e.Warnings, fmt.Sprintf("%s:%d: satellite %s: no checksum", opt.Source, r.n, sat))
+			case c < '0' || c > '9' || int(c-'0') != want:
+				msg := fmt.Sprintf("checksum is %q, the line sums to %d", string(c), want)
+				if !opt.AllowBadChecksum {
+					r.fail(69, "checksum", "%s", msg)
+				} else {
+					e.Warnings = append(e.Warnings, fmt.Sprintf("%s:%d:69: satellite %s: %s", opt.Source, r.n, sat, msg))
+				}
+			}
+		} else if !opt.AllowBadChecksum {
+			r.fail(69, "checksum", "missing")
+		}
+	}
 	for _, r := range []*fieldReader{r1, r2} {
 		if r.err != nil {
 			return nil, r.err

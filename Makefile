@@ -1,0 +1,91 @@
+# ipgs: `make demo` runs the main job, `make test` runs every test.
+# Both install what they need first (make deps), idempotently.
+
+SHELL      := /bin/bash
+GO         ?= go
+SHARED     ?= ../shared
+BIN        := $(CURDIR)/bin
+DATA       := $(CURDIR)/data
+PY         := /usr/bin/python3
+FUZZTIME   ?= 10s
+export GOFLAGS := -buildvcs=false
+
+# Debian packages the tests, the demo and the references use.
+APT_PKGS := python3-skyfield python3-sgp4 glpk-utils nodejs npm tmux
+
+.PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd \
+        vet unit fuzz bench bench-passes testdata-passes nogui clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ipgs ./cmd/ipgs
+
+## deps: install whatever is missing (apt packages, Go modules, npm references, influxd)
+deps: deps-apt deps-go deps-npm deps-influxd
+
+deps-apt:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "deps: Debian packages present"; fi
+
+deps-go:
+	@echo "deps: Go modules (go mod download)"; $(GO) mod download
+
+deps-npm:
+	@if [ -d refs/satjs/node_modules/satellite.js ]; then echo "deps: satellite.js present in refs/satjs"; \
+	else echo "deps: installing satellite.js into refs/satjs (npm)"; \
+	  (cd refs/satjs && npm install --no-audit --no-fund --loglevel=error); fi
+
+# influxd 1.8.3 built from source into ./bin (about 2 minutes the first time).
+deps-influxd:
+	@if [ -x $(BIN)/influxd ]; then echo "deps: influxd present in bin/"; \
+	else echo "deps: building influxd v1.8.3 into bin/ (about 2 min)"; \
+	  GOBIN=$(BIN) $(GO) install github.com/influxdata/influxdb/cmd/influxd@v1.8.3; fi
+
+## demo: the next passes of the example constellation over the example stations
+demo: deps build
+	@echo "== ipgs demo: next 12 h of passes, example constellation over the example stations =="
+	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h
+
+## test: vet, every unit and integration test, then each fuzz target briefly
+test: deps vet unit fuzz
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+fuzz:
+	@FUZZTIME=$(FUZZTIME) tools/fuzz.sh
+
+## bench: pass prediction against satellite.js, measured in the same run
+bench: deps build bench-passes
+
+bench-passes:
+	@mkdir -p $(DATA)/bench
+	@cp $(SHARED)/tools/satjs_passes.mjs refs/satjs/passes.mjs
+	$(BIN)/ipgs bench passes --satjs refs/satjs/passes.mjs --shared $(SHARED)
+
+## testdata-passes: regenerate the skyfield reference passes (about 3 min)
+testdata-passes:
+	cd scheduler/passes/testdata && \
+	$(PY) $(CURDIR)/$(SHARED)/tools/ref_passes.py --tle $(CURDIR)/$(SHARED)/data/orbit/tles_100.txt \
+	  --stations $(CURDIR)/$(SHARED)/data/orbit/stations_10.csv --start 2025-03-01T00:00:00Z --duration 7d \
+	  --min-el 10 --extra --jobs 2 -o ref_tles100_st10_7d.csv && \
+	$(PY) $(CURDIR)/$(SHARED)/tools/ref_passes.py --tle $(CURDIR)/$(SHARED)/data/orbit/tles_real_sample_2020-04.txt \
+	  --stations $(CURDIR)/$(SHARED)/data/orbit/stations_10.csv --start 2020-04-12T00:00:00Z --duration 7d \
+	  --min-el 10 --extra --jobs 2 -o ref_real12_st10_7d.csv
+
+## nogui: the headless station build
+nogui:
+	CGO_ENABLED=0 $(GO) build -tags nogui -o $(BIN)/ipgs-nogui ./cmd/ipgs
+
+clean:
+	rm -rf $(BIN)/ipgs $(BIN)/ipgs-nogui $(DATA)/bench

@@ -1,0 +1,463 @@
+package mission
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ipgs/ipgs/mission/geo"
+)
+
+// Mission is a mission file (mission.yaml): what the ground segment
+// operates. Every section is optional except stations and satellites, and
+// later versions add fields without changing the meaning of old ones.
+// Unknown fields are an error, so that a misspelt key never passes silently.
+type Mission struct {
+	Version    int               `yaml:"version"`
+	Name       string            `yaml:"name"`
+	Stations   []StationConfig   `yaml:"stations"`
+	Satellites []SatelliteConfig `yaml:"satellites"`
+	Catalog    CatalogConfig     `yaml:"catalog"`
+	Telemetry  TelemetryConfig   `yaml:"telemetry"`
+	Scheduling SchedulingConfig  `yaml:"scheduling"`
+
+	path string // the file it was loaded from
+	dir  string
+}
+
+// StationConfig is one ground station.
+type StationConfig struct {
+	Name         string        `yaml:"name"`
+	Lat          float64       `yaml:"lat"`   // WGS84 degrees
+	Lon          float64       `yaml:"lon"`   // WGS84 degrees, east positive
+	AltM         float64       `yaml:"alt_m"` // metres above the ellipsoid
+	MinElevation *float64      `yaml:"min_elevation"`
+	HorizonMask  [][2]float64  `yaml:"horizon_mask"` // [azimuth, elevation] pairs, degrees
+	Callsign     string        `yaml:"callsign"`
+	Radio        RadioConfig   `yaml:"radio"`
+	Rotator      RotatorConfig `yaml:"rotator"`
+	// Available lists the windows the station may be scheduled in (none:
+	// always); Unavailable lists maintenance and reserved time.
+	Available   []Window `yaml:"available"`
+	Unavailable []Window `yaml:"unavailable"`
+}
+
+// RadioConfig names the station's radio endpoints.
+type RadioConfig struct {
+	Rig    string `yaml:"rig"`     // rigctld host:port
+	TNC    string `yaml:"tnc"`     // KISS: tcp://host:port or serial:/dev/tty...
+	RTLTCP string `yaml:"rtl_tcp"` // rtl_tcp host:port
+}
+
+// RotatorConfig names the rotator endpoint and its mechanics.
+type RotatorConfig struct {
+	Address  string  `yaml:"address"` // rotctld host:port
+	SlewDegS float64 `yaml:"slew_deg_s"`
+	SettleS  float64 `yaml:"settle_s"`
+}
+
+// Window is a time interval [From, To).
+type Window struct {
+	From   time.Time `yaml:"from"`
+	To     time.Time `yaml:"to"`
+	Reason string    `yaml:"reason"`
+}
+
+// SatelliteConfig is one satellite of the constellation.
+type SatelliteConfig struct {
+	Name       string   `yaml:"name"`
+	NORAD      int      `yaml:"norad"`
+	TLESources []string `yaml:"tle_sources"` // files (relative to the mission file) or URLs
+	DownlinkHz float64  `yaml:"downlink_hz"`
+	UplinkHz   float64  `yaml:"uplink_hz"`
+	Modem      string   `yaml:"modem"`    // afsk1200, g3ruh9600
+	BitRate    float64  `yaml:"bit_rate"` // bit/s; default from the modem
+	Priority   *float64 `yaml:"priority"` // scheduling weight, > 0; default 1
+	Callsign   string   `yaml:"callsign"`
+	DTNNode    string   `yaml:"dtn_node"` // e.g. ipn:101.0
+	Keys       []string `yaml:"keys"`     // key ids (fingerprints)
+}
+
+// CatalogConfig says where element sets come from.
+type CatalogConfig struct {
+	Sources   []string `yaml:"sources"`    // files or URLs shared by all satellites
+	StaleDays *float64 `yaml:"stale_days"` // default 3
+	CacheDir  string   `yaml:"cache_dir"`  // default: data/catalog beside the mission file
+}
+
+// TelemetryConfig says where telemetry is stored.
+type TelemetryConfig struct {
+	URL      string `yaml:"url"`
+	Org      string `yaml:"org"`
+	Bucket   string `yaml:"bucket"`
+	TokenEnv string `yaml:"token_env"` // name of the environment variable holding the token
+	SpoolDir string `yaml:"spool_dir"`
+}
+
+// SchedulingConfig is the contact-scheduling policy.
+type SchedulingConfig struct {
+	MinElevation      *float64 `yaml:"min_elevation"` // default for stations without one; default 10
+	MinContactS       float64  `yaml:"min_contact_s"` // default 120
+	MaxStationsPerSat int      `yaml:"max_stations_per_sat"`
+}
+
+// Modems ipgs knows, with their default bit rates.
+var Modems = map[string]float64{"afsk1200": 1200, "g3ruh9600": 9600, "bpsk1200": 1200, "gmsk9600": 9600}
+
+// Path is the file the mission was loaded from.
+func (m *Mission) Path() string { return m.path }
+
+// Resolve turns a path written in the mission file into one usable from
+// the working directory (URLs are returned unchanged).
+func (m *Mission) Resolve(p string) string {
+	if p == "" || isURL(p) || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(m.dir, p)
+}
+
+func isURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Load reads and validates a mission file.
+func Load(path string) (*Mission, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, BadInput(err)
+	}
+	m, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	m.dir = filepath.Dir(path)
+	return m, nil
+}
+
+// Parse decodes and validates mission file contents; source names the
+// file in errors.
+func Parse(data []byte, source string) (*Mission, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, BadInput(fmt.Errorf("%s: %s", source, cleanYAMLError(err.Error())))
+	}
+	if root.Kind == 0 {
+		return nil, BadInput(fmt.Errorf("%s: empty mission file", source))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	m := &Mission{path: source, dir: "."}
+	if err := dec.Decode(m); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			var msgs []string
+			for _, e := range te.Errors {
+				msgs = append(msgs, located(source, &root, e))
+			}
+			return nil, BadInput(errors.New(strings.Join(msgs, "\n")))
+		}
+		return nil, BadInput(fmt.Errorf("%s: %s", source, cleanYAMLError(err.Error())))
+	}
+	v := validator{source: source, root: &root}
+	m.validate(&v)
+	if len(v.errs) > 0 {
+		return nil, BadInput(errors.Join(v.errs...))
+	}
+	return m, nil
+}
+
+var (
+	lineRE     = regexp.MustCompile(`^line (\d+): (.*)$`)
+	typeNameRE = regexp.MustCompile(` in type [\w.]+`)
+)
+
+// located turns a yaml.v3 "line N: msg" into "file:N: field: msg".
+func located(source string, root *yaml.Node, msg string) string {
+	mm := lineRE.FindStringSubmatch(msg)
+	if mm == nil {
+		return source + ": " + msg
+	}
+	line, _ := strconv.Atoi(mm[1])
+	field := fieldAtLine(root, line, "")
+	text := typeNameRE.ReplaceAllString(mm[2], "")
+	if field != "" {
+		return fmt.Sprintf("%s:%d: %s: %s", source, line, field, text)
+	}
+	return fmt.Sprintf("%s:%d: %s", source, line, text)
+}
+
+func cleanYAMLError(s string) string { return strings.TrimPrefix(s, "yaml: ") }
+
+// fieldAtLine returns the dotted path of the key or item on a line.
+func fieldAtLine(n *yaml.Node, line int, path string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if f := fieldAtLine(c, line, path); f != "" {
+				return f
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if f := fieldAtLine(v, line, p); f != "" {
+				return f
+			}
+			if k.Line == line {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if f := fieldAtLine(c, line, p); f != "" {
+				return f
+			}
+		}
+	default:
+		if n.Line == line {
+			return path
+		}
+	}
+	return ""
+}
+
+// validator collects errors located by their field path.
+type validator struct {
+	source string
+	root   *yaml.Node
+	errs   []error
+}
+
+// at reports a problem with the field at path (e.g. "stations", 0, "lat").
+func (v *validator) at(msg string, path ...any) {
+	n, dotted := lookup(v.root, path)
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	if line > 0 {
+		v.errs = append(v.errs, fmt.Errorf("%s:%d: %s: %s", v.source, line, dotted, msg))
+	} else {
+		v.errs = append(v.errs, fmt.Errorf("%s: %s: %s", v.source, dotted, msg))
+	}
+}
+
+// lookup walks path (string keys, int indices) and returns the deepest
+// node found and the dotted path.
+func lookup(root *yaml.Node, path []any) (*yaml.Node, string) {
+	n := root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	var b strings.Builder
+	found := n
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(k)
+			var next *yaml.Node
+			if n != nil && n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						next = n.Content[i+1]
+						break
+					}
+				}
+			}
+			n = next
+		case int:
+			fmt.Fprintf(&b, "[%d]", k)
+			var next *yaml.Node
+			if n != nil && n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+			}
+			n = next
+		}
+		if n != nil {
+			found = n
+		}
+	}
+	return found, b.String()
+}
+
+func (m *Mission) validate(v *validator) {
+	if m.Version != 0 && m.Version != 1 {
+		v.at(fmt.Sprintf("version %d is not supported (this ipgs reads version 1)", m.Version), "version")
+	}
+	if len(m.Stations) == 0 {
+		v.at("at least one station is required", "stations")
+	}
+	names := map[string]int{}
+	for i, s := range m.Stations {
+		if strings.TrimSpace(s.Name) == "" {
+			v.at("name is empty", "stations", i, "name")
+		} else if j, dup := names[s.Name]; dup {
+			v.at(fmt.Sprintf("station %q is also stations[%d]", s.Name, j), "stations", i, "name")
+		}
+		names[s.Name] = i
+		if !(s.Lat >= -90 && s.Lat <= 90) {
+			v.at(fmt.Sprintf("latitude %g is outside [-90, 90]", s.Lat), "stations", i, "lat")
+		}
+		if !(s.Lon >= -180 && s.Lon <= 360) {
+			v.at(fmt.Sprintf("longitude %g is outside [-180, 360]", s.Lon), "stations", i, "lon")
+		}
+		if !(s.AltM >= -500 && s.AltM <= 100000) {
+			v.at(fmt.Sprintf("altitude %g m is outside [-500, 100000]", s.AltM), "stations", i, "alt_m")
+		}
+		if s.MinElevation != nil && !(*s.MinElevation >= -5 && *s.MinElevation < 90) {
+			v.at(fmt.Sprintf("minimum elevation %g is outside [-5, 90)", *s.MinElevation), "stations", i, "min_elevation")
+		}
+		if _, err := NewHorizonMask(maskPoints(s.HorizonMask)); err != nil {
+			v.at(err.Error(), "stations", i, "horizon_mask")
+		}
+		if s.Rotator.SlewDegS < 0 || s.Rotator.SettleS < 0 {
+			v.at("slew rate and settle time must not be negative", "stations", i, "rotator")
+		}
+		for _, w := range []struct {
+			key string
+			ws  []Window
+		}{{"available", s.Available}, {"unavailable", s.Unavailable}} {
+			for j, win := range w.ws {
+				if win.From.IsZero() || win.To.IsZero() {
+					v.at("a window needs both from and to (RFC 3339)", "stations", i, w.key, j)
+				} else if !win.To.After(win.From) {
+					v.at(fmt.Sprintf("window ends (%s) before it starts (%s)", win.To.Format(time.RFC3339), win.From.Format(time.RFC3339)), "stations", i, w.key, j)
+				}
+			}
+		}
+	}
+	if len(m.Satellites) == 0 {
+		v.at("at least one satellite is required", "satellites")
+	}
+	ids := map[int]int{}
+	for i, s := range m.Satellites {
+		if s.NORAD <= 0 {
+			v.at(fmt.Sprintf("NORAD id %d must be a positive number", s.NORAD), "satellites", i, "norad")
+		} else if j, dup := ids[s.NORAD]; dup {
+			v.at(fmt.Sprintf("NORAD id %d is also satellites[%d]", s.NORAD, j), "satellites", i, "norad")
+		}
+		ids[s.NORAD] = i
+		if s.DownlinkHz < 0 || s.UplinkHz < 0 {
+			v.at("frequencies must not be negative", "satellites", i)
+		}
+		if s.Modem != "" {
+			if _, ok := Modems[s.Modem]; !ok {
+				v.at(fmt.Sprintf("unknown modem %q (known: afsk1200, g3ruh9600, bpsk1200, gmsk9600)", s.Modem), "satellites", i, "modem")
+			}
+		}
+		if s.Priority != nil && !(*s.Priority > 0) {
+			v.at(fmt.Sprintf("priority %g must be positive", *s.Priority), "satellites", i, "priority")
+		}
+		if s.DTNNode != "" && !strings.HasPrefix(s.DTNNode, "ipn:") && !strings.HasPrefix(s.DTNNode, "dtn:") {
+			v.at(fmt.Sprintf("DTN node id %q must be an ipn: or dtn: endpoint", s.DTNNode), "satellites", i, "dtn_node")
+		}
+		if len(s.TLESources) == 0 && len(m.Catalog.Sources) == 0 {
+			v.at("no tle_sources, and no catalog.sources to find it in", "satellites", i)
+		}
+	}
+	if m.Catalog.StaleDays != nil && !(*m.Catalog.StaleDays > 0) {
+		v.at("stale_days must be positive", "catalog", "stale_days")
+	}
+	if e := m.Scheduling.MinElevation; e != nil && !(*e >= -5 && *e < 90) {
+		v.at(fmt.Sprintf("minimum elevation %g is outside [-5, 90)", *e), "scheduling", "min_elevation")
+	}
+	if m.Scheduling.MinContactS < 0 {
+		v.at("min_contact_s must not be negative", "scheduling", "min_contact_s")
+	}
+	if m.Scheduling.MaxStationsPerSat < 0 {
+		v.at("max_stations_per_sat must not be negative", "scheduling", "max_stations_per_sat")
+	}
+}
+
+func maskPoints(pairs [][2]float64) []MaskPoint {
+	pts := make([]MaskPoint, len(pairs))
+	for i, p := range pairs {
+		pts[i] = MaskPoint{AzDeg: p[0], ElDeg: p[1]}
+	}
+	return pts
+}
+
+// DefaultMinElevation is the station minimum elevation when neither the
+// station nor the scheduling policy gives one.
+const DefaultMinElevation = 10.0
+
+// PassStations returns the stations as pass prediction uses them.
+func (m *Mission) PassStations() []Station {
+	def := DefaultMinElevation
+	if m.Scheduling.MinElevation != nil {
+		def = *m.Scheduling.MinElevation
+	}
+	out := make([]Station, len(m.Stations))
+	for i, s := range m.Stations {
+		minEl := def
+		if s.MinElevation != nil {
+			minEl = *s.MinElevation
+		}
+		mask, _ := NewHorizonMask(maskPoints(s.HorizonMask)) // validated on load
+		out[i] = Station{
+			Name:         s.Name,
+			Location:     geo.Geodetic{LatDeg: s.Lat, LonDeg: s.Lon, AltM: s.AltM},
+			MinElevation: minEl,
+			Mask:         mask,
+		}
+	}
+	return out
+}
+
+// StaleAfter is the age past which element sets are flagged.
+func (m *Mission) StaleAfter() time.Duration {
+	d := 3.0
+	if m.Catalog.StaleDays != nil {
+		d = *m.Catalog.StaleDays
+	}
+	return time.Duration(d * float64(24*time.Hour))
+}
+
+// Priority returns a satellite's scheduling weight (default 1).
+func (s *SatelliteConfig) Weight() float64 {
+	if s.Priority == nil {
+		return 1
+	}
+	return *s.Priority
+}
+
+// Sources returns every element source of the mission, resolved: each
+// satellite's own, then the shared ones, without repeats.
+func (m *Mission) Sources() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		r := m.Resolve(s)
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	for _, s := range m.Satellites {
+		for _, src := range s.TLESources {
+			add(src)
+		}
+	}
+	for _, src := range m.Catalog.Sources {
+		add(src)
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package mission
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+const goodMission = `version: 1
+stations:
+  - name: A
+    lat: 10
+    lon: 20
+    alt_m: 5
+    horizon_mask: [[0, 5], [180, 15]]
+satellites:
+  - name: S
+    norad: 1
+    tle_sources: [s.tle]
+`
+
+func TestExampleMissionLoads(t *testing.T) {
+	m, err := Load("../examples/mission.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Stations) != 3 || len(m.Satellites) != 12 {
+		t.Fatalf("stations %d, satellites %d", len(m.Stations), len(m.Satellites))
+	}
+	sts := m.PassStations()
+	if sts[2].MinElevation != 5 || sts[1].MinElevation != 10 {
+		t.Errorf("min elevations %v %v", sts[2].MinElevation, sts[1].MinElevation)
+	}
+	if got := sts[0].Threshold(135); got != 12 {
+		t.Errorf("Tromso threshold at 135° = %v, want the mask's 12", got)
+	}
+	if src := m.Sources(); len(src) != 1 || !strings.HasSuffix(src[0], "examples/drones.tle") {
+		t.Errorf("sources %v", src)
+	}
+}
+
+func TestMissionErrorsNameFileLineField(t *testing.T) {
+	for _, c := range []struct{ name, edit, want string }{
+		{"type", "lat: 10", "m.yaml:4: stations[0].lat: cannot unmarshal !!str `north` into float64"},
+		{"unknown field", "alt_m: 5", "m.yaml:6: stations[0].altitude: field altitude not found"},
+		{"range", "lon: 20", "m.yaml:5: stations[0].lon: longitude 720 is outside [-180, 360]"},
+		{"mask", "horizon_mask: [[0, 5], [180, 15]]", "m.yaml:7: stations[0].horizon_mask: azimuth 0 appears twice"},
+		{"priority", "norad: 1", "m.yaml:11: satellites[0].priority: priority -1 must be positive"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var repl string
+			switch c.name {
+			case "type":
+				repl = "lat: north"
+			case "unknown field":
+				repl = "altitude: 5"
+			case "range":
+				repl = "lon: 720"
+			case "mask":
+				repl = "horizon_mask: [[0, 5], [0, 15]]"
+			case "priority":
+				repl = "norad: 1\n    priority: -1"
+			}
+			_, err := Parse([]byte(strings.Replace(goodMission, c.edit, repl, 1)), "m.yaml")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+			if !IsBadInput(err) {
+				t.Errorf("not marked as bad input")
+			}
+		})
+	}
+	if _, err := Parse([]byte(goodMission), "m.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHorizonMaskWrapsNorth(t *testing.T) {
+	m, err := NewHorizonMask([]MaskPoint{{90, 10}, {270, 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ az, want float64 }{{90, 10}, {180, 20}, {270, 30}, {0, 20}, {360, 20}, {315, 25}, {45, 15}} {
+		if got := m.At(c.az); got != c.want {
+			t.Errorf("At(%v) = %v, want %v", c.az, got, c.want)
+		}
+	}
+}
+
+func TestStationsCSVErrors(t *testing.T) {
+	_, err := ParseStationsCSV(strings.NewReader("name,lat,lon,alt_m\nA,1,2,3\nB,95,2,3\n"), "s.csv", 10)
+	if err == nil || !strings.Contains(err.Error(), "s.csv:3: column 2 (lat) of station \"B\": 95 is outside [-90, 90]") {
+		t.Fatalf("got %v", err)
+	}
+	f, err := os.Open("../../shared/data/orbit/stations_100.csv")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	sts, err := ParseStationsCSV(f, "stations_100.csv", 10)
+	if err != nil || len(sts) != 100 {
+		t.Fatalf("%d stations, %v", len(sts), err)
+	}
+}
+
+func FuzzMission(f *testing.F) {
+	f.Add([]byte(goodMission))
+	if b, err := os.ReadFile("../examples/mission.yaml"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Parse(b, "fuzz.yaml")
+		if err == nil {
+			m.PassStations()
+			m.Sources()
+		}
+	})
+}
+
+func FuzzStationsCSV(f *testing.F) {
+	f.Add("name,lat,lon,alt_m\nA,1,2,3\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		ParseStationsCSV(strings.NewReader(s), "fuzz.csv", 10)
+	})
+}

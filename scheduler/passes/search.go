@@ -1,0 +1,406 @@
+package passes
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/mission/sgp4"
+)
+
+// stationState is the per-station walk over the grid.
+type stationState struct {
+	next   int     // next grid index to look at
+	prevK  int     // index of the last evaluated sample (-1: none)
+	prevF  float64 // f at prevK
+	prev2F float64 // f at prevK-1 (-Inf when not evaluated)
+	in     bool    // inside a pass
+	aos    float64 // s from start
+	clip   bool    // the current pass began at the window start
+	bestK  int     // sample of highest elevation in the current pass
+	bestEl float64
+}
+
+// search finds the passes of one satellite over all stations in
+// [0, window] seconds from start, emitting them sorted by station and AOS.
+// On a propagation failure (decay) it emits the passes before it (a pass in
+// progress is cut there) and returns the error.
+func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, window float64, emit func(Pass)) error {
+	step, rate, rmax := stepAndRate(p)
+	tr := newTrack(p, start, window, step)
+	n := int(math.Ceil(window / step)) // samples 0..n; sample n is the window end
+	if float64(n-1)*step >= window {
+		n--
+	}
+	if n < 1 {
+		n = 1
+	}
+	at := func(k int) float64 {
+		if k <= 0 {
+			return 0
+		}
+		if k >= n {
+			return window
+		}
+		return float64(k) * step
+	}
+	lambda := make([]float64, len(sts))
+	for i := range sts {
+		lambda[i] = coneHalfAngle(sts[i].radius, rmax, sts[i].lowEl)
+	}
+	watch := 3 * rate * step
+
+	state := make([]stationState, len(sts))
+	for i := range state {
+		state[i] = stationState{prevK: -1, prev2F: math.Inf(-1)}
+	}
+	var found []Pass
+
+	f := func(st *station, r geo.Vec) float64 {
+		if st.flat {
+			return st.topo.Elevation(r) - st.MinElevation
+		}
+		el, az := st.topo.ElevationAzimuth(r)
+		return el - st.Threshold(az)
+	}
+	fAt := func(st *station) func(float64) float64 {
+		return func(s float64) float64 {
+			r, ok := tr.at(s)
+			if !ok {
+				return math.NaN()
+			}
+			return f(st, r)
+		}
+	}
+	elAt := func(st *station) func(float64) float64 {
+		return func(s float64) float64 {
+			r, ok := tr.at(s)
+			if !ok {
+				return math.Inf(-1)
+			}
+			return st.topo.Elevation(r)
+		}
+	}
+
+	// finish refines TCA in [lo, hi] ∩ [aos, los] and records the pass.
+	finish := func(si int, aos, los float64, aosClip, losClip bool, lo, hi float64) {
+		st := &sts[si]
+		ps := Pass{Sat: p.CatalogNumber(), SatIndex: satIndex, Station: si, AOSClipped: aosClip, LOSClipped: losClip}
+		tca, _ := maximize(elAt(st), max(lo, aos), min(hi, los))
+		// Near a tangent crossing the interpolant's metres become tenths of
+		// a second: polish grazing passes on exact SGP4.
+		if r, ok := tr.at(tca); ok && f(st, r) < grazePolishDeg {
+			exact := func(s float64) float64 {
+				r, err := tr.exact(s)
+				if err != nil {
+					return math.NaN()
+				}
+				return f(st, r)
+			}
+			if ft := exact(tca); ft >= 0 {
+				if !aosClip {
+					a := math.Max(0, aos-1)
+					if fa := exact(a); fa < 0 {
+						aos = root(exact, a, tca, fa, ft)
+					}
+				}
+				if !losClip {
+					b := math.Min(window, los+1)
+					if fb := exact(b); fb < 0 {
+						los = root(exact, tca, b, ft, fb)
+					}
+				}
+			}
+		}
+		ps.AOS, ps.TCA, ps.LOS = tr.time(aos), tr.time(tca), tr.time(los)
+		if r, ok := tr.at(aos); ok {
+			_, ps.AOSAzDeg = st.topo.ElevationAzimuth(r)
+		}
+		if r, ok := tr.at(tca); ok {
+			ps.MaxElDeg, ps.TCAAzDeg = st.topo.ElevationAzimuth(r)
+		}
+		if r, ok := tr.at(los); ok {
+			_, ps.LOSAzDeg = st.topo.ElevationAzimuth(r)
+		}
+		found = append(found, ps)
+	}
+
+	for tr.err == nil {
+		k := n + 1 // the earliest sample any station wants
+		for i := range state {
+			k = min(k, state[i].next)
+		}
+		if k > n {
+			break
+		}
+		t := at(k)
+		r, ok := tr.at(t)
+		if !ok {
+			break
+		}
+		rn := r.Norm()
+		for si := range sts {
+			ss := &state[si]
+			if ss.next != k {
+				continue
+			}
+			st := &sts[si]
+			psi := math.Acos(max(-1, min(1, r.Dot(st.unit)/rn)))
+			gap := psi - lambda[si]
+			if gap > watch && !ss.in {
+				ss.next = k + max(1, int(gap/(rate*step))-2)
+				ss.prevK, ss.prev2F = -1, math.Inf(-1)
+				continue
+			}
+			ss.next = k + 1
+			fk := f(st, r)
+			if k == 0 && fk >= 0 {
+				ss.in, ss.aos, ss.clip = true, 0, true
+				ss.bestK, ss.bestEl = 0, math.Inf(-1)
+			}
+			if ss.prevK == k-1 && k > 0 {
+				t0 := at(k - 1)
+				g := fAt(st)
+				switch {
+				case ss.prevF < 0 && fk >= 0 && !ss.in:
+					ss.in, ss.clip = true, false
+					ss.aos = root(g, t0, t, ss.prevF, fk)
+					ss.bestK, ss.bestEl = k, math.Inf(-1)
+				case ss.prevF >= 0 && fk < 0 && ss.in:
+					los := root(g, t0, t, ss.prevF, fk)
+					finish(si, ss.aos, los, ss.clip, false, at(ss.bestK-1), at(ss.bestK+1))
+					ss.in = false
+				case !ss.in && ss.prevF < 0 && ss.prevF > -grazeMarginDeg && ss.prevF >= ss.prev2F && ss.prevF > fk:
+					// a local maximum just below the threshold: a pass
+					// shorter than a step may hide around it
+					lo := at(k - 2)
+					tm, fm := maximize(g, lo, t)
+					if fm >= 0 {
+						aos := root(g, lo, tm, g(lo), fm)
+						los := root(g, tm, t, fm, fk)
+						if los > aos {
+							finish(si, aos, los, false, false, aos, los)
+						}
+					}
+				}
+			}
+			if ss.in {
+				if el := st.topo.Elevation(r); el > ss.bestEl {
+					ss.bestK, ss.bestEl = k, el
+				}
+			}
+			ss.prev2F = ss.prevF
+			if ss.prevK != k-1 {
+				ss.prev2F = math.Inf(-1)
+			}
+			ss.prevK, ss.prevF = k, fk
+			if k == n && ss.in {
+				finish(si, ss.aos, window, ss.clip, true, at(ss.bestK-1), at(ss.bestK+1))
+				ss.in = false
+			}
+		}
+	}
+	failure := tr.err
+	if failure != nil {
+		// passes in progress end where the orbit stopped being computable
+		end := math.Min(window, tr.errAt)
+		var se *sgp4.Error
+		if errors.As(failure, &se) {
+			end = math.Min(end, (se.Minutes-tr.base)*60)
+		}
+		for si := range state {
+			ss := &state[si]
+			if ss.in && end > ss.aos {
+				finish(si, ss.aos, end, ss.clip, true, ss.aos, end)
+			}
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].Station != found[j].Station {
+			return found[i].Station < found[j].Station
+		}
+		return found[i].AOS.Before(found[j].AOS)
+	})
+	for _, ps := range found {
+		emit(ps)
+	}
+	return failure
+}
+
+// root finds s in [a, b] with g(s) = 0, given g(a) = fa and g(b) = fb of
+// opposite signs (Brent's method).
+func root(g func(float64) float64, a, b, fa, fb float64) float64 {
+	if fa == 0 {
+		return a
+	}
+	if fb == 0 {
+		return b
+	}
+	if (fa > 0) == (fb > 0) || math.IsNaN(fa) || math.IsNaN(fb) {
+		return (a + b) / 2
+	}
+	c, fc := a, fa
+	d := b - a
+	e := d
+	for range 100 {
+		if (fb > 0) == (fc > 0) {
+			c, fc = a, fa
+			d = b - a
+			e = d
+		}
+		if math.Abs(fc) < math.Abs(fb) {
+			a, b, c = b, c, b
+			fa, fb, fc = fb, fc, fb
+		}
+		tol := rootTol / 2
+		m := (c - b) / 2
+		if math.Abs(m) <= tol || fb == 0 {
+			return b
+		}
+		if math.Abs(e) >= tol && math.Abs(fa) > math.Abs(fb) {
+			s := fb / fa
+			var p, q float64
+			if a == c {
+				p = 2 * m * s
+				q = 1 - s
+			} else {
+				q0 := fa / fc
+				r := fb / fc
+				p = s * (2*m*q0*(q0-r) - (b-a)*(r-1))
+				q = (q0 - 1) * (r - 1) * (s - 1)
+			}
+			if p > 0 {
+				q = -q
+			} else {
+				p = -p
+			}
+			if 2*p < math.Min(3*m*q-math.Abs(tol*q), math.Abs(e*q)) {
+				e = d
+				d = p / q
+			} else {
+				d = m
+				e = d
+			}
+		} else {
+			d = m
+			e = d
+		}
+		a, fa = b, fb
+		if math.Abs(d) > tol {
+			b += d
+		} else if m > 0 {
+			b += tol
+		} else {
+			b -= tol
+		}
+		fb = g(b)
+		if math.IsNaN(fb) {
+			return a
+		}
+	}
+	return b
+}
+
+// maximize finds the maximum of g on [a, b] (Brent's parabolic
+// interpolation with golden-section fallback). step hints the scale.
+func maximize(g func(float64) float64, a, b float64) (float64, float64) {
+	if b <= a {
+		return a, g(a)
+	}
+	const cgold = 0.3819660112501051
+	x := a + cgold*(b-a)
+	w, v := x, x
+	fx := -g(x)
+	fw, fv := fx, fx
+	var d, e float64
+	for range 100 {
+		xm := (a + b) / 2
+		tol1 := maxTol/2 + 1e-12*math.Abs(x)
+		tol2 := 2 * tol1
+		if math.Abs(x-xm) <= tol2-(b-a)/2 {
+			break
+		}
+		useGolden := true
+		if math.Abs(e) > tol1 {
+			r := (x - w) * (fx - fv)
+			q := (x - v) * (fx - fw)
+			p := (x-v)*q - (x-w)*r
+			q = 2 * (q - r)
+			if q > 0 {
+				p = -p
+			}
+			q = math.Abs(q)
+			if math.Abs(p) < math.Abs(q*e/2) && p > q*(a-x) && p < q*(b-x) {
+				e = d
+				d = p / q
+				u := x + d
+				if u-a < tol2 || b-u < tol2 {
+					d = math.Copysign(tol1, xm-x)
+				}
+				useGolden = false
+			}
+		}
+		if useGolden {
+			if x >= xm {
+				e = a - x
+			} else {
+				e = b - x
+			}
+			d = cgold * e
+		}
+		u := x + d
+		if math.Abs(d) < tol1 {
+			u = x + math.Copysign(tol1, d)
+		}
+		fu := -g(u)
+		if math.IsNaN(fu) {
+			fu = math.Inf(1)
+		}
+		if fu <= fx {
+			if u >= x {
+				a = x
+			} else {
+				b = x
+			}
+			v, fv = w, fw
+			w, fw = x, fx
+			x, fx = u, fu
+		} else {
+			if u < x {
+				a = u
+			} else {
+				b = u
+			}
+			if fu <= fw || w == x {
+				v, fv = w, fw
+				w, fw = u, fu
+			} else if fu <= fv || v == x || v == w {
+				v, fv = u, fu
+			}
+		}
+	}
+	// the maximum may sit on an end of the interval (clipped passes)
+	for _, s := range []float64{a, b} {
+		if fs := -g(s); fs < fx {
+			x, fx = s, fs
+		}
+	}
+	return x, -fx
+}
+
+// Find returns the passes of every satellite over every station in
+// [start, start+window], sorted by satellite (list order), station (list
+// order) and AOS. errs has one entry per satellite that could not be
+// followed over the whole window (decay): its passes before that are kept.
+func Find(props []*sgp4.Propagator, stations []mission.Station, start time.Time, window time.Duration) (passes []Pass, errs []error) {
+	sts := prepareStations(stations)
+	for i, p := range props {
+		if err := search(p, i, sts, start, window.Seconds(), func(ps Pass) { passes = append(passes, ps) }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return passes, errs
+}

@@ -1,0 +1,87 @@
+package passes
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/sgp4"
+)
+
+// SatResult is the outcome for one satellite.
+type SatResult struct {
+	Index  int // position in the satellite list
+	Passes []Pass
+	Err    error // non-nil when the orbit could not be followed to the window end
+}
+
+// Stream computes passes satellite by satellite on all cores and hands the
+// results to emit in list order, keeping at most a few satellites' results
+// in memory: output can start before the search ends and memory does not
+// grow with the number of passes. It stops at the first error emit returns
+// or when ctx is done.
+func Stream(ctx context.Context, props []*sgp4.Propagator, stations []mission.Station, start time.Time, window time.Duration, workers int, emit func(SatResult) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sts := prepareStations(stations)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	jobs := make(chan int)
+	results := make([]chan SatResult, len(props))
+	for i := range results {
+		results[i] = make(chan SatResult, 1)
+	}
+	// ahead bounds how far workers may run ahead of the writer
+	ahead := make(chan struct{}, 4*workers)
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				var ps []Pass
+				err := search(props[i], i, sts, start, window.Seconds(), func(p Pass) { ps = append(ps, p) })
+				results[i] <- SatResult{Index: i, Passes: ps, Err: err}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := range props {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var err error
+	for i := range props {
+		var r SatResult
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			break
+		}
+		<-ahead
+		if err = emit(r); err != nil {
+			break
+		}
+	}
+	cancel()
+	wg.Wait()
+	return err
+}
