@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/passes"
 )
@@ -21,6 +22,7 @@ func newPassesCmd() *cobra.Command {
 		allowBad                                   bool
 		staleDays                                  float64
 		workers                                    int
+		stationNames                               []string
 	}
 	c := &cobra.Command{
 		Use:   "passes",
@@ -56,16 +58,39 @@ sat, station in input order, AOS).`,
 			if f.stations == "" {
 				return usage(fmt.Errorf("--stations is required (a CSV name,lat,lon,alt_m or a mission file)"))
 			}
-			stations, err := loadStations(f.stations, f.minEl, cmd.Flags().Changed("min-el"))
+			stations, m, err := loadStations(f.stations, f.minEl, cmd.Flags().Changed("min-el"))
 			if err != nil {
 				return err
 			}
-			if f.tle == "" {
-				return usage(fmt.Errorf("--tle is required (a TLE or OMM file)"))
-			}
-			elems, perrs, err := catalog.LoadFile(f.tle, f.allowBad)
-			if err != nil {
-				return err
+			staleAfter := time.Duration(f.staleDays * float64(24*time.Hour))
+			var elems []*tle.Elements
+			var perrs []error
+			switch {
+			case f.tle != "":
+				if elems, perrs, err = catalog.LoadFile(f.tle, f.allowBad); err != nil {
+					return err
+				}
+			case m != nil:
+				cat := catalog.ForMission(m)
+				cat.AllowBadChecksum = f.allowBad
+				set := cat.LoadMission(cmd.Context(), m, false)
+				for _, s := range set.Sources {
+					if w := s.Warning(); w != "" {
+						fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: warning:", w)
+					}
+					perrs = append(perrs, s.Rejected...)
+				}
+				for _, s := range set.Missing {
+					fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: %s (%d): no element set in any source\n", s.Name, s.NORAD)
+				}
+				for _, e := range set.Entries {
+					elems = append(elems, e.Elements)
+				}
+				if !cmd.Flags().Changed("stale-days") {
+					staleAfter = m.StaleAfter()
+				}
+			default:
+				return usage(fmt.Errorf("--tle is required (a TLE or OMM file) unless --stations is a mission file"))
 			}
 			for _, e := range elems {
 				for _, w := range e.Warnings {
@@ -75,10 +100,15 @@ sat, station in input order, AOS).`,
 			for _, e := range perrs {
 				fmt.Fprintln(cmd.ErrOrStderr(), "ipgs:", e)
 			}
+			if sel := f.stationNames; len(sel) > 0 {
+				if stations, err = pickStations(stations, sel); err != nil {
+					return err
+				}
+			}
 			err = passes.Run(cmd.Context(), passes.Options{
 				Elements: elems, Stations: stations, Start: start, Duration: dur,
 				Format: f.format, Location: loc, Workers: f.workers,
-				StaleAfter: time.Duration(f.staleDays * float64(24*time.Hour)),
+				StaleAfter: staleAfter,
 				Out:        cmd.OutOrStdout(), Log: cmd.ErrOrStderr(),
 			})
 			if err == nil && len(perrs) > 0 {
@@ -98,15 +128,17 @@ sat, station in input order, AOS).`,
 	fl.BoolVar(&f.allowBad, "allow-bad-checksum", false, "accept TLE lines whose checksum is wrong (with a warning)")
 	fl.Float64Var(&f.staleDays, "stale-days", 3, "mark element sets older than this many days at the window start")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (default: all cores)")
+	fl.StringSliceVar(&f.stationNames, "station", nil, "only these stations (repeat or comma-separate)")
 	return c
 }
 
-func loadStations(path string, minEl float64, minElSet bool) ([]mission.Station, error) {
+// loadStations reads a stations CSV or a mission file (then returned too).
+func loadStations(path string, minEl float64, minElSet bool) ([]mission.Station, *mission.Mission, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".yaml", ".yml":
 		m, err := mission.Load(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sts := m.PassStations()
 		if minElSet {
@@ -114,13 +146,36 @@ func loadStations(path string, minEl float64, minElSet bool) ([]mission.Station,
 				sts[i].MinElevation = minEl
 			}
 		}
-		return sts, nil
+		return sts, m, nil
 	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, mission.BadInput(err)
+		return nil, nil, mission.BadInput(err)
 	}
 	defer fh.Close()
 	sts, err := mission.ParseStationsCSV(fh, path, minEl)
-	return sts, mission.BadInput(err)
+	return sts, nil, mission.BadInput(err)
+}
+
+// pickStations keeps the named stations, in the order named.
+func pickStations(all []mission.Station, names []string) ([]mission.Station, error) {
+	var out []mission.Station
+	for _, n := range names {
+		found := false
+		for _, s := range all {
+			if strings.EqualFold(s.Name, n) {
+				out = append(out, s)
+				found = true
+				break
+			}
+		}
+		if !found {
+			known := make([]string, len(all))
+			for i, s := range all {
+				known[i] = s.Name
+			}
+			return nil, mission.BadInput(fmt.Errorf("unknown station %q (known: %s)", n, strings.Join(known, ", ")))
+		}
+	}
+	return out, nil
 }

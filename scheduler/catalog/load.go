@@ -4,8 +4,9 @@
 package catalog
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"path/filepath"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
@@ -13,35 +14,59 @@ import (
 
 // LoadFile parses a TLE or OMM (JSON or XML) file. Element sets that fail
 // to parse are returned as errors (each naming its line); the others are
-// kept. Duplicate catalogue numbers keep the newest epoch.
+// kept, the newest epoch for each catalogue number.
 func LoadFile(path string, allowBadChecksum bool) ([]*tle.Elements, []error, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, mission.BadInput(err)
 	}
 	res := tle.Parse(data, tle.Options{Source: path, AllowBadChecksum: allowBadChecksum})
-	return Dedup(res.Elements), res.Errors, nil
+	entries := make([]Entry, len(res.Elements))
+	for i, e := range res.Elements {
+		entries[i] = Entry{Elements: e, Source: path}
+	}
+	out := make([]*tle.Elements, 0, len(entries))
+	for _, e := range newest(entries) {
+		out = append(out, e.Elements)
+	}
+	return out, res.Errors, nil
 }
 
-// Dedup keeps, for each catalogue number, the element set with the latest
-// epoch, in order of first appearance.
-func Dedup(in []*tle.Elements) []*tle.Elements {
-	idx := map[int]int{}
-	var out []*tle.Elements
-	for _, e := range in {
-		if i, ok := idx[e.CatalogNumber]; ok {
-			if e.Epoch.After(out[i].Epoch) {
-				out[i] = e
-			}
+// ForMission opens the mission's catalogue (its cache_dir, or data/catalog
+// in the working directory).
+func ForMission(m *mission.Mission) *Catalog {
+	dir := filepath.Join("data", "catalog")
+	if m.Catalog.CacheDir != "" {
+		dir = m.Resolve(m.Catalog.CacheDir)
+	}
+	return &Catalog{Dir: dir}
+}
+
+// MissionSet is the element sets of a mission's satellites.
+type MissionSet struct {
+	Entries []Entry                   // in the mission's satellite order
+	Missing []mission.SatelliteConfig // satellites no source gave elements for
+	Sources []SourceStatus
+}
+
+// LoadMission loads every source of the mission and picks its satellites.
+func (c *Catalog) LoadMission(ctx context.Context, m *mission.Mission, refresh bool) MissionSet {
+	entries, stats := c.Load(ctx, m.Sources(), refresh)
+	byID := map[int]Entry{}
+	for _, e := range entries {
+		byID[e.CatalogNumber] = e
+	}
+	set := MissionSet{Sources: stats}
+	for _, s := range m.Satellites {
+		e, ok := byID[s.NORAD]
+		if !ok {
+			set.Missing = append(set.Missing, s)
 			continue
 		}
-		idx[e.CatalogNumber] = len(out)
-		out = append(out, e)
+		if e.Name == "" {
+			e.Name = s.Name
+		}
+		set.Entries = append(set.Entries, e)
 	}
-	return out
-}
-
-// Describe is a one-line summary of a load for logs.
-func Describe(path string, n int, errs []error) string {
-	return fmt.Sprintf("%s: %d element sets, %d rejected", path, n, len(errs))
+	return set
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -143,42 +144,53 @@ func (j *jsonWriter) Close() error {
 	return j.w.Flush()
 }
 
+// tableWriter is for people: it keeps the rows and writes them in time
+// order (AOS, then station) on Close.
 type tableWriter struct {
-	w      *bufio.Writer
-	loc    *time.Location
-	header bool
+	w    *bufio.Writer
+	loc  *time.Location
+	rows []tableRow
+}
+
+type tableRow struct {
+	p     Pass
+	name  string
+	stale bool
 }
 
 func (t *tableWriter) Write(p *Pass, name string, stale bool) error {
-	if !t.header {
-		t.header = true
-		fmt.Fprintf(t.w, "%-7s %-16s %-23s %-8s %-8s %8s %6s %7s %7s\n",
-			"SAT", "STATION", "AOS ("+t.loc.String()+")", "TCA", "LOS", "DURATION", "MAX_EL", "AOS_AZ", "LOS_AZ")
-	}
-	mark := ""
-	if stale {
-		mark = " ! stale elements"
-	}
-	if p.AOSClipped {
-		mark += " (in progress at start)"
-	}
-	if p.LOSClipped {
-		mark += " (continues past end)"
-	}
-	d := p.Duration().Round(time.Second)
-	fmt.Fprintf(t.w, "%-7d %-16s %-23s %-8s %-8s %8s %6.1f %7.1f %7.1f%s\n",
-		p.Sat, name,
-		p.AOS.In(t.loc).Format("2006-01-02 15:04:05 MST"),
-		p.TCA.In(t.loc).Format("15:04:05"),
-		p.LOS.In(t.loc).Format("15:04:05"),
-		fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60),
-		p.MaxElDeg, p.AOSAzDeg, p.LOSAzDeg, mark)
+	t.rows = append(t.rows, tableRow{*p, name, stale})
 	return nil
 }
 
 func (t *tableWriter) Close() error {
-	if !t.header {
+	if len(t.rows) == 0 {
 		t.w.WriteString("no passes in the window\n")
+		return t.w.Flush()
+	}
+	sort.SliceStable(t.rows, func(i, j int) bool { return t.rows[i].p.AOS.Before(t.rows[j].p.AOS) })
+	fmt.Fprintf(t.w, "%-7s %-16s %-23s %-8s %-8s %8s %6s %7s %7s\n",
+		"SAT", "STATION", "AOS ("+t.loc.String()+")", "TCA", "LOS", "DURATION", "MAX_EL", "AOS_AZ", "LOS_AZ")
+	for _, r := range t.rows {
+		p := &r.p
+		mark := ""
+		if r.stale {
+			mark = " ! stale elements"
+		}
+		if p.AOSClipped {
+			mark += " (in progress at start)"
+		}
+		if p.LOSClipped {
+			mark += " (continues past end)"
+		}
+		d := p.Duration().Round(time.Second)
+		fmt.Fprintf(t.w, "%-7d %-16s %-23s %-8s %-8s %8s %6.1f %7.1f %7.1f%s\n",
+			p.Sat, r.name,
+			p.AOS.In(t.loc).Format("2006-01-02 15:04:05 MST"),
+			p.TCA.In(t.loc).Format("15:04:05"),
+			p.LOS.In(t.loc).Format("15:04:05"),
+			fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60),
+			p.MaxElDeg, p.AOSAzDeg, p.LOSAzDeg, mark)
 	}
 	return t.w.Flush()
 }
