@@ -52,6 +52,10 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 		lambda[i] = coneHalfAngle(sts[i].radius, rmax, sts[i].lowEl)
 	}
 	watch := 3 * rate * step
+	cosWatch := make([]float64, len(sts)) // cos of the watched cone's half-angle
+	for i := range sts {
+		cosWatch[i] = math.Cos(math.Min(math.Pi, lambda[i]+watch))
+	}
 
 	state := make([]stationState, len(sts))
 	for i := range state {
@@ -61,7 +65,8 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 
 	f := func(st *station, r geo.Vec) float64 {
 		if st.flat {
-			return st.topo.Elevation(r) - st.MinElevation
+			rho := r.Sub(st.topo.Pos)
+			return rho.Dot(st.topo.Up)/rho.Norm() - st.sinMin
 		}
 		el, az := st.topo.ElevationAzimuth(r)
 		return el - st.Threshold(az)
@@ -90,9 +95,14 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 		st := &sts[si]
 		ps := Pass{Sat: p.CatalogNumber(), SatIndex: satIndex, Station: si, AOSClipped: aosClip, LOSClipped: losClip}
 		tca, _ := maximize(elAt(st), max(lo, aos), min(hi, los))
-		// Near a tangent crossing the interpolant's metres become tenths of
-		// a second: polish grazing passes on exact SGP4.
-		if r, ok := tr.at(tca); ok && f(st, r) < grazePolishDeg {
+		// Near a tangent crossing the interpolant's error is amplified:
+		// polish grazing passes on exact SGP4.
+		grazing := false
+		if r, ok := tr.at(tca); ok {
+			el, az := st.topo.ElevationAzimuth(r)
+			grazing = el-st.Threshold(az) < grazePolishDeg
+		}
+		if grazing {
 			exact := func(s float64) float64 {
 				r, err := tr.exact(s)
 				if err != nil {
@@ -148,9 +158,8 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 				continue
 			}
 			st := &sts[si]
-			psi := math.Acos(max(-1, min(1, r.Dot(st.unit)/rn)))
-			gap := psi - lambda[si]
-			if gap > watch && !ss.in {
+			if c := r.Dot(st.unit) / rn; c < cosWatch[si] && !ss.in {
+				gap := math.Acos(max(-1, c)) - lambda[si]
 				ss.next = k + max(1, int(gap/(rate*step))-2)
 				ss.prevK, ss.prev2F = -1, math.Inf(-1)
 				continue
@@ -173,7 +182,7 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 					los := root(g, t0, t, ss.prevF, fk)
 					finish(si, ss.aos, los, ss.clip, false, at(ss.bestK-1), at(ss.bestK+1))
 					ss.in = false
-				case !ss.in && ss.prevF < 0 && ss.prevF > -grazeMarginDeg && ss.prevF >= ss.prev2F && ss.prevF > fk:
+				case !ss.in && ss.prevF < 0 && ss.prevF > st.grazeF && ss.prevF >= ss.prev2F && ss.prevF > fk:
 					// a local maximum just below the threshold: a pass
 					// shorter than a step may hide around it
 					lo := at(k - 2)
@@ -188,7 +197,12 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 				}
 			}
 			if ss.in {
-				if el := st.topo.Elevation(r); el > ss.bestEl {
+				// for flat stations f orders samples as elevation does
+				el := fk
+				if !st.flat {
+					el = st.topo.Elevation(r)
+				}
+				if el > ss.bestEl {
 					ss.bestK, ss.bestEl = k, el
 				}
 			}
