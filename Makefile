@@ -11,7 +11,9 @@ FUZZTIME   ?= 10s
 export GOFLAGS := -buildvcs=false
 
 # Debian packages the tests, the demo and the references use.
-APT_PKGS := python3-skyfield python3-sgp4 glpk-utils nodejs npm tmux
+APT_PKGS := python3-skyfield python3-sgp4 glpk-utils tmux
+# node and npm are checked as commands: some machines carry them outside Debian's packages
+APT_CMDS := node:nodejs npm:npm
 
 .PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd \
         vet unit fuzz bench bench-passes testdata-passes nogui clean
@@ -28,6 +30,7 @@ deps-apt:
 	@missing=""; for p in $(APT_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	for pc in $(APT_CMDS); do command -v $${pc%%:*} >/dev/null || missing="$$missing $${pc#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
