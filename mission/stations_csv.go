@@ -42,10 +42,10 @@ func ParseStationsCSV(r io.Reader, source string, minEl float64) ([]Station, err
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", source, err)
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) (string, int) {
 			i := col[name]
 			if i >= len(rec) {

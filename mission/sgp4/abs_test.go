@@ -2,6 +2,7 @@ package sgp4
 
 import (
 	"encoding/csv"
+	"github.com/ipgs/ipgs/internal/shared"
 	"math"
 	"os"
 	"strconv"
@@ -14,9 +15,9 @@ import (
 // TestAbsoluteTime checks epoch handling: positions at absolute UTC instants
 // against python-sgp4, hourly over 7 days, to 1 m.
 func TestAbsoluteTime(t *testing.T) {
-	f, err := os.Open(sharedOrbit + "abs_expected.csv")
+	f, err := os.Open(shared.Orbit(t, "abs_expected.csv"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()
@@ -28,7 +29,7 @@ func TestAbsoluteTime(t *testing.T) {
 		if ps, ok := files[name]; ok {
 			return ps
 		}
-		fh, err := os.Open(sharedOrbit + name)
+		fh, err := os.Open(shared.Orbit(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}

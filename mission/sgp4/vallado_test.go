@@ -3,6 +3,7 @@ package sgp4
 import (
 	"encoding/csv"
 	"errors"
+	"github.com/ipgs/ipgs/internal/shared"
 	"math"
 	"os"
 	"strconv"
@@ -12,15 +13,13 @@ import (
 	"github.com/ipgs/ipgs/mission/tle"
 )
 
-const sharedOrbit = "../../../shared/data/orbit/"
-
 // loadVerification parses Vallado's verification TLEs in file order (the
 // CSV's case number is the index).
 func loadVerification(t *testing.T) []*tle.Elements {
 	t.Helper()
-	f, err := os.Open(sharedOrbit + "SGP4-VER.TLE")
+	f, err := os.Open(shared.Orbit(t, "SGP4-VER.TLE"))
 	if err != nil {
-		t.Skipf("verification set not available: %v", err)
+		t.Fatalf("verification set: %v", err)
 	}
 	defer f.Close()
 	res := tle.ParseTLE(f, tle.Options{Source: "SGP4-VER.TLE", AllowBadChecksum: true})
@@ -32,9 +31,9 @@ func loadVerification(t *testing.T) []*tle.Elements {
 
 func TestVallado(t *testing.T) {
 	sets := loadVerification(t)
-	f, err := os.Open(sharedOrbit + "vallado_expected.csv")
+	f, err := os.Open(shared.Orbit(t, "vallado_expected.csv"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"context"
+	"github.com/ipgs/ipgs/internal/shared"
 	"os"
 	"testing"
 	"time"
@@ -11,13 +12,11 @@ import (
 	"github.com/ipgs/ipgs/mission/tle"
 )
 
-const sharedOrbit = "../../../shared/data/orbit/"
-
 func loadProps(tb testing.TB, name string) []*sgp4.Propagator {
 	tb.Helper()
-	data, err := os.ReadFile(sharedOrbit + name)
+	data, err := os.ReadFile(shared.Orbit(tb, name))
 	if err != nil {
-		tb.Skip(err)
+		tb.Fatal(err)
 	}
 	res := tle.Parse(data, tle.Options{Source: name})
 	if len(res.Errors) > 0 {
@@ -36,9 +35,9 @@ func loadProps(tb testing.TB, name string) []*sgp4.Propagator {
 
 func loadStations(tb testing.TB, name string, minEl float64) []mission.Station {
 	tb.Helper()
-	f, err := os.Open(sharedOrbit + name)
+	f, err := os.Open(shared.Orbit(tb, name))
 	if err != nil {
-		tb.Skip(err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	sts, err := mission.ParseStationsCSV(f, name, minEl)

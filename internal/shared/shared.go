@@ -1,0 +1,46 @@
+// Package shared finds the workplace's shared folder (reference data and
+// tools) for tests: $IPGS_SHARED, or ../shared beside the module root.
+package shared
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the shared folder. When it is missing the test is skipped,
+// except under CI (CI set), where a missing reference must not pass
+// silently: the test fails.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("IPGS_SHARED"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			s := filepath.Join(d, "..", "shared")
+			if _, err := os.Stat(filepath.Join(s, "data", "orbit")); err == nil {
+				return s
+			}
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("shared reference folder not found beside the module (set IPGS_SHARED)")
+	}
+	tb.Skip("shared reference folder not found beside the module (set IPGS_SHARED)")
+	return ""
+}
+
+// Orbit returns the path of a file in shared/data/orbit.
+func Orbit(tb testing.TB, name string) string {
+	tb.Helper()
+	return filepath.Join(Dir(tb), "data", "orbit", name)
+}
