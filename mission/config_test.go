@@ -1,10 +1,11 @@
 package mission
 
 import (
-	"github.com/ipgs/ipgs/internal/shared"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ipgs/ipgs/internal/shared"
 )
 
 const goodMission = `version: 1

@@ -3,6 +3,7 @@
 package shared
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,4 +44,19 @@ func Dir(tb testing.TB) string {
 func Orbit(tb testing.TB, name string) string {
 	tb.Helper()
 	return filepath.Join(Dir(tb), "data", "orbit", name)
+}
+
+// ReadCSV reads a whole CSV file, failing the test on any error.
+func ReadCSV(tb testing.TB, path string) [][]string {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }

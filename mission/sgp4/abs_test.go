@@ -1,13 +1,13 @@
 package sgp4
 
 import (
-	"encoding/csv"
-	"github.com/ipgs/ipgs/internal/shared"
 	"math"
 	"os"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ipgs/ipgs/internal/shared"
 
 	"github.com/ipgs/ipgs/mission/tle"
 )
@@ -15,15 +15,7 @@ import (
 // TestAbsoluteTime checks epoch handling: positions at absolute UTC instants
 // against python-sgp4, hourly over 7 days, to 1 m.
 func TestAbsoluteTime(t *testing.T) {
-	f, err := os.Open(shared.Orbit(t, "abs_expected.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := shared.ReadCSV(t, shared.Orbit(t, "abs_expected.csv"))
 	files := map[string][]*Propagator{}
 	load := func(name string) []*Propagator {
 		if ps, ok := files[name]; ok {

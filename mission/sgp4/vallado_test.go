@@ -1,14 +1,14 @@
 package sgp4
 
 import (
-	"encoding/csv"
 	"errors"
-	"github.com/ipgs/ipgs/internal/shared"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ipgs/ipgs/internal/shared"
 
 	"github.com/ipgs/ipgs/mission/tle"
 )
@@ -31,15 +31,7 @@ func loadVerification(t *testing.T) []*tle.Elements {
 
 func TestVallado(t *testing.T) {
 	sets := loadVerification(t)
-	f, err := os.Open(shared.Orbit(t, "vallado_expected.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := shared.ReadCSV(t, shared.Orbit(t, "vallado_expected.csv"))
 	props := map[int]*Propagator{}
 	var worstR, worstV float64
 	checked := 0
@@ -64,6 +56,7 @@ func TestVallado(t *testing.T) {
 		}
 		p := props[c]
 		if p == nil {
+			var err error
 			p, err = New(e)
 			if err != nil {
 				t.Errorf("case %d sat %d: init: %v", c, satnum, err)

@@ -2,10 +2,11 @@ package passes
 
 import (
 	"context"
-	"github.com/ipgs/ipgs/internal/shared"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ipgs/ipgs/internal/shared"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/sgp4"

@@ -2,13 +2,13 @@ package passes
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ipgs/ipgs/internal/shared"
 )
 
 // refPass is one row of a reference CSV written by
@@ -21,20 +21,13 @@ type refPass struct {
 
 func readRef(t *testing.T, path string) []refPass {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := shared.ReadCSV(t, path)
 	var out []refPass
 	for _, r := range rows[1:] {
 		var p refPass
 		p.sat, p.station = r[0], r[1]
 		for i, dst := range []*time.Time{&p.aos, &p.tca, &p.los} {
+			var err error
 			if *dst, err = time.Parse(time.RFC3339Nano, r[2+i]); err != nil {
 				t.Fatal(err)
 			}
