@@ -72,7 +72,7 @@ func RunBench(ctx context.Context, o BenchOptions) error {
 		err = Stream(ctx, props, sts, start, 7*24*time.Hour, 0, func(r SatResult) error {
 			for i := range r.Passes {
 				n++
-				w.Write(&r.Passes[i], sts[r.Passes[i].Station].Name, false)
+				w.Write(&r.Passes[i], "", sts[r.Passes[i].Station].Name, false)
 			}
 			return nil
 		})

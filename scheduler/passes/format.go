@@ -23,7 +23,7 @@ const CSVHeader = "sat,station,aos_utc,tca_utc,los_utc,max_el_deg,aos_az_deg,tca
 
 // Writer writes passes in one of the output formats.
 type Writer interface {
-	Write(p *Pass, stationName string, stale bool) error
+	Write(p *Pass, satName, stationName string, stale bool) error
 	Close() error
 }
 
@@ -53,7 +53,7 @@ type csvWriter struct {
 	buf []byte
 }
 
-func (c *csvWriter) Write(p *Pass, name string, _ bool) error {
+func (c *csvWriter) Write(p *Pass, _, name string, _ bool) error {
 	b := c.buf[:0]
 	b = strconv.AppendInt(b, int64(p.Sat), 10)
 	b = append(b, ',')
@@ -97,6 +97,7 @@ type jsonWriter struct {
 
 type jsonPass struct {
 	Sat        string  `json:"sat"`
+	Name       string  `json:"name,omitempty"`
 	Station    string  `json:"station"`
 	AOS        string  `json:"aos"`
 	TCA        string  `json:"tca"`
@@ -111,14 +112,14 @@ type jsonPass struct {
 	Stale      bool    `json:"stale_elements,omitempty"`
 }
 
-func (j *jsonWriter) Write(p *Pass, name string, stale bool) error {
+func (j *jsonWriter) Write(p *Pass, satName, name string, stale bool) error {
 	sep := ",\n  "
 	if j.n == 0 {
 		sep = "[\n  "
 	}
 	j.n++
 	b, err := json.Marshal(jsonPass{
-		Sat: strconv.Itoa(p.Sat), Station: name,
+		Sat: strconv.Itoa(p.Sat), Name: satName, Station: name,
 		AOS: FormatTime(p.AOS), TCA: FormatTime(p.TCA), LOS: FormatTime(p.LOS),
 		MaxEl: round4(p.MaxElDeg), AOSAz: round4(p.AOSAzDeg), TCAAz: round4(p.TCAAzDeg), LOSAz: round4(p.LOSAzDeg),
 		DurationS: p.Duration().Round(time.Millisecond).Seconds(), AOSClipped: p.AOSClipped, LOSClipped: p.LOSClipped, Stale: stale,
@@ -153,13 +154,14 @@ type tableWriter struct {
 }
 
 type tableRow struct {
-	p     Pass
-	name  string
-	stale bool
+	p       Pass
+	satName string
+	name    string
+	stale   bool
 }
 
-func (t *tableWriter) Write(p *Pass, name string, stale bool) error {
-	t.rows = append(t.rows, tableRow{*p, name, stale})
+func (t *tableWriter) Write(p *Pass, satName, name string, stale bool) error {
+	t.rows = append(t.rows, tableRow{*p, satName, name, stale})
 	return nil
 }
 
@@ -169,8 +171,8 @@ func (t *tableWriter) Close() error {
 		return t.w.Flush()
 	}
 	sort.SliceStable(t.rows, func(i, j int) bool { return t.rows[i].p.AOS.Before(t.rows[j].p.AOS) })
-	fmt.Fprintf(t.w, "%-7s %-16s %-23s %-8s %-8s %8s %6s %7s %7s\n",
-		"SAT", "STATION", "AOS ("+t.loc.String()+")", "TCA", "LOS", "DURATION", "MAX_EL", "AOS_AZ", "LOS_AZ")
+	fmt.Fprintf(t.w, "%-7s %-14s %-16s %-23s %-8s %-8s %8s %6s %7s %7s\n",
+		"SAT", "NAME", "STATION", "AOS ("+t.loc.String()+")", "TCA", "LOS", "DURATION", "MAX_EL", "AOS_AZ", "LOS_AZ")
 	for _, r := range t.rows {
 		p := &r.p
 		mark := ""
@@ -184,8 +186,8 @@ func (t *tableWriter) Close() error {
 			mark += " (continues past end)"
 		}
 		d := p.Duration().Round(time.Second)
-		fmt.Fprintf(t.w, "%-7d %-16s %-23s %-8s %-8s %8s %6.1f %7.1f %7.1f%s\n",
-			p.Sat, r.name,
+		fmt.Fprintf(t.w, "%-7d %-14s %-16s %-23s %-8s %-8s %8s %6.1f %7.1f %7.1f%s\n",
+			p.Sat, trim(r.satName, 14), r.name,
 			p.AOS.In(t.loc).Format("2006-01-02 15:04:05 MST"),
 			p.TCA.In(t.loc).Format("15:04:05"),
 			p.LOS.In(t.loc).Format("15:04:05"),
@@ -193,4 +195,11 @@ func (t *tableWriter) Close() error {
 			p.MaxElDeg, p.AOSAzDeg, p.LOSAzDeg, mark)
 	}
 	return t.w.Flush()
+}
+
+func trim(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }

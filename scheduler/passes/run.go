@@ -69,7 +69,7 @@ func Run(ctx context.Context, o Options) error {
 	err = Stream(ctx, props, o.Stations, o.Start, o.Duration, o.Workers, func(r SatResult) error {
 		for i := range r.Passes {
 			p := &r.Passes[i]
-			if err := w.Write(p, o.Stations[p.Station].Name, stale[r.Index]); err != nil {
+			if err := w.Write(p, elems[r.Index].Name, o.Stations[p.Station].Name, stale[r.Index]); err != nil {
 				return err
 			}
 		}
