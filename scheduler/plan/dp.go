@@ -48,15 +48,11 @@ func (s *solver) stationDP(st int, lo, hi float64) bool {
 			forced++
 		}
 	}
-	list := s.candSt[st]
-	from0 := sort.Search(len(list), func(k int) bool { return p.Candidates[list[k]].Start >= lower-s.maxLenSt[st] })
-	for k := from0; k < len(list); k++ {
-		i := list[k]
+	var inRange []int
+	s.candidatesIn(s.candSt[st], s.longSt[st], lower, upper, s.maxLenSt[st], func(i int) { inRange = append(inRange, i) })
+	for _, i := range inRange {
 		cd := &p.Candidates[i]
-		if cd.Start >= upper {
-			break
-		}
-		if s.fixed[i] || cd.End <= lower || (s.of[i] != nil && !movable[s.of[i]]) {
+		if s.fixed[i] || (s.of[i] != nil && !movable[s.of[i]]) {
 			continue
 		}
 		wa, wb := math.Max(cd.Start, lower), math.Min(cd.End, upper)

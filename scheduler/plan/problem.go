@@ -5,6 +5,8 @@ package plan
 
 import (
 	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
@@ -85,7 +87,7 @@ type Dropped struct {
 type Pointing struct{ Az, El float64 }
 
 // trackStep is the spacing of the pointing samples of a candidate.
-const trackStep = 10.0
+const trackStep = 30.0
 
 // pointing returns where the station of candidate c must point at its
 // satellite at t (seconds from the start): linear interpolation in a track
@@ -98,11 +100,7 @@ func (p *Problem) pointing(c int, t float64) Pointing {
 	}
 	tr := p.tracks[c]
 	if tr == nil {
-		n := int(math.Ceil((cd.LOS-cd.AOS)/trackStep)) + 1
-		tr = make([]Pointing, n+1)
-		for k := range tr {
-			tr[k] = p.look(cd.Sat, cd.Station, cd.AOS+float64(k)*trackStep)
-		}
+		tr = p.track(c)
 		p.tracks[c] = tr
 	}
 	x := (t - cd.AOS) / trackStep
@@ -115,9 +113,44 @@ func (p *Problem) pointing(c int, t float64) Pointing {
 	}
 	u := x - float64(k)
 	a, b := tr[k], tr[k+1]
-	daz := math.Remainder(b.Az-a.Az, 360)
-	az := math.Mod(a.Az+u*daz+360, 360)
+	az := a.Az + u*wrap180(b.Az-a.Az)
+	if az < 0 {
+		az += 360
+	} else if az >= 360 {
+		az -= 360
+	}
 	return Pointing{Az: az, El: a.El + u*(b.El-a.El)}
+}
+
+// track samples candidate c's pointing every trackStep over its pass.
+func (p *Problem) track(c int) []Pointing {
+	cd := &p.Candidates[c]
+	n := int(math.Ceil((cd.LOS-cd.AOS)/trackStep)) + 1
+	tr := make([]Pointing, n+1)
+	for k := range tr {
+		tr[k] = p.look(cd.Sat, cd.Station, cd.AOS+float64(k)*trackStep)
+	}
+	return tr
+}
+
+// precomputeTracks builds every candidate's track on all cores.
+func (p *Problem) precomputeTracks() {
+	if p.tracks != nil {
+		return
+	}
+	p.tracks = make([][]Pointing, len(p.Candidates))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := w; c < len(p.Candidates); c += workers {
+				p.tracks[c] = p.track(c)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // look computes the pointing from SGP4.
@@ -140,7 +173,7 @@ func (s *Station) turnaround(a, b Pointing) float64 {
 	if s.SlewDegS <= 0 {
 		return s.SettleS
 	}
-	daz := math.Abs(math.Remainder(a.Az-b.Az, 360))
+	daz := math.Abs(wrap180(a.Az - b.Az))
 	del := math.Abs(a.El - b.El)
 	return math.Max(daz, del)/s.SlewDegS + s.SettleS
 }
@@ -202,4 +235,15 @@ type Unscheduled struct {
 // Value is a contact's contribution to the objective.
 func (p *Problem) value(c *Contact) float64 {
 	return p.Sats[p.Candidates[c.Cand].Sat].Weight * c.Len()
+}
+
+// wrap180 maps an azimuth difference in (-360, 360) to [-180, 180].
+func wrap180(d float64) float64 {
+	switch {
+	case d > 180:
+		return d - 360
+	case d < -180:
+		return d + 360
+	}
+	return d
 }

@@ -36,17 +36,11 @@ func (s *solver) ruinRecreate(rng *rand.Rand, width float64) bool {
 	}
 	var cands []kv
 	for st := range p.Stations {
-		list := s.candSt[st]
-		lo := sort.Search(len(list), func(k int) bool { return p.Candidates[list[k]].Start >= a-s.maxLenSt[st] })
-		for k := lo; k < len(list); k++ {
-			c := &p.Candidates[list[k]]
-			if c.Start >= b {
-				break
+		s.candidatesIn(s.candSt[st], s.longSt[st], a, b, s.maxLenSt[st], func(i int) {
+			if s.of[i] == nil && !s.fixed[i] {
+				cands = append(cands, kv{i, s.candValue(i) * (0.85 + 0.3*rng.Float64())})
 			}
-			if c.End > a && s.of[list[k]] == nil && !s.fixed[list[k]] {
-				cands = append(cands, kv{list[k], s.candValue(list[k]) * (0.85 + 0.3*rng.Float64())})
-			}
-		}
+		})
 	}
 	sort.Slice(cands, func(x, y int) bool { return cands[x].v > cands[y].v })
 	for _, c := range cands {

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"sort"
 	"time"
 )
@@ -23,6 +25,7 @@ type solver struct {
 	fixed    []bool       // per candidate: its contact may not change
 	deadline time.Time
 	whole    bool // contacts are whole candidate windows (the MILP's model)
+	started  time.Time
 
 	obj     float64 // objective of the contacts in the timelines
 	log     []op    // changes since the last commit, for rollback
@@ -30,12 +33,41 @@ type solver struct {
 	candSat [][]int // per satellite: candidates sorted by start
 	// longest candidate per station and satellite, to bound range scans
 	maxLenSt, maxLenSat []float64
+	// candidates longer than longCand, per station and satellite: always
+	// scanned, so the lists above can be scanned from longCand back
+	longSt, longSat [][]int
+
+	// scratch space, reused to keep the hot path free of allocation
+	seen    []uint32 // per candidate: the refill generation that saw it
+	gen     uint32
+	candBuf []int
+	gapBuf  []gap
+	evBuf   []event
 }
+
+type event struct {
+	t float64
+	d int
+}
+
+// longCand separates long candidates (GEO, MEO) from the many short ones.
+const longCand = 7200.0
 
 // op is one change to the timelines.
 type op struct {
 	add bool
 	c   *Contact
+}
+
+// trace prints the objective after a phase when IPGS_PLAN_TRACE is set.
+func (s *solver) trace(phase string) {
+	if os.Getenv("IPGS_PLAN_TRACE") == "" {
+		return
+	}
+	if s.started.IsZero() {
+		s.started = time.Now()
+	}
+	fmt.Fprintf(os.Stderr, "plan: %-18s %14.0f  %6.3f s\n", phase, s.obj, time.Since(s.started).Seconds())
 }
 
 func newSolver(p *Problem) *solver {
@@ -54,12 +86,19 @@ func newSolver(p *Problem) *solver {
 	s.candSat = make([][]int, len(p.Sats))
 	s.maxLenSt = make([]float64, len(p.Stations))
 	s.maxLenSat = make([]float64, len(p.Sats))
+	s.seen = make([]uint32, len(p.Candidates))
+	s.longSt = make([][]int, len(p.Stations))
+	s.longSat = make([][]int, len(p.Sats))
 	for i := range p.Candidates {
 		c := &p.Candidates[i]
 		s.candSt[c.Station] = append(s.candSt[c.Station], i)
 		s.candSat[c.Sat] = append(s.candSat[c.Sat], i)
-		s.maxLenSt[c.Station] = math.Max(s.maxLenSt[c.Station], c.End-c.Start)
-		s.maxLenSat[c.Sat] = math.Max(s.maxLenSat[c.Sat], c.End-c.Start)
+		if c.End-c.Start > longCand {
+			s.longSt[c.Station] = append(s.longSt[c.Station], i)
+			s.longSat[c.Sat] = append(s.longSat[c.Sat], i)
+		}
+		s.maxLenSt[c.Station] = math.Max(s.maxLenSt[c.Station], math.Min(c.End-c.Start, longCand))
+		s.maxLenSat[c.Sat] = math.Max(s.maxLenSat[c.Sat], math.Min(c.End-c.Start, longCand))
 	}
 	byStart := func(list []int) {
 		sort.Slice(list, func(a, b int) bool { return p.Candidates[list[a]].Start < p.Candidates[list[b]].Start })
@@ -170,75 +209,81 @@ func (s *solver) latestBefore(next *Contact, cand int, hi float64) float64 {
 
 type span struct{ a, b float64 }
 
-// stationFree returns the windows within [lo, hi] where cand fits at its
-// station, given the contacts there (skip is ignored; onlyFixed ignores
-// contacts that may move).
-func (s *solver) stationFree(cand int, lo, hi float64, skip *Contact, onlyFixed bool) []span {
+// gap is a free stretch of a station timeline between two contacts (nil:
+// none), before turnarounds are taken off.
+type gap struct {
+	prev, next *Contact
+	a, b       float64 // raw bounds within the window asked for
+}
+
+// gaps returns the raw gaps of cand's station within [lo, hi] (skip is
+// ignored; onlyFixed looks at fixed contacts only). No turnaround is
+// computed: a raw gap bounds the window from above.
+func (s *solver) gaps(cand int, lo, hi float64, skip *Contact, onlyFixed bool) []gap {
 	cd := &s.p.Candidates[cand]
 	list := s.st[cd.Station]
-	mt := s.maxTurn[cd.Station]
-	i := sort.Search(len(list), func(i int) bool { return list[i].Start > lo-mt-86400 })
-	// walk contacts that can touch [lo-mt, hi+mt]
+	// a station's contacts never overlap, so their ends are sorted too
+	i := sort.Search(len(list), func(i int) bool { return list[i].End > lo })
+	use := func(c *Contact) bool { return c != skip && (!onlyFixed || s.fixed[c.Cand]) }
 	var prev *Contact
-	var out []span
-	emit := func(next *Contact) {
-		a, b := lo, hi
-		if prev != nil {
-			a = s.earliestAfter(prev, cand, a)
-		}
-		if next != nil {
-			b = s.latestBefore(next, cand, b)
-		}
-		if b-a >= s.minC {
-			out = append(out, span{a, b})
-		}
-	}
-	for ; i < len(list); i++ {
-		c := list[i]
-		if c == skip || (onlyFixed && !s.fixed[c.Cand]) {
-			continue
-		}
-		if c.End <= lo-mt {
-			prev = c
-			continue
-		}
-		if c.Start >= hi+mt {
+	for j := i - 1; j >= 0; j-- {
+		if use(list[j]) {
+			prev = list[j]
 			break
 		}
-		emit(c)
-		prev = c
 	}
-	var next *Contact
+	out := s.gapBuf[:0]
+	defer func() { s.gapBuf = out[:0] }()
 	for ; i < len(list); i++ {
 		c := list[i]
-		if c == skip || (onlyFixed && !s.fixed[c.Cand]) {
+		if !use(c) {
 			continue
 		}
-		next = c
-		break
+		out = append(out, s.rawGap(prev, c, lo, hi))
+		prev = c
+		if c.Start >= hi {
+			return out
+		}
 	}
-	if next != nil && next.Start >= hi+mt {
-		next = nil
-	}
-	emit(next)
+	out = append(out, s.rawGap(prev, nil, lo, hi))
 	return out
+}
+
+func (s *solver) rawGap(prev, next *Contact, lo, hi float64) gap {
+	g := gap{prev: prev, next: next, a: lo, b: hi}
+	if prev != nil {
+		g.a = math.Max(lo, prev.End)
+	}
+	if next != nil {
+		g.b = math.Min(hi, next.Start)
+	}
+	return g
+}
+
+// exact takes the turnarounds off a raw gap for cand.
+func (s *solver) exact(cand int, g gap) (float64, float64) {
+	a, b := g.a, g.b
+	if g.prev != nil {
+		a = s.earliestAfter(g.prev, cand, a)
+	}
+	if g.next != nil {
+		b = s.latestBefore(g.next, cand, b)
+	}
+	return a, b
 }
 
 // satFree returns the parts of [lo, hi] where the satellite has fewer than
 // k contacts.
 func (s *solver) satFree(cand int, lo, hi float64, skip *Contact, onlyFixed bool) []span {
 	cd := &s.p.Candidates[cand]
-	type ev struct {
-		t float64
-		d int
-	}
-	var evs []ev
+	evs := s.evBuf[:0]
 	for _, c := range s.sat[cd.Sat] {
 		if c == skip || (onlyFixed && !s.fixed[c.Cand]) || c.End <= lo || c.Start >= hi {
 			continue
 		}
-		evs = append(evs, ev{c.Start, 1}, ev{c.End, -1})
+		evs = append(evs, event{c.Start, 1}, event{c.End, -1})
 	}
+	s.evBuf = evs
 	if len(evs) == 0 {
 		return []span{{lo, hi}}
 	}
@@ -265,27 +310,50 @@ func (s *solver) satFree(cand int, lo, hi float64, skip *Contact, onlyFixed bool
 }
 
 // best returns the longest feasible sub-window for cand (skip: its own
-// current contact), or ok=false.
+// current contact), or ok=false. Raw gaps are tried longest first and only
+// while they could still beat the best window found.
 func (s *solver) best(cand int, skip *Contact, onlyFixed bool) (span, bool) {
 	cd := &s.p.Candidates[cand]
 	if cd.End-cd.Start < s.minC {
 		return span{}, false
 	}
+	gs := s.gaps(cand, cd.Start, cd.End, skip, onlyFixed)
 	var bestSp span
 	found := false
-	for _, a := range s.stationFree(cand, cd.Start, cd.End, skip, onlyFixed) {
-		for _, b := range s.satFree(cand, a.a, a.b, skip, onlyFixed) {
-			lo, hi := math.Max(a.a, b.a), math.Min(a.b, b.b)
+	for {
+		// the longest untried raw gap (raw bounds exact from above)
+		k := -1
+		for j := range gs {
+			if l := gs[j].b - gs[j].a; l >= s.minC && (!found || l > bestSp.b-bestSp.a) && (k < 0 || l > gs[k].b-gs[k].a) {
+				k = j
+			}
+		}
+		if k < 0 {
+			break
+		}
+		g := gs[k]
+		gs[k].b = gs[k].a // tried
+		if s.whole && (g.a > cd.Start+1e-9 || g.b < cd.End-1e-9) {
+			continue
+		}
+		ga, gb := s.exact(cand, g)
+		if gb-ga < s.minC {
+			continue
+		}
+		for _, f := range s.satFree(cand, ga, gb, skip, onlyFixed) {
+			lo, hi := f.a, f.b
 			if s.whole && (lo > cd.Start+1e-9 || hi < cd.End-1e-9) {
 				continue
 			}
-			if hi-lo >= s.minC && (!found || hi-lo > bestSp.b-bestSp.a) {
-				// a start pushed later by the satellite may need a longer
-				// turnaround: re-check the exact placement
-				if sp, ok := s.fit(cand, lo, hi, skip, onlyFixed); ok && sp.b-sp.a >= s.minC && (!found || sp.b-sp.a > bestSp.b-bestSp.a) &&
-					(!s.whole || (sp.a <= cd.Start+1e-9 && sp.b >= cd.End-1e-9)) {
-					bestSp, found = sp, true
-				}
+			if hi-lo < s.minC || (found && hi-lo <= bestSp.b-bestSp.a) {
+				continue
+			}
+			// a start pushed later by the satellite may need a longer
+			// turnaround: re-check the exact placement
+			if sp, ok := s.fit(cand, lo, hi, skip, onlyFixed); ok && sp.b-sp.a >= s.minC &&
+				(!found || sp.b-sp.a > bestSp.b-bestSp.a) &&
+				(!s.whole || (sp.a <= cd.Start+1e-9 && sp.b >= cd.End-1e-9)) {
+				bestSp, found = sp, true
 			}
 		}
 	}
@@ -347,7 +415,7 @@ type Lock struct {
 // Options tune Solve.
 type SolveOptions struct {
 	Locks    []Lock
-	Deadline time.Duration // improvement stops after this (0: 20 s)
+	Deadline time.Duration // local search stops after this (0: 0.25 s + 50 µs per candidate)
 	// WholeOnly schedules whole candidate windows only, never trimming:
 	// the model of the MILP reference, for measuring the optimiser.
 	WholeOnly bool
@@ -369,13 +437,17 @@ func (o *SolveOptions) searchIterations(n int) int {
 // local improvement: a candidate is forced in when what it adds exceeds
 // what the contacts it trims or displaces lose.
 func Solve(p *Problem, o SolveOptions) *Plan {
-	s := newSolver(p)
-	s.whole = o.WholeOnly
+	begin := time.Now()
 	d := o.Deadline
 	if d <= 0 {
-		d = 20 * time.Second
+		// the whole solve gets time in proportion to the problem
+		d = 250*time.Millisecond + time.Duration(len(p.Candidates))*50*time.Microsecond
 	}
-	s.deadline = time.Now().Add(d)
+	p.precomputeTracks()
+	s := newSolver(p)
+	s.whole = o.WholeOnly
+	s.deadline = begin.Add(d)
+	s.trace("start")
 	var dropped []Unscheduled
 
 	// 1. locks
@@ -423,15 +495,10 @@ func Solve(p *Problem, o SolveOptions) *Plan {
 	}
 
 	s.commit()
+	s.trace("greedy")
 	// 4. local improvement
 	for round := 0; round < 8 && time.Now().Before(s.deadline); round++ {
 		gained := false
-		for st := range p.Stations {
-			if s.stationDP(st, math.Inf(-1), math.Inf(1)) {
-				gained = true
-			}
-			s.commit()
-		}
 		for _, i := range order {
 			if time.Now().After(s.deadline) {
 				break
@@ -448,6 +515,17 @@ func Solve(p *Problem, o SolveOptions) *Plan {
 			}
 			s.commit()
 		}
+		s.trace("improve")
+		for st := range p.Stations {
+			if time.Now().After(s.deadline) {
+				break
+			}
+			if s.stationDP(st, math.Inf(-1), math.Inf(1)) {
+				gained = true
+			}
+			s.commit()
+		}
+		s.trace("station DP")
 		// refill: extend trimmed contacts and place the displaced
 		for _, i := range order {
 			if s.fixed[i] {
@@ -470,10 +548,12 @@ func Solve(p *Problem, o SolveOptions) *Plan {
 
 	// 5. ruin and recreate, then a last exact pass per station
 	s.search(o.searchIterations(len(p.Candidates)))
+	s.trace("ruin and recreate")
 	for st := range p.Stations {
 		s.stationDP(st, math.Inf(-1), math.Inf(1))
 		s.commit()
 	}
+	s.trace("final DP")
 
 	pl := &Plan{Problem: p}
 	for _, c := range s.of {
@@ -638,31 +718,28 @@ func (s *solver) force(i int, depth int) bool {
 // is longer than what it has, most valuable first.
 func (s *solver) refill(around []*Contact) {
 	p := s.p
-	seen := map[int]bool{}
-	var cands []int
-	addRange := func(list []int, a, b float64, maxLen float64) {
-		lo := sort.Search(len(list), func(k int) bool { return p.Candidates[list[k]].Start >= a-maxLen })
-		for k := lo; k < len(list); k++ {
-			c := &p.Candidates[list[k]]
-			if c.Start >= b {
-				break
+	s.gen++
+	gen := s.gen
+	cands := s.candBuf[:0]
+	addRange := func(list, long []int, a, b float64, maxLen float64) {
+		s.candidatesIn(list, long, a, b, maxLen, func(k int) {
+			if s.seen[k] != gen {
+				s.seen[k] = gen
+				cands = append(cands, k)
 			}
-			if c.End > a && !seen[list[k]] {
-				seen[list[k]] = true
-				cands = append(cands, list[k])
-			}
-		}
+		})
 	}
 	for _, d := range around {
 		dc := &p.Candidates[d.Cand]
 		mt := s.maxTurn[dc.Station]
-		addRange(s.candSt[dc.Station], d.Start-mt, d.End+mt, s.maxLenSt[dc.Station])
-		addRange(s.candSat[dc.Sat], d.Start, d.End, s.maxLenSat[dc.Sat])
-		if !seen[d.Cand] {
-			seen[d.Cand] = true
+		addRange(s.candSt[dc.Station], s.longSt[dc.Station], d.Start-mt, d.End+mt, s.maxLenSt[dc.Station])
+		addRange(s.candSat[dc.Sat], s.longSat[dc.Sat], d.Start, d.End, s.maxLenSat[dc.Sat])
+		if s.seen[d.Cand] != gen {
+			s.seen[d.Cand] = gen
 			cands = append(cands, d.Cand)
 		}
 	}
+	s.candBuf = cands
 	sort.Slice(cands, func(a, b int) bool { return s.candValue(cands[a]) > s.candValue(cands[b]) })
 	for _, j := range cands {
 		if s.fixed[j] {
@@ -670,14 +747,36 @@ func (s *solver) refill(around []*Contact) {
 		}
 		old := s.of[j]
 		cd := &p.Candidates[j]
-		if old != nil && old.Len() >= cd.End-cd.Start-1e-6 {
-			continue
+		if old != nil && (old.Len() >= cd.End-cd.Start-1e-6 || cd.End-cd.Start > longCand) {
+			continue // whole already, or a long contact: not worth re-examining at every change
 		}
 		if sp, ok := s.best(j, old, false); ok && (old == nil || sp.b-sp.a > old.Len()+1e-6) {
 			if old != nil {
 				s.remove(old)
 			}
 			s.add(&Contact{Cand: j, Start: sp.a, End: sp.b})
+		}
+	}
+}
+
+// candidatesIn calls fn for every candidate of list (sorted by start; its
+// long ones also in long) whose window overlaps (a, b).
+func (s *solver) candidatesIn(list, long []int, a, b, maxLen float64, fn func(int)) {
+	p := s.p
+	lo := sort.Search(len(list), func(k int) bool { return p.Candidates[list[k]].Start >= a-maxLen })
+	for k := lo; k < len(list); k++ {
+		c := &p.Candidates[list[k]]
+		if c.Start >= b {
+			break
+		}
+		if c.End > a {
+			fn(list[k])
+		}
+	}
+	for _, k := range long {
+		c := &p.Candidates[k]
+		if c.Start < a-maxLen && c.End > a && c.Start < b {
+			fn(k)
 		}
 	}
 }
