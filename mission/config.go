@@ -43,6 +43,7 @@ type StationConfig struct {
 	MinElevation *float64      `yaml:"min_elevation"`
 	HorizonMask  [][2]float64  `yaml:"horizon_mask"` // [azimuth, elevation] pairs, degrees
 	Callsign     string        `yaml:"callsign"`
+	DTNNode      string        `yaml:"dtn_node"` // e.g. ipn:1.0
 	Radio        RadioConfig   `yaml:"radio"`
 	Rotator      RotatorConfig `yaml:"rotator"`
 	// Available lists the windows the station may be scheduled in (none:
@@ -85,6 +86,14 @@ type SatelliteConfig struct {
 	Callsign   string   `yaml:"callsign"`
 	DTNNode    string   `yaml:"dtn_node"` // e.g. ipn:101.0
 	Keys       []string `yaml:"keys"`     // key ids (fingerprints)
+	// Demand is met before the scheduling objective (per day of window).
+	Demand DemandConfig `yaml:"demand"`
+}
+
+// DemandConfig is a satellite's minimum contact per day.
+type DemandConfig struct {
+	ContactsPerDay float64 `yaml:"contacts_per_day"`
+	SecondsPerDay  float64 `yaml:"seconds_per_day"`
 }
 
 // CatalogConfig says where element sets come from.
@@ -328,6 +337,9 @@ func (m *Mission) validate(v *validator) {
 		if _, err := NewHorizonMask(maskPoints(s.HorizonMask)); err != nil {
 			v.at(err.Error(), "stations", i, "horizon_mask")
 		}
+		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
+			v.at(err.Error(), "stations", i, "dtn_node")
+		}
 		if s.Rotator.SlewDegS < 0 || s.Rotator.SettleS < 0 {
 			v.at("slew rate and settle time must not be negative", "stations", i, "rotator")
 		}
@@ -366,8 +378,11 @@ func (m *Mission) validate(v *validator) {
 		if s.Priority != nil && !(*s.Priority > 0) {
 			v.at(fmt.Sprintf("priority %g must be positive", *s.Priority), "satellites", i, "priority")
 		}
-		if s.DTNNode != "" && !strings.HasPrefix(s.DTNNode, "ipn:") && !strings.HasPrefix(s.DTNNode, "dtn:") {
-			v.at(fmt.Sprintf("DTN node id %q must be an ipn: or dtn: endpoint", s.DTNNode), "satellites", i, "dtn_node")
+		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
+			v.at(err.Error(), "satellites", i, "dtn_node")
+		}
+		if s.Demand.ContactsPerDay < 0 || s.Demand.SecondsPerDay < 0 {
+			v.at("demands must not be negative", "satellites", i, "demand")
 		}
 		if len(s.TLESources) == 0 && len(m.Catalog.Sources) == 0 {
 			v.at("no tle_sources, and no catalog.sources to find it in", "satellites", i)
@@ -460,4 +475,29 @@ func (m *Mission) Sources() []string {
 		add(src)
 	}
 	return out
+}
+
+// IPNNode returns the node number of an ipn endpoint ("ipn:101.0" → 101).
+func IPNNode(eid string) (int, error) {
+	rest, ok := strings.CutPrefix(eid, "ipn:")
+	if !ok {
+		return 0, fmt.Errorf("DTN node id %q must be an ipn:NODE.SERVICE endpoint", eid)
+	}
+	node, _, _ := strings.Cut(rest, ".")
+	n, err := strconv.Atoi(node)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("DTN node id %q: node %q is not a positive number", eid, node)
+	}
+	return n, nil
+}
+
+// BitRate returns a satellite's link rate: bit_rate, else the modem's, else 9600.
+func (s *SatelliteConfig) LinkRate() float64 {
+	if s.BitRate > 0 {
+		return s.BitRate
+	}
+	if r, ok := Modems[s.Modem]; ok {
+		return r
+	}
+	return 9600
 }

@@ -5,24 +5,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
-	"github.com/ipgs/ipgs/mission/tle"
-	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/passes"
 )
 
 func newPassesCmd() *cobra.Command {
 	var f struct {
-		tle, stations, start, duration, format, tz string
-		minEl                                      float64
-		allowBad                                   bool
-		staleDays                                  float64
-		workers                                    int
-		stationNames                               []string
+		inputFlags
+		windowFlags
+		format  string
+		workers int
 	}
 	c := &cobra.Command{
 		Use:   "passes",
@@ -38,73 +33,15 @@ sat, station in input order, AOS).`,
   ipgs passes --stations examples/mission.yaml --format csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			start, err := mission.ParseTime(f.start, time.Now())
-			if err != nil {
-				return usage(err)
-			}
-			dur, err := mission.ParseDuration(f.duration)
-			if err != nil {
-				return usage(err)
-			}
-			if dur <= 0 {
-				return usage(fmt.Errorf("--duration %s: the window must be longer than zero", f.duration))
-			}
-			var loc *time.Location
-			if f.tz != "" {
-				if loc, err = time.LoadLocation(f.tz); err != nil {
-					return usage(fmt.Errorf("--tz %q: %v", f.tz, err))
-				}
-			}
-			if f.stations == "" {
-				return usage(fmt.Errorf("--stations is required (a CSV name,lat,lon,alt_m or a mission file)"))
-			}
-			stations, m, err := loadStations(f.stations, f.minEl, cmd.Flags().Changed("min-el"))
+			start, dur, loc, err := f.windowFlags.parse()
 			if err != nil {
 				return err
 			}
-			staleAfter := time.Duration(f.staleDays * float64(24*time.Hour))
-			var elems []*tle.Elements
-			var perrs []error
-			switch {
-			case f.tle != "":
-				if elems, perrs, err = catalog.LoadFile(f.tle, f.allowBad); err != nil {
-					return err
-				}
-			case m != nil:
-				cat := catalog.ForMission(m)
-				cat.AllowBadChecksum = f.allowBad
-				set := cat.LoadMission(cmd.Context(), m, false)
-				for _, s := range set.Sources {
-					if w := s.Warning(); w != "" {
-						fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: warning:", w)
-					}
-					perrs = append(perrs, s.Rejected...)
-				}
-				for _, s := range set.Missing {
-					fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: %s (%d): no element set in any source\n", s.Name, s.NORAD)
-				}
-				for _, e := range set.Entries {
-					elems = append(elems, e.Elements)
-				}
-				if !cmd.Flags().Changed("stale-days") {
-					staleAfter = m.StaleAfter()
-				}
-			default:
-				return usage(fmt.Errorf("--tle is required (a TLE or OMM file) unless --stations is a mission file"))
+			in, err := loadInputs(cmd, f.inputFlags)
+			if err != nil {
+				return err
 			}
-			for _, e := range elems {
-				for _, w := range e.Warnings {
-					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: warning:", w)
-				}
-			}
-			for _, e := range perrs {
-				fmt.Fprintln(cmd.ErrOrStderr(), "ipgs:", e)
-			}
-			if sel := f.stationNames; len(sel) > 0 {
-				if stations, err = pickStations(stations, sel); err != nil {
-					return err
-				}
-			}
+			elems, perrs, stations, staleAfter := in.elems, in.perrs, in.stations, in.staleAfter
 			err = passes.Run(cmd.Context(), passes.Options{
 				Elements: elems, Stations: stations, Start: start, Duration: dur,
 				Format: f.format, Location: loc, Workers: f.workers,
@@ -117,18 +54,11 @@ sat, station in input order, AOS).`,
 			return err
 		},
 	}
+	addInputFlags(c, &f.inputFlags)
 	fl := c.Flags()
-	fl.StringVar(&f.tle, "tle", "", "TLE (2- or 3-line) or OMM (JSON/XML) file")
-	fl.StringVar(&f.stations, "stations", "", "stations: CSV name,lat,lon,alt_m or a mission file (.yaml)")
-	fl.StringVar(&f.start, "start", "now", "window start, RFC 3339")
-	fl.StringVar(&f.duration, "duration", "1d", "window length, e.g. 7d, 36h, 90m")
-	fl.Float64Var(&f.minEl, "min-el", 10, "minimum elevation, degrees (overrides the mission file when given)")
+	addWindowFlags(c, &f.windowFlags, "1d")
 	fl.StringVar(&f.format, "format", "table", "output: table, csv or json")
-	fl.StringVar(&f.tz, "tz", "", "time zone of the table (e.g. Local, Europe/Oslo); default UTC")
-	fl.BoolVar(&f.allowBad, "allow-bad-checksum", false, "accept TLE lines whose checksum is wrong (with a warning)")
-	fl.Float64Var(&f.staleDays, "stale-days", 3, "mark element sets older than this many days at the window start")
 	fl.IntVar(&f.workers, "workers", 0, "parallel workers (default: all cores)")
-	fl.StringSliceVar(&f.stationNames, "station", nil, "only these stations (repeat or comma-separate)")
 	return c
 }
 

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 )
@@ -26,7 +25,7 @@ func (s *solver) explain(pl *Plan, dropped []Unscheduled) {
 		case c.Started:
 			c.Reason = "in progress at the plan start"
 		case c.Len() < cd.End-cd.Start-1:
-			c.Reason = fmt.Sprintf("trimmed from %s-%s: %s", clock(p, cd.Start), clock(p, cd.End), s.rivals(c.Cand, c))
+			c.Reason = fmt.Sprintf("trimmed from %s-%s: %s", clock(p, cd.Start), clock(p, cd.End), s.rivals(c.Cand))
 			if cd.Cut != "" {
 				c.Reason += "; " + cd.Cut
 			}
@@ -49,7 +48,7 @@ func (s *solver) explain(pl *Plan, dropped []Unscheduled) {
 				u.Reason += " (" + cd.Cut + ")"
 			}
 		default:
-			u.Reason = s.rivals(i, nil)
+			u.Reason = s.rivals(i)
 		}
 		pl.Unscheduled = append(pl.Unscheduled, u)
 	}
@@ -68,7 +67,7 @@ func (s *solver) explain(pl *Plan, dropped []Unscheduled) {
 func clock(p *Problem, t float64) string { return p.Time(t).Format("15:04:05") }
 
 // rivals names the contacts that hold the time candidate i wanted.
-func (s *solver) rivals(i int, self *Contact) string {
+func (s *solver) rivals(i int) string {
 	p := s.p
 	cd := &p.Candidates[i]
 	w := p.Sats[cd.Sat].Weight
@@ -91,12 +90,12 @@ func (s *solver) rivals(i int, self *Contact) string {
 		parts = append(parts, fmt.Sprintf("%s %s (weight %g × %.0f s = %.0f%s)", why, p.label(d), dw, d.Len(), dw*d.Len(), tag))
 	}
 	for _, d := range s.st[cd.Station] {
-		if d != self && d.End > cd.Start-mt && d.Start < cd.End+mt {
+		if d.Cand != i && d.End > cd.Start-mt && d.Start < cd.End+mt {
 			describe(d, "station busy with")
 		}
 	}
 	for _, d := range s.sat[cd.Sat] {
-		if d != self && p.Candidates[d.Cand].Station != cd.Station && d.Start < cd.End && cd.Start < d.End {
+		if d.Cand != i && p.Candidates[d.Cand].Station != cd.Station && d.Start < cd.End && cd.Start < d.End {
 			describe(d, "satellite served by")
 		}
 	}
@@ -106,5 +105,3 @@ func (s *solver) rivals(i int, self *Contact) string {
 	return fmt.Sprintf("lost to %s; this pass is worth weight %g × %.0f s = %.0f",
 		strings.Join(parts, "; "), w, cd.End-cd.Start, w*(cd.End-cd.Start))
 }
-
-var _ = math.Inf

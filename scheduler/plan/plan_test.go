@@ -17,6 +17,17 @@ import (
 // satellites over the first nSt stations for dur, weights 1..5.
 func instance(tb testing.TB, nSat, nSt int, dur time.Duration, mutate func(*[]Station, *[]Satellite)) *Problem {
 	tb.Helper()
+	return instanceFull(tb, nSat, nSt, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), dur, mutate)
+}
+
+// instanceAt is instance starting at start.
+func instanceAt(tb testing.TB, nSat, nSt int, start time.Time, dur time.Duration) *Problem {
+	tb.Helper()
+	return instanceFull(tb, nSat, nSt, start, dur, nil)
+}
+
+func instanceFull(tb testing.TB, nSat, nSt int, start time.Time, dur time.Duration, mutate func(*[]Station, *[]Satellite)) *Problem {
+	tb.Helper()
 	data, err := os.ReadFile(shared.Orbit(tb, "tles_100.txt"))
 	if err != nil {
 		tb.Fatal(err)
@@ -48,7 +59,7 @@ func instance(tb testing.TB, nSat, nSt int, dur time.Duration, mutate func(*[]St
 	if mutate != nil {
 		mutate(&sts, &sats)
 	}
-	p, errs, err := Build(context.Background(), time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), dur, sts, sats, props, 120, 1)
+	p, errs, err := Build(context.Background(), start, dur, sts, sats, props, 120, 1)
 	if err != nil || len(errs) > 0 {
 		tb.Fatal(err, errs)
 	}

@@ -461,7 +461,17 @@ func Solve(p *Problem, o SolveOptions) *Plan {
 			cd := &p.Candidates[l.Cand]
 			c.Start, c.End = math.Max(c.Start, cd.Start), math.Min(c.End, cd.End)
 		}
-		if why := s.conflict(c); why != "" {
+		why := ""
+		if !c.Pinned && !c.Started && c.Len() < s.minC {
+			cd := &p.Candidates[l.Cand]
+			why = fmt.Sprintf("its pass now leaves only %.0f s (minimum %.0f s)", math.Max(0, c.Len()), s.minC)
+			if cd.Cut != "" {
+				why += ", " + cd.Cut
+			}
+		} else {
+			why = s.conflict(c)
+		}
+		if why != "" {
 			cd := &p.Candidates[l.Cand]
 			dropped = append(dropped, Unscheduled{Cand: l.Cand, Sat: cd.Sat, Stn: cd.Station, AOS: cd.AOS, LOS: cd.LOS,
 				Reason: "previous contact no longer fits: " + why})
