@@ -16,7 +16,7 @@ APT_PKGS := python3-skyfield python3-sgp4 glpk-utils tmux
 APT_CMDS := node:nodejs npm:npm
 
 .PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd \
-        vet unit fuzz bench bench-passes testdata-passes nogui clean
+        vet unit fuzz bench bench-passes bench-schedule testdata-passes nogui clean
 
 all: build
 
@@ -55,6 +55,9 @@ deps-influxd:
 demo: deps build
 	@echo "== ipgs demo: next 12 h of passes, example constellation over the example stations =="
 	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h
+	@echo
+	@echo "== the contact plan for the same 12 h across the three stations =="
+	$(BIN)/ipgs schedule --stations examples/mission.yaml --duration 12h
 
 ## test: vet, every unit and integration test, then each fuzz target briefly
 test: deps vet unit fuzz
@@ -69,7 +72,10 @@ fuzz:
 	@FUZZTIME=$(FUZZTIME) tools/fuzz.sh
 
 ## bench: pass prediction against satellite.js, measured in the same run
-bench: deps build bench-passes
+bench: deps build bench-passes bench-schedule
+
+bench-schedule:
+	$(BIN)/ipgs bench schedule --shared $(SHARED)
 
 bench-passes:
 	@mkdir -p $(DATA)/bench

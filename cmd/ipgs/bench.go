@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/scheduler/passes"
+	"github.com/ipgs/ipgs/scheduler/plan"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -32,6 +33,19 @@ func newBenchCmd() *cobra.Command {
 	p.Flags().StringVar(&o.DataDir, "data", "data/bench", "folder for generated inputs and outputs")
 	p.Flags().IntVar(&o.Runs, "runs", 5, "timed runs of ipgs")
 	p.Flags().BoolVar(&o.Scale, "scale", true, "also run 10,000 satellites x 100 stations x 1 day")
-	bench.AddCommand(p)
+	var so plan.BenchOptions
+	sc := &cobra.Command{
+		Use:   "schedule",
+		Short: "Contact plans against the exact whole-pass MILP (glpsol), and optimiser speed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			so.Out = cmd.OutOrStdout()
+			return plan.RunBench(cmd.Context(), so)
+		},
+	}
+	sc.Flags().StringVar(&so.Shared, "shared", "../shared", "shared folder (data/orbit)")
+	sc.Flags().StringVar(&so.TLEs, "tles", "data/bench/tles_10000.txt", "large TLE file for the 200k case")
+	sc.Flags().StringVar(&so.WorkDir, "work", "data/bench/milp", "folder for the MILP model and solution")
+	bench.AddCommand(p, sc)
 	return bench
 }
