@@ -1,0 +1,193 @@
+package command
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Verification stages recorded in the history.
+const (
+	Queued   = "queued"
+	Sent     = "sent"
+	Received = "received"
+	Executed = "executed"
+	Failed   = "failed"
+)
+
+// Final reports whether a stage ends a command's life.
+func Final(stage string) bool { return stage == Executed || stage == Failed }
+
+// Record is one line of the history: a command queued, or a later stage.
+type Record struct {
+	ID      uint32    `json:"id"`
+	Sat     int       `json:"sat"`
+	Stage   string    `json:"stage"`
+	Time    time.Time `json:"time"` // when the stage was reached
+	Name    string    `json:"name,omitempty"`
+	Opcode  uint16    `json:"opcode,omitempty"`
+	Args    []string  `json:"args,omitempty"`    // name=value, as validated
+	Payload []byte    `json:"payload,omitempty"` // encoded arguments
+	At      time.Time `json:"at,omitempty"`      // time tag: execute at this onboard time
+	Station string    `json:"station,omitempty"` // who sent it, or heard the verification
+	Reason  string    `json:"reason,omitempty"`  // why it failed
+	Hazard  bool      `json:"hazardous,omitempty"`
+}
+
+// Command is a command with its stages.
+type Command struct {
+	Record          // as queued
+	Stages []Record // every stage, in order
+}
+
+// State is the latest stage.
+func (c *Command) State() string { return c.Stages[len(c.Stages)-1].Stage }
+
+// History is the persistent command history: an append-only JSON-lines
+// file, shared by processes (appends hold an exclusive flock).
+type History struct {
+	path string
+	mu   sync.Mutex
+}
+
+// OpenHistory opens (creating) the history at path.
+func OpenHistory(path string) (*History, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return &History{path: path}, nil
+}
+
+// locked runs fn with the file open for appending under an exclusive lock.
+func (h *History) locked(fn func(f *os.File) error) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, err := os.OpenFile(h.path, os.O_RDWR|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn(f)
+}
+
+func appendRecord(f *os.File, r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// Queue validates nothing (the caller has, with Def.Validate): it gives
+// the command the next id and records it as queued.
+func (h *History) Queue(r Record) (uint32, error) {
+	var id uint32
+	err := h.locked(func(f *os.File) error {
+		recs, err := readAll(f.Name())
+		if err != nil {
+			return err
+		}
+		for _, x := range recs {
+			id = max(id, x.ID)
+		}
+		id++
+		r.ID, r.Stage = id, Queued
+		return appendRecord(f, r)
+	})
+	return id, err
+}
+
+// Stage records a later stage of command id.
+func (h *History) Stage(id uint32, sat int, stage string, at time.Time, station, reason string) error {
+	return h.locked(func(f *os.File) error {
+		return appendRecord(f, Record{ID: id, Sat: sat, Stage: stage, Time: at, Station: station, Reason: reason})
+	})
+}
+
+// Commands returns every command with its stages, by id.
+func (h *History) Commands() ([]*Command, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	recs, err := readAll(h.path)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[uint32]*Command{}
+	var out []*Command
+	for _, r := range recs {
+		c := byID[r.ID]
+		if r.Stage == Queued {
+			if c != nil {
+				continue
+			}
+			c = &Command{Record: r}
+			byID[r.ID] = c
+			out = append(out, c)
+		}
+		if c == nil {
+			continue // a stage of a command we never saw queued
+		}
+		c.Stages = append(c.Stages, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Pending returns sat's commands that have not been received onboard yet,
+// in queue order.
+func (h *History) Pending(sat int) ([]*Command, error) {
+	all, err := h.Commands()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Command
+	for _, c := range all {
+		if c.Sat == sat && (c.State() == Queued || c.State() == Sent) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func readAll(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			// a torn last line after a crash is skipped, anything else is an error
+			if !sc.Scan() {
+				break
+			}
+			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
+		}
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
