@@ -82,6 +82,12 @@ func TestHistory(t *testing.T) {
 	if all[0].State() != Executed || len(all[0].Stages) != 4 {
 		t.Fatalf("%+v", all[0])
 	}
+	// a late "received" (retransmitted) never undoes "executed"
+	h.Stage(a, 1, Received, now, "Y", "")
+	all, _ = h.Commands()
+	if all[0].State() != Executed {
+		t.Fatalf("state %s after a late receipt", all[0].State())
+	}
 }
 
 func FuzzDictionary(f *testing.F) {

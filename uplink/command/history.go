@@ -46,14 +46,43 @@ type Command struct {
 	Stages []Record // every stage, in order
 }
 
-// State is the latest stage.
-func (c *Command) State() string { return c.Stages[len(c.Stages)-1].Stage }
+var stageRank = map[string]int{Queued: 0, Sent: 1, Received: 2, Executed: 3, Failed: 3}
+
+// State is the most advanced stage reached: verifications can arrive out
+// of order over a lossy link (executed before a retransmitted received),
+// and a final stage is never undone.
+func (c *Command) State() string {
+	best := c.Stages[0]
+	for _, s := range c.Stages[1:] {
+		if stageRank[s.Stage] > stageRank[best.Stage] {
+			best = s
+		}
+	}
+	return best.Stage
+}
+
+// Last returns the record of the state's stage (its time, station, reason).
+func (c *Command) Last() Record {
+	st := c.State()
+	for i := len(c.Stages) - 1; i >= 0; i-- {
+		if c.Stages[i].Stage == st {
+			return c.Stages[i]
+		}
+	}
+	return c.Stages[len(c.Stages)-1]
+}
 
 // History is the persistent command history: an append-only JSON-lines
 // file, shared by processes (appends hold an exclusive flock).
 type History struct {
 	path string
 	mu   sync.Mutex
+	// NoSync skips the fsync after appends (accelerated simulations only).
+	NoSync bool
+
+	// cache of the parsed file, valid while its size is unchanged
+	cacheSize int64
+	cache     []Record
 }
 
 // OpenHistory opens (creating) the history at path.
@@ -85,7 +114,7 @@ func (h *History) locked(fn func(f *os.File) error) error {
 	return fn(f)
 }
 
-func appendRecord(f *os.File, r Record) error {
+func (h *History) appendRecord(f *os.File, r Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -93,7 +122,28 @@ func appendRecord(f *os.File, r Record) error {
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		return err
 	}
+	if h.NoSync {
+		return nil
+	}
 	return f.Sync()
+}
+
+// records returns the parsed file, re-reading it only when it changed.
+// Callers hold h.mu.
+func (h *History) records() ([]Record, error) {
+	fi, err := os.Stat(h.path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() == h.cacheSize && h.cache != nil {
+		return h.cache, nil
+	}
+	recs, err := readAll(h.path)
+	if err != nil {
+		return nil, err
+	}
+	h.cache, h.cacheSize = recs, fi.Size()
+	return recs, nil
 }
 
 // Queue validates nothing (the caller has, with Def.Validate): it gives
@@ -110,7 +160,7 @@ func (h *History) Queue(r Record) (uint32, error) {
 		}
 		id++
 		r.ID, r.Stage = id, Queued
-		return appendRecord(f, r)
+		return h.appendRecord(f, r)
 	})
 	return id, err
 }
@@ -118,7 +168,7 @@ func (h *History) Queue(r Record) (uint32, error) {
 // Stage records a later stage of command id.
 func (h *History) Stage(id uint32, sat int, stage string, at time.Time, station, reason string) error {
 	return h.locked(func(f *os.File) error {
-		return appendRecord(f, Record{ID: id, Sat: sat, Stage: stage, Time: at, Station: station, Reason: reason})
+		return h.appendRecord(f, Record{ID: id, Sat: sat, Stage: stage, Time: at, Station: station, Reason: reason})
 	})
 }
 
@@ -126,7 +176,7 @@ func (h *History) Stage(id uint32, sat int, stage string, at time.Time, station,
 func (h *History) Commands() ([]*Command, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	recs, err := readAll(h.path)
+	recs, err := h.records()
 	if err != nil {
 		return nil, err
 	}

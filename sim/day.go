@@ -1,0 +1,232 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/station"
+)
+
+// DayOptions configure a simulated span of operations: the emulator and
+// every station of the mission, in one process, on one clock.
+type DayOptions struct {
+	Mission    *mission.Mission
+	Elements   []*tle.Elements
+	Dictionary *command.Dictionary
+	Start      time.Time
+	Duration   time.Duration
+	Speed      float64 // virtual seconds per wall second
+	Faults     Faults
+	DataDir    string // command history, telemetry, pass reports
+	Seed       uint64
+	Out        io.Writer // live lines and the summary (nil: quiet)
+	// Queue is called once the history is open, before the first contact,
+	// to queue commands.
+	Queue func(h *command.History, d *command.Dictionary) error
+}
+
+// SatAccount proves what happened to one satellite's telemetry.
+type SatAccount struct {
+	NORAD      int
+	Name       string
+	Generated  uint32
+	OnGround   int // distinct packet numbers received
+	Onboard    int // still in the onboard store
+	Lost       []uint32
+	Overflow   int
+	Duplicates int
+}
+
+// DayResult is what a day produced.
+type DayResult struct {
+	Plan     *plan.Plan
+	Reports  []station.Report
+	Accounts []SatAccount
+	Commands []*command.Command
+	Stats    Stats
+	Wall     time.Duration
+}
+
+// RunDay plans the span, runs the emulator and the stations, and accounts
+// for every telemetry packet and command.
+func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
+	if o.Speed <= 0 {
+		o.Speed = 1
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Dictionary == nil {
+		d, err := command.ParseDictionary([]byte(command.ExampleDictionary), "built-in")
+		if err != nil {
+			return nil, err
+		}
+		o.Dictionary = d
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	// the contact plan
+	pl, err := plan.Run(ctx, plan.Options{
+		Elements: o.Elements, Mission: o.Mission, Stations: o.Mission.PassStations(),
+		Start: o.Start, Duration: o.Duration, MinContactS: o.Mission.Scheduling.MinContactS,
+		MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: mustCreate(filepath.Join(o.DataDir, "plan.json")), Log: o.Out,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	// accelerated: an fsync of a few ms would be many virtual seconds
+	hist.NoSync = o.Speed > 10
+	if o.Queue != nil {
+		if err := o.Queue(hist, o.Dictionary); err != nil {
+			return nil, err
+		}
+	}
+	clk := clock.NewScaled(o.Start, o.Speed)
+	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out})
+	if err != nil {
+		return nil, err
+	}
+	tmFile, err := os.OpenFile(filepath.Join(o.DataDir, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer tmFile.Close()
+	sink := station.NewFileSink(tmFile)
+	sink.NoSync = o.Speed > 10
+	repFile, err := os.OpenFile(filepath.Join(o.DataDir, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer repFile.Close()
+
+	res := &DayResult{Plan: pl}
+	var mu sync.Mutex
+	calls := emu.Callsigns()
+	p := pl.Problem
+	var engines []*station.Engine
+	for i, sc := range o.Mission.Stations {
+		var contacts []station.Contact
+		for _, c := range pl.Contacts {
+			cd := &p.Candidates[c.Cand]
+			if cd.Station == i {
+				sat := &p.Sats[cd.Sat]
+				contacts = append(contacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
+			}
+		}
+		engines = append(engines, station.New(station.Options{
+			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name),
+			Contacts: contacts, Sats: calls, History: hist, Sink: sink, Clock: clk, Log: o.Out,
+			Reports: func(r station.Report) {
+				mu.Lock()
+				res.Reports = append(res.Reports, r)
+				b, _ := json.Marshal(r)
+				repFile.Write(append(b, '\n'))
+				mu.Unlock()
+				fmt.Fprintf(o.Out, "%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified\n",
+					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified)
+			},
+			Progress: func(pr station.Progress) {
+				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
+					elevation(emu, pr), pr.FramesRx, pr.Packets)
+			},
+		}))
+	}
+	wall0 := time.Now()
+	ectx, stopEmu := context.WithCancel(ctx)
+	emuDone := make(chan error, 1)
+	go func() { emuDone <- emu.Serve(ectx) }()
+	var wg sync.WaitGroup
+	errs := make([]error, len(engines))
+	for i, en := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = en.Run(ctx)
+		}()
+	}
+	wg.Wait()
+	stopEmu()
+	<-emuDone
+	res.Wall = time.Since(wall0)
+	for _, err := range errs {
+		if err != nil && ctx.Err() == nil {
+			return res, err
+		}
+	}
+	res.Stats = emu.Stats()
+	// account for every packet
+	ground := map[int]map[uint32]bool{}
+	for _, en := range engines {
+		for sat, nos := range en.Received() {
+			if ground[sat] == nil {
+				ground[sat] = map[uint32]bool{}
+			}
+			for _, no := range nos {
+				ground[sat][no] = true
+			}
+		}
+	}
+	for _, ob := range emu.Onboard() {
+		a := SatAccount{NORAD: ob.NORAD, Name: ob.Name, Generated: ob.Generated, OnGround: len(ground[ob.NORAD]), Onboard: len(ob.Stored), Overflow: ob.Overflow}
+		onboard := map[uint32]bool{}
+		for _, no := range ob.Stored {
+			onboard[no] = true
+		}
+		for no := uint32(1); no <= ob.Generated; no++ {
+			if !ground[ob.NORAD][no] && !onboard[no] {
+				a.Lost = append(a.Lost, no)
+			}
+		}
+		res.Accounts = append(res.Accounts, a)
+	}
+	sort.Slice(res.Accounts, func(i, j int) bool { return res.Accounts[i].NORAD < res.Accounts[j].NORAD })
+	res.Commands, _ = hist.Commands()
+	return res, ctx.Err()
+}
+
+func elevation(emu *Emulator, pr station.Progress) string { return "" }
+
+func mustCreate(path string) io.Writer {
+	f, err := os.Create(path)
+	if err != nil {
+		return io.Discard
+	}
+	return f
+}
+
+// Summary writes the day's accounting.
+func (r *DayResult) Summary(w io.Writer) {
+	fmt.Fprintf(w, "\n== %d contacts planned, %d pass reports, wall %s ==\n", len(r.Plan.Contacts), len(r.Reports), r.Wall.Round(time.Millisecond))
+	fmt.Fprintf(w, "link: %d frames down (%d lost, %d corrupted), %d up (%d lost, %d corrupted), %d retransmissions\n",
+		r.Stats.FramesDown, r.Stats.LostDown, r.Stats.CorruptDown, r.Stats.FramesUp, r.Stats.LostUp, r.Stats.CorruptUp, r.Stats.Retransmissions)
+	fmt.Fprintf(w, "%-8s %-10s %10s %10s %8s %6s %8s\n", "NORAD", "NAME", "GENERATED", "ON GROUND", "ONBOARD", "LOST", "OVERFLOW")
+	lost := 0
+	for _, a := range r.Accounts {
+		fmt.Fprintf(w, "%-8d %-10s %10d %10d %8d %6d %8d\n", a.NORAD, a.Name, a.Generated, a.OnGround, a.Onboard, len(a.Lost), a.Overflow)
+		lost += len(a.Lost)
+	}
+	final := 0
+	for _, c := range r.Commands {
+		if command.Final(c.State()) {
+			final++
+		}
+	}
+	fmt.Fprintf(w, "telemetry packets lost: %d; commands: %d queued, %d reached executed or failed\n", lost, len(r.Commands), final)
+}

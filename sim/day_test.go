@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/uplink/command"
+)
+
+func exampleMission(t *testing.T) (*mission.Mission, []*tle.Elements) {
+	t.Helper()
+	m, err := mission.Load("../examples/mission.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../examples/drones.tle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := tle.Parse(data, tle.Options{})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	return m, res.Elements
+}
+
+// queueSome queues a few commands for every satellite: a ping, a mode
+// change, a time-tagged log line, and one that must fail onboard.
+func queueSome(start time.Time) func(h *command.History, d *command.Dictionary) error {
+	return func(h *command.History, d *command.Dictionary) error {
+		for i := 0; i < 12; i++ {
+			sat := 90001 + i
+			for _, c := range []struct {
+				name string
+				args []string
+				at   time.Time
+			}{
+				{"PING", nil, time.Time{}},
+				{"SET_HK_PERIOD", []string{"seconds=15"}, time.Time{}},
+				{"LOG", []string{"text=hello from the ground"}, start.Add(2 * time.Hour)},
+				{"SET_HEATER", []string{"on=true", "setpoint=35"}, time.Time{}},
+			} {
+				def, _ := d.Lookup(c.name)
+				vals, err := def.Validate(c.args)
+				if err != nil {
+					return err
+				}
+				payload, _ := def.Encode(vals)
+				if _, err := h.Queue(command.Record{Sat: sat, Name: def.Name, Opcode: def.Opcode, Payload: payload, At: c.at, Time: start}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func runDay(t *testing.T, dur time.Duration, speed float64, faults Faults) *DayResult {
+	t.Helper()
+	m, els := exampleMission(t)
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	res, err := RunDay(context.Background(), DayOptions{
+		Mission: m, Elements: els, Start: start, Duration: dur, Speed: speed, Faults: faults,
+		DataDir: t.TempDir(), Seed: 7, Queue: queueSome(start), Out: testWriter{t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	if testing.Verbose() {
+		w.t.Log(string(b))
+	}
+	return len(b), nil
+}
+
+func checkDay(t *testing.T, res *DayResult) {
+	t.Helper()
+	var sb stringsBuilder
+	res.Summary(&sb)
+	t.Log(sb.String())
+	for _, a := range res.Accounts {
+		if len(a.Lost) > 0 || a.Overflow > 0 {
+			t.Errorf("%s: %d packets neither on the ground nor onboard (first %v), overflow %d", a.Name, len(a.Lost), a.Lost[:min(5, len(a.Lost))], a.Overflow)
+		}
+		if a.OnGround == 0 {
+			t.Errorf("%s: nothing reached the ground", a.Name)
+		}
+	}
+	if len(res.Reports) != len(res.Plan.Contacts) {
+		t.Errorf("%d pass reports for %d planned contacts", len(res.Reports), len(res.Plan.Contacts))
+	}
+}
+
+type stringsBuilder struct{ b []byte }
+
+func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+func (s *stringsBuilder) String() string              { return string(s.b) }
+
+// TestDay: one simulated day of the 12-drone constellation over the 3
+// example stations, accelerated: every telemetry packet is on the ground
+// or onboard, every command reaches a final state, one report per contact.
+func TestDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a simulated day")
+	}
+	res := runDay(t, 24*time.Hour, 3000, Faults{})
+	checkDay(t, res)
+	checkCommands(t, res)
+}
+
+// TestDayWithFaults: the same with 10% frame loss each way, bit errors,
+// an onboard reboot and a station outage.
+func TestDayWithFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a simulated day")
+	}
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	res := runDay(t, 24*time.Hour, 3000, Faults{
+		FrameLoss: 0.10, BitErrors: 0.02,
+		Reboots: []Reboot{{NORAD: 90003, At: start.Add(5 * time.Hour)}},
+		Outages: []Outage{{Station: "Perth", From: start.Add(9 * time.Hour), To: start.Add(10 * time.Hour)}},
+	})
+	checkDay(t, res)
+	checkCommands(t, res)
+	if res.Stats.LostDown == 0 || res.Stats.CorruptDown == 0 {
+		t.Errorf("faults were not injected: %+v", res.Stats)
+	}
+}
+
+func checkCommands(t *testing.T, res *DayResult) {
+	t.Helper()
+	failed := 0
+	for _, c := range res.Commands {
+		if !command.Final(c.State()) {
+			t.Errorf("command %d %s for %d ended the day %s", c.ID, c.Name, c.Sat, c.State())
+		}
+		if c.State() == command.Failed {
+			failed++
+		}
+	}
+	if len(res.Commands) != 48 {
+		t.Errorf("%d commands in the history, 48 queued", len(res.Commands))
+	}
+	if failed != 12 {
+		t.Errorf("%d commands failed, want the 12 SET_HEATER above the onboard limit", failed)
+	}
+	for _, c := range res.Commands {
+		if c.Name == "SET_HEATER" && c.State() == command.Failed && c.Last().Reason != "heater setpoint above the 30 degC thermal limit" {
+			t.Errorf("failure reason %q", c.Last().Reason)
+		}
+	}
+	t.Logf("%d commands, %d failed onboard with the reason", len(res.Commands), failed)
+}

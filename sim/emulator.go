@@ -1,0 +1,569 @@
+// Package sim is the software-defined constellation: drones on real
+// orbits with power, thermal and onboard storage, behind the links a real
+// station uses (KISS over TCP per station), with a link model from the
+// pass geometry and a link budget, and fault injection. It runs on an
+// injected clock, so a day of operations can pass in seconds.
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/proto"
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
+// Faults are injected on top of the link model.
+type Faults struct {
+	FrameLoss float64  // probability that any frame is lost, each way
+	BitErrors float64  // probability that a frame arrives with a flipped bit
+	Outages   []Outage // a station hears nothing and is heard by nothing
+	Reboots   []Reboot // onboard computer restarts
+}
+
+// Outage silences a station's link.
+type Outage struct {
+	Station  string
+	From, To time.Time
+}
+
+// Reboot restarts a satellite's computer at a time.
+type Reboot struct {
+	NORAD int
+	At    time.Time
+}
+
+// Options configure an emulator.
+type Options struct {
+	Mission    *mission.Mission
+	Elements   []*tle.Elements // the mission's satellites; others are ignored
+	Dictionary *command.Dictionary
+	Clock      clock.Clock
+	Host       string // address the station ports bind to (default 127.0.0.1)
+	BasePort   int    // station i listens on BasePort+i; 0: any free port
+	HKPeriod   time.Duration
+	StoreMax   int  // packets per satellite (default 200,000)
+	DropNewest bool // overflow policy (default: drop the oldest)
+	RTO        time.Duration
+	Faults     Faults
+	Seed       uint64
+	Log        io.Writer
+}
+
+// Emulator is a running constellation. Use Serve; Addr says where each
+// station's TNC port is.
+type Emulator struct {
+	o      Options
+	drones []*drone
+	sts    []*gstation
+	events eventQueue
+	rng    *rand.Rand
+	inbox  chan uplinkFrame
+
+	mu    sync.Mutex // guards stats
+	stats Stats
+}
+
+// Stats count what the emulator did.
+type Stats struct {
+	FramesDown, FramesUp   int
+	LostDown, LostUp       int // lost on the channel (link budget, faults, not visible)
+	CorruptDown, CorruptUp int // delivered with a flipped bit
+	Retransmissions        int
+}
+
+type gstation struct {
+	name   string
+	call   ax25.Address
+	topo   geo.Topocentric
+	st     mission.Station
+	ln     net.Listener
+	mu     sync.Mutex
+	conns  map[net.Conn]*kiss.Writer
+	budget LinkBudget // uplink transmitter side values
+}
+
+type uplinkFrame struct {
+	station int
+	data    []byte
+}
+
+// event is something that happens at a virtual time.
+type event struct {
+	at time.Time
+	fn func()
+}
+
+type eventQueue []event
+
+func (q eventQueue) Len() int                 { return len(q) }
+func (q eventQueue) Less(i, j int) bool       { return q[i].at.Before(q[j].at) }
+func (q eventQueue) Swap(i, j int)            { q[i], q[j] = q[j], q[i] }
+func (q *eventQueue) Push(x any)              { *q = append(*q, x.(event)) }
+func (q *eventQueue) Pop() any                { old := *q; e := old[len(old)-1]; *q = old[:len(old)-1]; return e }
+func (e *Emulator) at(t time.Time, fn func()) { heap.Push(&e.events, event{t, fn}) }
+
+// Callsign returns the AX.25 address the emulator and stations use for a
+// mission name or callsign.
+func Callsign(call, fallback string) ax25.Address {
+	if a, err := ax25.ParseAddress(call); err == nil && call != "" {
+		return a
+	}
+	return ax25.MustAddress(fallback)
+}
+
+// New builds the constellation and opens the station ports.
+func New(o Options) (*Emulator, error) {
+	if o.Mission == nil {
+		return nil, errors.New("sim: no mission")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.HKPeriod <= 0 {
+		o.HKPeriod = 10 * time.Second
+	}
+	if o.StoreMax <= 0 {
+		o.StoreMax = 200000
+	}
+	if o.RTO <= 0 {
+		o.RTO = 60 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Dictionary == nil {
+		d, err := command.ParseDictionary([]byte(command.ExampleDictionary), "built-in")
+		if err != nil {
+			return nil, err
+		}
+		o.Dictionary = d
+	}
+	e := &Emulator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x1955)), inbox: make(chan uplinkFrame, 4096)}
+	byID := map[int]*tle.Elements{}
+	for _, el := range o.Elements {
+		byID[el.CatalogNumber] = el
+	}
+	now := o.Clock.Now()
+	for i, sc := range o.Mission.Satellites {
+		el := byID[sc.NORAD]
+		if el == nil {
+			return nil, fmt.Errorf("sim: no element set for %s (%d)", sc.Name, sc.NORAD)
+		}
+		p, err := sgp4.New(el)
+		if err != nil {
+			return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
+		}
+		f := sc.DownlinkHz
+		if f <= 0 {
+			f = 437e6
+		}
+		fu := sc.UplinkHz
+		if fu <= 0 {
+			fu = 145.9e6
+		}
+		rate := sc.LinkRate()
+		d := &drone{
+			norad: sc.NORAD, name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("DRN%d", (i+1)%100)), prop: p, dict: o.Dictionary,
+			bitRate: rate,
+			down:    LinkBudget{EIRPdBW: -7, GTdBK: -17, FreqHz: f, BitRate: rate, LossesdB: 3},
+			up:      LinkBudget{EIRPdBW: 17, GTdBK: -28, FreqHz: fu, BitRate: rate, LossesdB: 3},
+			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
+			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
+		}
+		e.drones = append(e.drones, d)
+	}
+	sts := o.Mission.PassStations()
+	for i, sc := range o.Mission.Stations {
+		port := 0
+		if o.BasePort > 0 {
+			port = o.BasePort + i
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, fmt.Sprint(port)))
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("sim: station %s: %w", sc.Name, err)
+		}
+		e.sts = append(e.sts, &gstation{
+			name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), topo: geo.NewTopocentric(sts[i].Location),
+			st: sts[i], ln: ln, conns: map[net.Conn]*kiss.Writer{},
+		})
+	}
+	return e, nil
+}
+
+// Addr returns the TCP address of station name's TNC port.
+func (e *Emulator) Addr(name string) string {
+	for _, s := range e.sts {
+		if s.name == name {
+			return s.ln.Addr().String()
+		}
+	}
+	return ""
+}
+
+// Callsigns returns the callsign of each satellite by NORAD number.
+func (e *Emulator) Callsigns() map[int]ax25.Address {
+	m := map[int]ax25.Address{}
+	for _, d := range e.drones {
+		m[d.norad] = d.call
+	}
+	return m
+}
+
+// Close closes the station ports.
+func (e *Emulator) Close() error {
+	for _, s := range e.sts {
+		s.ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// Stats returns the counters so far.
+func (e *Emulator) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stats
+}
+
+func (e *Emulator) count(f func(*Stats)) {
+	e.mu.Lock()
+	f(&e.stats)
+	e.mu.Unlock()
+}
+
+// Serve runs the constellation until ctx ends. It always returns a non-nil
+// error: ctx.Err() after a normal stop.
+func (e *Emulator) Serve(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i, s := range e.sts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.accept(ctx, i, s)
+		}()
+	}
+	defer func() {
+		e.Close()
+		wg.Wait()
+	}()
+	last := e.o.Clock.Now()
+	// steps of at most about a virtual second: retransmission timers and
+	// acknowledgements must see each other's effects
+	tick := max(500*time.Microsecond, time.Duration(float64(time.Second)/e.o.Clock.Factor()))
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(tick):
+		}
+		now := e.o.Clock.Now()
+		e.step(last, now)
+		last = now
+	}
+}
+
+func (e *Emulator) accept(ctx context.Context, idx int, s *gstation) {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns[c] = kiss.NewWriter(c)
+		s.mu.Unlock()
+		go func() {
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+				c.Close()
+			}()
+			dec := kiss.NewDecoder(c, 4096)
+			for {
+				f, err := dec.Next()
+				var ke *kiss.Error
+				if errors.As(err, &ke) {
+					continue // a malformed frame from a station: skip it
+				}
+				if err != nil {
+					return
+				}
+				if f.Cmd != kiss.CmdData {
+					continue
+				}
+				select {
+				case e.inbox <- uplinkFrame{idx, f.Data}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+}
+
+// look returns whether drone d is in contact with station s at t, and
+// the range (km).
+func (e *Emulator) look(d *drone, s *gstation, t time.Time) (bool, float64) {
+	for _, o := range e.o.Faults.Outages {
+		if o.Station == s.name && !t.Before(o.From) && t.Before(o.To) {
+			return false, 0
+		}
+	}
+	r, v, err := d.prop.At(t)
+	if err != nil {
+		return false, 0
+	}
+	re, ve := geo.TEMEToECEF(t, r, v)
+	l := s.topo.Look(re, ve)
+	return l.ElDeg >= s.st.Threshold(l.AzDeg), l.RangeKm
+}
+
+// channel decides what happens to a frame of n bytes over a link at range
+// km: lost, corrupted (delivered with a bit flipped) or clean.
+func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int) (lost, corrupt bool) {
+	fer := FER(BER(b.EbN0(rangeKm)), 8*n)
+	if e.rng.Float64() < e.o.Faults.FrameLoss {
+		return true, false
+	}
+	if e.rng.Float64() < fer {
+		// a frame with bit errors: the receiver's FCS rejects it; half the
+		// time the demodulator loses it altogether
+		if e.rng.Float64() < 0.5 {
+			return true, false
+		}
+		return false, true
+	}
+	if e.rng.Float64() < e.o.Faults.BitErrors {
+		return false, true
+	}
+	return false, false
+}
+
+func flipBit(b []byte, rng *rand.Rand) []byte {
+	c := append([]byte(nil), b...)
+	if len(c) > 0 {
+		i := rng.IntN(len(c) * 8)
+		c[i/8] ^= 1 << (i % 8)
+	}
+	return c
+}
+
+// step advances the constellation from last to now.
+func (e *Emulator) step(last, now time.Time) {
+	dt := now.Sub(last)
+	// uplink frames that arrived since the last step
+	for {
+		select {
+		case f := <-e.inbox:
+			e.uplink(now, f)
+			continue
+		default:
+		}
+		break
+	}
+	for _, r := range e.o.Faults.Reboots {
+		if !r.At.Before(last) && r.At.Before(now) {
+			for _, d := range e.drones {
+				if d.norad == r.NORAD {
+					d.reboot(r.At)
+					fmt.Fprintf(e.o.Log, "sim: %s rebooted at %s\n", d.name, r.At.Format(time.RFC3339))
+				}
+			}
+		}
+	}
+	for _, d := range e.drones {
+		d.power(now, dt)
+		for !d.nextHK.After(now) {
+			d.housekeeping(d.nextHK)
+			d.nextHK = d.nextHK.Add(d.hkPeriod)
+		}
+		d.runTimed(now)
+		e.downlink(d, last, now)
+	}
+	// deliveries due
+	for e.events.Len() > 0 && !e.events[0].at.After(now) {
+		ev := heap.Pop(&e.events).(event)
+		ev.fn()
+	}
+}
+
+// uplink handles a frame a station transmitted at now.
+func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
+	s := e.sts[f.station]
+	fr, err := ax25.Decode(f.data, true)
+	if err != nil {
+		return // a station sent garbage: nothing receives it
+	}
+	for _, d := range e.drones {
+		if fr.Dst.Call != d.call.Call || fr.Dst.SSID != d.call.SSID {
+			continue
+		}
+		e.count(func(st *Stats) { st.FramesUp++ })
+		up, rng := e.look(d, s, now)
+		if !up {
+			e.count(func(st *Stats) { st.LostUp++ })
+			return
+		}
+		lost, corrupt := e.channel(d.up, rng, len(f.data))
+		if lost {
+			e.count(func(st *Stats) { st.LostUp++ })
+			return
+		}
+		data := f.data
+		if corrupt {
+			e.count(func(st *Stats) { st.CorruptUp++ })
+			data = flipBit(data, e.rng)
+		}
+		delay := time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
+		idx := f.station
+		e.at(now.Add(delay), func() { e.receive(d, idx, data, now.Add(delay)) })
+		return
+	}
+}
+
+// receive is a frame arriving onboard.
+func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
+	_, p, err := proto.Unframe(data)
+	if err != nil || p.Type != spp.TC {
+		return // FCS or format error: dropped, never executed
+	}
+	switch p.APID {
+	case proto.APIDSession:
+		if len(p.Data) < 1 {
+			return
+		}
+		switch p.Data[0] {
+		case proto.SessionOpen:
+			d.session, d.sessionAt = stIdx, now
+		case proto.SessionClose:
+			if d.session == stIdx {
+				d.session = -1
+			}
+		}
+	case proto.APIDAck:
+		if rs, err := proto.DecodeAck(p.Data); err == nil {
+			d.acknowledge(rs)
+		}
+	case proto.APIDCommand:
+		if c, err := proto.DecodeCommand(p.Data); err == nil {
+			d.command(now, c)
+		}
+	}
+}
+
+// downlink transmits stored packets to the station with an open session,
+// at the link's bit rate, while it is in view.
+func (e *Emulator) downlink(d *drone, last, now time.Time) {
+	if d.session < 0 {
+		return
+	}
+	s := e.sts[d.session]
+	t := last
+	if t.Before(d.sessionAt) {
+		t = d.sessionAt
+	}
+	for t.Before(now) {
+		up, rng := e.look(d, s, t)
+		if !up {
+			return
+		}
+		pk := d.nextToSend(t, e.o.RTO)
+		if pk == nil {
+			return
+		}
+		fr := ax25.Frame{Dst: s.call, Src: d.call, Info: pk.frame}
+		b, err := fr.Encode(true)
+		if err != nil {
+			return
+		}
+		if pk.sent > 0 {
+			e.count(func(st *Stats) { st.Retransmissions++ })
+		}
+
+		pk.sent++
+		pk.sentAt = t
+		d.txCounter++
+		pk.txSeq, pk.lost = d.txCounter, false
+		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
+		t = t.Add(airtime)
+		e.count(func(st *Stats) { st.FramesDown++ })
+		lost, corrupt := e.channel(d.down, rng, len(b))
+		if lost {
+			e.count(func(st *Stats) { st.LostDown++ })
+			continue
+		}
+		if corrupt {
+			e.count(func(st *Stats) { st.CorruptDown++ })
+			b = flipBit(b, e.rng)
+		}
+		delay := time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
+		out := b
+		e.at(t.Add(delay), func() { s.send(out) })
+	}
+}
+
+// send writes a frame to every client of the station's TNC port.
+func (s *gstation) send(b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, w := range s.conns {
+		c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if err := w.Data(0, b); err != nil {
+			c.Close()
+			delete(s.conns, c)
+		}
+	}
+}
+
+// Onboard reports a satellite's store and counters (for tests and the
+// summary).
+type Onboard struct {
+	NORAD     int
+	Name      string
+	Generated uint32
+	Stored    []uint32 // packet numbers still onboard
+	Overflow  int
+	Executed  int
+	Reboots   uint16
+	SoC       float64
+	Mode      uint8
+}
+
+// Onboard returns the state of every satellite. Call it only when Serve
+// has returned (it reads loop-owned state).
+func (e *Emulator) Onboard() []Onboard {
+	var out []Onboard
+	for _, d := range e.drones {
+		o := Onboard{NORAD: d.norad, Name: d.name, Generated: d.generated, Overflow: d.overflow, Executed: d.executed,
+			Reboots: d.reboots, SoC: d.soc(), Mode: d.mode}
+		for _, s := range d.store {
+			o.Stored = append(o.Stored, s.no)
+		}
+		out = append(out, o)
+	}
+	return out
+}

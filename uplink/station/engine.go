@@ -1,0 +1,554 @@
+// Package station is the station engine: it works one ground station's
+// part of the contact plan. Before AOS it prepares the radios (the Radio
+// interface), at AOS it opens a downlink session with the satellite,
+// receives and acknowledges telemetry (every packet goes to the telemetry
+// sink before it is acknowledged), uplinks queued commands and follows
+// their verification, closes at LOS and writes a pass report.
+package station
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/proto"
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
+// Contact is one planned contact of this station.
+type Contact struct {
+	NORAD      int
+	Name       string
+	Start, End time.Time
+}
+
+// TM is one telemetry packet as received on the ground.
+type TM struct {
+	Sat     int           `json:"sat"`
+	Station string        `json:"station"`
+	No      uint32        `json:"no"`
+	APID    uint16        `json:"apid"`
+	Seq     uint16        `json:"seq"`
+	Onboard time.Time     `json:"onboard_time"`
+	Ground  time.Time     `json:"ground_time"`
+	HK      *proto.HK     `json:"hk,omitempty"`
+	CmdAck  *proto.CmdAck `json:"cmd_ack,omitempty"`
+	Raw     []byte        `json:"raw"` // the space packet
+}
+
+// Sink stores telemetry. Packets written are durable once Sync returns:
+// the engine calls Sync before it acknowledges anything to the satellite,
+// so a packet is never released onboard before it is safe on the ground.
+type Sink interface {
+	Write(tm *TM) error
+	Sync() error
+}
+
+// Radio prepares and releases the station's radio equipment around a
+// pass (rig tuning, rotator pointing). The engine works without one.
+type Radio interface {
+	Prepare(ctx context.Context, c Contact) error
+	Release(ctx context.Context, c Contact) error
+}
+
+// Report is written at the end of every contact.
+type Report struct {
+	Station          string    `json:"station"`
+	Sat              int       `json:"sat"`
+	Name             string    `json:"name,omitempty"`
+	Start            time.Time `json:"start"`
+	End              time.Time `json:"end"`
+	FramesRx         int       `json:"frames_rx"`
+	FramesTx         int       `json:"frames_tx"`
+	BytesRx          int       `json:"bytes_rx"`
+	BytesTx          int       `json:"bytes_tx"`
+	FrameErrors      int       `json:"frame_errors"` // FCS or format
+	Packets          int       `json:"tm_packets"`   // new telemetry packets
+	Duplicates       int       `json:"duplicates"`
+	CommandsSent     int       `json:"commands_sent"`
+	CommandsVerified int       `json:"commands_verified"` // reached executed or failed in this pass
+	FirstNo          uint32    `json:"first_no,omitempty"`
+	LastNo           uint32    `json:"last_no,omitempty"`
+	Gaps             int       `json:"gaps"` // packet numbers missing between first and last
+	RadioError       string    `json:"radio_error,omitempty"`
+}
+
+// Options configure an engine.
+type Options struct {
+	Name     string
+	Call     ax25.Address
+	TNC      string // host:port of a KISS TCP TNC
+	Contacts []Contact
+	Sats     map[int]ax25.Address // callsign of each satellite
+	History  *command.History     // nil: no commanding
+	Sink     Sink
+	Radio    Radio
+	Clock    clock.Clock
+	Reports  func(Report) // called at the end of every contact
+	Progress func(p Progress)
+	Log      io.Writer
+}
+
+// Progress is a live view of a contact, reported about every 10 s of
+// (virtual) time.
+type Progress struct {
+	Station  string
+	Sat      int
+	Name     string
+	Time     time.Time
+	FramesRx int
+	Packets  int
+}
+
+// Engine runs a station.
+type Engine struct {
+	o       Options
+	mu      sync.Mutex
+	conn    net.Conn
+	w       *kiss.Writer
+	frames  chan []byte
+	seen    map[int]map[uint32]bool // packet numbers received, per satellite
+	pending map[int][]proto.Range   // numbers to acknowledge, per satellite
+	byCall  map[string]int
+}
+
+// New returns an engine.
+func New(o Options) *Engine {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	e := &Engine{o: o, frames: make(chan []byte, 1024), seen: map[int]map[uint32]bool{}, pending: map[int][]proto.Range{}, byCall: map[string]int{}}
+	for id, a := range o.Sats {
+		e.byCall[a.String()] = id
+	}
+	sort.Slice(e.o.Contacts, func(i, j int) bool { return e.o.Contacts[i].Start.Before(e.o.Contacts[j].Start) })
+	return e
+}
+
+// Received returns the packet numbers received from each satellite.
+func (e *Engine) Received() map[int][]uint32 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[int][]uint32{}
+	for sat, m := range e.seen {
+		for no := range m {
+			out[sat] = append(out[sat], no)
+		}
+	}
+	return out
+}
+
+// Run works the plan until the last contact ends or ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.connectLoop(ctx)
+	}()
+	defer func() {
+		cancel()
+		e.mu.Lock()
+		if e.conn != nil {
+			e.conn.Close()
+		}
+		e.mu.Unlock()
+		wg.Wait()
+	}()
+	began := e.o.Clock.Now()
+	for _, c := range e.o.Contacts {
+		if c.End.Before(began) {
+			continue // over before this engine started
+		}
+		if err := e.idleUntil(ctx, c.Start.Add(-30*time.Second)); err != nil {
+			return err
+		}
+		rep := Report{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Start: c.Start, End: c.End}
+		if e.o.Radio != nil {
+			if err := e.o.Radio.Prepare(ctx, c); err != nil {
+				rep.RadioError = err.Error()
+				fmt.Fprintf(e.o.Log, "station %s: radio: %v\n", e.o.Name, err)
+			}
+		}
+		if err := e.idleUntil(ctx, c.Start); err != nil {
+			return err
+		}
+		err := e.contact(ctx, c, &rep)
+		if e.o.Radio != nil {
+			if rerr := e.o.Radio.Release(context.WithoutCancel(ctx), c); rerr != nil && rep.RadioError == "" {
+				rep.RadioError = rerr.Error()
+			}
+		}
+		if e.o.Reports != nil {
+			e.o.Reports(rep)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// drain what is still in flight for a moment
+	return e.idleUntil(ctx, e.o.Clock.Now().Add(30*time.Second))
+}
+
+// connectLoop keeps a TNC connection open, reading frames into e.frames.
+func (e *Engine) connectLoop(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		c, err := (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, "tcp", e.o.TNC)
+		if err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: TNC %s: %v (retrying)\n", e.o.Name, e.o.TNC, err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		e.mu.Lock()
+		e.conn, e.w = c, kiss.NewWriter(c)
+		e.mu.Unlock()
+		dec := kiss.NewDecoder(c, 4096)
+		for {
+			f, err := dec.Next()
+			var ke *kiss.Error
+			if errors.As(err, &ke) {
+				continue
+			}
+			if err != nil {
+				break
+			}
+			if f.Cmd != kiss.CmdData {
+				continue
+			}
+			select {
+			case e.frames <- f.Data:
+			case <-ctx.Done():
+				c.Close()
+				return
+			}
+		}
+		e.mu.Lock()
+		e.conn, e.w = nil, nil
+		e.mu.Unlock()
+		c.Close()
+	}
+}
+
+// wall converts a virtual duration to wall time for timers.
+func (e *Engine) wall(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / e.o.Clock.Factor())
+}
+
+// idleUntil handles frames (telemetry still arriving) until t.
+func (e *Engine) idleUntil(ctx context.Context, t time.Time) error {
+	for {
+		d := t.Sub(e.o.Clock.Now())
+		if d <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b := <-e.frames:
+			e.handle(b, nil, -1)
+		case <-time.After(e.wall(d)):
+		}
+	}
+}
+
+// contact works one contact.
+func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
+	call, ok := e.o.Sats[c.NORAD]
+	if !ok {
+		return fmt.Errorf("station %s: no callsign for satellite %d", e.o.Name, c.NORAD)
+	}
+	var nextOpen, nextAck, nextCmd, nextProgress time.Time
+	sentAt := map[uint32]time.Time{}
+	step := 2 * time.Second
+	for {
+		now := e.o.Clock.Now()
+		if !now.Before(c.End) {
+			break
+		}
+		if !now.Before(nextOpen) {
+			e.send(call, proto.APIDSession, []byte{proto.SessionOpen}, rep)
+			nextOpen = now.Add(15 * time.Second)
+		}
+		if !now.Before(nextAck) {
+			e.ack(c.NORAD, call, rep)
+			nextAck = now.Add(3 * time.Second)
+		}
+		if e.o.History != nil && !now.Before(nextCmd) {
+			e.uplinkCommands(c, call, now, sentAt, rep)
+			nextCmd = now.Add(5 * time.Second)
+		}
+		if e.o.Progress != nil && !now.Before(nextProgress) {
+			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
+			nextProgress = now.Add(60 * time.Second)
+		}
+		wait := min(step, c.End.Sub(now))
+		timer := time.After(e.wall(wait))
+	drain:
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case b := <-e.frames:
+				e.handle(b, rep, c.NORAD)
+			case <-timer:
+				break drain
+			}
+		}
+	}
+	e.ack(c.NORAD, call, rep)
+	e.send(call, proto.APIDSession, []byte{proto.SessionClose}, rep)
+	e.gaps(c.NORAD, rep)
+	return nil
+}
+
+// send transmits a telecommand packet.
+func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
+	b, err := proto.Frame(e.o.Call, dst, &spp.Packet{Type: spp.TC, APID: apid, Data: data})
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	w := e.w
+	if w != nil {
+		if e.conn != nil {
+			e.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		}
+		if w.Data(0, b) != nil {
+			w = nil
+		}
+	}
+	e.mu.Unlock()
+	if w != nil && rep != nil {
+		rep.FramesTx++
+		rep.BytesTx += len(b)
+	}
+}
+
+// ack acknowledges what was received from sat since the last ack, once
+// the sink has made it durable.
+func (e *Engine) ack(sat int, call ax25.Address, rep *Report) {
+	if e.o.Sink != nil {
+		if err := e.o.Sink.Sync(); err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: telemetry sink: %v (nothing acknowledged)\n", e.o.Name, err)
+			return
+		}
+	}
+	e.mu.Lock()
+	rs := e.pending[sat]
+	if len(rs) > proto.MaxRanges {
+		e.pending[sat] = rs[proto.MaxRanges:]
+		rs = rs[:proto.MaxRanges]
+	} else {
+		delete(e.pending, sat)
+	}
+	e.mu.Unlock()
+	if len(rs) > 0 {
+		e.send(call, proto.APIDAck, proto.EncodeAck(rs), rep)
+	}
+
+}
+
+func addRange(rs []proto.Range, no uint32) []proto.Range {
+	if n := len(rs); n > 0 && rs[n-1].Hi+1 == no {
+		rs[n-1].Hi = no
+		return rs
+	}
+	return append(rs, proto.Range{Lo: no, Hi: no})
+}
+
+// uplinkCommands sends the satellite's pending commands, again after 10 s
+// without a receipt.
+func (e *Engine) uplinkCommands(c Contact, call ax25.Address, now time.Time, sentAt map[uint32]time.Time, rep *Report) {
+	pend, err := e.o.History.Pending(c.NORAD)
+	if err != nil {
+		fmt.Fprintf(e.o.Log, "station %s: command history: %v\n", e.o.Name, err)
+		return
+	}
+	for _, cmd := range pend {
+		if t, ok := sentAt[cmd.ID]; ok && now.Sub(t) < 10*time.Second {
+			continue
+		}
+		tc := proto.Command{ID: cmd.ID, Opcode: cmd.Opcode, At: cmd.At, Args: cmd.Payload}
+		e.send(call, proto.APIDCommand, tc.Encode(), rep)
+		if _, again := sentAt[cmd.ID]; !again {
+			rep.CommandsSent++
+			if cmd.State() == command.Queued {
+				e.o.History.Stage(cmd.ID, c.NORAD, command.Sent, now, e.o.Name, "")
+			}
+		}
+		sentAt[cmd.ID] = now
+	}
+}
+
+// handle processes one received frame. rep may be nil between contacts.
+func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
+	now := e.o.Clock.Now()
+	if rep != nil {
+		rep.FramesRx++
+		rep.BytesRx += len(b)
+	}
+	f, p, err := proto.Unframe(b)
+	if err != nil {
+		if rep != nil {
+			rep.FrameErrors++
+		}
+		return
+	}
+	sat, ok := e.byCall[f.Src.String()]
+	if !ok || p.Type != spp.TM {
+		return
+	}
+	no, err := proto.PacketNo(p.Data)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	if e.seen[sat] == nil {
+		e.seen[sat] = map[uint32]bool{}
+	}
+	dup := e.seen[sat][no]
+	e.mu.Unlock()
+	if dup {
+		if rep != nil && sat == contactSat {
+			rep.Duplicates++
+		}
+		e.mu.Lock()
+		e.pending[sat] = addRange(e.pending[sat], no) // acknowledge again: the first ack was lost
+		e.mu.Unlock()
+		return
+	}
+	raw, _ := p.Encode(nil)
+	tm := &TM{Sat: sat, Station: e.o.Name, No: no, APID: p.APID, Seq: p.Seq, Onboard: p.Time, Ground: now, Raw: raw}
+	switch p.APID {
+	case proto.APIDHousekeeping:
+		if h, err := proto.DecodeHK(p.Data); err == nil {
+			tm.HK = &h
+		}
+	case proto.APIDCmdAck:
+		if a, err := proto.DecodeCmdAck(p.Data); err == nil {
+			tm.CmdAck = &a
+			e.verification(sat, &a, now, rep)
+		}
+	}
+	if e.o.Sink != nil {
+		if err := e.o.Sink.Write(tm); err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: telemetry sink: %v (packet %d of %d stays onboard)\n", e.o.Name, err, no, sat)
+			return // not acknowledged: the satellite keeps it
+		}
+	}
+	e.mu.Lock()
+	e.seen[sat][no] = true
+	if sat == contactSat {
+		e.pending[sat] = addRange(e.pending[sat], no)
+	}
+	e.mu.Unlock()
+	if rep != nil && sat == contactSat {
+		rep.Packets++
+		if rep.FirstNo == 0 || no < rep.FirstNo {
+			rep.FirstNo = no
+		}
+		rep.LastNo = max(rep.LastNo, no)
+	}
+}
+
+func (e *Engine) verification(sat int, a *proto.CmdAck, now time.Time, rep *Report) {
+	if e.o.History == nil {
+		return
+	}
+	stage := map[uint8]string{proto.StageReceived: command.Received, proto.StageExecuted: command.Executed, proto.StageFailed: command.Failed}[a.Stage]
+	if a.Stage == proto.StageReceived && a.Reason == "duplicate" {
+		return
+	}
+	e.o.History.Stage(a.CmdID, sat, stage, now, e.o.Name, a.Reason)
+	if rep != nil && command.Final(stage) {
+		rep.CommandsVerified++
+	}
+}
+
+// gaps counts packet numbers missing between the pass's first and last.
+func (e *Engine) gaps(sat int, rep *Report) {
+	if rep.Packets == 0 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for no := rep.FirstNo; no <= rep.LastNo; no++ {
+		if !e.seen[sat][no] {
+			rep.Gaps++
+		}
+	}
+}
+
+// FileSink appends telemetry as JSON lines, buffered; Sync flushes and
+// fsyncs.
+type FileSink struct {
+	mu    sync.Mutex
+	f     syncWriter
+	buf   *bufio.Writer
+	dirty bool
+	// NoSync skips the fsync (accelerated simulations only: there a
+	// millisecond of fsync is many seconds of virtual time).
+	NoSync bool
+}
+
+type syncWriter interface {
+	io.Writer
+	Sync() error
+}
+
+// NewFileSink writes to f (an *os.File).
+func NewFileSink(f syncWriter) *FileSink {
+	return &FileSink{f: f, buf: bufio.NewWriterSize(f, 256<<10)}
+}
+
+func (s *FileSink) Write(tm *TM) error {
+	b, err := json.Marshal(tm)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dirty = true
+	_, err = s.buf.Write(append(b, '\n'))
+	return err
+}
+
+// Sync makes everything written durable.
+func (s *FileSink) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	if err := s.buf.Flush(); err != nil {
+		return err
+	}
+	s.dirty = false
+	if s.NoSync {
+		return nil
+	}
+	return s.f.Sync()
+}
