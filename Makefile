@@ -51,13 +51,14 @@ deps-influxd:
 	else echo "deps: building influxd v1.8.3 into bin/ (about 2 min)"; \
 	  GOBIN=$(BIN) $(GO) install github.com/influxdata/influxdb/cmd/influxd@v1.8.3; fi
 
-## demo: the next passes of the example constellation over the example stations
+## demo: fly the example constellation for 12 h on an accelerated clock:
+## emulator and three stations over KISS/TCP, live lines, then the accounting
 demo: deps build
-	@echo "== ipgs demo: next 12 h of passes, example constellation over the example stations =="
-	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h
+	@echo "== the next 12 h of passes of the example constellation =="
+	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h | head -20
+	@echo "   ..."
 	@echo
-	@echo "== the contact plan for the same 12 h across the three stations =="
-	$(BIN)/ipgs schedule --stations examples/mission.yaml --duration 12h
+	$(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000
 
 ## test: vet, every unit and integration test, then each fuzz target briefly
 test: deps vet unit fuzz

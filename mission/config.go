@@ -29,6 +29,10 @@ type Mission struct {
 	Catalog    CatalogConfig     `yaml:"catalog"`
 	Telemetry  TelemetryConfig   `yaml:"telemetry"`
 	Scheduling SchedulingConfig  `yaml:"scheduling"`
+	// Commands is the command dictionary file (relative to the mission file).
+	Commands string `yaml:"commands"`
+	// DataDir holds command history, telemetry and pass reports (default data).
+	DataDir string `yaml:"data_dir"`
 
 	path string // the file it was loaded from
 	dir  string

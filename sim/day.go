@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
@@ -143,7 +144,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified)
 			},
 			Progress: func(pr station.Progress) {
-				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
+				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s  rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
 					elevation(emu, pr), pr.FramesRx, pr.Packets)
 			},
 		}))
@@ -201,7 +202,28 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	return res, ctx.Err()
 }
 
-func elevation(emu *Emulator, pr station.Progress) string { return "" }
+// elevation is the satellite's elevation seen from the station, for the
+// live lines.
+func elevation(emu *Emulator, pr station.Progress) string {
+	for _, d := range emu.drones {
+		if d.norad != pr.Sat {
+			continue
+		}
+		for _, s := range emu.sts {
+			if s.name != pr.Station {
+				continue
+			}
+			r, v, err := d.prop.At(pr.Time)
+			if err != nil {
+				return ""
+			}
+			re, ve := geo.TEMEToECEF(pr.Time, r, v)
+			l := s.topo.Look(re, ve)
+			return fmt.Sprintf("el %4.1f° az %5.1f°", l.ElDeg, l.AzDeg)
+		}
+	}
+	return ""
+}
 
 func mustCreate(path string) io.Writer {
 	f, err := os.Create(path)

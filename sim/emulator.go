@@ -145,7 +145,7 @@ func New(o Options) (*Emulator, error) {
 		o.StoreMax = 200000
 	}
 	if o.RTO <= 0 {
-		o.RTO = 60 * time.Second
+		o.RTO = max(60*time.Second, time.Duration(0.1*o.Clock.Factor()*float64(time.Second)))
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -564,6 +564,16 @@ func (e *Emulator) Onboard() []Onboard {
 			o.Stored = append(o.Stored, s.no)
 		}
 		out = append(out, o)
+	}
+	return out
+}
+
+// MissionCallsigns returns the callsign the emulator gives each mission
+// satellite, by NORAD number (stations use it to address them).
+func MissionCallsigns(m *mission.Mission) map[int]ax25.Address {
+	out := map[int]ax25.Address{}
+	for i, sc := range m.Satellites {
+		out[sc.NORAD] = Callsign(sc.Callsign, fmt.Sprintf("DRN%d", (i+1)%100))
 	}
 	return out
 }

@@ -1,0 +1,419 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/catalog"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sim"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/station"
+)
+
+// missionFlags locate the mission file and the data folder.
+type missionFlags struct {
+	config, data string
+}
+
+func addMissionFlags(c *cobra.Command, f *missionFlags) {
+	c.Flags().StringVar(&f.config, "config", "examples/mission.yaml", "mission file")
+	c.Flags().StringVar(&f.data, "data", "", "data folder: command history, telemetry, pass reports (default: the mission's data_dir, else data)")
+}
+
+// load reads the mission, its element sets and its command dictionary.
+func (f missionFlags) load(ctx context.Context) (*mission.Mission, []*tle.Elements, *command.Dictionary, string, error) {
+	m, err := mission.Load(f.config)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	set := catalog.ForMission(m).LoadMission(ctx, m, false)
+	var els []*tle.Elements
+	for _, e := range set.Entries {
+		els = append(els, e.Elements)
+	}
+	if len(set.Missing) > 0 {
+		return nil, nil, nil, "", mission.BadInput(fmt.Errorf("%s: %d satellites have no element set (first: %s)", f.config, len(set.Missing), set.Missing[0].Name))
+	}
+	var dict *command.Dictionary
+	if m.Commands != "" {
+		if dict, err = command.LoadDictionary(m.Resolve(m.Commands)); err != nil {
+			return nil, nil, nil, "", mission.BadInput(err)
+		}
+	} else if dict, err = command.ParseDictionary([]byte(command.ExampleDictionary), "built-in"); err != nil {
+		return nil, nil, nil, "", err
+	}
+	data := f.data
+	if data == "" {
+		data = m.DataDir
+	}
+	if data == "" {
+		data = "data"
+	}
+	return m, els, dict, data, nil
+}
+
+func newDemoCmd() *cobra.Command {
+	var f struct {
+		missionFlags
+		duration, start string
+		speed, loss     float64
+	}
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Fly the example constellation: emulator and stations in one process, on an accelerated clock",
+		Long: `Plans the contacts, starts the satellite emulator and every station of the
+mission against it over KISS/TCP on 127.0.0.1, and works the plan on an
+accelerated clock: a line at every LOS, and at the end the accounting of
+every telemetry packet (on the ground or still onboard) and command.
+Ctrl-C stops cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, els, dict, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			dur, err := mission.ParseDuration(f.duration)
+			if err != nil || dur <= 0 {
+				return usage(fmt.Errorf("--duration %q: want a positive length such as 12h", f.duration))
+			}
+			start, err := mission.ParseTime(f.start, time.Now().Truncate(time.Minute))
+			if err != nil {
+				return usage(err)
+			}
+			run := filepath.Join(data, "demo-"+start.Format("20060102T150405"))
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "== ipgs demo: %d drones, %d stations, %s from %s at %.0fx (data in %s) ==\n",
+				len(m.Satellites), len(m.Stations), dur, start.Format(time.RFC3339), f.speed, run)
+			res, err := sim.RunDay(cmd.Context(), sim.DayOptions{
+				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed,
+				Faults: sim.Faults{FrameLoss: f.loss}, DataDir: run, Out: out, Seed: uint64(start.Unix()),
+				Queue: func(h *command.History, d *command.Dictionary) error {
+					// a PING for every drone, so the summary shows commanding
+					def, ok := d.Lookup("PING")
+					if !ok {
+						return nil
+					}
+					for _, s := range m.Satellites {
+						if _, err := h.Queue(command.Record{Sat: s.NORAD, Name: def.Name, Opcode: def.Opcode, Time: start}); err != nil {
+							return err
+						}
+					}
+					return nil
+				},
+			})
+			if res != nil {
+				res.Summary(out)
+			}
+			return err
+		},
+	}
+	addMissionFlags(c, &f.missionFlags)
+	c.Flags().StringVar(&f.duration, "duration", "12h", "simulated span")
+	c.Flags().StringVar(&f.start, "start", "now", "simulated start, RFC 3339")
+	c.Flags().Float64Var(&f.speed, "speed", 2000, "virtual seconds per wall second")
+	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability injected on the space link")
+	return c
+}
+
+func newSimCmd() *cobra.Command {
+	var f struct {
+		missionFlags
+		start, host string
+		speed, loss float64
+		basePort    int
+	}
+	c := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the satellite emulator: a KISS TCP port per station",
+		Long: `Flies the mission's constellation and serves each station's link as KISS
+over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
+'ipgs station run' against it, with the same --start and --speed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, els, dict, _, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			start, err := mission.ParseTime(f.start, time.Now())
+			if err != nil {
+				return usage(err)
+			}
+			var clk clock.Clock = clock.Real{}
+			if f.speed != 1 || f.start != "now" {
+				clk = clock.NewScaled(start, f.speed)
+			}
+			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
+				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr()})
+			if err != nil {
+				return err
+			}
+			for _, s := range m.Stations {
+				fmt.Fprintf(cmd.OutOrStdout(), "station %-10s KISS TCP %s\n", s.Name, emu.Addr(s.Name))
+			}
+			err = emu.Serve(cmd.Context())
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	addMissionFlags(c, &f.missionFlags)
+	c.Flags().StringVar(&f.start, "start", "now", "virtual start time, RFC 3339")
+	c.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second")
+	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "address the station ports bind to")
+	c.Flags().IntVar(&f.basePort, "base-port", 8001, "station i listens on base-port+i (0: any free port)")
+	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability")
+	return c
+}
+
+func newStationCmd() *cobra.Command {
+	st := &cobra.Command{Use: "station", Short: "Ground station engine"}
+	var f struct {
+		missionFlags
+		name, tnc, start, duration string
+		speed                      float64
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Work a station's contacts: sessions, telemetry, commands, pass reports",
+		Long: `Plans the network's contacts for --duration and works this station's:
+before AOS prepares the radios, at AOS opens a session with the satellite,
+stores and acknowledges telemetry (data/telemetry.jsonl), uplinks queued
+commands (ipgs cmd send) and records their verification, closes at LOS
+and appends a pass report (data/passes.jsonl).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, els, _, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			idx := -1
+			for i, s := range m.Stations {
+				if strings.EqualFold(s.Name, f.name) {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				return usage(fmt.Errorf("--station %q is not in %s", f.name, f.config))
+			}
+			start, err := mission.ParseTime(f.start, time.Now())
+			if err != nil {
+				return usage(err)
+			}
+			dur, err := mission.ParseDuration(f.duration)
+			if err != nil || dur <= 0 {
+				return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
+			}
+			var clk clock.Clock = clock.Real{}
+			if f.speed != 1 || f.start != "now" {
+				clk = clock.NewScaled(start, f.speed)
+			}
+			if f.tnc == "" {
+				f.tnc = m.Stations[idx].Radio.TNC
+			}
+			f.tnc = strings.TrimPrefix(f.tnc, "tcp://")
+			if f.tnc == "" {
+				return usage(fmt.Errorf("no TNC: give --tnc host:port or radio.tnc in the mission file"))
+			}
+			pl, err := plan.Run(cmd.Context(), plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
+				MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: cmd.ErrOrStderr()})
+			if err != nil {
+				return err
+			}
+			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
+			if err != nil {
+				return err
+			}
+			tmf, err := os.OpenFile(filepath.Join(data, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			defer tmf.Close()
+			rep, err := os.OpenFile(filepath.Join(data, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			defer rep.Close()
+			p := pl.Problem
+			var contacts []station.Contact
+			for _, c := range pl.Contacts {
+				cd := &p.Candidates[c.Cand]
+				if cd.Station == idx {
+					contacts = append(contacts, station.Contact{NORAD: p.Sats[cd.Sat].NORAD, Name: p.Sats[cd.Sat].Name, Start: p.Time(c.Start), End: p.Time(c.End)})
+				}
+			}
+			sats := sim.MissionCallsigns(m)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
+			en := station.New(station.Options{
+				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc,
+				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(),
+				Reports: func(r station.Report) {
+					writeJSONLine(rep, r)
+					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified\n",
+						r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
+				},
+			})
+			err = en.Run(cmd.Context())
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	addMissionFlags(run, &f.missionFlags)
+	run.Flags().StringVar(&f.name, "station", "", "station name (from the mission file)")
+	run.Flags().StringVar(&f.tnc, "tnc", "", "KISS TCP TNC host:port (default: the station's radio.tnc)")
+	run.Flags().StringVar(&f.start, "start", "now", "virtual start, RFC 3339 (with the emulator: the same as ipgs sim)")
+	run.Flags().StringVar(&f.duration, "duration", "1d", "how far ahead to plan and work")
+	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
+	st.AddCommand(run)
+	return st
+}
+
+func newCmdCmd() *cobra.Command {
+	top := &cobra.Command{Use: "cmd", Short: "Commanding: validate and queue commands, show their history"}
+	var f struct {
+		missionFlags
+		at  string
+		yes bool
+		sat int
+	}
+	send := &cobra.Command{
+		Use:   "send SAT NAME [ARG...]",
+		Short: "Validate a command against the dictionary and queue it for the satellite's next contact",
+		Long: `SAT is a NORAD number or a satellite name from the mission file; NAME a
+command from the dictionary; arguments as name=value or in order. Bad
+arguments are refused here and never reach the queue. --at sets a time tag:
+the satellite executes the command at that onboard time. Hazardous
+commands need --yes.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, _, dict, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			sat, err := findSat(m, args[0])
+			if err != nil {
+				return err
+			}
+			def, ok := dict.Lookup(args[1])
+			if !ok {
+				return mission.BadInput(fmt.Errorf("no command %q in the dictionary", args[1]))
+			}
+			vals, err := def.Validate(args[2:])
+			if err != nil {
+				return mission.BadInput(err)
+			}
+			if def.Hazardous && !f.yes {
+				return mission.BadInput(fmt.Errorf("%s is hazardous: confirm with --yes", def.Name))
+			}
+			var at time.Time
+			if f.at != "" {
+				if at, err = mission.ParseTime(f.at, time.Now()); err != nil {
+					return usage(err)
+				}
+			}
+			payload, err := def.Encode(vals)
+			if err != nil {
+				return err
+			}
+			var texts []string
+			for _, v := range vals {
+				texts = append(texts, v.Name+"="+v.Text)
+			}
+			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
+			if err != nil {
+				return err
+			}
+			id, err := hist.Queue(command.Record{Sat: sat, Name: def.Name, Opcode: def.Opcode, Args: texts, Payload: payload, At: at,
+				Time: time.Now().UTC(), Hazard: def.Hazardous})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "queued command %d: %s %s for %d\n", id, def.Name, strings.Join(texts, " "), sat)
+			return nil
+		},
+	}
+	addMissionFlags(send, &f.missionFlags)
+	send.Flags().StringVar(&f.at, "at", "", "time tag: execute at this onboard time (RFC 3339)")
+	send.Flags().BoolVar(&f.yes, "yes", false, "confirm a hazardous command")
+	history := &cobra.Command{
+		Use:   "history",
+		Short: "Commands with their verification stages",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, _, _, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
+			if err != nil {
+				return err
+			}
+			all, err := hist.Commands()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSAT\tCOMMAND\tSTATE\tSTAGES\tREASON\t")
+			for _, c := range all {
+				if f.sat != 0 && c.Sat != f.sat {
+					continue
+				}
+				var st []string
+				for _, s := range c.Stages {
+					st = append(st, s.Stage+"@"+s.Time.Format("01-02T15:04:05")+stationOf(s))
+				}
+				fmt.Fprintf(tw, "%d\t%d\t%s %s\t%s\t%s\t%s\t\n", c.ID, c.Sat, c.Name, strings.Join(c.Args, " "), c.State(), strings.Join(st, " "), c.Last().Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	addMissionFlags(history, &f.missionFlags)
+	history.Flags().IntVar(&f.sat, "sat", 0, "only this satellite (NORAD number)")
+	top.AddCommand(send, history)
+	return top
+}
+
+func stationOf(r command.Record) string {
+	if r.Station == "" {
+		return ""
+	}
+	return "(" + r.Station + ")"
+}
+
+func findSat(m *mission.Mission, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	for _, sc := range m.Satellites {
+		if (err == nil && sc.NORAD == n) || strings.EqualFold(sc.Name, s) {
+			return sc.NORAD, nil
+		}
+	}
+	return 0, mission.BadInput(fmt.Errorf("satellite %q is not in the mission", s))
+}
+
+type devNull struct{}
+
+func (devNull) Write(b []byte) (int, error) { return len(b), nil }
+
+func writeJSONLine(f *os.File, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		f.Write(append(b, '\n'))
+	}
+}
