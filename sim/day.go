@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/station"
 )
@@ -36,6 +38,9 @@ type DayOptions struct {
 	// Queue is called once the history is open, before the first contact,
 	// to queue commands.
 	Queue func(h *command.History, d *command.Dictionary) error
+	// Serial lists stations that talk to the emulator through its serial
+	// TNC (a pseudo-terminal opened with go-serial) instead of TCP.
+	Serial []string
 }
 
 // SatAccount proves what happened to one satellite's telemetry.
@@ -100,7 +105,8 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 	}
 	clk := clock.NewScaled(o.Start, o.Speed)
-	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out})
+	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
+		Serial: len(o.Serial) > 0})
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +137,15 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				contacts = append(contacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
 			}
 		}
+		var dial func(context.Context) (io.ReadWriteCloser, error)
+		if slices.Contains(o.Serial, sc.Name) {
+			path := emu.SerialPath(sc.Name)
+			dial = func(context.Context) (io.ReadWriteCloser, error) {
+				return serialtnc.Open(serialtnc.Options{Port: path})
+			}
+		}
 		engines = append(engines, station.New(station.Options{
-			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name),
+			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name), Dial: dial,
 			Contacts: contacts, Sats: calls, History: hist, Sink: sink, Clock: clk, Log: o.Out,
 			Reports: func(r station.Report) {
 				mu.Lock()

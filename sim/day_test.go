@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -59,13 +60,13 @@ func queueSome(start time.Time) func(h *command.History, d *command.Dictionary) 
 	}
 }
 
-func runDay(t *testing.T, dur time.Duration, speed float64, faults Faults) *DayResult {
+func runDay(t *testing.T, dur time.Duration, speed float64, faults Faults, serial ...string) *DayResult {
 	t.Helper()
 	m, els := exampleMission(t)
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	res, err := RunDay(context.Background(), DayOptions{
 		Mission: m, Elements: els, Start: start, Duration: dur, Speed: speed, Faults: faults,
-		DataDir: t.TempDir(), Seed: 7, Queue: queueSome(start), Out: testWriter{t},
+		DataDir: t.TempDir(), Seed: 7, Queue: queueSome(start), Out: testWriter{t}, Serial: serial,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +98,21 @@ func checkDay(t *testing.T, res *DayResult) {
 	}
 	if len(res.Reports) != len(res.Plan.Contacts) {
 		t.Errorf("%d pass reports for %d planned contacts", len(res.Reports), len(res.Plan.Contacts))
+	}
+	// every report is a planned contact: same satellite, station and times
+	p := res.Plan.Problem
+	planned := map[string]bool{}
+	for _, c := range res.Plan.Contacts {
+		cd := &p.Candidates[c.Cand]
+		planned[fmt.Sprint(p.Sats[cd.Sat].NORAD, p.Stations[cd.Station].Name, p.Time(c.Start).Unix(), p.Time(c.End).Unix())] = true
+	}
+	for _, r := range res.Reports {
+		if !planned[fmt.Sprint(r.Sat, r.Station, r.Start.Unix(), r.End.Unix())] {
+			t.Errorf("pass report %s %d %v-%v is not in the plan", r.Station, r.Sat, r.Start, r.End)
+		}
+		if r.FramesRx > 0 && r.Packets == 0 && r.Duplicates == 0 {
+			t.Logf("note: %s %d heard frames but no packets of its satellite", r.Station, r.Sat)
+		}
 	}
 }
 
@@ -159,4 +175,25 @@ func checkCommands(t *testing.T, res *DayResult) {
 		}
 	}
 	t.Logf("%d commands, %d failed onboard with the reason", len(res.Commands), failed)
+}
+
+// TestSerialTNC: Tromso talks to the emulator through a pseudo-terminal
+// opened with go-serial, as a station opens a hardware TNC.
+func TestSerialTNC(t *testing.T) {
+	res := runDay(t, 3*time.Hour, 2000, Faults{}, "Tromso")
+	got := 0
+	for _, r := range res.Reports {
+		if r.Station == "Tromso" {
+			got += r.Packets
+		}
+	}
+	if got == 0 {
+		t.Fatal("no telemetry reached Tromso over the serial TNC")
+	}
+	for _, a := range res.Accounts {
+		if len(a.Lost) > 0 {
+			t.Errorf("%s: %d packets lost", a.Name, len(a.Lost))
+		}
+	}
+	t.Logf("Tromso received %d packets over the serial TNC", got)
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/sim/pty"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/kiss"
@@ -63,6 +65,9 @@ type Options struct {
 	Faults     Faults
 	Seed       uint64
 	Log        io.Writer
+	// Serial also offers each station's link as KISS on a pseudo-terminal
+	// (see SerialPath), opened by the station like a hardware TNC.
+	Serial bool
 }
 
 // Emulator is a running constellation. Use Serve; Addr says where each
@@ -88,14 +93,16 @@ type Stats struct {
 }
 
 type gstation struct {
-	name   string
-	call   ax25.Address
-	topo   geo.Topocentric
-	st     mission.Station
-	ln     net.Listener
-	mu     sync.Mutex
-	conns  map[net.Conn]*kiss.Writer
-	budget LinkBudget // uplink transmitter side values
+	name  string
+	call  ax25.Address
+	topo  geo.Topocentric
+	st    mission.Station
+	ln    net.Listener
+	mu    sync.Mutex
+	conns map[io.ReadWriteCloser]*kiss.Writer
+	pts   string      // slave path of the station's serial TNC, if any
+	ptm   *os.File    // its master side
+	ptq   chan []byte // frames for the serial TNC (its writer never blocks the loop)
 }
 
 type uplinkFrame struct {
@@ -204,8 +211,17 @@ func New(o Options) (*Emulator, error) {
 		}
 		e.sts = append(e.sts, &gstation{
 			name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), topo: geo.NewTopocentric(sts[i].Location),
-			st: sts[i], ln: ln, conns: map[net.Conn]*kiss.Writer{},
+			st: sts[i], ln: ln, conns: map[io.ReadWriteCloser]*kiss.Writer{},
 		})
+		if o.Serial {
+			m, path, err := pty.Open()
+			if err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: station %s: serial TNC: %w", sc.Name, err)
+			}
+			st := e.sts[len(e.sts)-1]
+			st.ptm, st.pts, st.ptq = m, path, make(chan []byte, 1024)
+		}
 	}
 	return e, nil
 }
@@ -215,6 +231,17 @@ func (e *Emulator) Addr(name string) string {
 	for _, s := range e.sts {
 		if s.name == name {
 			return s.ln.Addr().String()
+		}
+	}
+	return ""
+}
+
+// SerialPath returns the serial TNC device of station name ("" without
+// Options.Serial).
+func (e *Emulator) SerialPath(name string) string {
+	for _, s := range e.sts {
+		if s.name == name {
+			return s.pts
 		}
 	}
 	return ""
@@ -233,6 +260,9 @@ func (e *Emulator) Callsigns() map[int]ax25.Address {
 func (e *Emulator) Close() error {
 	for _, s := range e.sts {
 		s.ln.Close()
+		if s.ptm != nil {
+			s.ptm.Close()
+		}
 		s.mu.Lock()
 		for c := range s.conns {
 			c.Close()
@@ -265,6 +295,25 @@ func (e *Emulator) Serve(ctx context.Context) error {
 			defer wg.Done()
 			e.accept(ctx, i, s)
 		}()
+		if s.ptm != nil {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				e.readSerial(ctx, i, s)
+			}()
+			go func() {
+				defer wg.Done()
+				w := kiss.NewWriter(s.ptm)
+				for {
+					select {
+					case b := <-s.ptq:
+						w.Data(0, b)
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
 	}
 	defer func() {
 		e.Close()
@@ -322,6 +371,51 @@ func (e *Emulator) accept(ctx context.Context, idx int, s *gstation) {
 				}
 			}
 		}()
+	}
+}
+
+// readSerial reads KISS from a station's pseudo-terminal. While no
+// station has the other side open the master reads fail with EIO: wait.
+func (e *Emulator) readSerial(ctx context.Context, idx int, s *gstation) {
+	dec := kiss.NewDecoder(retryReader{ctx, s.ptm}, 4096)
+	for {
+		f, err := dec.Next()
+		var ke *kiss.Error
+		if errors.As(err, &ke) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if f.Cmd != kiss.CmdData {
+			continue
+		}
+		select {
+		case e.inbox <- uplinkFrame{idx, f.Data}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+type retryReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r retryReader) Read(b []byte) (int, error) {
+	for {
+		n, err := r.r.Read(b)
+		if n > 0 || err == nil {
+			return n, nil
+		}
+		if r.ctx.Err() != nil {
+			return 0, io.EOF
+		}
+		if errors.Is(err, os.ErrClosed) {
+			return 0, io.EOF
+		}
+		time.Sleep(20 * time.Millisecond) // EIO: nobody on the other side yet
 	}
 }
 
@@ -531,10 +625,18 @@ func (s *gstation) send(b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c, w := range s.conns {
-		c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if nc, ok := c.(net.Conn); ok {
+			nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		}
 		if err := w.Data(0, b); err != nil {
 			c.Close()
 			delete(s.conns, c)
+		}
+	}
+	if s.ptq != nil {
+		select {
+		case s.ptq <- b:
+		default: // the serial line is backed up: this frame is lost, as on air
 		}
 	}
 }

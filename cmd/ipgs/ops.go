@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/station"
@@ -135,6 +137,7 @@ func newSimCmd() *cobra.Command {
 		start, host string
 		speed, loss float64
 		basePort    int
+		serial      bool
 	}
 	c := &cobra.Command{
 		Use:   "sim",
@@ -157,12 +160,16 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 				clk = clock.NewScaled(start, f.speed)
 			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
-				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr()})
+				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial})
 			if err != nil {
 				return err
 			}
 			for _, s := range m.Stations {
-				fmt.Fprintf(cmd.OutOrStdout(), "station %-10s KISS TCP %s\n", s.Name, emu.Addr(s.Name))
+				fmt.Fprintf(cmd.OutOrStdout(), "station %-10s KISS TCP %s", s.Name, emu.Addr(s.Name))
+				if p := emu.SerialPath(s.Name); p != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "  serial %s", p)
+				}
+				fmt.Fprintln(cmd.OutOrStdout())
 			}
 			err = emu.Serve(cmd.Context())
 			if errors.Is(err, context.Canceled) {
@@ -177,6 +184,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "address the station ports bind to")
 	c.Flags().IntVar(&f.basePort, "base-port", 8001, "station i listens on base-port+i (0: any free port)")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability")
+	c.Flags().BoolVar(&f.serial, "serial", false, "also offer each station's link as a serial TNC (a pseudo-terminal)")
 	return c
 }
 
@@ -225,9 +233,15 @@ and appends a pass report (data/passes.jsonl).`,
 			if f.tnc == "" {
 				f.tnc = m.Stations[idx].Radio.TNC
 			}
+			var dial func(context.Context) (io.ReadWriteCloser, error)
+			if dev, ok := strings.CutPrefix(f.tnc, "serial:"); ok {
+				dial = func(context.Context) (io.ReadWriteCloser, error) {
+					return serialtnc.Open(serialtnc.Options{Port: dev})
+				}
+			}
 			f.tnc = strings.TrimPrefix(f.tnc, "tcp://")
 			if f.tnc == "" {
-				return usage(fmt.Errorf("no TNC: give --tnc host:port or radio.tnc in the mission file"))
+				return usage(fmt.Errorf("no TNC: give --tnc host:port (or serial:/dev/...) or radio.tnc in the mission file"))
 			}
 			pl, err := plan.Run(cmd.Context(), plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
 				MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: cmd.ErrOrStderr()})
@@ -260,7 +274,7 @@ and appends a pass report (data/passes.jsonl).`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
 			en := station.New(station.Options{
-				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc,
+				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(),
 				Reports: func(r station.Report) {
 					writeJSONLine(rep, r)
@@ -277,7 +291,7 @@ and appends a pass report (data/passes.jsonl).`,
 	}
 	addMissionFlags(run, &f.missionFlags)
 	run.Flags().StringVar(&f.name, "station", "", "station name (from the mission file)")
-	run.Flags().StringVar(&f.tnc, "tnc", "", "KISS TCP TNC host:port (default: the station's radio.tnc)")
+	run.Flags().StringVar(&f.tnc, "tnc", "", "KISS TNC: host:port (TCP) or serial:/dev/ttyX (default: the station's radio.tnc)")
 	run.Flags().StringVar(&f.start, "start", "now", "virtual start, RFC 3339 (with the emulator: the same as ipgs sim)")
 	run.Flags().StringVar(&f.duration, "duration", "1d", "how far ahead to plan and work")
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")

@@ -62,6 +62,14 @@ type Radio interface {
 	Release(ctx context.Context, c Contact) error
 }
 
+// FrameSecurity protects every uplinked frame (the space-link security
+// seam: SDLS-style authentication and encryption plug in here). Protect
+// gets the encoded space packet and returns what goes into the AX.25
+// information field.
+type FrameSecurity interface {
+	Protect(sat int, packet []byte) ([]byte, error)
+}
+
 // Report is written at the end of every contact.
 type Report struct {
 	Station          string    `json:"station"`
@@ -86,14 +94,17 @@ type Report struct {
 
 // Options configure an engine.
 type Options struct {
-	Name     string
-	Call     ax25.Address
-	TNC      string // host:port of a KISS TCP TNC
+	Name string
+	Call ax25.Address
+	TNC  string // host:port of a KISS TCP TNC (when Dial is nil)
+	// Dial opens the TNC link (a serial TNC, for one); nil dials TNC over TCP.
+	Dial     func(ctx context.Context) (io.ReadWriteCloser, error)
 	Contacts []Contact
 	Sats     map[int]ax25.Address // callsign of each satellite
 	History  *command.History     // nil: no commanding
 	Sink     Sink
 	Radio    Radio
+	Security FrameSecurity // nil: frames go unprotected
 	Clock    clock.Clock
 	Reports  func(Report) // called at the end of every contact
 	Progress func(p Progress)
@@ -115,7 +126,7 @@ type Progress struct {
 type Engine struct {
 	o       Options
 	mu      sync.Mutex
-	conn    net.Conn
+	conn    io.ReadWriteCloser
 	w       *kiss.Writer
 	frames  chan []byte
 	seen    map[int]map[uint32]bool // packet numbers received, per satellite
@@ -210,7 +221,13 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) connectLoop(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		c, err := (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, "tcp", e.o.TNC)
+		var c io.ReadWriteCloser
+		var err error
+		if e.o.Dial != nil {
+			c, err = e.o.Dial(ctx)
+		} else {
+			c, err = (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, "tcp", e.o.TNC)
+		}
 		if err != nil {
 			fmt.Fprintf(e.o.Log, "station %s: TNC %s: %v (retrying)\n", e.o.Name, e.o.TNC, err)
 			select {
@@ -324,17 +341,28 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	return nil
 }
 
-// send transmits a telecommand packet.
+// send transmits a telecommand packet, through the frame security layer
+// when there is one.
 func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
-	b, err := proto.Frame(e.o.Call, dst, &spp.Packet{Type: spp.TC, APID: apid, Data: data})
+	pkt, err := (&spp.Packet{Type: spp.TC, APID: apid, Data: data}).Encode(nil)
+	if err != nil {
+		return
+	}
+	if e.o.Security != nil {
+		if pkt, err = e.o.Security.Protect(e.byCall[dst.String()], pkt); err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: frame security: %v (frame not sent)\n", e.o.Name, err)
+			return
+		}
+	}
+	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: pkt}).Encode(true)
 	if err != nil {
 		return
 	}
 	e.mu.Lock()
 	w := e.w
 	if w != nil {
-		if e.conn != nil {
-			e.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if nc, ok := e.conn.(net.Conn); ok {
+			nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
 		}
 		if w.Data(0, b) != nil {
 			w = nil
