@@ -141,13 +141,13 @@ func TestDayWithFaults(t *testing.T) {
 	}
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	res := runDay(t, 24*time.Hour, 3000, Faults{
-		FrameLoss: 0.10, BitErrors: 0.02,
+		FrameLoss: 0.10, BitErrors: 0.02, BurstEvery: 20 * time.Minute, BurstLength: 30 * time.Second,
 		Reboots: []Reboot{{NORAD: 90003, At: start.Add(5 * time.Hour)}},
 		Outages: []Outage{{Station: "Perth", From: start.Add(9 * time.Hour), To: start.Add(10 * time.Hour)}},
 	})
 	checkDay(t, res)
 	checkCommands(t, res)
-	if res.Stats.LostDown == 0 || res.Stats.CorruptDown == 0 {
+	if res.Stats.LostDown == 0 || res.Stats.CorruptDown == 0 || res.Stats.BurstLost == 0 {
 		t.Errorf("faults were not injected: %+v", res.Stats)
 	}
 }

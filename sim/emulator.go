@@ -36,6 +36,9 @@ type Faults struct {
 	BitErrors float64  // probability that a frame arrives with a flipped bit
 	Outages   []Outage // a station hears nothing and is heard by nothing
 	Reboots   []Reboot // onboard computer restarts
+	// Error bursts: every frame is lost for BurstLength, at random times
+	// BurstEvery apart on average (seeded).
+	BurstEvery, BurstLength time.Duration
 }
 
 // Outage silences a station's link.
@@ -80,6 +83,9 @@ type Emulator struct {
 	rng    *rand.Rand
 	inbox  chan uplinkFrame
 
+	burstRng             *rand.Rand // error bursts: loop-owned
+	burstStart, burstEnd time.Time
+
 	mu    sync.Mutex // guards stats
 	stats Stats
 }
@@ -90,6 +96,7 @@ type Stats struct {
 	LostDown, LostUp       int // lost on the channel (link budget, faults, not visible)
 	CorruptDown, CorruptUp int // delivered with a flipped bit
 	Retransmissions        int
+	BurstLost              int // frames lost in error bursts
 }
 
 type gstation struct {
@@ -438,7 +445,11 @@ func (e *Emulator) look(d *drone, s *gstation, t time.Time) (bool, float64) {
 
 // channel decides what happens to a frame of n bytes over a link at range
 // km: lost, corrupted (delivered with a bit flipped) or clean.
-func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int) (lost, corrupt bool) {
+func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int, t time.Time) (lost, corrupt bool) {
+	if e.inBurst(t) {
+		e.count(func(st *Stats) { st.BurstLost++ })
+		return true, false
+	}
 	fer := FER(BER(b.EbN0(rangeKm)), 8*n)
 	if e.rng.Float64() < e.o.Faults.FrameLoss {
 		return true, false
@@ -455,6 +466,28 @@ func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int) (lost, corrupt 
 		return false, true
 	}
 	return false, false
+}
+
+// inBurst reports whether t falls in an error burst. Burst starts are a
+// seeded sequence with exponential gaps of mean BurstEvery.
+func (e *Emulator) inBurst(t time.Time) bool {
+	f := e.o.Faults
+	if f.BurstEvery <= 0 || f.BurstLength <= 0 {
+		return false
+	}
+	for e.burstEnd.Before(t) {
+		if e.burstRng == nil {
+			e.burstRng = rand.New(rand.NewPCG(e.o.Seed, 0xB0057))
+			e.burstStart = t
+		}
+		gap := time.Duration(e.burstRng.ExpFloat64() * float64(f.BurstEvery))
+		e.burstStart = e.burstEnd.Add(gap)
+		if e.burstStart.Before(t.Add(-f.BurstLength)) {
+			e.burstStart = t.Add(gap)
+		}
+		e.burstEnd = e.burstStart.Add(f.BurstLength)
+	}
+	return !t.Before(e.burstStart) && t.Before(e.burstEnd)
 }
 
 func flipBit(b []byte, rng *rand.Rand) []byte {
@@ -522,7 +555,7 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		lost, corrupt := e.channel(d.up, rng, len(f.data))
+		lost, corrupt := e.channel(d.up, rng, len(f.data), now)
 		if lost {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
@@ -605,7 +638,7 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
 		t = t.Add(airtime)
 		e.count(func(st *Stats) { st.FramesDown++ })
-		lost, corrupt := e.channel(d.down, rng, len(b))
+		lost, corrupt := e.channel(d.down, rng, len(b), t)
 		if lost {
 			e.count(func(st *Stats) { st.LostDown++ })
 			continue

@@ -138,6 +138,7 @@ func newSimCmd() *cobra.Command {
 		speed, loss float64
 		basePort    int
 		serial      bool
+		anchor      string
 	}
 	c := &cobra.Command{
 		Use:   "sim",
@@ -151,13 +152,9 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 			if err != nil {
 				return err
 			}
-			start, err := mission.ParseTime(f.start, time.Now())
+			clk, _, err := virtualClock(cmd, f.start, f.anchor, f.speed)
 			if err != nil {
-				return usage(err)
-			}
-			var clk clock.Clock = clock.Real{}
-			if f.speed != 1 || f.start != "now" {
-				clk = clock.NewScaled(start, f.speed)
+				return err
 			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
 				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial})
@@ -185,6 +182,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 	c.Flags().IntVar(&f.basePort, "base-port", 8001, "station i listens on base-port+i (0: any free port)")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability")
 	c.Flags().BoolVar(&f.serial, "serial", false, "also offer each station's link as a serial TNC (a pseudo-terminal)")
+	c.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (default: the next whole 10 s)")
 	return c
 }
 
@@ -192,8 +190,8 @@ func newStationCmd() *cobra.Command {
 	st := &cobra.Command{Use: "station", Short: "Ground station engine"}
 	var f struct {
 		missionFlags
-		name, tnc, start, duration string
-		speed                      float64
+		name, tnc, start, duration, anchor string
+		speed                              float64
 	}
 	run := &cobra.Command{
 		Use:   "run",
@@ -218,17 +216,13 @@ and appends a pass report (data/passes.jsonl).`,
 			if idx < 0 {
 				return usage(fmt.Errorf("--station %q is not in %s", f.name, f.config))
 			}
-			start, err := mission.ParseTime(f.start, time.Now())
+			clk, start, err := virtualClock(cmd, f.start, f.anchor, f.speed)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			dur, err := mission.ParseDuration(f.duration)
 			if err != nil || dur <= 0 {
 				return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
-			}
-			var clk clock.Clock = clock.Real{}
-			if f.speed != 1 || f.start != "now" {
-				clk = clock.NewScaled(start, f.speed)
 			}
 			if f.tnc == "" {
 				f.tnc = m.Stations[idx].Radio.TNC
@@ -295,6 +289,7 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().StringVar(&f.start, "start", "now", "virtual start, RFC 3339 (with the emulator: the same as ipgs sim)")
 	run.Flags().StringVar(&f.duration, "duration", "1d", "how far ahead to plan and work")
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
+	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	st.AddCommand(run)
 	return st
 }
@@ -419,6 +414,28 @@ func findSat(m *mission.Mission, s string) (int, error) {
 		}
 	}
 	return 0, mission.BadInput(fmt.Errorf("satellite %q is not in the mission", s))
+}
+
+// virtualClock is the clock of ipgs sim and ipgs station run: real time,
+// or virtual time from start at speed, anchored at the wall time anchor
+// (RFC 3339; default the next whole 10 s) so separate processes agree.
+func virtualClock(cmd *cobra.Command, startFlag, anchorFlag string, speed float64) (clock.Clock, time.Time, error) {
+	start, err := mission.ParseTime(startFlag, time.Now())
+	if err != nil {
+		return nil, start, usage(err)
+	}
+	if speed == 1 && startFlag == "now" {
+		return clock.Real{}, start, nil
+	}
+	anchor := clock.NextAnchor(time.Now())
+	if anchorFlag != "" {
+		if anchor, err = time.Parse(time.RFC3339Nano, anchorFlag); err != nil {
+			return nil, start, usage(fmt.Errorf("--wall-start %q: want RFC 3339", anchorFlag))
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "virtual time %s at wall %s, %gx (give other processes --start %s --speed %g --wall-start %s)\n",
+		start.Format(time.RFC3339), anchor.Format(time.RFC3339), speed, start.Format(time.RFC3339), speed, anchor.Format(time.RFC3339))
+	return clock.NewScaledAt(start, speed, anchor), start, nil
 }
 
 type devNull struct{}

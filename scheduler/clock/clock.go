@@ -53,6 +53,22 @@ func (s *Scaled) Sleep(ctx context.Context, d time.Duration) error {
 	return sleepWall(ctx, time.Duration(float64(d)/s.factor))
 }
 
+// NewScaledAt returns a virtual clock that reads start at the wall time
+// anchor and runs factor times real time: processes given the same start,
+// factor and anchor share one virtual time.
+func NewScaledAt(start time.Time, factor float64, anchor time.Time) *Scaled {
+	if factor <= 0 {
+		factor = 1
+	}
+	return &Scaled{start: start.UTC(), wall0: anchor, factor: factor}
+}
+
+// NextAnchor is the next wall time that is a whole multiple of 10 s: the
+// default anchor, so that processes started within the same 10 s agree.
+func NextAnchor(now time.Time) time.Time {
+	return now.Truncate(10 * time.Second).Add(10 * time.Second)
+}
+
 // Until waits until the virtual time t.
 func Until(ctx context.Context, c Clock, t time.Time) error {
 	for {
