@@ -75,11 +75,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		o.Out = io.Discard
 	}
 	if o.Dictionary == nil {
-		d, err := command.ParseDictionary([]byte(command.ExampleDictionary), "built-in")
-		if err != nil {
-			return nil, err
-		}
-		o.Dictionary = d
+		o.Dictionary = command.Default()
 	}
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err

@@ -165,11 +165,7 @@ func New(o Options) (*Emulator, error) {
 		o.Log = io.Discard
 	}
 	if o.Dictionary == nil {
-		d, err := command.ParseDictionary([]byte(command.ExampleDictionary), "built-in")
-		if err != nil {
-			return nil, err
-		}
-		o.Dictionary = d
+		o.Dictionary = command.Default()
 	}
 	e := &Emulator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x1955)), inbox: make(chan uplinkFrame, 4096)}
 	byID := map[int]*tle.Elements{}
@@ -314,6 +310,8 @@ func (e *Emulator) Serve(ctx context.Context) error {
 				for {
 					select {
 					case b := <-s.ptq:
+						// nobody reading the serial line: the frame is lost
+						s.ptm.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
 						w.Data(0, b)
 					case <-ctx.Done():
 						return
@@ -358,25 +356,14 @@ func (e *Emulator) accept(ctx context.Context, idx int, s *gstation) {
 				s.mu.Unlock()
 				c.Close()
 			}()
-			dec := kiss.NewDecoder(c, 4096)
-			for {
-				f, err := dec.Next()
-				var ke *kiss.Error
-				if errors.As(err, &ke) {
-					continue // a malformed frame from a station: skip it
-				}
-				if err != nil {
-					return
-				}
-				if f.Cmd != kiss.CmdData {
-					continue
-				}
+			kiss.ReadData(c, 4096, func(_ uint8, data []byte) bool {
 				select {
-				case e.inbox <- uplinkFrame{idx, f.Data}:
+				case e.inbox <- uplinkFrame{idx, data}:
+					return true
 				case <-ctx.Done():
-					return
+					return false
 				}
-			}
+			})
 		}()
 	}
 }
@@ -384,25 +371,14 @@ func (e *Emulator) accept(ctx context.Context, idx int, s *gstation) {
 // readSerial reads KISS from a station's pseudo-terminal. While no
 // station has the other side open the master reads fail with EIO: wait.
 func (e *Emulator) readSerial(ctx context.Context, idx int, s *gstation) {
-	dec := kiss.NewDecoder(retryReader{ctx, s.ptm}, 4096)
-	for {
-		f, err := dec.Next()
-		var ke *kiss.Error
-		if errors.As(err, &ke) {
-			continue
-		}
-		if err != nil {
-			return
-		}
-		if f.Cmd != kiss.CmdData {
-			continue
-		}
+	kiss.ReadData(retryReader{ctx, s.ptm}, 4096, func(_ uint8, data []byte) bool {
 		select {
-		case e.inbox <- uplinkFrame{idx, f.Data}:
+		case e.inbox <- uplinkFrame{idx, data}:
+			return true
 		case <-ctx.Done():
-			return
+			return false
 		}
-	}
+	})
 }
 
 type retryReader struct {

@@ -41,7 +41,19 @@ func Open() (*os.File, string, error) {
 		m.Close()
 		return nil, "", err
 	}
-	return m, name, nil
+	// hand the master to Go's poller: reads and writes then honour
+	// deadlines and Close, instead of blocking a thread forever in write(2)
+	// when nobody reads the other side
+	fd, err := syscall.Dup(int(m.Fd()))
+	m.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, "", err
+	}
+	return os.NewFile(uintptr(fd), "/dev/ptmx"), name, nil
 }
 
 // raw is cfmakeraw.

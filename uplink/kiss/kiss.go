@@ -193,3 +193,24 @@ func (w *Writer) WriteFrame(f Frame) error {
 func (w *Writer) Data(port uint8, data []byte) error {
 	return w.WriteFrame(Frame{Port: port, Cmd: CmdData, Data: data})
 }
+
+// ReadData reads frames from r until it fails, calling fn with the data of
+// every data frame; malformed frames are skipped (a TNC or a peer may send
+// garbage, which never ends a link). It returns the read error (io.EOF at
+// the end), or nil when fn returns false.
+func ReadData(r io.Reader, max int, fn func(port uint8, data []byte) bool) error {
+	dec := NewDecoder(r, max)
+	for {
+		f, err := dec.Next()
+		var ke *Error
+		if errors.As(err, &ke) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if f.Cmd == CmdData && !fn(f.Port, f.Data) {
+			return nil
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -242,25 +241,17 @@ func (e *Engine) connectLoop(ctx context.Context) {
 		e.mu.Lock()
 		e.conn, e.w = c, kiss.NewWriter(c)
 		e.mu.Unlock()
-		dec := kiss.NewDecoder(c, 4096)
-		for {
-			f, err := dec.Next()
-			var ke *kiss.Error
-			if errors.As(err, &ke) {
-				continue
-			}
-			if err != nil {
-				break
-			}
-			if f.Cmd != kiss.CmdData {
-				continue
-			}
+		kiss.ReadData(c, 4096, func(_ uint8, data []byte) bool {
 			select {
-			case e.frames <- f.Data:
+			case e.frames <- data:
+				return true
 			case <-ctx.Done():
-				c.Close()
-				return
+				return false
 			}
+		})
+		if ctx.Err() != nil {
+			c.Close()
+			return
 		}
 		e.mu.Lock()
 		e.conn, e.w = nil, nil

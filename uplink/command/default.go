@@ -31,3 +31,12 @@ const ExampleDictionary = `commands:
     hazardous: true
     description: restart the onboard computer (store and counters survive)
 `
+
+// Default returns the parsed ExampleDictionary.
+func Default() *Dictionary {
+	d, err := ParseDictionary([]byte(ExampleDictionary), "built-in")
+	if err != nil {
+		panic(err) // a constant of this package: a broken one is a bug here
+	}
+	return d
+}
