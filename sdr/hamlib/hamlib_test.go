@@ -1,0 +1,218 @@
+package hamlib
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// daemon starts a real Hamlib daemon (rigctld or rotctld, dummy model 1)
+// on a free loopback port.
+func daemon(t *testing.T, prog string) string {
+	t.Helper()
+	if _, err := exec.LookPath(prog); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed (make deps installs libhamlib-utils)", prog)
+		}
+		t.Skipf("%s not installed", prog)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(prog, "-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not start on %s", prog, addr)
+	return ""
+}
+
+func TestRigctld(t *testing.T) {
+	addr := daemon(t, "rigctld")
+	ctx := context.Background()
+	r := DialRig(addr, 0)
+	defer r.Close()
+	if err := r.SetFrequency(ctx, 437_800_000); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := r.Frequency(ctx); err != nil || f != 437_800_000 {
+		t.Fatalf("frequency %v %v", f, err)
+	}
+	if err := r.SetMode(ctx, "fm", 15000); err != nil {
+		t.Fatal(err)
+	}
+	if m, pb, err := r.Mode(ctx); err != nil || m != "FM" || pb != 15000 {
+		t.Fatalf("mode %q %d %v", m, pb, err)
+	}
+	if err := r.SetSplit(ctx, true, "VFOB"); err != nil {
+		t.Fatal(err)
+	}
+	if on, tx, err := r.Split(ctx); err != nil || !on || tx != "VFOB" {
+		t.Fatalf("split %v %q %v", on, tx, err)
+	}
+	if vfoMode, err := r.CheckVFO(ctx); err != nil || vfoMode {
+		t.Fatalf("chk_vfo %v %v", vfoMode, err)
+	}
+	// the dummy rig has no PTT: a typed error, and the stream stays in step
+	err := r.PTT(ctx, true)
+	var he *Error
+	if !errors.As(err, &he) || he.Code >= 0 {
+		t.Fatalf("PTT on the dummy rig: %v", err)
+	}
+	if f, err := r.Frequency(ctx); err != nil || f != 437_800_000 {
+		t.Fatalf("after an error: %v %v", f, err)
+	}
+	// a bad argument is refused before it is sent
+	if err := r.SetVFO(ctx, "VFOA\nF 1"); !errors.Is(err, ErrInvalidArg) {
+		t.Fatalf("injection: %v", err)
+	}
+	if f, _ := r.Frequency(ctx); f != 437_800_000 {
+		t.Fatalf("frequency changed to %v by a refused argument", f)
+	}
+}
+
+func TestRotctldMovesAndKeepsLimits(t *testing.T) {
+	addr := daemon(t, "rotctld")
+	ctx := context.Background()
+	r := DialRotator(addr, 0)
+	defer r.Close()
+	l, err := r.Limits(ctx)
+	if err != nil || l.MinAz != -180 || l.MaxAz != 450 || l.MaxEl != 90 {
+		t.Fatalf("limits %+v %v", l, err)
+	}
+	if err := r.SetPosition(ctx, 500, 10); !errors.Is(err, ErrOutOfRange) || !strings.Contains(err.Error(), "outside az -180..450") {
+		t.Fatalf("out of limits: %v", err)
+	}
+	if err := r.SetPosition(ctx, 30, 20); err != nil {
+		t.Fatal(err)
+	}
+	// the dummy rotator really moves (about 6°/s): it gets there
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		az, el, err := r.Position(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(az-30) < 1 && math.Abs(el-20) < 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rotator at %.1f/%.1f after 15 s, commanded 30/20", az, el)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// fake serves scripted replies to every line it receives.
+func fake(t *testing.T, reply func(line string) string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					if out := reply(sc.Text()); out != "" {
+						c.Write([]byte(out))
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestBadDaemons(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		reply func(string) string
+		want  error
+	}{
+		{"garbage", func(string) string { return "hello\nRPRT x\n" }, ErrBadReply},
+		{"no echo", func(string) string { return "RPRT 0\n" }, ErrBadReply},
+		{"truncated", func(string) string { return "get_freq:\nFrequency: 1" }, ErrTimeout},
+		{"silent", func(string) string { return "" }, ErrTimeout},
+		{"not a number", func(string) string { return "get_freq:\nFrequency: lots\nRPRT 0\n" }, ErrBadReply},
+		{"endless", func(string) string { return strings.Repeat("get_freq:\n", 300) }, ErrBadReply},
+		{"error code", func(string) string { return "get_freq:\nRPRT -9\n" }, ErrRejected},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := fake(t, c.reply)
+			r := DialRig(addr, 300*time.Millisecond)
+			defer r.Close()
+			start := time.Now()
+			_, err := r.Frequency(ctx)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), addr) {
+				t.Errorf("error does not name the endpoint: %v", err)
+			}
+			if time.Since(start) > 2*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+		})
+	}
+	// a daemon that is not there: a bounded, named error
+	r := DialRig("127.0.0.1:1", 300*time.Millisecond)
+	if _, err := r.Frequency(ctx); !errors.Is(err, ErrIO) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("no daemon: %v", err)
+	}
+	// cancelling the context ends a wait at once
+	addr := fake(t, func(string) string { return "" })
+	r = DialRig(addr, 10*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := r.Frequency(cctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	r.Close()
+	time.Sleep(100 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n > before+8 { // fake servers' goroutines end with their listeners
+		t.Errorf("goroutines: %d before, %d after", before, n)
+	}
+}
+
+func FuzzParseReply(f *testing.F) {
+	f.Add("get_pos:\nAzimuth: 0.90\nElevation: 0.90\nRPRT 0")
+	f.Add("dump_state:\nMinimum Azimuth: -180\ndone\nRPRT 0")
+	f.Add("set_freq: abc\nRPRT -1")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseReply(strings.Split(s, "\n"))
+		if err == nil && r == nil {
+			t.Fatal("nil reply without an error")
+		}
+	})
+}
