@@ -1,0 +1,86 @@
+// Package track points antennas and tunes radios along a pass: Doppler
+// correction of downlink and uplink, and rotator paths that respect the
+// rotator's limits (overwind across north, flip mode near zenith).
+package track
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/ipgs/ipgs/mission/geo"
+)
+
+// Tunable is the part of a rig the tuner needs (hamlib.Rig has it).
+type Tunable interface {
+	Frequency(ctx context.Context) (float64, error)
+	SetFrequency(ctx context.Context, hz float64) error
+}
+
+// Tuner keeps one rig on a Doppler-shifted frequency. It sends only when
+// the correction moved by more than Threshold, reads back what the rig is
+// on, and when the rig is somewhere the tuner did not put it, takes that as
+// the operator turning the knob: it keeps the operator's offset instead of
+// fighting it.
+type Tuner struct {
+	Rig       Tunable
+	Nominal   float64 // Hz at zero range rate
+	Uplink    bool    // pre-correct for the satellite's receiver
+	Threshold float64 // Hz; default 10
+	Tolerance float64 // Hz the rig may round by; default 2
+
+	set    float64 // what the tuner last told the rig (0: nothing yet)
+	Offset float64 // operator's offset, kept across retunes
+	Sets   int     // frequencies sent
+	Knob   int     // operator changes detected
+}
+
+// Target is the corrected frequency at range rate rr (km/s), with the
+// operator's offset.
+func (t *Tuner) Target(rr float64) float64 {
+	f := geo.DownlinkHz(t.Nominal, rr)
+	if t.Uplink {
+		f = geo.UplinkHz(t.Nominal, rr)
+	}
+	return f + t.Offset
+}
+
+// Step reads the rig, adopts an operator's change, and retunes when the
+// correction moved by more than the threshold. It returns the frequency
+// the rig is on afterwards.
+func (t *Tuner) Step(ctx context.Context, rr float64) (float64, error) {
+	thr, tol := t.Threshold, t.Tolerance
+	if thr <= 0 {
+		thr = 10
+	}
+	if tol <= 0 {
+		tol = 2
+	}
+	cur, err := t.Rig.Frequency(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if t.set != 0 && math.Abs(cur-t.set) > tol {
+		// not where we left it: the operator tuned
+		t.Offset += cur - t.set
+		t.Knob++
+		t.set = cur
+	}
+	want := math.Round(t.Target(rr))
+	if t.set != 0 && math.Abs(want-t.set) <= thr {
+		return cur, nil
+	}
+	if err := t.Rig.SetFrequency(ctx, want); err != nil {
+		return cur, err
+	}
+	t.Sets++
+	got, err := t.Rig.Frequency(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if math.Abs(got-want) > tol {
+		return got, fmt.Errorf("doppler: set %.0f Hz, the rig reads back %.0f Hz", want, got)
+	}
+	t.set = got
+	return got, nil
+}
