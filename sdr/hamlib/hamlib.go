@@ -185,7 +185,13 @@ func (c *conn) do(ctx context.Context, name, cmd string, args ...string) (*Reply
 	if len(args) > 0 {
 		line += " " + strings.Join(args, " ")
 	}
-	lines, err := c.roundTrip(ctx, name, line, func(l string) bool { return strings.HasPrefix(l, "RPRT ") })
+	isEnd := func(l string) bool { return strings.HasPrefix(l, "RPRT ") }
+	lines, err := c.roundTrip(ctx, name, line, isEnd)
+	if errors.Is(err, ErrIO) && ctx.Err() == nil {
+		// the connection broke (daemon restarted, connection reset): the
+		// commands here are idempotent, so try once more on a new one
+		lines, err = c.roundTrip(ctx, name, line, isEnd)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -4,49 +4,17 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipgs/ipgs/sdr/hamlib/hamlibtest"
 )
 
-// daemon starts a real Hamlib daemon (rigctld or rotctld, dummy model 1)
-// on a free loopback port.
-func daemon(t *testing.T, prog string) string {
-	t.Helper()
-	if _, err := exec.LookPath(prog); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (make deps installs libhamlib-utils)", prog)
-		}
-		t.Skipf("%s not installed", prog)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(prog, "-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not start on %s", prog, addr)
-	return ""
-}
+func daemon(t *testing.T, prog string) string { return hamlibtest.Daemon(t, prog) }
 
 func TestRigctld(t *testing.T) {
 	addr := daemon(t, "rigctld")

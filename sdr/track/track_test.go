@@ -3,15 +3,11 @@ package track
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
-	"net"
-	"os"
-	"os/exec"
 	"testing"
-	"time"
 
 	"github.com/ipgs/ipgs/sdr/hamlib"
+	"github.com/ipgs/ipgs/sdr/hamlib/hamlibtest"
 )
 
 type fakeRig struct{ f float64 }
@@ -53,28 +49,7 @@ func TestTunerThresholdAndKnob(t *testing.T) {
 }
 
 func TestTunerAgainstRigctld(t *testing.T) {
-	if _, err := exec.LookPath("rigctld"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("rigctld not installed")
-		}
-		t.Skip(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command("rigctld", "-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port))
-	cmd.Start()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ { // ready when it answers a command
-		probe := hamlib.DialRig(addr, 200*time.Millisecond)
-		_, err := probe.Frequency(context.Background())
-		probe.Close()
-		if err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr := hamlibtest.Daemon(t, "rigctld")
 	rig := hamlib.DialRig(addr, 0)
 	defer rig.Close()
 	knob := hamlib.DialRig(addr, 0) // a second client: the operator
