@@ -61,6 +61,17 @@ type Radio interface {
 	Release(ctx context.Context, c Contact) error
 }
 
+// RadioStats is what a Radio reports about a pass (optional: a Radio that
+// also has RadioStats() fills these into the pass report).
+type RadioStats struct {
+	PointingErrMaxDeg  float64  `json:"pointing_err_max_deg"`
+	PointingErrMeanDeg float64  `json:"pointing_err_mean_deg"`
+	DopplerMaxHz       float64  `json:"doppler_max_hz"`
+	Retunes            int      `json:"retunes"`
+	OperatorOffsetHz   float64  `json:"operator_offset_hz,omitempty"`
+	Errors             []string `json:"errors,omitempty"`
+}
+
 // FrameSecurity protects every uplinked frame (the space-link security
 // seam: SDLS-style authentication and encryption plug in here). Protect
 // gets the encoded space packet and returns what goes into the AX.25
@@ -71,24 +82,25 @@ type FrameSecurity interface {
 
 // Report is written at the end of every contact.
 type Report struct {
-	Station          string    `json:"station"`
-	Sat              int       `json:"sat"`
-	Name             string    `json:"name,omitempty"`
-	Start            time.Time `json:"start"`
-	End              time.Time `json:"end"`
-	FramesRx         int       `json:"frames_rx"`
-	FramesTx         int       `json:"frames_tx"`
-	BytesRx          int       `json:"bytes_rx"`
-	BytesTx          int       `json:"bytes_tx"`
-	FrameErrors      int       `json:"frame_errors"` // FCS or format
-	Packets          int       `json:"tm_packets"`   // new telemetry packets
-	Duplicates       int       `json:"duplicates"`
-	CommandsSent     int       `json:"commands_sent"`
-	CommandsVerified int       `json:"commands_verified"` // reached executed or failed in this pass
-	FirstNo          uint32    `json:"first_no,omitempty"`
-	LastNo           uint32    `json:"last_no,omitempty"`
-	Gaps             int       `json:"gaps"` // packet numbers missing between first and last
-	RadioError       string    `json:"radio_error,omitempty"`
+	Station          string      `json:"station"`
+	Sat              int         `json:"sat"`
+	Name             string      `json:"name,omitempty"`
+	Start            time.Time   `json:"start"`
+	End              time.Time   `json:"end"`
+	FramesRx         int         `json:"frames_rx"`
+	FramesTx         int         `json:"frames_tx"`
+	BytesRx          int         `json:"bytes_rx"`
+	BytesTx          int         `json:"bytes_tx"`
+	FrameErrors      int         `json:"frame_errors"` // FCS or format
+	Packets          int         `json:"tm_packets"`   // new telemetry packets
+	Duplicates       int         `json:"duplicates"`
+	CommandsSent     int         `json:"commands_sent"`
+	CommandsVerified int         `json:"commands_verified"` // reached executed or failed in this pass
+	FirstNo          uint32      `json:"first_no,omitempty"`
+	LastNo           uint32      `json:"last_no,omitempty"`
+	Gaps             int         `json:"gaps"` // packet numbers missing between first and last
+	RadioError       string      `json:"radio_error,omitempty"`
+	Radio            *RadioStats `json:"radio,omitempty"`
 }
 
 // Options configure an engine.
@@ -203,6 +215,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		if e.o.Radio != nil {
 			if rerr := e.o.Radio.Release(context.WithoutCancel(ctx), c); rerr != nil && rep.RadioError == "" {
 				rep.RadioError = rerr.Error()
+			}
+			if sr, ok := e.o.Radio.(interface{ RadioStats() RadioStats }); ok {
+				st := sr.RadioStats()
+				rep.Radio = &st
 			}
 		}
 		if e.o.Reports != nil {

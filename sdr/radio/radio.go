@@ -1,0 +1,236 @@
+// Package radio drives a station's rig and rotator through a pass: it
+// pre-positions the antenna before AOS, tracks the satellite with a
+// deadband along a path that respects the rotator's limits, keeps the rig
+// on the Doppler-corrected frequency every Period, and parks after LOS.
+// It is the station engine's Radio.
+package radio
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/sdr/hamlib"
+	"github.com/ipgs/ipgs/sdr/track"
+	"github.com/ipgs/ipgs/uplink/station"
+)
+
+// Sat is what the radio needs to know of a satellite.
+type Sat struct {
+	Prop       *sgp4.Propagator
+	DownlinkHz float64
+}
+
+// Station drives one station's radios. Rig and Rotator may be nil.
+type Station struct {
+	Rig      *hamlib.Rig
+	Rotator  *hamlib.Rotator
+	Location geo.Geodetic
+	Sats     map[int]Sat
+	Clock    clock.Clock
+	Period   time.Duration // control loop (default 100 ms)
+	Deadband float64       // degrees the antenna may lag before a new command (default 2)
+	Park     track.AzEl    // where to leave the antenna after LOS
+	Log      io.Writer
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+	stats  station.RadioStats
+}
+
+// look returns the pointing and range rate of sat at t.
+func (s *Station) look(sat Sat, topo *geo.Topocentric, t time.Time) (track.AzEl, float64, bool) {
+	r, v, err := sat.Prop.At(t)
+	if err != nil {
+		return track.AzEl{}, 0, false
+	}
+	re, ve := geo.TEMEToECEF(t, r, v)
+	l := topo.Look(re, ve)
+	return track.AzEl{Az: l.AzDeg, El: l.ElDeg}, l.RangeRate, true
+}
+
+// Prepare plans the antenna path, pre-positions the rotator, tunes the rig
+// for AOS and starts tracking; tracking runs until Release.
+func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
+	sat, ok := s.Sats[c.NORAD]
+	if !ok {
+		return fmt.Errorf("radio: no orbit for satellite %d", c.NORAD)
+	}
+	if s.Clock == nil {
+		s.Clock = clock.Real{}
+	}
+	if s.Period <= 0 {
+		s.Period = 100 * time.Millisecond
+	}
+	if s.Deadband <= 0 {
+		s.Deadband = 2
+	}
+	topo := geo.NewTopocentric(s.Location)
+	var path track.Path
+	var times []time.Time
+	var firstErr error
+	if s.Rotator != nil {
+		l, err := s.Rotator.Limits(ctx)
+		if err != nil {
+			firstErr = err
+		} else {
+			var pts []track.AzEl
+			for t := c.Start; !t.After(c.End); t = t.Add(5 * time.Second) {
+				p, _, ok := s.look(sat, &topo, t)
+				if ok {
+					pts = append(pts, track.AzEl{Az: p.Az, El: math.Max(p.El, l.MinEl)})
+					times = append(times, t)
+				}
+			}
+			path, err = track.PlanPath(pts, track.Limits{MinAz: l.MinAz, MaxAz: l.MaxAz, MinEl: l.MinEl, MaxEl: l.MaxEl})
+			if err != nil {
+				firstErr = err
+			} else if err := s.Rotator.SetPosition(ctx, path.Points[0].Az, path.Points[0].El); err != nil {
+				firstErr = err
+			}
+		}
+	}
+	var tuner *track.Tuner
+	if s.Rig != nil && sat.DownlinkHz > 0 {
+		tuner = &track.Tuner{Rig: s.Rig, Nominal: sat.DownlinkHz}
+		_, rr, _ := s.look(sat, &topo, c.Start)
+		if _, err := tuner.Step(ctx, rr); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.mu.Lock()
+	s.cancel, s.done = cancel, make(chan struct{})
+	s.stats = station.RadioStats{}
+	if firstErr != nil {
+		s.stats.Errors = append(s.stats.Errors, firstErr.Error())
+	}
+	done := s.done
+	s.mu.Unlock()
+	go func() {
+		defer close(done)
+		s.loop(lctx, c, sat, &topo, path, times, tuner)
+	}()
+	return firstErr
+}
+
+// loop tracks until cancelled.
+func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *geo.Topocentric, path track.Path, times []time.Time, tuner *track.Tuner) {
+	var last track.AzEl
+	haveLast := false
+	var errSum float64
+	var errN int
+	for ctx.Err() == nil {
+		now := s.Clock.Now()
+		if len(path.Points) > 0 && !now.Before(c.Start) && !now.After(c.End) {
+			want := interp(path.Points, times, now)
+			if !haveLast || math.Max(math.Abs(want.Az-last.Az), math.Abs(want.El-last.El)) > s.Deadband/2 {
+				if err := s.Rotator.SetPosition(ctx, want.Az, want.El); err != nil {
+					s.note(err)
+				} else {
+					last, haveLast = want, true
+				}
+			}
+			if az, el, err := s.Rotator.Position(ctx); err == nil {
+				e := separation(track.AzEl{Az: az, El: el}, want)
+				s.mu.Lock()
+				s.stats.PointingErrMaxDeg = math.Max(s.stats.PointingErrMaxDeg, e)
+				s.mu.Unlock()
+				errSum += e
+				errN++
+			} else {
+				s.note(err)
+			}
+		}
+		if tuner != nil && !now.After(c.End) {
+			_, rr, _ := s.look(sat, topo, now)
+			if _, err := tuner.Step(ctx, rr); err != nil {
+				s.note(err)
+			}
+			s.mu.Lock()
+			s.stats.Retunes = tuner.Sets
+			s.stats.DopplerMaxHz = math.Max(s.stats.DopplerMaxHz, math.Abs(geo.DownlinkHz(sat.DownlinkHz, rr)-sat.DownlinkHz))
+			s.stats.OperatorOffsetHz = tuner.Offset
+			s.mu.Unlock()
+		}
+		if errN > 0 {
+			s.mu.Lock()
+			s.stats.PointingErrMeanDeg = errSum / float64(errN)
+			s.mu.Unlock()
+		}
+		if s.Clock.Sleep(ctx, time.Duration(float64(s.Period)*s.Clock.Factor())) != nil {
+			return
+		}
+	}
+}
+
+func (s *Station) note(err error) {
+	if err == nil || err == context.Canceled {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.stats.Errors) < 20 {
+		s.stats.Errors = append(s.stats.Errors, err.Error())
+	}
+	if s.Log != nil {
+		fmt.Fprintln(s.Log, "radio:", err)
+	}
+}
+
+// Release stops tracking and parks the antenna.
+func (s *Station) Release(ctx context.Context, c station.Contact) error {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	if s.Rotator != nil {
+		if err := s.Rotator.SetPosition(ctx, s.Park.Az, s.Park.El); err != nil {
+			s.note(err)
+			return err
+		}
+	}
+	return nil
+}
+
+// RadioStats reports the last pass.
+func (s *Station) RadioStats() station.RadioStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Errors = append([]string(nil), st.Errors...)
+	return st
+}
+
+// interp returns the path point at t (linear between samples).
+func interp(pts []track.AzEl, times []time.Time, t time.Time) track.AzEl {
+	if !t.After(times[0]) {
+		return pts[0]
+	}
+	for i := 1; i < len(times); i++ {
+		if !t.After(times[i]) {
+			u := t.Sub(times[i-1]).Seconds() / times[i].Sub(times[i-1]).Seconds()
+			return track.AzEl{Az: pts[i-1].Az + u*(pts[i].Az-pts[i-1].Az), El: pts[i-1].El + u*(pts[i].El-pts[i-1].El)}
+		}
+	}
+	return pts[len(pts)-1]
+}
+
+// separation is the angle between two pointings (degrees), azimuth in any
+// turn (rotator coordinates may exceed 360).
+func separation(a, b track.AzEl) float64 {
+	ra, rb := a.Az*math.Pi/180, b.Az*math.Pi/180
+	ea, eb := a.El*math.Pi/180, b.El*math.Pi/180
+	c := math.Sin(ea)*math.Sin(eb) + math.Cos(ea)*math.Cos(eb)*math.Cos(ra-rb)
+	return math.Acos(math.Max(-1, math.Min(1, c))) * 180 / math.Pi
+}
