@@ -16,11 +16,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sdr/hamlib"
+	"github.com/ipgs/ipgs/sdr/radio"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
+	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/station"
@@ -191,6 +195,7 @@ func newStationCmd() *cobra.Command {
 	var f struct {
 		missionFlags
 		name, tnc, start, duration, anchor string
+		rig, rot                           string
 		speed                              float64
 	}
 	run := &cobra.Command{
@@ -266,14 +271,44 @@ and appends a pass report (data/passes.jsonl).`,
 			}
 			sats := sim.MissionCallsigns(m)
 			out := cmd.OutOrStdout()
+			var rad station.Radio
+			if rigAddr, rotAddr := pick(f.rig, m.Stations[idx].Radio.Rig), pick(f.rot, m.Stations[idx].Rotator.Address); rigAddr != "" || rotAddr != "" {
+				rs := &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr()}
+				if rigAddr != "" {
+					rs.Rig = hamlib.DialRig(rigAddr, 0)
+					defer rs.Rig.Close()
+				}
+				if rotAddr != "" {
+					rs.Rotator = hamlib.DialRotator(rotAddr, 0)
+					defer rs.Rotator.Close()
+				}
+				for _, e := range els {
+					if p, err := sgp4.New(e); err == nil {
+						down := 0.0
+						for _, sc := range m.Satellites {
+							if sc.NORAD == e.CatalogNumber {
+								down = sc.DownlinkHz
+							}
+						}
+						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: down}
+					}
+				}
+				rad = rs
+				fmt.Fprintf(out, "radios: rig %s, rotator %s\n", orNone(rigAddr), orNone(rotAddr))
+			}
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
 			en := station.New(station.Options{
 				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
-				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(),
+				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
 				Reports: func(r station.Report) {
 					writeJSONLine(rep, r)
-					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified\n",
+					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
 						r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
+					if r.Radio != nil {
+						fmt.Fprintf(out, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
+							r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
+					}
+					fmt.Fprintln(out)
 				},
 			})
 			err = en.Run(cmd.Context())
@@ -290,6 +325,8 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().StringVar(&f.duration, "duration", "1d", "how far ahead to plan and work")
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
+	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
+	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run)
 	return st
 }
@@ -436,6 +473,24 @@ func virtualClock(cmd *cobra.Command, startFlag, anchorFlag string, speed float6
 	fmt.Fprintf(cmd.ErrOrStderr(), "virtual time %s at wall %s, %gx (give other processes --start %s --speed %g --wall-start %s)\n",
 		start.Format(time.RFC3339), anchor.Format(time.RFC3339), speed, start.Format(time.RFC3339), speed, anchor.Format(time.RFC3339))
 	return clock.NewScaledAt(start, speed, anchor), start, nil
+}
+
+// pick returns the flag when given ("none" disables), else the mission's value.
+func pick(flag, mission string) string {
+	switch flag {
+	case "none":
+		return ""
+	case "":
+		return mission
+	}
+	return flag
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 type devNull struct{}
