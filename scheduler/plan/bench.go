@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,9 +22,20 @@ type BenchOptions struct {
 	Out     io.Writer
 }
 
+// benchStart is when generated instances begin (the shared TLEs' epoch).
+var benchStart = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
 // benchInstance builds a problem from the first nSat satellites of a TLE
-// file over the first nSt stations of a CSV.
+// file over the first nSt stations of a CSV, starting at benchStart.
 func benchInstance(ctx context.Context, tlePath, stPath string, nSat, nSt int, dur time.Duration) (*Problem, error) {
+	return newInstance(ctx, tlePath, stPath, nSat, nSt, benchStart, dur, nil)
+}
+
+// newInstance builds a problem from the first nSat satellites of a TLE file
+// (weights 1..5, DTN nodes 100+i) over the first nSt stations of a CSV
+// (rotators at 6 deg/s with 5 s settle); mutate, when set, may change
+// stations and satellites before the passes are predicted.
+func newInstance(ctx context.Context, tlePath, stPath string, nSat, nSt int, start time.Time, dur time.Duration, mutate func(*[]Station, *[]Satellite)) (*Problem, error) {
 	data, err := os.ReadFile(tlePath)
 	if err != nil {
 		return nil, err
@@ -58,7 +70,13 @@ func benchInstance(ctx context.Context, tlePath, stPath string, nSat, nSt int, d
 	for i, m := range ms[:nSt] {
 		sts = append(sts, Station{Station: m, SlewDegS: 6, SettleS: 5, Node: 1 + i})
 	}
-	p, _, err := Build(ctx, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), dur, sts, sats, props, 120, 1)
+	if mutate != nil {
+		mutate(&sts, &sats)
+	}
+	p, errs, err := Build(ctx, start, dur, sts, sats, props, 120, 1)
+	if err == nil && len(errs) > 0 {
+		err = errors.Join(errs...)
+	}
 	return p, err
 }
 

@@ -60,23 +60,7 @@ func WriteLP(p *Problem, w io.Writer) error {
 		sn := &p.Stations[st]
 		// windows that overlap in time: one clique row per start instant
 		// (tight for interval graphs)
-		for _, a := range cs {
-			t := p.Candidates[a].Start
-			var cover []int
-			for _, b := range cs {
-				if c := &p.Candidates[b]; c.Start <= t && t < c.End {
-					cover = append(cover, b)
-				}
-			}
-			if len(cover) > 1 {
-				row++
-				fmt.Fprintf(bw, " s%d:", row)
-				for _, b := range cover {
-					fmt.Fprintf(bw, " + x%d", b)
-				}
-				fmt.Fprintln(bw, " <= 1")
-			}
-		}
+		row = coverRows(bw, p, cs, 1, "s", row)
 		// windows apart by less than their turnaround: pairwise rows
 		for a := 0; a < len(cs); a++ {
 			for b := a + 1; b < len(cs); b++ {
@@ -98,23 +82,7 @@ func WriteLP(p *Problem, w io.Writer) error {
 	}
 	k := p.capacity()
 	for _, cs := range bySat {
-		for _, a := range cs {
-			t := p.Candidates[a].Start
-			var cover []int
-			for _, b := range cs {
-				if c := &p.Candidates[b]; c.Start <= t && t < c.End {
-					cover = append(cover, b)
-				}
-			}
-			if len(cover) > k {
-				row++
-				fmt.Fprintf(bw, " k%d:", row)
-				for _, b := range cover {
-					fmt.Fprintf(bw, " + x%d", b)
-				}
-				fmt.Fprintf(bw, " <= %d\n", k)
-			}
-		}
+		row = coverRows(bw, p, cs, k, "k", row)
 	}
 	fmt.Fprintln(bw, "Binary")
 	for i := range p.Candidates {
@@ -124,6 +92,30 @@ func WriteLP(p *Problem, w io.Writer) error {
 	}
 	fmt.Fprintln(bw, "End")
 	return bw.Flush()
+}
+
+// coverRows writes, for each candidate start, the row "the candidates of
+// cs covering that instant sum to at most limit" when more than limit do.
+// It returns the last row number used.
+func coverRows(bw *bufio.Writer, p *Problem, cs []int, limit int, prefix string, row int) int {
+	for _, a := range cs {
+		t := p.Candidates[a].Start
+		var cover []int
+		for _, b := range cs {
+			if c := &p.Candidates[b]; c.Start <= t && t < c.End {
+				cover = append(cover, b)
+			}
+		}
+		if len(cover) > limit {
+			row++
+			fmt.Fprintf(bw, " %s%d:", prefix, row)
+			for _, b := range cover {
+				fmt.Fprintf(bw, " + x%d", b)
+			}
+			fmt.Fprintf(bw, " <= %d\n", limit)
+		}
+	}
+	return row
 }
 
 // SolveGLPK solves the whole-pass model with glpsol and returns its optimum

@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/internal/shared"
-	"github.com/ipgs/ipgs/mission"
-	"github.com/ipgs/ipgs/mission/sgp4"
-	"github.com/ipgs/ipgs/mission/tle"
 )
 
 // instance builds a problem from the shared TLEs: the first nSat
@@ -28,40 +25,9 @@ func instanceAt(tb testing.TB, nSat, nSt int, start time.Time, dur time.Duration
 
 func instanceFull(tb testing.TB, nSat, nSt int, start time.Time, dur time.Duration, mutate func(*[]Station, *[]Satellite)) *Problem {
 	tb.Helper()
-	data, err := os.ReadFile(shared.Orbit(tb, "tles_100.txt"))
+	p, err := newInstance(context.Background(), shared.Orbit(tb, "tles_100.txt"), shared.Orbit(tb, "stations_10.csv"), nSat, nSt, start, dur, mutate)
 	if err != nil {
 		tb.Fatal(err)
-	}
-	res := tle.Parse(data, tle.Options{})
-	var props []*sgp4.Propagator
-	var sats []Satellite
-	for i, e := range res.Elements[:nSat] {
-		p, err := sgp4.New(e)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		props = append(props, p)
-		sats = append(sats, Satellite{NORAD: e.CatalogNumber, Name: e.Name, Weight: float64(1 + (i*7)%5), BitRate: 9600, Node: 100 + i})
-	}
-	f, err := os.Open(shared.Orbit(tb, "stations_10.csv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	ms, err := mission.ParseStationsCSV(f, "stations_10.csv", 10)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var sts []Station
-	for i, m := range ms[:nSt] {
-		sts = append(sts, Station{Station: m, SlewDegS: 6, SettleS: 5, Node: 1 + i})
-	}
-	if mutate != nil {
-		mutate(&sts, &sats)
-	}
-	p, errs, err := Build(context.Background(), start, dur, sts, sats, props, 120, 1)
-	if err != nil || len(errs) > 0 {
-		tb.Fatal(err, errs)
 	}
 	return p
 }
