@@ -192,6 +192,9 @@ func ParseOMMXML(data []byte, opt Options) Result {
 	var text strings.Builder
 	ommLine := 0
 	depth := 0
+	// Lines are counted incrementally: counting from the start of the
+	// document at every <omm> would be quadratic in the number of records.
+	counted, line := int64(0), 1
 	for {
 		off := dec.InputOffset()
 		tok, err := dec.Token()
@@ -213,7 +216,9 @@ func ParseOMMXML(data []byte, opt Options) Result {
 			}
 			if strings.EqualFold(t.Name.Local, "omm") {
 				kv = map[string]string{}
-				ommLine = bytes.Count(data[:off], []byte("\n")) + 1
+				line += bytes.Count(data[counted:off], []byte("\n"))
+				counted = off
+				ommLine = line
 			}
 			text.Reset()
 		case xml.CharData:

@@ -1,6 +1,7 @@
 package tle
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,27 @@ func FuzzOMM(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Many records in one XML document: each error names its own record's line.
+// (Line numbers were once found by counting from the document's start at
+// every record, quadratic in the records; the fuzzer hung on it.)
+func TestOMMXMLManyRecordsLines(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<ndm>\n")
+	const n = 20000
+	for i := 0; i < n; i++ {
+		b.WriteString("<omm>\n<NORAD_CAT_ID>1</NORAD_CAT_ID>\n</omm>\n")
+	}
+	b.WriteString("</ndm>\n")
+	res := Parse([]byte(b.String()), Options{Source: "big.xml"})
+	if len(res.Errors) != n {
+		t.Fatalf("%d errors, want %d", len(res.Errors), n)
+	}
+	for i, err := range res.Errors {
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != 2+3*i {
+			t.Fatalf("record %d: %v, want line %d", i, err, 2+3*i)
+		}
+	}
 }
