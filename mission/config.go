@@ -61,6 +61,27 @@ type RadioConfig struct {
 	Rig    string `yaml:"rig"`     // rigctld host:port
 	TNC    string `yaml:"tnc"`     // KISS: tcp://host:port or serial:/dev/tty...
 	RTLTCP string `yaml:"rtl_tcp"` // rtl_tcp host:port
+	// Duplex says how the rig works the uplink: "rx" (default: receive
+	// only, downlink Doppler), "half" (split: receive on the current VFO,
+	// transmit on the split VFO) or "full" (satellite mode: RXVFO receives
+	// while TXVFO transmits; rigctld must run with -o).
+	Duplex string `yaml:"duplex"`
+	RXVFO  string `yaml:"rx_vfo"` // full duplex; default Main
+	TXVFO  string `yaml:"tx_vfo"` // full duplex; default Sub
+	// TNCPort is the KISS port (0-15) of this station's radio on a
+	// multi-port TNC.
+	TNCPort int         `yaml:"tnc_port"`
+	KISS    *KISSConfig `yaml:"kiss"`
+}
+
+// KISSConfig are the channel-access parameters sent to a KISS TNC when the
+// link opens (absent: the TNC keeps its own).
+type KISSConfig struct {
+	TXDelayMS   int  `yaml:"txdelay_ms"`  // keyup to data, 10 ms units on the wire
+	Persistence int  `yaml:"persistence"` // p-persistence 0-255 (p = (n+1)/256)
+	SlotTimeMS  int  `yaml:"slottime_ms"`
+	TXTailMS    int  `yaml:"txtail_ms"`
+	FullDuplex  bool `yaml:"full_duplex"`
 }
 
 // RotatorConfig names the rotator endpoint and its mechanics.
@@ -343,6 +364,27 @@ func (m *Mission) validate(v *validator) {
 		}
 		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
 			v.at(err.Error(), "stations", i, "dtn_node")
+		}
+		switch s.Radio.Duplex {
+		case "", "rx", "half", "full":
+		default:
+			v.at(fmt.Sprintf("duplex %q: want rx, half or full", s.Radio.Duplex), "stations", i, "radio", "duplex")
+		}
+		if s.Radio.TNCPort < 0 || s.Radio.TNCPort > 15 {
+			v.at(fmt.Sprintf("KISS port %d is outside 0-15", s.Radio.TNCPort), "stations", i, "radio", "tnc_port")
+		}
+		if k := s.Radio.KISS; k != nil {
+			for _, f := range []struct {
+				key string
+				ms  int
+			}{{"txdelay_ms", k.TXDelayMS}, {"slottime_ms", k.SlotTimeMS}, {"txtail_ms", k.TXTailMS}} {
+				if f.ms < 0 || f.ms > 2550 {
+					v.at(fmt.Sprintf("%d ms is outside 0-2550 (KISS sends 10 ms units in one byte)", f.ms), "stations", i, "radio", "kiss", f.key)
+				}
+			}
+			if k.Persistence < 0 || k.Persistence > 255 {
+				v.at(fmt.Sprintf("persistence %d is outside 0-255", k.Persistence), "stations", i, "radio", "kiss", "persistence")
+			}
 		}
 		if s.Rotator.SlewDegS < 0 || s.Rotator.SettleS < 0 {
 			v.at("slew rate and settle time must not be negative", "stations", i, "rotator")

@@ -517,10 +517,14 @@ func (e *Emulator) step(last, now time.Time) {
 // uplink handles a frame a station transmitted at now.
 func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 	s := e.sts[f.station]
-	fr, err := ax25.Decode(f.data, true)
+	// the station's KISS data has no FCS: its TNC adds one for the air
+	fr, err := ax25.Decode(f.data, false)
 	if err != nil {
 		return // a station sent garbage: nothing receives it
 	}
+	air := append(append([]byte(nil), f.data...), 0, 0)
+	fcs := ax25.FCS(f.data)
+	air[len(f.data)], air[len(f.data)+1] = byte(fcs), byte(fcs>>8)
 	for _, d := range e.drones {
 		if fr.Dst.Call != d.call.Call || fr.Dst.SSID != d.call.SSID {
 			continue
@@ -531,12 +535,12 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		lost, corrupt := e.channel(d.up, rng, len(f.data), now)
+		lost, corrupt := e.channel(d.up, rng, len(air), now)
 		if lost {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		data := f.data
+		data := air
 		if corrupt {
 			e.count(func(st *Stats) { st.CorruptUp++ })
 			data = flipBit(data, e.rng)
@@ -550,7 +554,7 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 
 // receive is a frame arriving onboard.
 func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
-	_, p, err := proto.Unframe(data)
+	_, p, err := proto.Unframe(data, true) // on the air: FCS
 	if err != nil || p.Type != spp.TC {
 		return // FCS or format error: dropped, never executed
 	}
@@ -625,7 +629,13 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		}
 		delay := time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
 		out := b
-		e.at(t.Add(delay), func() { s.send(out) })
+		e.at(t.Add(delay), func() {
+			// the ground TNC checks the FCS, drops a damaged frame and
+			// hands the host the frame without it (KISS)
+			if _, err := ax25.Decode(out, true); err == nil {
+				s.send(out[:len(out)-2])
+			}
+		})
 	}
 }
 

@@ -60,6 +60,60 @@ func TestRigctld(t *testing.T) {
 	}
 }
 
+// rigctld -o wants a VFO before every argument; the client adds it, and
+// addresses Main and Sub separately, as a full-duplex satellite rig needs.
+func TestRigctldVFOMode(t *testing.T) {
+	addr := hamlibtest.Daemon(t, "rigctld", "-o")
+	ctx := context.Background()
+	r := DialRig(addr, 0)
+	defer r.Close()
+	if on, err := r.VFOMode(ctx); err != nil || !on {
+		t.Fatalf("VFO mode %v %v", on, err)
+	}
+	if err := r.SetFrequencyOf(ctx, "Main", 145_950_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetFrequencyOf(ctx, "Sub", 435_250_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetMode(ctx, "USB", 2400); err != nil {
+		t.Fatal(err)
+	}
+	for vfo, want := range map[string]float64{"Main": 145_950_000, "Sub": 435_250_000} {
+		if f, err := r.FrequencyOf(ctx, vfo); err != nil || f != want {
+			t.Fatalf("%s: %v %v, want %v", vfo, f, err, want)
+		}
+	}
+	if err := r.SetSplit(ctx, true, "VFOB"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetSplitFrequency(ctx, 435_100_000); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := r.SplitFrequency(ctx); err != nil || f != 435_100_000 {
+		t.Fatalf("split TX %v %v", f, err)
+	}
+	if m, pb, err := r.Mode(ctx); err != nil || m != "USB" || pb != 2400 {
+		t.Fatalf("mode %q %d %v", m, pb, err)
+	}
+}
+
+// Without -o, naming a VFO is refused instead of switching the operator's.
+func TestRigctldNamedVFOWithoutVFOMode(t *testing.T) {
+	r := DialRig(daemon(t, "rigctld"), 0)
+	defer r.Close()
+	ctx := context.Background()
+	if err := r.SetFrequencyOf(ctx, "Sub", 435_000_000); !errors.Is(err, ErrVFO) || !strings.Contains(err.Error(), "-o") {
+		t.Fatalf("named VFO: %v", err)
+	}
+	if err := r.SetSplitFrequency(ctx, 435_100_000); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := r.SplitFrequency(ctx); err != nil || f != 435_100_000 {
+		t.Fatalf("split TX %v %v", f, err)
+	}
+}
+
 func TestRotctldMovesAndKeepsLimits(t *testing.T) {
 	addr := daemon(t, "rotctld")
 	ctx := context.Background()
@@ -110,6 +164,10 @@ func fake(t *testing.T, reply func(line string) string) string {
 				defer c.Close()
 				sc := bufio.NewScanner(c)
 				for sc.Scan() {
+					if sc.Text() == `+\chk_vfo` {
+						c.Write([]byte("ChkVFO: 0\n")) // a rigctld without -o
+						continue
+					}
 					if out := reply(sc.Text()); out != "" {
 						c.Write([]byte(out))
 					}

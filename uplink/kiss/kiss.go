@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Special bytes.
@@ -213,4 +214,54 @@ func ReadData(r io.Reader, max int, fn func(port uint8, data []byte) bool) error
 			return nil
 		}
 	}
+}
+
+// Params are a TNC port's channel-access parameters (KISS commands 1-5).
+type Params struct {
+	TXDelay     time.Duration // transmitter keyup delay
+	Persistence uint8         // p-persistence: p = (Persistence+1)/256
+	SlotTime    time.Duration
+	TXTail      time.Duration
+	FullDuplex  bool
+}
+
+// tens converts d to KISS's 10 ms units.
+func tens(what string, d time.Duration) (byte, error) {
+	n := (d + 5*time.Millisecond) / (10 * time.Millisecond)
+	if d < 0 || n > 255 {
+		return 0, fmt.Errorf("kiss: %s %v is outside 0-2.55 s", what, d)
+	}
+	return byte(n), nil
+}
+
+// Configure sends p to port, one command frame per parameter.
+func (w *Writer) Configure(port uint8, p Params) error {
+	if port > 15 {
+		return fmt.Errorf("kiss: port %d is outside 0-15", port)
+	}
+	txd, err := tens("TX delay", p.TXDelay)
+	if err != nil {
+		return err
+	}
+	slot, err := tens("slot time", p.SlotTime)
+	if err != nil {
+		return err
+	}
+	tail, err := tens("TX tail", p.TXTail)
+	if err != nil {
+		return err
+	}
+	var fd byte
+	if p.FullDuplex {
+		fd = 1
+	}
+	for _, c := range []struct {
+		cmd uint8
+		v   byte
+	}{{CmdTXDelay, txd}, {CmdPersistence, p.Persistence}, {CmdSlotTime, slot}, {CmdTXTail, tail}, {CmdFullDuplex, fd}} {
+		if err := w.WriteFrame(Frame{Port: port, Cmd: c.cmd, Data: []byte{c.v}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

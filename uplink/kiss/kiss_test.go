@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRoundTripWithEscapes(t *testing.T) {
@@ -69,4 +71,22 @@ func FuzzDecoder(f *testing.F) {
 		}
 		t.Fatal("decoder did not reach the end of its input")
 	})
+}
+
+func TestConfigure(t *testing.T) {
+	var b bytes.Buffer
+	err := NewWriter(&b).Configure(3, Params{TXDelay: 300 * time.Millisecond, Persistence: 63, SlotTime: 100 * time.Millisecond, TXTail: 10 * time.Millisecond, FullDuplex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{FEND, 0x31, 30, FEND, FEND, 0x32, 63, FEND, FEND, 0x33, 10, FEND, FEND, 0x34, 1, FEND, FEND, 0x35, 1, FEND}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Fatalf("% x\nwant % x", b.Bytes(), want)
+	}
+	if err := NewWriter(&b).Configure(0, Params{TXDelay: 3 * time.Second}); err == nil || !strings.Contains(err.Error(), "TX delay") {
+		t.Fatalf("3 s TX delay: %v", err)
+	}
+	if err := NewWriter(&b).Configure(16, Params{}); err == nil {
+		t.Fatal("port 16 accepted")
+	}
 }

@@ -210,19 +210,22 @@ func DecodeCommand(b []byte) (Command, error) {
 	return c, nil
 }
 
-// Frame wraps a space packet in an AX.25 UI frame with FCS.
-func Frame(src, dst ax25.Address, p *spp.Packet) ([]byte, error) {
+// Frame wraps a space packet in an AX.25 UI frame; fcs appends the frame
+// check sequence (on the air it is there; between a host and its KISS TNC
+// it is not: the TNC adds and checks it).
+func Frame(src, dst ax25.Address, p *spp.Packet, fcs bool) ([]byte, error) {
 	info, err := p.Encode(nil)
 	if err != nil {
 		return nil, err
 	}
 	f := ax25.Frame{Dst: dst, Src: src, Info: info}
-	return f.Encode(true)
+	return f.Encode(fcs)
 }
 
-// Unframe checks and opens an AX.25 frame carrying one space packet.
-func Unframe(b []byte) (*ax25.Frame, *spp.Packet, error) {
-	f, err := ax25.Decode(b, true)
+// Unframe checks and opens an AX.25 frame carrying one space packet; fcs
+// says whether the frame ends in a frame check sequence to verify.
+func Unframe(b []byte, fcs bool) (*ax25.Frame, *spp.Packet, error) {
+	f, err := ax25.Decode(b, fcs)
 	if err != nil {
 		return nil, nil, err
 	}

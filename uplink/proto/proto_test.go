@@ -26,13 +26,15 @@ func TestMessagesRoundTrip(t *testing.T) {
 	if err != nil || g.ID != 3 || !g.At.Equal(c.At) || g.Args[0] != 1 {
 		t.Fatalf("%+v %v", g, err)
 	}
-	b, err := Frame(ax25.MustAddress("DRN01"), ax25.MustAddress("LA1IPG"), &spp.Packet{APID: APIDHousekeeping, Data: h.Encode()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, p, err := Unframe(b)
-	if err != nil || f.Src.Call != "DRN01" || p.APID != APIDHousekeeping {
-		t.Fatalf("%v %+v %v", f, p, err)
+	for _, fcs := range []bool{false, true} {
+		b, err := Frame(ax25.MustAddress("DRN01"), ax25.MustAddress("LA1IPG"), &spp.Packet{APID: APIDHousekeeping, Data: h.Encode()}, fcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, p, err := Unframe(b, fcs)
+		if err != nil || f.Src.Call != "DRN01" || p.APID != APIDHousekeeping {
+			t.Fatalf("fcs %v: %v %+v %v", fcs, f, p, err)
+		}
 	}
 }
 
@@ -44,6 +46,7 @@ func FuzzMessages(f *testing.F) {
 		DecodeAck(b)
 		DecodeCommand(b)
 		PacketNo(b)
-		Unframe(b)
+		Unframe(b, true)
+		Unframe(b, false)
 	})
 }

@@ -109,7 +109,12 @@ type Options struct {
 	Call ax25.Address
 	TNC  string // host:port of a KISS TCP TNC (when Dial is nil)
 	// Dial opens the TNC link (a serial TNC, for one); nil dials TNC over TCP.
-	Dial     func(ctx context.Context) (io.ReadWriteCloser, error)
+	Dial func(ctx context.Context) (io.ReadWriteCloser, error)
+	// TNCPort is this station's port on a multi-port KISS TNC; frames of
+	// other ports are left alone.
+	TNCPort uint8
+	// KISS, when set, is sent to the TNC port every time the link opens.
+	KISS     *kiss.Params
 	Contacts []Contact
 	Sats     map[int]ax25.Address // callsign of each satellite
 	History  *command.History     // nil: no commanding
@@ -254,10 +259,19 @@ func (e *Engine) connectLoop(ctx context.Context) {
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		w := kiss.NewWriter(c)
+		if e.o.KISS != nil {
+			if err := w.Configure(e.o.TNCPort, *e.o.KISS); err != nil {
+				fmt.Fprintf(e.o.Log, "station %s: TNC %s: KISS parameters: %v\n", e.o.Name, e.o.TNC, err)
+			}
+		}
 		e.mu.Lock()
-		e.conn, e.w = c, kiss.NewWriter(c)
+		e.conn, e.w = c, w
 		e.mu.Unlock()
-		kiss.ReadData(c, 4096, func(_ uint8, data []byte) bool {
+		kiss.ReadData(c, 4096, func(port uint8, data []byte) bool {
+			if port != e.o.TNCPort {
+				return true
+			}
 			select {
 			case e.frames <- data:
 				return true
@@ -361,7 +375,7 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 			return
 		}
 	}
-	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: pkt}).Encode(true)
+	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: pkt}).Encode(false) // KISS: the TNC adds the FCS
 	if err != nil {
 		return
 	}
@@ -371,7 +385,7 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 		if nc, ok := e.conn.(net.Conn); ok {
 			nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
 		}
-		if w.Data(0, b) != nil {
+		if w.Data(e.o.TNCPort, b) != nil {
 			w = nil
 		}
 	}
@@ -445,7 +459,7 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 		rep.FramesRx++
 		rep.BytesRx += len(b)
 	}
-	f, p, err := proto.Unframe(b)
+	f, p, err := proto.Unframe(b, false) // the TNC checked and removed the FCS
 	if err != nil {
 		if rep != nil {
 			rep.FrameErrors++

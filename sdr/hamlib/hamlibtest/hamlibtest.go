@@ -16,8 +16,9 @@ import (
 // loopback port and returns its address once it answers a command. A
 // daemon that could not bind (another test took the port) is retried on a
 // new port, so the address always belongs to this test's own process. Under
-// CI a missing program fails the test; elsewhere it skips.
-func Daemon(t testing.TB, prog string) string {
+// CI a missing program fails the test; elsewhere it skips. args are added
+// to the command line (for example "-o", rigctld's VFO mode).
+func Daemon(t testing.TB, prog string, args ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath(prog); err != nil {
 		if os.Getenv("CI") != "" {
@@ -32,7 +33,7 @@ func Daemon(t testing.TB, prog string) string {
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		cmd := exec.Command(prog, "-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port))
+		cmd := exec.Command(prog, append([]string{"-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port)}, args...)...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
