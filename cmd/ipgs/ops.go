@@ -27,6 +27,7 @@ import (
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -273,7 +274,9 @@ and appends a pass report (data/passes.jsonl).`,
 			out := cmd.OutOrStdout()
 			var rad station.Radio
 			if rigAddr, rotAddr := pick(f.rig, m.Stations[idx].Radio.Rig), pick(f.rot, m.Stations[idx].Rotator.Address); rigAddr != "" || rotAddr != "" {
-				rs := &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr()}
+				rc := m.Stations[idx].Radio
+				rs := &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr(),
+					Duplex: rc.Duplex, RXVFO: rc.RXVFO, TXVFO: rc.TXVFO}
 				if rigAddr != "" {
 					rs.Rig = hamlib.DialRig(rigAddr, 0)
 					defer rs.Rig.Close()
@@ -284,13 +287,12 @@ and appends a pass report (data/passes.jsonl).`,
 				}
 				for _, e := range els {
 					if p, err := sgp4.New(e); err == nil {
-						down := 0.0
+						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p}
 						for _, sc := range m.Satellites {
 							if sc.NORAD == e.CatalogNumber {
-								down = sc.DownlinkHz
+								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz}
 							}
 						}
-						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: down}
 					}
 				}
 				rad = rs
@@ -299,6 +301,7 @@ and appends a pass report (data/passes.jsonl).`,
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
 			en := station.New(station.Options{
 				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
+				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
 				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
 				Reports: func(r station.Report) {
 					writeJSONLine(rep, r)
@@ -502,4 +505,13 @@ func writeJSONLine(f *os.File, v any) {
 	if err == nil {
 		f.Write(append(b, '\n'))
 	}
+}
+
+// kissParams converts the mission file's KISS settings (nil: none sent).
+func kissParams(k *mission.KISSConfig) *kiss.Params {
+	if k == nil {
+		return nil
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	return &kiss.Params{TXDelay: ms(k.TXDelayMS), Persistence: uint8(k.Persistence), SlotTime: ms(k.SlotTimeMS), TXTail: ms(k.TXTailMS), FullDuplex: k.FullDuplex}
 }

@@ -6,6 +6,7 @@
 package radio
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -25,7 +26,15 @@ import (
 type Sat struct {
 	Prop       *sgp4.Propagator
 	DownlinkHz float64
+	UplinkHz   float64 // 0: no uplink to correct
 }
+
+// Duplex modes: how the rig works the uplink.
+const (
+	RXOnly     = "rx"   // downlink Doppler on the current VFO only
+	HalfDuplex = "half" // split: receive on the current VFO, transmit on the split VFO
+	FullDuplex = "full" // satellite mode: RXVFO and TXVFO at once (rigctld -o)
+)
 
 // Station drives one station's radios. Rig and Rotator may be nil.
 type Station struct {
@@ -37,6 +46,9 @@ type Station struct {
 	Period   time.Duration // control loop (default 100 ms)
 	Deadband float64       // degrees the antenna may lag before a new command (default 2)
 	Park     track.AzEl    // where to leave the antenna after LOS
+	Duplex   string        // RXOnly (default), HalfDuplex or FullDuplex
+	RXVFO    string        // full duplex; default Main
+	TXVFO    string        // full duplex; default Sub
 	Log      io.Writer
 
 	mu     sync.Mutex
@@ -97,11 +109,17 @@ func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
 			}
 		}
 	}
-	var tuner *track.Tuner
-	if s.Rig != nil && sat.DownlinkHz > 0 {
-		tuner = &track.Tuner{Rig: s.Rig, Nominal: sat.DownlinkHz}
-		_, rr, _ := s.look(sat, &topo, c.Start)
-		if _, err := tuner.Step(ctx, rr); err != nil && firstErr == nil {
+	rx, tx, err := s.tuners(ctx, sat)
+	if err != nil && firstErr == nil {
+		firstErr = err
+	}
+	// tune for AOS now, so the first frame is heard on frequency
+	_, rr, _ := s.look(sat, &topo, c.Start)
+	for _, t := range []*track.Tuner{rx, tx} {
+		if t == nil {
+			continue
+		}
+		if _, err := t.Step(ctx, rr); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
@@ -116,13 +134,13 @@ func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
 	s.mu.Unlock()
 	go func() {
 		defer close(done)
-		s.loop(lctx, c, sat, &topo, path, times, tuner)
+		s.loop(lctx, c, sat, &topo, path, times, rx, tx)
 	}()
 	return firstErr
 }
 
 // loop tracks until cancelled.
-func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *geo.Topocentric, path track.Path, times []time.Time, tuner *track.Tuner) {
+func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *geo.Topocentric, path track.Path, times []time.Time, tuner, tx *track.Tuner) {
 	var last track.AzEl
 	haveLast := false
 	var errSum float64
@@ -160,6 +178,16 @@ func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *ge
 			s.stats.OperatorOffsetHz = tuner.Offset
 			s.mu.Unlock()
 		}
+		if tx != nil && !now.After(c.End) {
+			_, rr, _ := s.look(sat, topo, now)
+			if _, err := tx.Step(ctx, rr); err != nil {
+				s.note(err)
+			}
+			s.mu.Lock()
+			s.stats.UplinkRetunes = tx.Sets
+			s.stats.UplinkDopplerMaxHz = math.Max(s.stats.UplinkDopplerMaxHz, math.Abs(geo.UplinkHz(sat.UplinkHz, rr)-sat.UplinkHz))
+			s.mu.Unlock()
+		}
 		if errN > 0 {
 			s.mu.Lock()
 			s.stats.PointingErrMeanDeg = errSum / float64(errN)
@@ -183,6 +211,48 @@ func (s *Station) note(err error) {
 	if s.Log != nil {
 		fmt.Fprintln(s.Log, "radio:", err)
 	}
+}
+
+// tuners sets the rig up for the duplex mode and returns the downlink and
+// uplink tuners (nil where there is nothing to tune).
+func (s *Station) tuners(ctx context.Context, sat Sat) (rx, tx *track.Tuner, err error) {
+	if s.Rig == nil {
+		return nil, nil, nil
+	}
+	switch s.Duplex {
+	case "", RXOnly:
+		if sat.DownlinkHz > 0 {
+			rx = &track.Tuner{Rig: s.Rig, Nominal: sat.DownlinkHz}
+		}
+	case HalfDuplex:
+		if sat.DownlinkHz > 0 {
+			rx = &track.Tuner{Rig: s.Rig, Nominal: sat.DownlinkHz}
+		}
+		if sat.UplinkHz > 0 {
+			if err := s.Rig.SetSplit(ctx, true, "VFOB"); err != nil {
+				return rx, nil, err
+			}
+			tx = &track.Tuner{Rig: s.Rig.SplitTX(), Nominal: sat.UplinkHz, Uplink: true}
+		}
+	case FullDuplex:
+		on, err := s.Rig.VFOMode(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !on {
+			return nil, nil, fmt.Errorf("radio: full duplex drives two VFOs at once and needs rigctld in VFO mode (-o)")
+		}
+		rxv, txv := cmp.Or(s.RXVFO, "Main"), cmp.Or(s.TXVFO, "Sub")
+		if sat.DownlinkHz > 0 {
+			rx = &track.Tuner{Rig: s.Rig.On(rxv), Nominal: sat.DownlinkHz}
+		}
+		if sat.UplinkHz > 0 {
+			tx = &track.Tuner{Rig: s.Rig.On(txv), Nominal: sat.UplinkHz, Uplink: true}
+		}
+	default:
+		return nil, nil, fmt.Errorf("radio: duplex %q: want rx, half or full", s.Duplex)
+	}
+	return rx, tx, nil
 }
 
 // Release stops tracking and parks the antenna.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,93 @@ search:
 	}
 	if stats.Retunes == 0 || stats.DopplerMaxHz == 0 {
 		t.Errorf("no Doppler applied: %+v", stats)
+	}
+}
+
+// TestUplinkDoppler tunes downlink and uplink at once, on a half-duplex rig
+// (split: the TX VFO carries the corrected uplink) and on a full-duplex one
+// (rigctld -o: Main receives, Sub transmits).
+func TestUplinkDoppler(t *testing.T) {
+	data, err := os.ReadFile("../../examples/drones.tle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tromso := geo.Geodetic{LatDeg: 69.6625, LonDeg: 18.9408, AltM: 130}
+	topo := geo.NewTopocentric(tromso)
+	// the first moment a satellite is up
+	var sat Sat
+	var e *tle.Elements
+	var at time.Time
+search:
+	for _, e = range tle.Parse(data, tle.Options{}).Elements {
+		p, err := sgp4.New(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sat = Sat{Prop: p, DownlinkHz: 437.8e6, UplinkHz: 145.9e6}
+		for at = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC); at.Before(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)); at = at.Add(10 * time.Second) {
+			if l, _, ok := (&Station{}).look(sat, &topo, at); ok && l.El > 10 {
+				break search
+			}
+		}
+	}
+	if at.IsZero() || at.Day() != 22 {
+		t.Fatal("no satellite up over Tromsø")
+	}
+	for _, c := range []struct {
+		duplex string
+		args   []string
+		rx, tx func(r *hamlib.Rig) (float64, error)
+	}{
+		{HalfDuplex, nil, func(r *hamlib.Rig) (float64, error) { return r.Frequency(context.Background()) },
+			func(r *hamlib.Rig) (float64, error) { return r.SplitFrequency(context.Background()) }},
+		{FullDuplex, []string{"-o"}, func(r *hamlib.Rig) (float64, error) { return r.FrequencyOf(context.Background(), "Main") },
+			func(r *hamlib.Rig) (float64, error) { return r.FrequencyOf(context.Background(), "Sub") }},
+	} {
+		t.Run(c.duplex, func(t *testing.T) {
+			ctx := context.Background()
+			rig := hamlib.DialRig(hamlibtest.Daemon(t, "rigctld", c.args...), 0)
+			defer rig.Close()
+			clk := clock.NewScaled(at, 1)
+			st := &Station{Rig: rig, Location: tromso, Sats: map[int]Sat{e.CatalogNumber: sat}, Clock: clk, Duplex: c.duplex}
+			con := station.Contact{NORAD: e.CatalogNumber, Start: clk.Now(), End: clk.Now().Add(3 * time.Second)}
+			if err := st.Prepare(ctx, con); err != nil {
+				t.Fatal(err)
+			}
+			clock.Until(ctx, clk, con.End.Add(-500*time.Millisecond))
+			if err := st.Release(ctx, con); err != nil {
+				t.Fatal(err)
+			}
+			_, rr, _ := st.look(sat, &topo, clk.Now())
+			rx, err := c.rx(rig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := c.tx(rig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats := st.RadioStats()
+			wantRX, wantTX := geo.DownlinkHz(sat.DownlinkHz, rr), geo.UplinkHz(sat.UplinkHz, rr)
+			t.Logf("range rate %.3f km/s: rx %.0f Hz (want %.0f), tx %.0f Hz (want %.0f); %+v", rr, rx, wantRX, tx, wantTX, stats)
+			if math.Abs(rx-wantRX) > 40 || math.Abs(tx-wantTX) > 40 {
+				t.Errorf("off the corrected frequencies: rx %.0f Hz, tx %.0f Hz", rx-wantRX, tx-wantTX)
+			}
+			if stats.UplinkRetunes == 0 || stats.UplinkDopplerMaxHz < 100 || len(stats.Errors) > 0 {
+				t.Errorf("uplink not corrected: %+v", stats)
+			}
+		})
+	}
+}
+
+// Full duplex on a rigctld without -o is a clear error, not a fight over
+// the one VFO.
+func TestFullDuplexNeedsVFOMode(t *testing.T) {
+	rig := hamlib.DialRig(hamlibtest.Daemon(t, "rigctld"), 0)
+	defer rig.Close()
+	st := &Station{Rig: rig, Duplex: FullDuplex}
+	_, _, err := st.tuners(context.Background(), Sat{DownlinkHz: 1, UplinkHz: 1})
+	if err == nil || !strings.Contains(err.Error(), "-o") {
+		t.Fatalf("full duplex without VFO mode: %v", err)
 	}
 }

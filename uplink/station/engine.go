@@ -69,6 +69,8 @@ type RadioStats struct {
 	DopplerMaxHz       float64  `json:"doppler_max_hz"`
 	Retunes            int      `json:"retunes"`
 	OperatorOffsetHz   float64  `json:"operator_offset_hz,omitempty"`
+	UplinkDopplerMaxHz float64  `json:"uplink_doppler_max_hz,omitempty"`
+	UplinkRetunes      int      `json:"uplink_retunes,omitempty"`
 	Errors             []string `json:"errors,omitempty"`
 }
 
