@@ -11,7 +11,7 @@ FUZZTIME   ?= 10s
 export GOFLAGS := -buildvcs=false
 
 # Debian packages the tests, the demo and the references use.
-APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux
+APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat direwolf iproute2
 # node and npm are checked as commands: some machines carry them outside Debian's packages
 APT_CMDS := node:nodejs npm:npm
 

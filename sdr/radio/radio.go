@@ -55,6 +55,9 @@ type Station struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	stats  station.RadioStats
+	// lastErr and repeats fold repeated errors into one
+	lastErr string
+	repeats int
 }
 
 // look returns the pointing and range rate of sat at t.
@@ -127,6 +130,7 @@ func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
 	s.mu.Lock()
 	s.cancel, s.done = cancel, make(chan struct{})
 	s.stats = station.RadioStats{}
+	s.lastErr, s.repeats = "", 0
 	if firstErr != nil {
 		s.stats.Errors = append(s.stats.Errors, firstErr.Error())
 	}
@@ -205,8 +209,17 @@ func (s *Station) note(err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// the same error again (a rig that is gone fails every 100 ms) is
+	// counted on its first report instead of repeated
+	msg := err.Error()
+	if n := len(s.stats.Errors); n > 0 && (s.lastErr == msg) {
+		s.repeats++
+		s.stats.Errors[n-1] = fmt.Sprintf("%s (%d times)", msg, s.repeats+1)
+		return
+	}
+	s.lastErr, s.repeats = msg, 0
 	if len(s.stats.Errors) < 20 {
-		s.stats.Errors = append(s.stats.Errors, err.Error())
+		s.stats.Errors = append(s.stats.Errors, msg)
 	}
 	if s.Log != nil {
 		fmt.Fprintln(s.Log, "radio:", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/leakcheck"
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
@@ -24,6 +25,7 @@ import (
 func TestTrackAgainstHamlib(t *testing.T) {
 	rigAddr := hamlibtest.Daemon(t, "rigctld")
 	rotAddr := hamlibtest.Daemon(t, "rotctld")
+	leakcheck.Check(t)
 	data, err := os.ReadFile("../../examples/drones.tle")
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +141,7 @@ search:
 		t.Run(c.duplex, func(t *testing.T) {
 			ctx := context.Background()
 			rig := hamlib.DialRig(hamlibtest.Daemon(t, "rigctld", c.args...), 0)
+			leakcheck.Check(t)
 			defer rig.Close()
 			clk := clock.NewScaled(at, 1)
 			st := &Station{Rig: rig, Location: tromso, Sats: map[int]Sat{e.CatalogNumber: sat}, Clock: clk, Duplex: c.duplex}
@@ -181,5 +184,56 @@ func TestFullDuplexNeedsVFOMode(t *testing.T) {
 	_, _, err := st.tuners(context.Background(), Sat{DownlinkHz: 1, UplinkHz: 1})
 	if err == nil || !strings.Contains(err.Error(), "-o") {
 		t.Fatalf("full duplex without VFO mode: %v", err)
+	}
+}
+
+// The rig goes away mid-pass and comes back: the errors are reported, the
+// tracking goes on, and once the rig is back it is on frequency again.
+func TestRigGoesAwayMidPass(t *testing.T) {
+	data, err := os.ReadFile("../../examples/drones.tle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tle.Parse(data, tle.Options{}).Elements[0]
+	p, err := sgp4.New(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leakcheck.Check(t)
+	proc := hamlibtest.Start(t, "rigctld")
+	ctx := context.Background()
+	rig := hamlib.DialRig(proc.Addr, 500*time.Millisecond)
+	defer rig.Close()
+	// Doppler changes fastest near the pass's middle; any moment works for
+	// the dummy rig, which does not care whether the satellite is up
+	clk := clock.NewScaled(time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC), 1)
+	sat := Sat{Prop: p, DownlinkHz: 437.8e6}
+	loc := geo.Geodetic{LatDeg: 69.6625, LonDeg: 18.9408, AltM: 130}
+	st := &Station{Rig: rig, Location: loc, Sats: map[int]Sat{e.CatalogNumber: sat}, Clock: clk}
+	c := station.Contact{NORAD: e.CatalogNumber, Start: clk.Now(), End: clk.Now().Add(6 * time.Second)}
+	if err := st.Prepare(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	proc.Stop()
+	time.Sleep(time.Second)
+	proc.Restart(t) // a new rig: it comes up on its own default frequency
+	clock.Until(ctx, clk, c.End.Add(-time.Second))
+	if err := st.Release(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	stats := st.RadioStats()
+	f, err := rig.Frequency(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo := geo.NewTopocentric(loc)
+	_, rr, _ := st.look(sat, &topo, clk.Now())
+	t.Logf("after the outage: rig %.0f Hz, want %.0f; %d errors, first %q", f, geo.DownlinkHz(437.8e6, rr), len(stats.Errors), stats.Errors)
+	if len(stats.Errors) != 1 || !strings.Contains(stats.Errors[0], proc.Addr) || !strings.Contains(stats.Errors[0], "times") {
+		t.Errorf("the outage was not reported: %+v", stats)
+	}
+	if d := math.Abs(f - geo.DownlinkHz(437.8e6, rr)); d > 1000 {
+		t.Errorf("rig %.0f Hz is %.0f Hz off after it came back", f, d)
 	}
 }

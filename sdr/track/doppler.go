@@ -28,8 +28,12 @@ type Tuner struct {
 	Uplink    bool    // pre-correct for the satellite's receiver
 	Threshold float64 // Hz; default 10
 	Tolerance float64 // Hz the rig may round by; default 2
+	// MaxOffset bounds what counts as the operator's knob (default 25 kHz):
+	// a rig found farther off was reset or changed band, and is retuned.
+	MaxOffset float64
 
 	set    float64 // what the tuner last told the rig (0: nothing yet)
+	lost   bool    // the last step failed: the rig may have been restarted
 	Offset float64 // operator's offset, kept across retunes
 	Sets   int     // frequencies sent
 	Knob   int     // operator changes detected
@@ -56,26 +60,41 @@ func (t *Tuner) Step(ctx context.Context, rr float64) (float64, error) {
 	if tol <= 0 {
 		tol = 2
 	}
+	maxOff := t.MaxOffset
+	if maxOff <= 0 {
+		maxOff = 25e3
+	}
 	cur, err := t.Rig.Frequency(ctx)
 	if err != nil {
+		t.lost = true
 		return 0, err
 	}
+	if t.lost {
+		// the rig was gone: whatever it reads now is no operator's doing
+		t.set, t.lost = 0, false
+	}
 	if t.set != 0 && math.Abs(cur-t.set) > tol {
-		// not where we left it: the operator tuned
-		t.Offset += cur - t.set
-		t.Knob++
-		t.set = cur
+		if d := cur - t.set; math.Abs(t.Offset+d) <= maxOff {
+			// not where we left it: the operator tuned
+			t.Offset += d
+			t.Knob++
+			t.set = cur
+		} else {
+			t.set = 0 // reset or moved to another band: tune again
+		}
 	}
 	want := math.Round(t.Target(rr))
 	if t.set != 0 && math.Abs(want-t.set) <= thr {
 		return cur, nil
 	}
 	if err := t.Rig.SetFrequency(ctx, want); err != nil {
+		t.lost = true
 		return cur, err
 	}
 	t.Sets++
 	got, err := t.Rig.Frequency(ctx)
 	if err != nil {
+		t.lost = true
 		return 0, err
 	}
 	if math.Abs(got-want) > tol {

@@ -48,6 +48,24 @@ func TestTunerThresholdAndKnob(t *testing.T) {
 	}
 }
 
+// A rig found far off (reset, or moved to another band) is retuned, not
+// taken as the operator's knob; a failed read forgets what the rig was on.
+func TestTunerRigResetIsNotTheKnob(t *testing.T) {
+	ctx := context.Background()
+	rig := &fakeRig{}
+	tu := &Tuner{Rig: rig, Nominal: 437.8e6}
+	if _, err := tu.Step(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	rig.f = 145e6 // a power cycle brings it up on its default
+	if _, err := tu.Step(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if want := math.Round(tu.Target(3)); rig.f != want || tu.Knob != 0 || tu.Offset != 0 {
+		t.Fatalf("after a reset: rig %.0f Hz (want %.0f), knob %d, offset %v", rig.f, want, tu.Knob, tu.Offset)
+	}
+}
+
 func TestTunerAgainstRigctld(t *testing.T) {
 	addr := hamlibtest.Daemon(t, "rigctld")
 	rig := hamlib.DialRig(addr, 0)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -19,6 +20,24 @@ import (
 // CI a missing program fails the test; elsewhere it skips. args are added
 // to the command line (for example "-o", rigctld's VFO mode).
 func Daemon(t testing.TB, prog string, args ...string) string {
+	t.Helper()
+	return Start(t, prog, args...).Addr
+}
+
+// Proc is a running daemon that a test may stop and start again on the
+// same address: a radio that goes away mid-pass and comes back.
+type Proc struct {
+	Addr string
+	prog string
+	args []string
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// Start is Daemon with a handle on the process. It ends with the test.
+func Start(t testing.TB, prog string, args ...string) *Proc {
 	t.Helper()
 	if _, err := exec.LookPath(prog); err != nil {
 		if os.Getenv("CI") != "" {
@@ -33,22 +52,67 @@ func Daemon(t testing.TB, prog string, args ...string) string {
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		cmd := exec.Command(prog, append([]string{"-m", "1", "-T", "127.0.0.1", "-t", fmt.Sprint(port)}, args...)...)
-		if err := cmd.Start(); err != nil {
+		p := &Proc{Addr: fmt.Sprintf("127.0.0.1:%d", port), prog: prog, args: args}
+		ok, err := p.launch()
+		if err != nil {
 			t.Fatal(err)
 		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if ready(addr, exited) {
-			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-			return addr
+		if ok {
+			t.Cleanup(p.Stop)
+			return p
 		}
+	}
+	t.Fatalf("%s would not start", prog)
+	return nil
+}
+
+// launch starts the daemon on p.Addr and reports whether it answers.
+func (p *Proc) launch() (bool, error) {
+	_, port, _ := net.SplitHostPort(p.Addr)
+	cmd := exec.Command(p.prog, append([]string{"-m", "1", "-T", "127.0.0.1", "-t", port}, p.args...)...)
+	if err := cmd.Start(); err != nil {
+		return false, err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	if !ready(p.Addr, exited) {
+		cmd.Process.Kill()
+		<-exited
+		return false, nil
+	}
+	p.mu.Lock()
+	p.cmd, p.exited = cmd, exited
+	p.mu.Unlock()
+	return true, nil
+}
+
+// Stop kills the daemon (nothing when it is not running).
+func (p *Proc) Stop() {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.cmd = nil
+	p.mu.Unlock()
+	if cmd != nil {
 		cmd.Process.Kill()
 		<-exited
 	}
-	t.Fatalf("%s would not start", prog)
-	return ""
+}
+
+// Restart starts the daemon again on the same address.
+func (p *Proc) Restart(t testing.TB) {
+	t.Helper()
+	p.Stop()
+	for attempt := 0; attempt < 50; attempt++ {
+		ok, err := p.launch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // the port is still in TIME_WAIT
+	}
+	t.Fatalf("%s would not start again on %s", p.prog, p.Addr)
 }
 
 // ready waits until addr answers a command while our process still runs.
