@@ -13,8 +13,8 @@ type fakeT struct {
 	errs     []string
 }
 
-func (f *fakeT) Helper()                         {}
-func (f *fakeT) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeT) Helper()                        {}
+func (f *fakeT) Cleanup(fn func())              { f.cleanups = append(f.cleanups, fn) }
 func (f *fakeT) Errorf(format string, a ...any) { f.errs = append(f.errs, format) }
 
 func TestFindsALeak(t *testing.T) {
