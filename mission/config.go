@@ -181,17 +181,36 @@ func Load(path string) (*Mission, error) {
 // Parse decodes and validates mission file contents; source names the
 // file in errors.
 func Parse(data []byte, source string) (*Mission, error) {
+	m := &Mission{path: source, dir: "."}
+	doc, err := DecodeYAML(data, source, "mission file", m)
+	if err != nil {
+		return nil, err
+	}
+	m.validate(&doc.v)
+	if err := doc.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// YAMLDoc is a decoded YAML document that can name the file and line of
+// any field, for validation errors.
+type YAMLDoc struct{ v validator }
+
+// DecodeYAML decodes data into out strictly (an unknown key is an error);
+// every error names source, line and field. what names the document for an
+// empty file ("mission file").
+func DecodeYAML(data []byte, source, what string, out any) (*YAMLDoc, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, BadInput(fmt.Errorf("%s: %s", source, cleanYAMLError(err.Error())))
 	}
 	if root.Kind == 0 {
-		return nil, BadInput(fmt.Errorf("%s: empty mission file", source))
+		return nil, BadInput(fmt.Errorf("%s: empty %s", source, what))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	m := &Mission{path: source, dir: "."}
-	if err := dec.Decode(m); err != nil {
+	if err := dec.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			var msgs []string
@@ -202,12 +221,18 @@ func Parse(data []byte, source string) (*Mission, error) {
 		}
 		return nil, BadInput(fmt.Errorf("%s: %s", source, cleanYAMLError(err.Error())))
 	}
-	v := validator{source: source, root: &root}
-	m.validate(&v)
-	if len(v.errs) > 0 {
-		return nil, BadInput(errors.Join(v.errs...))
+	return &YAMLDoc{validator{source: source, root: &root}}, nil
+}
+
+// At records a problem with the field at path (string keys, int indices).
+func (d *YAMLDoc) At(msg string, path ...any) { d.v.at(msg, path...) }
+
+// Err returns every problem recorded, as bad input (nil: none).
+func (d *YAMLDoc) Err() error {
+	if len(d.v.errs) > 0 {
+		return BadInput(errors.Join(d.v.errs...))
 	}
-	return m, nil
+	return nil
 }
 
 var (
