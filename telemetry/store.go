@@ -1,0 +1,228 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	ihttp "github.com/influxdata/influxdb-client-go/v2/api/http"
+
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/telemetry/spool"
+)
+
+// Stats count what the store took in.
+type Stats struct {
+	Packets, Points, Unknown, Short, Invalid atomic.Uint64
+}
+
+// Store decodes packets, checks limits and spools the points. Ingest then
+// Sync: once Sync returns, every packet ingested is durable.
+type Store struct {
+	Dict   *dict.Dictionary
+	Spool  *spool.Spool
+	Alarms *Monitor
+	Stats  Stats
+
+	mu  sync.Mutex
+	dec dict.Decoded
+	buf []byte
+}
+
+// OpenStore opens the spool and alarm log under dir.
+func OpenStore(dir string, d *dict.Dictionary) (*Store, error) {
+	sp, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{})
+	if err != nil {
+		return nil, err
+	}
+	mon, err := OpenMonitor(filepath.Join(dir, "alarms.jsonl"))
+	if err != nil {
+		sp.Close()
+		return nil, err
+	}
+	s := &Store{Dict: d, Spool: sp, Alarms: mon}
+	mon.OnEvent = s.alarmPoint
+	return s, nil
+}
+
+// Ingest decodes p, checks its limits and spools its point.
+func (s *Store) Ingest(p *Packet) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Dict.Decode(p.APID, p.Data, &s.dec)
+	s.Stats.Packets.Add(1)
+	switch {
+	case s.dec.Packet == nil:
+		s.Stats.Unknown.Add(1)
+	case s.dec.Short:
+		s.Stats.Short.Add(1)
+	}
+	s.Stats.Invalid.Add(uint64(s.dec.Invalid))
+	if s.Alarms != nil {
+		s.Alarms.Check(p, &s.dec)
+	}
+	s.buf = AppendPoint(s.buf[:0], &s.dec, p)
+	if _, err := s.Spool.Append(s.buf[:len(s.buf)-1]); err != nil {
+		return err
+	}
+	s.Stats.Points.Add(1)
+	return nil
+}
+
+// alarmPoint spools an alarm event as a point (called with s.mu held,
+// from Check).
+func (s *Store) alarmPoint(e Event) {
+	a := e.Alarm
+	b := append([]byte(nil), AlarmMeasurement...)
+	b = append(b, ",id="...)
+	b = appendEscaped(b, a.ID, escTag)
+	b = append(b, ",sat="...)
+	b = strconv.AppendInt(b, int64(a.Sat), 10)
+	b = append(b, ",severity="...)
+	b = appendEscaped(b, a.Severity, escTag)
+	b = append(b, " event=\""...)
+	b = appendEscaped(b, e.Kind, escString)
+	b = append(b, "\",value="...)
+	b = strconv.AppendFloat(b, a.Value, 'g', -1, 64)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, e.Time.UnixNano(), 10)
+	if _, err := s.Spool.Append(b); err == nil {
+		s.Stats.Points.Add(1)
+	}
+}
+
+// Sync makes everything ingested durable.
+func (s *Store) Sync() error {
+	if err := s.Spool.Sync(); err != nil {
+		return err
+	}
+	if s.Alarms != nil {
+		return s.Alarms.Sync()
+	}
+	return nil
+}
+
+// Close syncs and closes.
+func (s *Store) Close() error {
+	err := s.Sync()
+	if s.Alarms != nil {
+		s.Alarms.Close()
+	}
+	return errors.Join(err, s.Spool.Close())
+}
+
+// Influx says where points go. For InfluxDB 1.8 Bucket is
+// "database/retention-policy" and Token "user:password" (or empty).
+type Influx struct {
+	URL, Org, Bucket, Token string
+}
+
+// Shipper sends the spool to InfluxDB in order, batch by batch, and
+// acknowledges each batch in the spool once InfluxDB accepted it. It
+// retries a failing server for ever (with backoff); a batch the server
+// rejects as bad data (4xx) is moved to rejected.lp next to the spool, with
+// the reason, so that one bad point never stops the rest.
+type Shipper struct {
+	Spool *spool.Spool
+	To    Influx
+	Batch int // points per request (default 5000)
+	Log   io.Writer
+	// Rejected is where refused batches go (default: the spool's parent
+	// directory, rejected.lp).
+	Rejected string
+
+	Shipped atomic.Uint64
+	Retries atomic.Uint64
+}
+
+// Run ships until ctx ends.
+func (sh *Shipper) Run(ctx context.Context) error {
+	if sh.Batch <= 0 {
+		sh.Batch = 5000
+	}
+	if sh.Log == nil {
+		sh.Log = io.Discard
+	}
+	opts := influxdb2.DefaultOptions().SetHTTPRequestTimeout(30)
+	client := influxdb2.NewClientWithOptions(sh.To.URL, sh.To.Token, opts)
+	defer client.Close()
+	w := client.WriteAPIBlocking(sh.To.Org, sh.To.Bucket)
+	r := sh.Spool.NewReader(sh.Spool.State().Acked)
+	defer r.Close()
+	var batch []byte
+	backoff := 250 * time.Millisecond
+	for ctx.Err() == nil {
+		wake := sh.Spool.Wait()
+		batch = batch[:0]
+		n := 0
+		start := r.Seq()
+		err := r.Read(func(_ uint64, rec []byte) bool {
+			batch = append(append(batch, rec...), '\n')
+			n++
+			return n < sh.Batch
+		})
+		if err != nil {
+			fmt.Fprintf(sh.Log, "telemetry: %v\n", err)
+			return err
+		}
+		if n == 0 {
+			select {
+			case <-ctx.Done():
+			case <-wake:
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for {
+			err := w.WriteRecord(ctx, string(batch[:len(batch)-1]))
+			if err == nil {
+				backoff = 250 * time.Millisecond
+				break
+			}
+			var he *ihttp.Error
+			if errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != 429 && he.StatusCode != 401 && he.StatusCode != 403 && he.StatusCode != 404 {
+				sh.reject(batch, he)
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			sh.Retries.Add(1)
+			fmt.Fprintf(sh.Log, "telemetry: InfluxDB %s: %v (retrying in %v; %d points wait in the spool)\n", sh.To.URL, err, backoff, sh.Spool.State().Synced-start)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 30*time.Second)
+		}
+		if err := sh.Spool.Ack(r.Seq()); err != nil {
+			return err
+		}
+		sh.Shipped.Add(uint64(n))
+	}
+	return ctx.Err()
+}
+
+func (sh *Shipper) reject(batch []byte, he *ihttp.Error) {
+	path := sh.Rejected
+	if path == "" {
+		path = "rejected.lp"
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		fmt.Fprintf(f, "# %s: InfluxDB refused this batch: %d %s\n", time.Now().UTC().Format(time.RFC3339), he.StatusCode, he.Message)
+		f.Write(batch)
+		f.Sync()
+		f.Close()
+	}
+	fmt.Fprintf(sh.Log, "telemetry: InfluxDB refused a batch (%d %s); kept in %s\n", he.StatusCode, he.Message, path)
+}

@@ -1,0 +1,237 @@
+package telemetry
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/telemetry/influxd"
+	"github.com/ipgs/ipgs/telemetry/influxd/influxdtest"
+)
+
+var epoch = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+
+func exampleDict(t testing.TB) *dict.Dictionary {
+	d, err := dict.Load("../examples/telemetry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// hkPacket is housekeeping packet no of sat, 10 s apart onboard.
+func hkPacket(sat int, no uint32) *Packet {
+	b := binary.BigEndian.AppendUint32(nil, no)
+	b = binary.BigEndian.AppendUint16(b, uint16(7000+no%1000))
+	b = append(b, byte(40+no%50))
+	b = binary.BigEndian.AppendUint16(b, 1500)
+	b = binary.BigEndian.AppendUint16(b, uint16(int16(2000)))
+	b = append(b, 0, 128)
+	b = binary.BigEndian.AppendUint32(b, 5)
+	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint32(b, no)
+	on := epoch.Add(time.Duration(no) * 10 * time.Second)
+	return &Packet{Sat: sat, Station: "tromso", APID: 100, Onboard: on, Ground: on.Add(2 * time.Second), Data: b}
+}
+
+func TestAppendPoint(t *testing.T) {
+	d := exampleDict(t)
+	var dec dict.Decoded
+	p := hkPacket(90001, 3)
+	d.Decode(p.APID, p.Data, &dec)
+	got := string(AppendPoint(nil, &dec, p))
+	want := `hk,apid=100,sat=90001,station=tromso packet_no=3i,battery=7.003,soc=43i,solar=15.0,temp=20.0,mode="NOMINAL",mode_raw=0i,sunlit=0.5019607843137255,stored=5i,reboots=0i,generated=3i,delay_s=2.000 ` + strconv.FormatInt(p.Onboard.UnixNano(), 10) + "\n"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	p = &Packet{Sat: 1, Station: "a b,c", APID: 9, Ground: epoch, Data: []byte{0xde, 0xad}}
+	d.Decode(9, p.Data, &dec)
+	got = string(AppendPoint(nil, &dec, p))
+	if want := `unknown_apid,apid=9,sat=1,station=a\ b\,c data="dead" ` + strconv.FormatInt(epoch.UnixNano(), 10) + "\n"; got != want {
+		t.Fatalf("unknown APID:\ngot  %s\nwant %s", got, want)
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	d := exampleDict(t)
+	dir := t.TempDir()
+	m, err := OpenMonitor(filepath.Join(dir, "alarms.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec dict.Decoded
+	check := func(mv uint16, at time.Time) {
+		p := hkPacket(90001, 1)
+		binary.BigEndian.PutUint16(p.Data[4:], mv)
+		p.Onboard, p.Ground = at, at
+		d.Decode(100, p.Data, &dec)
+		m.Check(p, &dec)
+	}
+	check(7400, epoch)
+	check(6800, epoch.Add(time.Minute)) // yellow
+	check(6300, epoch.Add(2*time.Minute))
+	if a := m.Alarms(); len(a) != 1 || a[0].Severity != "red" || a[0].Field != "battery" {
+		t.Fatalf("%+v", a)
+	}
+	check(7400, epoch.Add(3*time.Minute)) // back in limits: cleared, still to acknowledge
+	if a := m.Alarms(); len(a) != 1 || a[0].Cleared.IsZero() {
+		t.Fatalf("after clearing: %+v", a)
+	}
+	if err := m.Ack("90001/hk/battery", "op", epoch.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if a := m.Alarms(); len(a) != 0 {
+		t.Fatalf("after ack: %+v", a)
+	}
+	// stale: a contact with no packets for over a minute
+	m.Contact(90002, "tromso", epoch, epoch.Add(10*time.Minute))
+	m.Tick(epoch.Add(30 * time.Second))
+	m.Tick(epoch.Add(90 * time.Second))
+	m.Close()
+	a, err := ReadAlarms(filepath.Join(dir, "alarms.jsonl"))
+	if err != nil || len(a) != 1 || a[0].Severity != "stale" {
+		t.Fatalf("from the log: %+v %v", a, err)
+	}
+}
+
+// count returns the number of hk points per satellite in InfluxDB.
+func count(t *testing.T, s *influxd.Server) map[string]int64 {
+	t.Helper()
+	c := influxdb2.NewClient(s.URL(), "")
+	defer c.Close()
+	res, err := c.QueryAPI("").Query(context.Background(), fmt.Sprintf(`from(bucket: %q)
+  |> range(start: 2026-01-01T00:00:00Z, stop: 2100-01-01T00:00:00Z)
+  |> filter(fn: (r) => r._measurement == "hk" and r._field == "packet_no")
+  |> group(columns: ["sat"])
+  |> count()`, s.Bucket()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for res.Next() {
+		out[res.Record().ValueByKey("sat").(string)] = res.Record().Value().(int64)
+	}
+	if res.Err() != nil {
+		t.Fatal(res.Err())
+	}
+	return out
+}
+
+// TestIngestSurvivesOutagesAndCrashes is the fault test: a station process
+// ingesting telemetry is killed with SIGKILL mid-stream and restarted,
+// and InfluxDB is killed for a while and restarted; afterwards every packet
+// decoded is in InfluxDB exactly once. As on the air, the satellite resends
+// whatever the station had not made durable (acknowledged) before the crash.
+func TestIngestSurvivesOutagesAndCrashes(t *testing.T) {
+	if os.Getenv("IPGS_INGEST_CHILD") != "" {
+		t.Skip("child")
+	}
+	srv := influxdtest.Start(t)
+	dir := t.TempDir()
+	const sats, perSat = 3, 4000
+	// run the station as a child process: this test binary in ingest mode
+	run := func(from, killAt int) int {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestIngestChild$", "-test.v")
+		cmd.Stderr = os.Stderr
+		cmd.Env = append(os.Environ(), "IPGS_INGEST_CHILD="+dir, "IPGS_INGEST_FROM="+strconv.Itoa(from),
+			"IPGS_INGEST_TOTAL="+strconv.Itoa(perSat), "IPGS_INFLUX="+srv.URL()+"|"+srv.Bucket())
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		acked := from
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if n, ok := strings.CutPrefix(sc.Text(), "synced "); ok {
+				acked, _ = strconv.Atoi(n)
+				if killAt > 0 && acked >= killAt {
+					cmd.Process.Signal(syscall.SIGKILL) // mid-stream, mid-shipping
+					break
+				}
+			}
+		}
+		cmd.Wait()
+		return acked
+	}
+	acked := run(0, perSat/2) // killed mid-stream
+	t.Logf("station killed after %d packets per satellite were durable", acked)
+	if acked == 0 || acked >= perSat {
+		t.Fatalf("the kill came at %d of %d: adjust the timing", acked, perSat)
+	}
+	srv.Stop() // InfluxDB goes away too
+	ctx := context.Background()
+	go func() {
+		time.Sleep(3 * time.Second)
+		if err := srv.Restart(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	// the station comes back: the satellites resend from the last
+	// acknowledged packet (a few already in the spool arrive twice)
+	if n := run(max(0, acked-50), 0); n != perSat {
+		t.Fatalf("second run ended at %d", n)
+	}
+	got := count(t, srv)
+	for s := 0; s < sats; s++ {
+		if n := got[strconv.Itoa(90001+s)]; n != perSat {
+			t.Errorf("satellite %d: %d points in InfluxDB, want %d", 90001+s, n, perSat)
+		}
+	}
+	t.Logf("points per satellite in InfluxDB: %v", got)
+}
+
+// TestIngestChild is the station process of the fault test.
+func TestIngestChild(t *testing.T) {
+	dir := os.Getenv("IPGS_INGEST_CHILD")
+	if dir == "" {
+		t.Skip("run by TestIngestSurvivesOutagesAndCrashes")
+	}
+	from, _ := strconv.Atoi(os.Getenv("IPGS_INGEST_FROM"))
+	total, _ := strconv.Atoi(os.Getenv("IPGS_INGEST_TOTAL"))
+	url, bucket, _ := strings.Cut(os.Getenv("IPGS_INFLUX"), "|")
+	st, err := OpenStore(dir, exampleDict(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Spool.Recovery != "" {
+		fmt.Println("recovered:", st.Spool.Recovery)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sh := &Shipper{Spool: st.Spool, To: Influx{URL: url, Bucket: bucket}, Batch: 500, Log: os.Stderr, Rejected: filepath.Join(dir, "rejected.lp")}
+	shipped := make(chan error, 1)
+	go func() { shipped <- sh.Run(ctx) }()
+	for no := from; no < total; no++ {
+		for s := 0; s < 3; s++ {
+			if err := st.Ingest(hkPacket(90001+s, uint32(no))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if no%20 == 19 {
+			if err := st.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Printf("synced %d\n", no+1)
+			time.Sleep(5 * time.Millisecond) // a pass's pace, compressed
+		}
+	}
+	st.Sync()
+	fmt.Printf("synced %d\n", total)
+	for st.Spool.State().Acked < st.Spool.State().Synced {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-shipped
+	st.Close()
+}
