@@ -155,48 +155,74 @@ func (sh *Shipper) Run(ctx context.Context) error {
 	client := influxdb2.NewClientWithOptions(sh.To.URL, sh.To.Token, opts)
 	defer client.Close()
 	w := client.WriteAPIBlocking(sh.To.Org, sh.To.Bucket)
-	r := sh.Spool.NewReader(sh.Spool.State().Acked)
-	defer r.Close()
-	var batch []byte
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// the next batch is read from the spool while the last one is in flight
+	type batch struct {
+		body     string
+		from, to uint64
+		n        int
+	}
+	batches := make(chan batch, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		r := sh.Spool.NewReader(sh.Spool.State().Acked)
+		defer r.Close()
+		var buf []byte
+		for ctx.Err() == nil {
+			wake := sh.Spool.Wait()
+			buf = buf[:0]
+			n, from := 0, r.Seq()
+			err := r.Read(func(_ uint64, rec []byte) bool {
+				buf = append(append(buf, rec...), '\n')
+				n++
+				return n < sh.Batch
+			})
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if n == 0 {
+				select {
+				case <-ctx.Done():
+				case <-wake:
+				case <-time.After(time.Second):
+				}
+				continue
+			}
+			select {
+			case batches <- batch{string(buf[:len(buf)-1]), from, r.Seq(), n}:
+			case <-ctx.Done():
+			}
+		}
+	}()
 	backoff := 250 * time.Millisecond
-	for ctx.Err() == nil {
-		wake := sh.Spool.Wait()
-		batch = batch[:0]
-		n := 0
-		start := r.Seq()
-		err := r.Read(func(_ uint64, rec []byte) bool {
-			batch = append(append(batch, rec...), '\n')
-			n++
-			return n < sh.Batch
-		})
-		if err != nil {
+	for {
+		var b batch
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-readErr:
 			fmt.Fprintf(sh.Log, "telemetry: %v\n", err)
 			return err
-		}
-		if n == 0 {
-			select {
-			case <-ctx.Done():
-			case <-wake:
-			case <-time.After(time.Second):
-			}
-			continue
+		case b = <-batches:
 		}
 		for {
-			err := w.WriteRecord(ctx, string(batch[:len(batch)-1]))
+			err := w.WriteRecord(ctx, b.body)
 			if err == nil {
 				backoff = 250 * time.Millisecond
 				break
 			}
 			var he *ihttp.Error
 			if errors.As(err, &he) && he.StatusCode >= 400 && he.StatusCode < 500 && he.StatusCode != 429 && he.StatusCode != 401 && he.StatusCode != 403 && he.StatusCode != 404 {
-				sh.reject(batch, he)
+				sh.reject(b.body, he)
 				break
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			sh.Retries.Add(1)
-			fmt.Fprintf(sh.Log, "telemetry: InfluxDB %s: %v (retrying in %v; %d points wait in the spool)\n", sh.To.URL, err, backoff, sh.Spool.State().Synced-start)
+			fmt.Fprintf(sh.Log, "telemetry: InfluxDB %s: %v (retrying in %v; %d points wait in the spool)\n", sh.To.URL, err, backoff, sh.Spool.State().Synced-b.from)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -204,15 +230,14 @@ func (sh *Shipper) Run(ctx context.Context) error {
 			}
 			backoff = min(2*backoff, 30*time.Second)
 		}
-		if err := sh.Spool.Ack(r.Seq()); err != nil {
+		if err := sh.Spool.Ack(b.to); err != nil {
 			return err
 		}
-		sh.Shipped.Add(uint64(n))
+		sh.Shipped.Add(uint64(b.n))
 	}
-	return ctx.Err()
 }
 
-func (sh *Shipper) reject(batch []byte, he *ihttp.Error) {
+func (sh *Shipper) reject(batch string, he *ihttp.Error) {
 	path := sh.Rejected
 	if path == "" {
 		path = "rejected.lp"
@@ -220,7 +245,7 @@ func (sh *Shipper) reject(batch []byte, he *ihttp.Error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err == nil {
 		fmt.Fprintf(f, "# %s: InfluxDB refused this batch: %d %s\n", time.Now().UTC().Format(time.RFC3339), he.StatusCode, he.Message)
-		f.Write(batch)
+		f.WriteString(batch + "\n")
 		f.Sync()
 		f.Close()
 	}

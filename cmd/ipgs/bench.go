@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipgs/ipgs/scheduler/passes"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/telemetry"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -46,6 +47,20 @@ func newBenchCmd() *cobra.Command {
 	sc.Flags().StringVar(&so.Shared, "shared", "../shared", "shared folder (data/orbit)")
 	sc.Flags().StringVar(&so.TLEs, "tles", "data/bench/tles_10000.txt", "large TLE file for the 200k case")
 	sc.Flags().StringVar(&so.WorkDir, "work", "data/bench/milp", "folder for the MILP model and solution")
-	bench.AddCommand(p, sc)
+	var io_ telemetry.BenchOptions
+	in := &cobra.Command{
+		Use:   "ingest",
+		Short: "Telemetry decode and store into a real InfluxDB against that server's own ceiling",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			io_.Out = cmd.OutOrStdout()
+			return telemetry.RunBench(cmd.Context(), io_)
+		},
+	}
+	in.Flags().StringVar(&io_.Dictionary, "dictionary", "examples/telemetry.yaml", "telemetry dictionary")
+	in.Flags().StringVar(&io_.Dir, "data", "data/bench/ingest", "folder for influxd's data and the spools (emptied first)")
+	in.Flags().IntVar(&io_.Points, "points", 300_000, "points per measurement")
+	in.Flags().IntVar(&io_.Rounds, "rounds", 3, "alternating rounds")
+	bench.AddCommand(p, sc, in)
 	return bench
 }

@@ -204,8 +204,11 @@ func (s *Server) waitReady(ctx context.Context, exited <-chan struct{}) error {
 	return errors.New("did not answer /ping within 60 s")
 }
 
-func (s *Server) createDB(ctx context.Context) error {
-	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL()+"/query", strings.NewReader(url.Values{"q": {"CREATE DATABASE " + s.db()}}.Encode()))
+func (s *Server) createDB(ctx context.Context) error { return s.CreateDatabase(ctx, s.db()) }
+
+// CreateDatabase creates database name (bucket name + "/autogen").
+func (s *Server) CreateDatabase(ctx context.Context, name string) error {
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL()+"/query", strings.NewReader(url.Values{"q": {"CREATE DATABASE \"" + name + "\""}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

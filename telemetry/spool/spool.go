@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MaxRecord bounds one record.
@@ -51,6 +52,7 @@ type Spool struct {
 	synced   uint64 // records below this are durable
 	acked    uint64
 	notify   chan struct{}
+	ackSaved time.Time
 	closed   bool
 	Recovery string // what Open had to repair, if anything
 }
@@ -275,19 +277,35 @@ func (s *Spool) State() State {
 	return State{s.acked, s.synced, s.next}
 }
 
-// Ack records that every record below n was delivered, durably, and
-// deletes the segments that holds nothing newer.
+// Ack records that every record below n was delivered and deletes the
+// segments that hold nothing newer. The acknowledged point is written to
+// disk at most every AckEvery (and on Close): after a crash, the records
+// acknowledged since are delivered again, which a consumer that stores
+// them idempotently (InfluxDB: same series and time) does not notice.
 func (s *Spool) Ack(n uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n <= s.acked {
 		return nil
 	}
-	n = min(n, s.synced)
+	s.acked = min(n, s.synced)
+	if time.Since(s.ackSaved) < AckEvery {
+		return nil
+	}
+	return s.saveAck()
+}
+
+// AckEvery is how often Ack writes the acknowledged point to disk.
+var AckEvery = 500 * time.Millisecond
+
+// saveAck persists s.acked and deletes delivered segments. Called with mu
+// held.
+func (s *Spool) saveAck() error {
+	n := s.acked
 	if err := writeAcked(filepath.Join(s.dir, "acked"), n); err != nil {
 		return err
 	}
-	s.acked = n
+	s.ackSaved = time.Now()
 	// a segment can go when the next one starts at or below n
 	for len(s.segs) > 1 && s.segs[1].first <= n {
 		if err := os.Remove(s.segs[0].path); err != nil && !os.IsNotExist(err) {
@@ -463,5 +481,6 @@ func (s *Spool) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.f.Close()
+	err := s.saveAck()
+	return errors.Join(err, s.f.Close())
 }
