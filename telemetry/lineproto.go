@@ -91,8 +91,11 @@ func AppendPoint(b []byte, d *dict.Decoded, p *Packet) []byte {
 			sep()
 			b = appendEscaped(b, f.Name, escTag)
 			b = append(b, '=')
-			b = strconv.AppendFloat(b, v.Num, 'g', -1, 64)
-			if !hasDotOrExp(v.Num) {
+			// 15 significant digits: what a float64 carries, without the
+			// noise of a calibration's arithmetic (7.0120000000000005)
+			x, _ := strconv.ParseFloat(strconv.FormatFloat(v.Num, 'g', 15, 64), 64)
+			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+			if !hasDotOrExp(x) {
 				// keep the field a float in InfluxDB even when the value is whole
 				b = append(b, ".0"...)
 			}

@@ -251,3 +251,9 @@ func (sh *Shipper) reject(batch string, he *ihttp.Error) {
 	}
 	fmt.Fprintf(sh.Log, "telemetry: InfluxDB refused a batch (%d %s); kept in %s\n", he.StatusCode, he.Message, path)
 }
+
+// IngestPacket is Ingest with the packet's parts (the station engine's
+// Ingester).
+func (s *Store) IngestPacket(sat int, station string, apid uint16, onboard, ground time.Time, data []byte) error {
+	return s.Ingest(&Packet{Sat: sat, Station: station, APID: apid, Onboard: onboard, Ground: ground, Data: data})
+}

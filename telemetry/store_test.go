@@ -52,7 +52,7 @@ func TestAppendPoint(t *testing.T) {
 	p := hkPacket(90001, 3)
 	d.Decode(p.APID, p.Data, &dec)
 	got := string(AppendPoint(nil, &dec, p))
-	want := `hk,apid=100,sat=90001,station=tromso packet_no=3i,battery=7.003,soc=43i,solar=15.0,temp=20.0,mode="NOMINAL",mode_raw=0i,sunlit=0.5019607843137255,stored=5i,reboots=0i,generated=3i,delay_s=2.000 ` + strconv.FormatInt(p.Onboard.UnixNano(), 10) + "\n"
+	want := `hk,apid=100,sat=90001,station=tromso packet_no=3i,battery=7.003,soc=43i,solar=15.0,temp=20.0,mode="NOMINAL",mode_raw=0i,sunlit=0.501960784313725,stored=5i,reboots=0i,generated=3i,delay_s=2.000 ` + strconv.FormatInt(p.Onboard.UnixNano(), 10) + "\n"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
@@ -234,4 +234,68 @@ func TestIngestChild(t *testing.T) {
 	cancel()
 	<-shipped
 	st.Close()
+}
+
+func TestParseLineRoundTrip(t *testing.T) {
+	d := exampleDict(t)
+	var dec dict.Decoded
+	p := hkPacket(90001, 3)
+	p.Station = `a b,c=d\`
+	d.Decode(p.APID, p.Data, &dec)
+	line := AppendPoint(nil, &dec, p)
+	pt, err := ParseLine(line[:len(line)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt.Measurement != "hk" || pt.Tags["station"] != p.Station || pt.Fields["battery"] != 7.003 || pt.Fields["mode"] != "NOMINAL" ||
+		pt.Fields["soc"] != int64(43) || !pt.Time.Equal(p.Onboard) {
+		t.Fatalf("%+v", pt)
+	}
+	for _, bad := range []string{"", "m", "m,t fields", "m f=", "m f=\"x", "m f=1 x", "m f=12zi"} {
+		if _, err := ParseLine([]byte(bad)); err == nil || !strings.Contains(err.Error(), "byte") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func FuzzParseLine(f *testing.F) {
+	f.Add([]byte(`hk,apid=100,sat=1 a=1.5,b=2i,c="x\"y",d=true 1700000000000000000`))
+	f.Add([]byte(`m\ x,t\,a=v\=1 f=1`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseLine(b)
+	})
+}
+
+func TestQuerySpoolAndInflux(t *testing.T) {
+	d := exampleDict(t)
+	st, err := OpenStore(t.TempDir(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for no := uint32(0); no < 30; no++ {
+		st.Ingest(hkPacket(90001, no))
+		st.Ingest(hkPacket(90002, no))
+	}
+	st.Sync()
+	q := Query{Sat: "90002", Field: "battery", Since: epoch.Add(100 * time.Second), Until: epoch.Add(200 * time.Second)}
+	got, err := QuerySpool(st.Spool, q)
+	if err != nil || len(got) != 10 || got[0].Value != 7.01 || got[0].Sat != "90002" {
+		t.Fatalf("spool: %v %+v", err, got)
+	}
+	srv := influxdtest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sh := &Shipper{Spool: st.Spool, To: Influx{URL: srv.URL(), Bucket: srv.Bucket()}}
+	go sh.Run(ctx)
+	for st.Spool.State().Acked < st.Spool.State().Synced {
+		time.Sleep(20 * time.Millisecond)
+	}
+	fromInflux, err := QueryInflux(ctx, Influx{URL: srv.URL(), Bucket: srv.Bucket()}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromInflux) != len(got) || !fromInflux[0].Time.Equal(got[0].Time) || fromInflux[9].Value != got[9].Value {
+		t.Fatalf("InfluxDB and the spool disagree:\n%+v\n%+v", fromInflux, got)
+	}
 }

@@ -603,3 +603,41 @@ func (s *FileSink) Sync() error {
 	}
 	return s.f.Sync()
 }
+
+// Ingester takes decoded-to-be telemetry packets (telemetry.Store is one).
+type Ingester interface {
+	IngestPacket(sat int, station string, apid uint16, onboard, ground time.Time, data []byte) error
+	Sync() error
+}
+
+// IngestSink is a Sink that passes every packet to an ingester (the
+// telemetry store: dictionary decoding, limits, InfluxDB) after next
+// (nil: none), and syncs both.
+func IngestSink(next Sink, in Ingester) Sink { return &ingestSink{next, in} }
+
+type ingestSink struct {
+	next Sink
+	in   Ingester
+}
+
+func (s *ingestSink) Write(tm *TM) error {
+	if s.next != nil {
+		if err := s.next.Write(tm); err != nil {
+			return err
+		}
+	}
+	p, _, err := spp.Decode(tm.Raw)
+	if err != nil {
+		return nil // the engine only stores packets it could open
+	}
+	return s.in.IngestPacket(tm.Sat, tm.Station, tm.APID, tm.Onboard, tm.Ground, p.Data)
+}
+
+func (s *ingestSink) Sync() error {
+	if s.next != nil {
+		if err := s.next.Sync(); err != nil {
+			return err
+		}
+	}
+	return s.in.Sync()
+}
