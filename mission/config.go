@@ -135,6 +135,8 @@ type TelemetryConfig struct {
 	Bucket   string `yaml:"bucket"`
 	TokenEnv string `yaml:"token_env"` // name of the environment variable holding the token
 	SpoolDir string `yaml:"spool_dir"`
+	// Dictionary is the telemetry dictionary (relative to the mission file).
+	Dictionary string `yaml:"dictionary"`
 }
 
 // SchedulingConfig is the contact-scheduling policy.

@@ -19,6 +19,7 @@ import (
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -41,6 +42,10 @@ type DayOptions struct {
 	// Serial lists stations that talk to the emulator through its serial
 	// TNC (a pseudo-terminal opened with go-serial) instead of TCP.
 	Serial []string
+	// Telemetry, if set, decodes, checks and stores every packet (and
+	// Influx, if set, is where its shipper sends them).
+	Telemetry *telemetry.Store
+	Influx    *telemetry.Influx
 }
 
 // SatAccount proves what happened to one satellite's telemetry.
@@ -63,6 +68,9 @@ type DayResult struct {
 	Commands []*command.Command
 	Stats    Stats
 	Wall     time.Duration
+	// Telemetry: points stored, shipped to InfluxDB, and alarms open.
+	Points, Shipped uint64
+	Alarms          []telemetry.Alarm
 }
 
 // RunDay plans the span, runs the emulator and the stations, and accounts
@@ -119,6 +127,18 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	}
 	defer repFile.Close()
 
+	var tmSink station.Sink = sink
+	shipDone := make(chan error, 1)
+	var shipper *telemetry.Shipper
+	sctx, stopShip := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopShip()
+	if o.Telemetry != nil {
+		tmSink = station.IngestSink(sink, o.Telemetry)
+		if o.Influx != nil {
+			shipper = &telemetry.Shipper{Spool: o.Telemetry.Spool, To: *o.Influx, Log: o.Out, Rejected: filepath.Join(o.DataDir, "telemetry", "rejected.lp")}
+			go func() { shipDone <- shipper.Run(sctx) }()
+		}
+	}
 	res := &DayResult{Plan: pl}
 	var mu sync.Mutex
 	calls := emu.Callsigns()
@@ -142,8 +162,11 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 		engines = append(engines, station.New(station.Options{
 			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name), Dial: dial,
-			Contacts: contacts, Sats: calls, History: hist, Sink: sink, Clock: clk, Log: o.Out,
+			Contacts: contacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out,
 			Reports: func(r station.Report) {
+				if o.Telemetry != nil {
+					o.Telemetry.Alarms.ContactEnded(r.Sat)
+				}
 				mu.Lock()
 				res.Reports = append(res.Reports, r)
 				b, _ := json.Marshal(r)
@@ -153,6 +176,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified)
 			},
 			Progress: func(pr station.Progress) {
+				if o.Telemetry != nil {
+					o.Telemetry.Alarms.Progress(pr.Sat, pr.Station, pr.Time, pr.Packets)
+				}
 				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s  rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
 					elevation(emu, pr), pr.FramesRx, pr.Packets)
 			},
@@ -175,6 +201,23 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	stopEmu()
 	<-emuDone
 	res.Wall = time.Since(wall0)
+	if o.Telemetry != nil {
+		o.Telemetry.Sync()
+		res.Points = o.Telemetry.Stats.Points.Load()
+		res.Alarms = o.Telemetry.Alarms.Alarms()
+		if shipper != nil {
+			// let the shipper catch up (bounded: InfluxDB may be down, the
+			// spool keeps the rest for the next run)
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if st := o.Telemetry.Spool.State(); st.Acked >= st.Synced {
+					break
+				}
+			}
+			stopShip()
+			<-shipDone
+			res.Shipped = shipper.Shipped.Load()
+		}
+	}
 	for _, err := range errs {
 		if err != nil && ctx.Err() == nil {
 			return res, err
@@ -260,4 +303,14 @@ func (r *DayResult) Summary(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "telemetry packets lost: %d; commands: %d queued, %d reached executed or failed\n", lost, len(r.Commands), final)
+	if r.Points > 0 {
+		fmt.Fprintf(w, "telemetry store: %d points decoded and spooled, %d shipped to InfluxDB; %d alarms open\n", r.Points, r.Shipped, len(r.Alarms))
+		for i, a := range r.Alarms {
+			if i == 8 {
+				fmt.Fprintf(w, "  ... and %d more (ipgs tm alarms)\n", len(r.Alarms)-i)
+				break
+			}
+			fmt.Fprintf(w, "  %-22s %-6s %g %s (raised %s)\n", a.ID, a.Severity, a.Value, a.Units, a.Raised.Format("01-02 15:04:05"))
+		}
+	}
 }

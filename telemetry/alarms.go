@@ -59,8 +59,9 @@ type Monitor struct {
 }
 
 type contactWatch struct {
-	start, end, last time.Time
-	station          string
+	last    time.Time // when the packet count last changed
+	packets int
+	station string
 }
 
 // OpenMonitor opens (creating) the alarm log at path and restores the
@@ -150,14 +151,6 @@ func (m *Monitor) Check(p *Packet, d *dict.Decoded) {
 	mode := d.ModeState()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if w, ok := m.contacts[p.Sat]; ok {
-		w.last = p.Ground
-		m.contacts[p.Sat] = w
-		if a := m.alarms[staleID(p.Sat)]; a != nil && a.Cleared.IsZero() {
-			a.Cleared = p.Ground
-			m.emit("cleared", a, p.Ground)
-		}
-	}
 	for i := range d.Values {
 		v := &d.Values[i]
 		f := v.Field
@@ -186,38 +179,40 @@ func (m *Monitor) Check(p *Packet, d *dict.Decoded) {
 
 func staleID(sat int) string { return strconv.Itoa(sat) + "/stale" }
 
-// Contact tells the monitor a contact with sat runs from start to end: a
-// silence longer than StaleAfter inside it raises a stale alarm.
-func (m *Monitor) Contact(sat int, station string, start, end time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.contacts[sat] = contactWatch{start: start, end: end, last: start, station: station}
-}
-
-// Tick raises stale alarms for contacts that went silent.
-func (m *Monitor) Tick(now time.Time) {
+// Progress reports a contact's progress: packets received from sat so
+// far in the contact, at now. When the count stands still for StaleAfter,
+// a stale-telemetry alarm is raised; it clears when packets flow again.
+func (m *Monitor) Progress(sat int, station string, now time.Time, packets int) {
 	stale := m.StaleAfter
 	if stale <= 0 {
 		stale = time.Minute
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for sat, w := range m.contacts {
-		if now.After(w.end) {
-			delete(m.contacts, sat)
-			continue
+	w, ok := m.contacts[sat]
+	id := staleID(sat)
+	a := m.alarms[id]
+	if !ok || packets != w.packets {
+		m.contacts[sat] = contactWatch{last: now, packets: packets, station: station}
+		if ok && a != nil && a.Cleared.IsZero() {
+			a.Cleared = now
+			m.emit("cleared", a, now)
 		}
-		if now.Before(w.start) || now.Sub(w.last) < stale {
-			continue
-		}
-		id := staleID(sat)
-		if a := m.alarms[id]; a != nil && a.Cleared.IsZero() {
-			continue
-		}
-		a := &Alarm{ID: id, Sat: sat, Station: w.station, Severity: "stale", Value: now.Sub(w.last).Seconds(), Units: "s", Raised: now}
-		m.alarms[id] = a
-		m.emit("raised", a, now)
+		return
 	}
+	if now.Sub(w.last) < stale || (a != nil && a.Cleared.IsZero()) {
+		return
+	}
+	a = &Alarm{ID: id, Sat: sat, Station: station, Severity: "stale", Value: now.Sub(w.last).Seconds(), Units: "s", Raised: now}
+	m.alarms[id] = a
+	m.emit("raised", a, now)
+}
+
+// ContactEnded stops watching sat for stale telemetry.
+func (m *Monitor) ContactEnded(sat int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.contacts, sat)
 }
 
 // ErrNoAlarm is returned by Ack for an unknown alarm.

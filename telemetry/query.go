@@ -248,3 +248,27 @@ func QueryInflux(ctx context.Context, to Influx, q Query) ([]Sample, error) {
 	}
 	return out, nil
 }
+
+// CountPoints returns how many points of measurement each satellite has in
+// InfluxDB from since on (counted on field, which every point carries).
+func CountPoints(ctx context.Context, to Influx, measurement, field string, since time.Time) (map[string]int64, error) {
+	c := influxdb2.NewClient(to.URL, to.Token)
+	defer c.Close()
+	flux := fmt.Sprintf(`from(bucket: %q)
+  |> range(start: %s, stop: 2200-01-01T00:00:00Z)
+  |> filter(fn: (r) => r._measurement == %q and r._field == %q)
+  |> group(columns: ["sat"])
+  |> count()`, to.Bucket, since.UTC().Format(time.RFC3339Nano), measurement, field)
+	res, err := c.QueryAPI(to.Org).Query(ctx, flux)
+	if err != nil {
+		return nil, fmt.Errorf("InfluxDB %s: %w", to.URL, err)
+	}
+	defer res.Close()
+	out := map[string]int64{}
+	for res.Next() {
+		sat, _ := res.Record().ValueByKey("sat").(string)
+		n, _ := res.Record().Value().(int64)
+		out[sat] = n
+	}
+	return out, res.Err()
+}

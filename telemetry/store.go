@@ -39,7 +39,12 @@ type Store struct {
 
 // OpenStore opens the spool and alarm log under dir.
 func OpenStore(dir string, d *dict.Dictionary) (*Store, error) {
-	sp, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{})
+	return OpenStoreWith(dir, d, spool.Options{})
+}
+
+// OpenStoreWith is OpenStore with spool options.
+func OpenStoreWith(dir string, d *dict.Dictionary, o spool.Options) (*Store, error) {
+	sp, err := spool.Open(filepath.Join(dir, "spool"), o)
 	if err != nil {
 		return nil, err
 	}

@@ -96,9 +96,13 @@ func TestAlarms(t *testing.T) {
 		t.Fatalf("after ack: %+v", a)
 	}
 	// stale: a contact with no packets for over a minute
-	m.Contact(90002, "tromso", epoch, epoch.Add(10*time.Minute))
-	m.Tick(epoch.Add(30 * time.Second))
-	m.Tick(epoch.Add(90 * time.Second))
+	m.Progress(90002, "tromso", epoch, 0)
+	m.Progress(90002, "tromso", epoch.Add(30*time.Second), 5)
+	m.Progress(90002, "tromso", epoch.Add(60*time.Second), 5)
+	if a := m.Alarms(); len(a) != 0 {
+		t.Fatalf("stale after 30 s: %+v", a)
+	}
+	m.Progress(90002, "tromso", epoch.Add(100*time.Second), 5)
 	m.Close()
 	a, err := ReadAlarms(filepath.Join(dir, "alarms.jsonl"))
 	if err != nil || len(a) != 1 || a[0].Severity != "stale" {

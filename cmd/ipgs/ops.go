@@ -26,6 +26,9 @@ import (
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/influxd"
+	"github.com/ipgs/ipgs/telemetry/spool"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/station"
@@ -78,6 +81,7 @@ func newDemoCmd() *cobra.Command {
 		missionFlags
 		duration, start string
 		speed, loss     float64
+		influxd         string
 	}
 	c := &cobra.Command{
 		Use:   "demo",
@@ -105,9 +109,35 @@ Ctrl-C stops cleanly.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "== ipgs demo: %d drones, %d stations, %s from %s at %.0fx (data in %s) ==\n",
 				len(m.Satellites), len(m.Stations), dur, start.Format(time.RFC3339), f.speed, run)
+			tc := telemetry.ConfigFor(m, data)
+			tc.Dir = filepath.Join(run, "telemetry")
+			td, err := tc.LoadDictionary()
+			if err != nil {
+				return err
+			}
+			store, err := telemetry.OpenStoreWith(tc.Dir, td, spool.Options{NoSync: f.speed > 10})
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			influx := tc.Influx
+			if f.influxd != "none" {
+				srv, err := startInfluxd(cmd, f.influxd, filepath.Join(data, "influxd"))
+				if err != nil {
+					return err
+				}
+				if srv != nil {
+					defer srv.Stop()
+					influx = &telemetry.Influx{URL: srv.URL(), Bucket: srv.Bucket()}
+				}
+			}
+			if influx != nil {
+				fmt.Fprintf(out, "telemetry: dictionary %s, store %s, InfluxDB %s bucket %s\n", tc.Dictionary, tc.Dir, influx.URL, influx.Bucket)
+			}
 			res, err := sim.RunDay(cmd.Context(), sim.DayOptions{
 				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed,
 				Faults: sim.Faults{FrameLoss: f.loss}, DataDir: run, Out: out, Seed: uint64(start.Unix()),
+				Telemetry: store, Influx: influx,
 				Queue: func(h *command.History, d *command.Dictionary) error {
 					// a PING for every drone, so the summary shows commanding
 					def, ok := d.Lookup("PING")
@@ -125,6 +155,19 @@ Ctrl-C stops cleanly.`,
 			if res != nil {
 				res.Summary(out)
 			}
+			if err == nil && influx != nil {
+				// read it back, as a dashboard would
+				counts, qerr := telemetry.CountPoints(cmd.Context(), *influx, "hk", "battery", start.Add(-time.Minute))
+				if qerr != nil {
+					fmt.Fprintf(out, "InfluxDB read-back: %v\n", qerr)
+				} else {
+					total := int64(0)
+					for _, n := range counts {
+						total += n
+					}
+					fmt.Fprintf(out, "InfluxDB read-back (Flux): %d housekeeping points from %d drones in %s\n", total, len(counts), influx.Bucket)
+				}
+			}
 			return err
 		},
 	}
@@ -133,6 +176,7 @@ Ctrl-C stops cleanly.`,
 	c.Flags().StringVar(&f.start, "start", "now", "simulated start, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 2000, "virtual seconds per wall second")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability injected on the space link")
+	c.Flags().StringVar(&f.influxd, "influxd", "auto", "influxd to start on 127.0.0.1 for the telemetry (auto: bin/influxd if built; none: the mission's telemetry.url)")
 	return c
 }
 
@@ -299,11 +343,46 @@ and appends a pass report (data/passes.jsonl).`,
 				fmt.Fprintf(out, "radios: rig %s, rotator %s\n", orNone(rigAddr), orNone(rotAddr))
 			}
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
+			// telemetry: decoded, checked and spooled before any ACK, then
+			// shipped to InfluxDB when one is configured
+			var sink station.Sink = station.NewFileSink(tmf)
+			var alarms *telemetry.Monitor
+			tc := telemetry.ConfigFor(m, data)
+			if tc.Dictionary != "" {
+				td, err := tc.LoadDictionary()
+				if err != nil {
+					return err
+				}
+				store, err := telemetry.OpenStoreWith(tc.Dir, td, spool.Options{NoSync: f.speed > 10})
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				if store.Spool.Recovery != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
+				}
+				sink, alarms = station.IngestSink(sink, store), store.Alarms
+				if tc.Influx != nil {
+					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp")}
+					go sh.Run(cmd.Context())
+					fmt.Fprintf(out, "telemetry: store %s, InfluxDB %s bucket %s\n", tc.Dir, tc.Influx.URL, tc.Influx.Bucket)
+				} else {
+					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
+				}
+			}
 			en := station.New(station.Options{
 				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
-				Contacts: contacts, Sats: sats, History: hist, Sink: station.NewFileSink(tmf), Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
+				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
+				Progress: func(p station.Progress) {
+					if alarms != nil {
+						alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
+					}
+				},
 				Reports: func(r station.Report) {
+					if alarms != nil {
+						alarms.ContactEnded(r.Sat)
+					}
 					writeJSONLine(rep, r)
 					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
 						r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
@@ -514,4 +593,23 @@ func kissParams(k *mission.KISSConfig) *kiss.Params {
 	}
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	return &kiss.Params{TXDelay: ms(k.TXDelayMS), Persistence: uint8(k.Persistence), SlotTime: ms(k.SlotTimeMS), TXTail: ms(k.TXTailMS), FullDuplex: k.FullDuplex}
+}
+
+// startInfluxd starts a local InfluxDB 1.8 with its data in dir: bin is a
+// path, or "auto" (bin/influxd when built, else nothing).
+func startInfluxd(cmd *cobra.Command, bin, dir string) (*influxd.Server, error) {
+	if bin == "auto" {
+		b, err := influxd.Find()
+		if err != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: warning:", err, "(telemetry stays in the local store)")
+			return nil, nil
+		}
+		bin = b
+	}
+	srv := &influxd.Server{Bin: bin, Dir: dir}
+	fmt.Fprintf(cmd.OutOrStdout(), "starting influxd (%s) on 127.0.0.1, data in %s\n", bin, dir)
+	if err := srv.Start(cmd.Context()); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }

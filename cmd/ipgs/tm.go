@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/telemetry"
+)
+
+func newTMCmd() *cobra.Command {
+	tm := &cobra.Command{
+		Use:   "tm",
+		Short: "Telemetry: query, export, alarms",
+	}
+	var mf missionFlags
+	var since, until, format string
+	var local bool
+	var limit int
+	config := func() (telemetry.Config, error) {
+		m, err := mission.Load(mf.config)
+		if err != nil {
+			return telemetry.Config{}, err
+		}
+		data := mf.data
+		if data == "" {
+			data = m.DataDir
+		}
+		if data == "" {
+			data = "data"
+		}
+		return telemetry.ConfigFor(m, data), nil
+	}
+	window := func() (time.Time, time.Time, error) {
+		now := time.Now().UTC()
+		s, err := mission.ParseDuration(since)
+		if err != nil {
+			t, err2 := mission.ParseTime(since, now)
+			if err2 != nil {
+				return time.Time{}, time.Time{}, usage(fmt.Errorf("--since %q: a duration (1h, 7d) or a time (RFC 3339)", since))
+			}
+			return t, time.Time{}, nil
+		}
+		var u time.Time
+		if until != "" {
+			if u, err = mission.ParseTime(until, now); err != nil {
+				return time.Time{}, time.Time{}, usage(fmt.Errorf("--until: %v", err))
+			}
+		}
+		return now.Add(-s), u, nil
+	}
+	query := &cobra.Command{
+		Use:   "query SAT FIELD",
+		Short: "Values of one field of one satellite (NORAD id), from InfluxDB or the local store",
+		Example: `  ipgs tm query 90001 battery --since 1h
+  ipgs tm query 90001 temp --since 2026-11-22T00:00:00Z --format csv`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := config()
+			if err != nil {
+				return err
+			}
+			from, to, err := window()
+			if err != nil {
+				return err
+			}
+			return telemetry.RunQuery(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(),
+				Query: telemetry.Query{Sat: args[0], Field: args[1], Since: from, Until: to, Limit: limit}})
+		},
+	}
+	export := &cobra.Command{
+		Use:   "export [SAT]",
+		Short: "Every stored value: CSV or JSON (from InfluxDB or the store), or line protocol (lp) from the local store",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := config()
+			if err != nil {
+				return err
+			}
+			from, to, err := window()
+			if err != nil {
+				return err
+			}
+			q := telemetry.Query{Since: from, Until: to}
+			if len(args) == 1 {
+				q.Sat = args[0]
+			}
+			return telemetry.RunExport(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(), Query: q})
+		},
+	}
+	for _, c := range []*cobra.Command{query, export} {
+		addMissionFlags(c, &mf)
+		c.Flags().StringVar(&since, "since", "1h", "start: a duration back from now (1h, 7d) or a time (RFC 3339)")
+		c.Flags().StringVar(&until, "until", "", "end (RFC 3339; default: no end)")
+		c.Flags().BoolVar(&local, "local", false, "read the local store even when InfluxDB is configured")
+	}
+	query.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	query.Flags().IntVar(&limit, "last", 0, "only the last N values")
+	export.Flags().StringVar(&format, "format", "csv", "csv, json or lp (line protocol, local store)")
+	var asJSON bool
+	alarms := &cobra.Command{
+		Use:   "alarms",
+		Short: "Alarms that are active or not yet acknowledged",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := config()
+			if err != nil {
+				return err
+			}
+			return telemetry.RunAlarms(c.Dir, cmd.OutOrStdout(), asJSON)
+		},
+	}
+	addMissionFlags(alarms, &mf)
+	alarms.Flags().BoolVar(&asJSON, "json", false, "JSON lines")
+	var by string
+	ack := &cobra.Command{
+		Use:   "ack ALARM-ID",
+		Short: "Acknowledge an alarm (IDs as tm alarms lists them, e.g. 90001/hk/battery)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := config()
+			if err != nil {
+				return err
+			}
+			if by == "" {
+				if u, err := user.Current(); err == nil {
+					by = u.Username
+				} else {
+					by = os.Getenv("USER")
+				}
+			}
+			if err := telemetry.RunAck(c.Dir, args[0], by, time.Now().UTC()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "acknowledged %s (by %s)\n", args[0], by)
+			return nil
+		},
+	}
+	addMissionFlags(ack, &mf)
+	ack.Flags().StringVar(&by, "by", "", "operator (default: the login name)")
+	tm.AddCommand(query, export, alarms, ack)
+	return tm
+}

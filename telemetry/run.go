@@ -1,0 +1,193 @@
+package telemetry
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/telemetry/spool"
+)
+
+// Config is where a mission's telemetry lives.
+type Config struct {
+	Dir        string  // the store: spool and alarm log
+	Influx     *Influx // nil: none configured, the spool is the store
+	Dictionary string
+}
+
+// ConfigFor reads the mission's telemetry settings: the store under
+// spool_dir (default data/telemetry), InfluxDB when a URL is set (the
+// token from the environment variable token_env).
+func ConfigFor(m *mission.Mission, data string) Config {
+	t := m.Telemetry
+	c := Config{Dir: filepath.Join(data, "telemetry"), Dictionary: m.Resolve(t.Dictionary)}
+	if t.SpoolDir != "" {
+		c.Dir = m.Resolve(t.SpoolDir)
+	}
+	if u := os.Getenv("IPGS_INFLUX_URL"); u != "" {
+		t.URL = u
+	}
+	if t.URL != "" {
+		c.Influx = &Influx{URL: t.URL, Org: t.Org, Bucket: t.Bucket}
+		if t.TokenEnv != "" {
+			c.Influx.Token = os.Getenv(t.TokenEnv)
+		}
+	}
+	return c
+}
+
+// LoadDictionary loads the configured dictionary (none: the example's
+// built-in housekeeping layout is not assumed; a dictionary is required).
+func (c Config) LoadDictionary() (*dict.Dictionary, error) {
+	if c.Dictionary == "" {
+		return nil, mission.BadInput(fmt.Errorf("the mission file names no telemetry dictionary (telemetry.dictionary)"))
+	}
+	return dict.Load(c.Dictionary)
+}
+
+// QueryOptions are for RunQuery.
+type QueryOptions struct {
+	Config
+	Query
+	Local  bool   // read the spool even when InfluxDB is configured
+	Format string // table, csv, json
+	Out    io.Writer
+}
+
+// RunQuery prints samples (ipgs tm query).
+func RunQuery(ctx context.Context, o QueryOptions) error {
+	var samples []Sample
+	var err error
+	if o.Influx != nil && !o.Local {
+		samples, err = QueryInflux(ctx, *o.Influx, o.Query)
+	} else {
+		var sp *spool.Spool
+		if sp, err = spool.Open(filepath.Join(o.Dir, "spool"), spool.Options{}); err != nil {
+			return err
+		}
+		defer sp.Close()
+		samples, err = QuerySpool(sp, o.Query)
+	}
+	if err != nil {
+		return err
+	}
+	return printSamples(o.Out, o.Format, samples)
+}
+
+func printSamples(w io.Writer, format string, samples []Sample) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		for _, s := range samples {
+			if err := enc.Encode(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"time", "sat", "station", "measurement", "field", "value"})
+		for _, s := range samples {
+			cw.Write([]string{s.Time.Format(time.RFC3339Nano), s.Sat, s.Station, s.Measurement, s.Field, fmt.Sprint(s.Value)})
+		}
+		cw.Flush()
+		return cw.Error()
+	case "table", "":
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TIME (UTC)\tSAT\tSTATION\tFIELD\tVALUE")
+		for _, s := range samples {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s.%s\t%v\n", s.Time.UTC().Format("2006-01-02 15:04:05.000"), s.Sat, s.Station, s.Measurement, s.Field, s.Value)
+		}
+		if len(samples) == 0 {
+			fmt.Fprintln(tw, "(no samples)")
+		}
+		return tw.Flush()
+	}
+	return mission.BadInput(fmt.Errorf("--format %q: want table, csv or json", format))
+}
+
+// RunExport writes what the store holds: line protocol from the spool, or
+// CSV/JSON of every field (ipgs tm export).
+func RunExport(ctx context.Context, o QueryOptions) error {
+	if o.Format == "lp" {
+		sp, err := spool.Open(filepath.Join(o.Dir, "spool"), spool.Options{})
+		if err != nil {
+			return err
+		}
+		defer sp.Close()
+		_, err = sp.Read(0, func(_ uint64, rec []byte) bool {
+			p, err := ParseLine(rec)
+			if err == nil && o.match(&p, "") {
+				o.Out.Write(append(rec, '\n'))
+			}
+			return true
+		})
+		return err
+	}
+	if o.Format == "table" || o.Format == "" {
+		o.Format = "csv"
+	}
+	return RunQuery(ctx, o)
+}
+
+// RunAlarms prints the alarms that are not over (ipgs tm alarms).
+func RunAlarms(dir string, w io.Writer, asJSON bool) error {
+	alarms, err := ReadAlarms(filepath.Join(dir, "alarms.jsonl"))
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		for _, a := range alarms {
+			enc.Encode(a)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tSTATE\tVALUE\tLIMIT\tRAISED (UTC)\tSTATION")
+	for _, a := range alarms {
+		state := "ACTIVE"
+		if !a.Cleared.IsZero() {
+			state = "cleared"
+		}
+		if !a.Acked.IsZero() {
+			state += ", acked by " + a.AckedBy
+		} else {
+			state += ", unacknowledged"
+		}
+		lim := ""
+		if len(a.Limit) == 2 {
+			lim = fmt.Sprintf("%g..%g", a.Limit[0], a.Limit[1])
+			if a.Mode != "" {
+				lim += " (" + a.Mode + ")"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%g %s\t%s\t%s\t%s\n", a.ID, strings.ToUpper(a.Severity), state, a.Value, a.Units, lim, a.Raised.UTC().Format("2006-01-02 15:04:05"), a.Station)
+	}
+	if len(alarms) == 0 {
+		fmt.Fprintln(tw, "(no alarms)")
+	}
+	return tw.Flush()
+}
+
+// RunAck acknowledges an alarm (ipgs tm ack).
+func RunAck(dir, id, who string, now time.Time) error {
+	m, err := OpenMonitor(filepath.Join(dir, "alarms.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Ack(id, who, now); err != nil {
+		return mission.BadInput(err)
+	}
+	return nil
+}
