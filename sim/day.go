@@ -18,8 +18,8 @@ import (
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
-	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
