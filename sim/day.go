@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -166,6 +167,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			Reports: func(r station.Report) {
 				if o.Telemetry != nil {
 					o.Telemetry.Alarms.ContactEnded(r.Sat)
+					RecordPass(o.Telemetry, r)
 				}
 				mu.Lock()
 				res.Reports = append(res.Reports, r)
@@ -313,4 +315,23 @@ func (r *DayResult) Summary(w io.Writer) {
 			fmt.Fprintf(w, "  %-22s %-6s %g %s (raised %s)\n", a.ID, a.Severity, a.Value, a.Units, a.Raised.Format("01-02 15:04:05"))
 		}
 	}
+}
+
+// RecordPass stores a pass report as a point of measurement "pass" (tags
+// station and sat, at LOS), for the dashboards' pass statistics.
+func RecordPass(s *telemetry.Store, r station.Report) error {
+	f := []telemetry.Field{
+		{Key: "duration_s", Value: r.End.Sub(r.Start).Seconds()},
+		{Key: "frames_rx", Value: r.FramesRx}, {Key: "frames_tx", Value: r.FramesTx},
+		{Key: "packets", Value: r.Packets}, {Key: "duplicates", Value: r.Duplicates}, {Key: "gaps", Value: r.Gaps},
+		{Key: "frame_errors", Value: r.FrameErrors},
+		{Key: "commands_sent", Value: r.CommandsSent}, {Key: "commands_verified", Value: r.CommandsVerified},
+		{Key: "name", Value: r.Name},
+	}
+	if r.Radio != nil {
+		f = append(f, telemetry.Field{Key: "pointing_err_max_deg", Value: r.Radio.PointingErrMaxDeg},
+			telemetry.Field{Key: "doppler_max_hz", Value: r.Radio.DopplerMaxHz}, telemetry.Field{Key: "retunes", Value: r.Radio.Retunes},
+			telemetry.Field{Key: "radio_errors", Value: len(r.Radio.Errors)})
+	}
+	return s.Record("pass", [][2]string{{"sat", strconv.Itoa(r.Sat)}, {"station", r.Station}}, f, r.End)
 }

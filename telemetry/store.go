@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -261,4 +262,71 @@ func (sh *Shipper) reject(batch string, he *ihttp.Error) {
 // Ingester).
 func (s *Store) IngestPacket(sat int, station string, apid uint16, onboard, ground time.Time, data []byte) error {
 	return s.Ingest(&Packet{Sat: sat, Station: station, APID: apid, Onboard: onboard, Ground: ground, Data: data})
+}
+
+// Record spools a point of its own (pass statistics, for one): tags and
+// fields in the order given; field values may be float64, int, int64,
+// string or bool.
+func (s *Store) Record(measurement string, tags [][2]string, fields []Field, t time.Time) error {
+	b := appendEscaped(nil, measurement, escMeasurement)
+	for _, kv := range tags {
+		if kv[1] == "" {
+			continue
+		}
+		b = append(b, ',')
+		b = appendEscaped(b, kv[0], escTag)
+		b = append(b, '=')
+		b = appendEscaped(b, kv[1], escTag)
+	}
+	n := 0
+	for _, f := range fields {
+		var v []byte
+		switch x := f.Value.(type) {
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				continue
+			}
+			v = strconv.AppendFloat(nil, x, 'g', -1, 64)
+			if !hasDotOrExp(x) {
+				v = append(v, ".0"...)
+			}
+		case int:
+			v = append(strconv.AppendInt(nil, int64(x), 10), 'i')
+		case int64:
+			v = append(strconv.AppendInt(nil, x, 10), 'i')
+		case bool:
+			v = strconv.AppendBool(nil, x)
+		case string:
+			v = append(appendEscaped([]byte{'"'}, x, escString), '"')
+		default:
+			return fmt.Errorf("telemetry: field %s: %T is not a storable value", f.Key, f.Value)
+		}
+		if n == 0 {
+			b = append(b, ' ')
+		} else {
+			b = append(b, ',')
+		}
+		n++
+		b = appendEscaped(b, f.Key, escTag)
+		b = append(b, '=')
+		b = append(b, v...)
+	}
+	if n == 0 {
+		return fmt.Errorf("telemetry: point %s has no fields", measurement)
+	}
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, t.UnixNano(), 10)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.Spool.Append(b); err != nil {
+		return err
+	}
+	s.Stats.Points.Add(1)
+	return nil
+}
+
+// Field is a field of a point.
+type Field struct {
+	Key   string
+	Value any
 }

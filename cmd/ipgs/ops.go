@@ -347,6 +347,7 @@ and appends a pass report (data/passes.jsonl).`,
 			// shipped to InfluxDB when one is configured
 			var sink station.Sink = station.NewFileSink(tmf)
 			var alarms *telemetry.Monitor
+			var tstore *telemetry.Store
 			tc := telemetry.ConfigFor(m, data)
 			if tc.Dictionary != "" {
 				td, err := tc.LoadDictionary()
@@ -361,7 +362,7 @@ and appends a pass report (data/passes.jsonl).`,
 				if store.Spool.Recovery != "" {
 					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
 				}
-				sink, alarms = station.IngestSink(sink, store), store.Alarms
+				sink, alarms, tstore = station.IngestSink(sink, store), store.Alarms, store
 				if tc.Influx != nil {
 					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp")}
 					go sh.Run(cmd.Context())
@@ -382,6 +383,7 @@ and appends a pass report (data/passes.jsonl).`,
 				Reports: func(r station.Report) {
 					if alarms != nil {
 						alarms.ContactEnded(r.Sat)
+						sim.RecordPass(tstore, r)
 					}
 					writeJSONLine(rep, r)
 					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
