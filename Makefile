@@ -15,7 +15,7 @@ APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat 
 # node and npm are checked as commands: some machines carry them outside Debian's packages
 APT_CMDS := node:nodejs npm:npm
 
-.PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd \
+.PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd bench-ingest \
         vet unit fuzz bench bench-passes bench-schedule testdata-passes nogui clean
 
 all: build
@@ -58,7 +58,11 @@ demo: deps build
 	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h | head -20
 	@echo "   ..."
 	@echo
-	$(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000
+	$(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000 --influxd $(BIN)/influxd
+	@echo
+	@echo "== telemetry read back from the local store: DRONE-01's battery, last 5 values =="
+	$(BIN)/ipgs tm query 90001 battery --config examples/mission.yaml --since 24h --last 5 --local --data $$(ls -d $(DATA)/demo-* | tail -1)
+	$(BIN)/ipgs tm alarms --config examples/mission.yaml --data $$(ls -d $(DATA)/demo-* | tail -1)
 
 ## test: vet, every unit and integration test, then each fuzz target briefly
 test: deps vet unit fuzz
@@ -72,8 +76,12 @@ unit:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) tools/fuzz.sh
 
-## bench: pass prediction against satellite.js, measured in the same run
-bench: deps build bench-passes bench-schedule
+## bench: pass prediction against satellite.js, schedules against GLPK,
+## telemetry ingest against InfluxDB's own ceiling, each measured in the same run
+bench: deps build bench-passes bench-schedule bench-ingest
+
+bench-ingest:
+	$(BIN)/ipgs bench ingest
 
 bench-schedule:
 	$(BIN)/ipgs bench schedule --shared $(SHARED)

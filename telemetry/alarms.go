@@ -200,7 +200,9 @@ func (m *Monitor) Progress(sat int, station string, now time.Time, packets int) 
 		}
 		return
 	}
-	if now.Sub(w.last) < stale || (a != nil && a.Cleared.IsZero()) {
+	// packets that never started are a link problem (the pass report
+	// shows it); stale means they flowed and stopped
+	if packets == 0 || now.Sub(w.last) < stale || (a != nil && a.Cleared.IsZero()) {
 		return
 	}
 	a = &Alarm{ID: id, Sat: sat, Station: station, Severity: "stale", Value: now.Sub(w.last).Seconds(), Units: "s", Raised: now}

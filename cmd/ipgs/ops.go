@@ -128,6 +128,10 @@ Ctrl-C stops cleanly.`,
 				}
 				if srv != nil {
 					defer srv.Stop()
+					// the demo's own server: each demo starts from an empty database
+					if err := srv.Reset(cmd.Context()); err != nil {
+						return err
+					}
 					influx = &telemetry.Influx{URL: srv.URL(), Bucket: srv.Bucket()}
 				}
 			}

@@ -6,6 +6,7 @@
 package influxd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -208,16 +209,31 @@ func (s *Server) createDB(ctx context.Context) error { return s.CreateDatabase(c
 
 // CreateDatabase creates database name (bucket name + "/autogen").
 func (s *Server) CreateDatabase(ctx context.Context, name string) error {
-	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL()+"/query", strings.NewReader(url.Values{"q": {"CREATE DATABASE \"" + name + "\""}}.Encode()))
+	return s.influxQL(ctx, `CREATE DATABASE "`+name+`"`)
+}
+
+// Reset empties the server's database. (Its series are dropped; dropping
+// and creating the database makes influxd 1.8's 2.x write endpoint answer
+// "database not found" for a while.)
+func (s *Server) Reset(ctx context.Context) error {
+	return s.influxQL(ctx, `DROP SERIES FROM /.*/`, s.db())
+}
+
+func (s *Server) influxQL(ctx context.Context, q string, db ...string) error {
+	form := url.Values{"q": {q}}
+	if len(db) > 0 {
+		form.Set("db", db[0])
+	}
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL()+"/query", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("influxd: create database: %w", err)
+		return fmt.Errorf("influxd: %s: %w", q, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("influxd: create database: %s: %s", resp.Status, b)
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"error"`)) {
+		return fmt.Errorf("influxd: %s: %s: %s", q, resp.Status, b)
 	}
 	return nil
 }
