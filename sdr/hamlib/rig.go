@@ -2,6 +2,7 @@ package hamlib
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -190,6 +191,10 @@ func (r *Rig) SetSplit(ctx context.Context, on bool, txVFO string) error {
 // take a VFO argument. Its reply is one line without RPRT.
 func (r *Rig) CheckVFO(ctx context.Context) (bool, error) {
 	lines, err := r.c.roundTrip(ctx, "chk_vfo", `+\chk_vfo`, func(string) bool { return true })
+	if errors.Is(err, ErrIO) && ctx.Err() == nil {
+		// a broken connection: once more on a new one, as do does
+		lines, err = r.c.roundTrip(ctx, "chk_vfo", `+\chk_vfo`, func(string) bool { return true })
+	}
 	if err != nil {
 		return false, err
 	}

@@ -66,6 +66,7 @@ search:
 	clk := clock.NewScaled(at, 1)
 	st := &Station{Rig: rig, Rotator: rot, Location: tromso, Sats: map[int]Sat{norad: sat}, Clock: clk, Park: track.AzEl{Az: 0, El: 90}}
 	c := station.Contact{NORAD: norad, Start: clk.Now(), End: clk.Now().Add(12 * time.Second)}
+	t.Cleanup(func() { st.Release(context.Background(), c) }) // ends the tracking loop however the test ends
 	if err := st.Prepare(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +147,7 @@ search:
 			clk := clock.NewScaled(at, 1)
 			st := &Station{Rig: rig, Location: tromso, Sats: map[int]Sat{e.CatalogNumber: sat}, Clock: clk, Duplex: c.duplex}
 			con := station.Contact{NORAD: e.CatalogNumber, Start: clk.Now(), End: clk.Now().Add(3 * time.Second)}
+			t.Cleanup(func() { st.Release(context.Background(), con) })
 			if err := st.Prepare(ctx, con); err != nil {
 				t.Fatal(err)
 			}
@@ -211,6 +213,7 @@ func TestRigGoesAwayMidPass(t *testing.T) {
 	loc := geo.Geodetic{LatDeg: 69.6625, LonDeg: 18.9408, AltM: 130}
 	st := &Station{Rig: rig, Location: loc, Sats: map[int]Sat{e.CatalogNumber: sat}, Clock: clk}
 	c := station.Contact{NORAD: e.CatalogNumber, Start: clk.Now(), End: clk.Now().Add(6 * time.Second)}
+	t.Cleanup(func() { st.Release(context.Background(), c) }) // ends the tracking loop however the test ends
 	if err := st.Prepare(ctx, c); err != nil {
 		t.Fatal(err)
 	}

@@ -129,10 +129,13 @@ func ready(addr string, exited <-chan struct{}) bool {
 			line, err := bufio.NewReader(c).ReadString('\n')
 			c.Close()
 			if err == nil && strings.TrimSpace(line) != "" {
+				// a daemon that lost the port to another test exits at
+				// once, but another's may have answered first: give ours
+				// a moment to fail before believing the answer was its
 				select {
 				case <-exited:
-					return false // someone else's daemon answered on that port
-				default:
+					return false
+				case <-time.After(150 * time.Millisecond):
 					return true
 				}
 			}
