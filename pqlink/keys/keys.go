@@ -241,3 +241,7 @@ func (k *Private) Save(path string, passphrase []byte) error {
 	}
 	return f.Close()
 }
+
+// Seed returns the private seed (nil for a public-only key). Handle with
+// care: it is the private key.
+func (k *Private) Seed() []byte { return k.seed }

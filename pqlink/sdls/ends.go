@@ -1,0 +1,337 @@
+package sdls
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cloudflare/circl/kem/xwing"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+
+	"github.com/ipgs/ipgs/pqlink/keys"
+)
+
+// Ground is the station's end: an SA per satellite.
+type Ground struct {
+	Station *keys.Private        // the station's ML-DSA-65 key
+	SatKeys map[int]*keys.Public // each satellite's X-Wing key
+	Budget  Budget
+
+	mu    sync.Mutex
+	sas   map[int]*sa
+	next  map[int]uint16 // next SPI per satellite
+	hid   uint8
+	Stats Stats
+}
+
+func (g *Ground) init() {
+	if g.sas == nil {
+		g.sas, g.next = map[int]*sa{}, map[int]uint16{}
+	}
+}
+
+// Established reports whether sat has a working SA.
+func (g *Ground) Established(sat int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	s := g.sas[sat]
+	return s != nil && s.established
+}
+
+// Begin returns the frames (information fields) that open an SA with sat
+// at the start of a contact, or nil when the current SA goes on (resumed
+// from an earlier pass).
+func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	b := g.Budget.withDefaults()
+	if s := g.sas[sat]; s != nil && s.established && !s.exhausted(b, now) {
+		return nil, nil
+	}
+	pk := g.SatKeys[sat]
+	if pk == nil {
+		return nil, fmt.Errorf("sdls: no key-exchange key for satellite %d", sat)
+	}
+	sk, err := g.Station.Signer()
+	if err != nil {
+		return nil, err
+	}
+	if pk.Kind != keys.KEM || len(pk.Key) != xwing.PublicKeySize {
+		return nil, fmt.Errorf("sdls: key %s of satellite %d is not an X-Wing public key", pk.ID, sat)
+	}
+	ss, ct, err := xwing.Encapsulate(pk.Key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sdls: X-Wing to %s: %v", pk.ID, err)
+	}
+	spi := g.next[sat] + 1
+	g.next[sat] = spi
+	h := make([]byte, 0, HelloLen)
+	h = append(h, version)
+	h = binary.BigEndian.AppendUint16(h, spi)
+	h = binary.BigEndian.AppendUint32(h, uint32(sat))
+	h = append(h, mustID(g.Station.ID)...)
+	h = append(h, mustID(pk.ID)...)
+	h = binary.BigEndian.AppendUint64(h, uint64(now.Unix()))
+	nonce := make([]byte, 16)
+	rand.Read(nonce)
+	h = append(h, nonce...)
+	h = append(h, ct...)
+	sig := make([]byte, mldsa65.SignatureSize)
+	if err := mldsa65.SignTo(sk, h, []byte(sigContext), true, sig); err != nil {
+		return nil, err
+	}
+	h = append(h, sig...)
+	transcript := sha256.Sum256(h)
+	up, down, ck, err := deriveKeys(ss, nonce, transcript)
+	if err != nil {
+		return nil, err
+	}
+	g.sas[sat] = &sa{spi: spi, tx: up, rx: down, created: now, confirmKey: ck, transcript: transcript}
+	g.hid++
+	frames := fragments(g.hid, h)
+	g.Stats.Handshakes++
+	for _, f := range frames {
+		g.Stats.HandshakeBytes += len(f)
+	}
+	return frames, nil
+}
+
+func mustID(id string) []byte {
+	b, err := hex.DecodeString(id)
+	if err != nil || len(b) != keyIDLen {
+		return make([]byte, keyIDLen)
+	}
+	return b
+}
+
+func fragments(id uint8, h []byte) [][]byte {
+	n := (len(h) + FragmentSize - 1) / FragmentSize
+	var out [][]byte
+	for i := 0; i < n; i++ {
+		chunk := h[i*FragmentSize : min(len(h), (i+1)*FragmentSize)]
+		f := append([]byte{TypeHello, id, byte(i), byte(n)}, chunk...)
+		out = append(out, f)
+	}
+	return out
+}
+
+// Protect seals an uplink payload (a space packet) for sat.
+func (g *Ground) Protect(sat int, payload []byte) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	s := g.sas[sat]
+	if s == nil || !s.established {
+		return nil, fmt.Errorf("sdls: satellite %d: %w yet", sat, ErrNoSA)
+	}
+	return s.protect(payload, g.Budget.withDefaults())
+}
+
+// Open handles a downlink information field from sat: a protected frame
+// gives its payload; a Confirm completes the handshake and gives nil.
+func (g *Ground) Open(sat int, info []byte) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	p, err := g.open(sat, info)
+	if err != nil {
+		g.Stats.count(err)
+	}
+	return p, err
+}
+
+func (g *Ground) open(sat int, info []byte) ([]byte, error) {
+	if len(info) == 0 {
+		return nil, ErrUnauthenticated
+	}
+	s := g.sas[sat]
+	switch info[0] {
+	case TypeConfirm:
+		if len(info) != confirmLen || s == nil || binary.BigEndian.Uint16(info[1:]) != s.spi {
+			return nil, fmt.Errorf("%w: confirm for another SPI", ErrUnknownSPI)
+		}
+		if !hmac.Equal(info[3:], confirmMAC(s.confirmKey, s.transcript)) {
+			return nil, fmt.Errorf("%w: confirm MAC", ErrForged)
+		}
+		s.established = true
+		return nil, nil
+	case TypeProtected:
+		if s == nil || !s.established {
+			return nil, ErrNoSA
+		}
+		if len(info) < headerLen || binary.BigEndian.Uint16(info[1:]) != s.spi {
+			return nil, fmt.Errorf("%w: %d", ErrUnknownSPI, binary.BigEndian.Uint16(info[1:min(len(info), 3)]))
+		}
+		return s.open(info)
+	}
+	return nil, ErrUnauthenticated
+}
+
+// Onboard is the satellite's end.
+type Onboard struct {
+	Sat int
+	KEM *keys.Private // the satellite's X-Wing key
+	// Trusted are the station signature keys allowed to command this
+	// satellite (the trust store's answer for it).
+	Trusted map[string]*keys.Public
+	Skew    time.Duration // how far a Hello's time may be off (default 10 min)
+
+	mu     sync.Mutex
+	cur    *sa
+	spis   map[string]uint16 // highest SPI accepted per station key
+	frag   map[uint8]*reassembly
+	nonces map[string]bool
+	Stats  Stats
+}
+
+type reassembly struct {
+	parts [][]byte
+	have  int
+}
+
+// Receive handles an uplink information field: a protected frame gives
+// its payload; the last fragment of a valid Hello sets up a new SA and
+// gives the Confirm to send down (reply). Anything else is an error that
+// says why, and nothing of it is used.
+func (o *Onboard) Receive(info []byte, now time.Time) (payload, reply []byte, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	payload, reply, err = o.receive(info, now)
+	if err != nil {
+		o.Stats.count(err)
+	}
+	return
+}
+
+func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, error) {
+	if len(info) == 0 {
+		return nil, nil, ErrUnauthenticated
+	}
+	switch info[0] {
+	case TypeProtected:
+		if o.cur == nil {
+			return nil, nil, ErrNoSA
+		}
+		if len(info) < headerLen || binary.BigEndian.Uint16(info[1:]) != o.cur.spi {
+			return nil, nil, ErrUnknownSPI
+		}
+		p, err := o.cur.open(info)
+		return p, nil, err
+	case TypeHello:
+		if len(info) < 5 {
+			return nil, nil, fmt.Errorf("%w: fragment of %d bytes", ErrBadHello, len(info))
+		}
+		id, idx, n := info[1], int(info[2]), int(info[3])
+		if n == 0 || n > (HelloLen+FragmentSize-1)/FragmentSize || idx >= n {
+			return nil, nil, fmt.Errorf("%w: fragment %d of %d", ErrBadHello, idx, n)
+		}
+		if o.frag == nil {
+			o.frag = map[uint8]*reassembly{}
+		}
+		r := o.frag[id]
+		if r == nil || len(r.parts) != n {
+			r = &reassembly{parts: make([][]byte, n)}
+			o.frag = map[uint8]*reassembly{id: r} // one Hello at a time
+		}
+		if r.parts[idx] == nil {
+			r.parts[idx] = bytes.Clone(info[4:])
+			r.have++
+		}
+		if r.have < n {
+			return nil, nil, nil
+		}
+		delete(o.frag, id)
+		reply, err := o.hello(bytes.Join(r.parts, nil), now)
+		return nil, reply, err
+	}
+	return nil, nil, ErrUnauthenticated
+}
+
+func (o *Onboard) hello(h []byte, now time.Time) ([]byte, error) {
+	if len(h) != HelloLen || h[0] != version {
+		return nil, fmt.Errorf("%w: %d bytes, version %d", ErrBadHello, len(h), h[0])
+	}
+	body, sig := h[:helloBodyLen], h[helloBodyLen:]
+	spi := binary.BigEndian.Uint16(body[1:])
+	sat := int(binary.BigEndian.Uint32(body[3:]))
+	stKey := hex.EncodeToString(body[7 : 7+keyIDLen])
+	satKey := hex.EncodeToString(body[7+keyIDLen : 7+2*keyIDLen])
+	at := time.Unix(int64(binary.BigEndian.Uint64(body[7+2*keyIDLen:])), 0)
+	nonce := body[15+2*keyIDLen : 31+2*keyIDLen]
+	ct := body[31+2*keyIDLen:]
+	if sat != o.Sat || satKey != o.KEM.ID {
+		return nil, fmt.Errorf("%w: for satellite %d key %s", ErrBadHello, sat, satKey)
+	}
+	pub := o.Trusted[stKey]
+	if pub == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUntrusted, stKey)
+	}
+	pk, err := pub.Verifier()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	if !mldsa65.Verify(pk, body, []byte(sigContext), sig) {
+		return nil, fmt.Errorf("%w: hello signature", ErrForged)
+	}
+	skew := o.Skew
+	if skew <= 0 {
+		skew = 10 * time.Minute
+	}
+	if d := now.Sub(at); d > skew || d < -skew {
+		return nil, fmt.Errorf("%w: hello time %s is %v off", ErrReplayed, at.UTC().Format(time.RFC3339), d.Round(time.Second))
+	}
+	if o.spis == nil {
+		o.spis, o.nonces = map[string]uint16{}, map[string]bool{}
+	}
+	if o.nonces[string(nonce)] || spi <= o.spis[stKey] && o.spis[stKey] != 0 {
+		return nil, fmt.Errorf("%w: hello SPI %d", ErrReplayed, spi)
+	}
+	if o.KEM.Kind != keys.KEM || !o.KEM.HasPrivate() {
+		return nil, fmt.Errorf("sdls: satellite key %s is not a private X-Wing key", o.KEM.ID)
+	}
+	ss := xwing.Decapsulate(ct, o.KEM.Seed())
+	transcript := sha256.Sum256(h)
+	up, down, ck, err := deriveKeys(ss, nonce, transcript)
+	if err != nil {
+		return nil, err
+	}
+	o.cur = &sa{spi: spi, tx: down, rx: up, created: now, established: true}
+	o.spis[stKey], o.nonces[string(nonce)] = spi, true
+	o.Stats.Handshakes++
+	reply := append([]byte{TypeConfirm, byte(spi >> 8), byte(spi)}, confirmMAC(ck, transcript)...)
+	return reply, nil
+}
+
+// Protect seals a downlink payload; without an SA it is an error (the
+// satellite then sends nothing that the ground could not verify).
+func (o *Onboard) Protect(payload []byte) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cur == nil {
+		return nil, ErrNoSA
+	}
+	return o.cur.protect(payload, Budget{}.withDefaults())
+}
+
+// Established reports whether an SA is up.
+func (o *Onboard) Established() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cur != nil
+}
+
+// Reboot forgets the SA (an onboard reset keeps keys, not sessions).
+func (o *Onboard) Reboot() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cur = nil
+	o.frag = nil
+}

@@ -1,0 +1,221 @@
+package sdls
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/pqlink/keys"
+)
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+type pair struct {
+	g *Ground
+	o *Onboard
+}
+
+func newPair(t testing.TB) pair {
+	st, err := keys.Generate(keys.Sig, "Tromso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kem, _ := keys.Generate(keys.KEM, "DRONE-01")
+	return pair{
+		g: &Ground{Station: st, SatKeys: map[int]*keys.Public{90001: &kem.Public}},
+		o: &Onboard{Sat: 90001, KEM: kem, Trusted: map[string]*keys.Public{st.ID: &st.Public}},
+	}
+}
+
+// handshake runs Begin -> Receive -> Open(confirm).
+func (p pair) handshake(t testing.TB, now time.Time) int {
+	t.Helper()
+	frames, err := p.g.Begin(90001, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply []byte
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+		_, r, err := p.o.Receive(f, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r != nil {
+			reply = r
+		}
+	}
+	if len(frames) > 0 {
+		if reply == nil {
+			t.Fatal("no confirm")
+		}
+		if p, err := p.g.Open(90001, reply); err != nil || p != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+	}
+	return n
+}
+
+func TestHandshakeAndFrames(t *testing.T) {
+	p := newPair(t)
+	if _, err := p.g.Protect(90001, []byte("x")); !errors.Is(err, ErrNoSA) {
+		t.Fatalf("before the handshake: %v", err)
+	}
+	n := p.handshake(t, t0)
+	t.Logf("handshake: %d bytes up in %d frames, %d down; %.1f s at 9600 bit/s", n, (HelloLen+FragmentSize-1)/FragmentSize, confirmLen, float64(8*(n+confirmLen))/9600)
+	for i := 0; i < 100; i++ {
+		cmd := []byte{byte(i), 1, 2, 3}
+		f, err := p.g.Protect(90001, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := p.o.Receive(f, t0)
+		if err != nil || !bytes.Equal(got, cmd) {
+			t.Fatalf("uplink %d: %v", i, err)
+		}
+		tm, _ := p.o.Protect([]byte("hk"))
+		if got, err := p.g.Open(90001, tm); err != nil || string(got) != "hk" {
+			t.Fatalf("downlink %d: %v", i, err)
+		}
+	}
+	// the next pass resumes: no new handshake
+	if frames, _ := p.g.Begin(90001, t0.Add(90*time.Minute)); frames != nil {
+		t.Fatal("a new handshake where the SA should resume")
+	}
+	// after its lifetime, a new one (and the satellite takes it)
+	if n := p.handshake(t, t0.Add(8*24*time.Hour)); n == 0 {
+		t.Fatal("no rekey after the lifetime")
+	}
+	f, _ := p.g.Protect(90001, []byte("after rekey"))
+	if got, _, err := p.o.Receive(f, t0); err != nil || string(got) != "after rekey" {
+		t.Fatalf("after rekey: %v", err)
+	}
+}
+
+// Everything an attacker can send is refused, counted, and never returned.
+func TestRejections(t *testing.T) {
+	p := newPair(t)
+	p.handshake(t, t0)
+	good, _ := p.g.Protect(90001, []byte("EXEC 1"))
+	for _, c := range []struct {
+		name  string
+		frame []byte
+		want  error
+	}{
+		{"plaintext", []byte("\x10\x00EXEC"), ErrUnauthenticated},
+		{"empty", nil, ErrUnauthenticated},
+		{"forged tag", flip(good, len(good)-1), ErrForged},
+		{"forged payload", flip(good, headerLen+1), ErrForged},
+		{"forged header", flip(good, 10), ErrForged},
+		{"other SPI", flip(good, 2), ErrUnknownSPI},
+		{"short", good[:12], ErrForged},
+	} {
+		got, _, err := p.o.Receive(c.frame, t0)
+		if !errors.Is(err, c.want) || got != nil {
+			t.Errorf("%s: %v (payload %q), want %v", c.name, err, got, c.want)
+		}
+	}
+	if _, _, err := p.o.Receive(good, t0); err != nil {
+		t.Fatalf("the good frame: %v", err)
+	}
+	if _, _, err := p.o.Receive(good, t0); !errors.Is(err, ErrReplayed) {
+		t.Errorf("replay: %v", err)
+	}
+	// out of order within the window is fine; behind it is refused
+	var old [][]byte
+	for i := 0; i < WindowSize+5; i++ {
+		f, _ := p.g.Protect(90001, []byte{byte(i)})
+		old = append(old, f)
+	}
+	if _, _, err := p.o.Receive(old[WindowSize+4], t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.o.Receive(old[10], t0); err != nil {
+		t.Errorf("inside the window: %v", err)
+	}
+	if _, _, err := p.o.Receive(old[2], t0); !errors.Is(err, ErrOutOfWindow) {
+		t.Errorf("behind the window: %v", err)
+	}
+	st := p.o.Stats
+	if st.Forged != 4 || st.Unauthenticated != 2 || st.Replayed != 1 || st.OutOfWindow != 1 || st.UnknownSPI != 1 {
+		t.Errorf("counts %+v", st)
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	c[i] ^= 0x01
+	return c
+}
+
+// A Hello from an untrusted station, a tampered one and a replayed one
+// never set up an SA.
+func TestBadHellos(t *testing.T) {
+	p := newPair(t)
+	rogue, _ := keys.Generate(keys.Sig, "rogue")
+	q := pair{g: &Ground{Station: rogue, SatKeys: p.g.SatKeys}, o: p.o}
+	frames, _ := q.g.Begin(90001, t0)
+	var err error
+	for _, f := range frames {
+		_, _, err = p.o.Receive(f, t0)
+	}
+	if !errors.Is(err, ErrUntrusted) || p.o.Established() {
+		t.Fatalf("untrusted station: %v", err)
+	}
+	frames, _ = p.g.Begin(90001, t0)
+	frames[2] = flip(frames[2], 100) // inside the X-Wing ciphertext
+	for _, f := range frames {
+		_, _, err = p.o.Receive(f, t0)
+	}
+	if !errors.Is(err, ErrForged) || p.o.Established() {
+		t.Fatalf("tampered hello: %v", err)
+	}
+	// a good hello recorded and played back later, or too old
+	frames, _ = p.g.Begin(90001, t0)
+	for _, f := range frames {
+		p.o.Receive(f, t0)
+	}
+	if !p.o.Established() {
+		t.Fatal("good hello refused")
+	}
+	p.o.Reboot()
+	for _, f := range frames {
+		_, _, err = p.o.Receive(f, t0)
+	}
+	if !errors.Is(err, ErrReplayed) || p.o.Established() {
+		t.Fatalf("replayed hello: %v", err)
+	}
+	frames, _ = p.g.Begin(90001, t0.Add(-time.Hour))
+	for _, f := range frames {
+		_, _, err = p.o.Receive(f, t0)
+	}
+	if !errors.Is(err, ErrReplayed) {
+		t.Fatalf("stale hello: %v", err)
+	}
+}
+
+func FuzzOnboardReceive(f *testing.F) {
+	p := newPair(f)
+	frames, _ := p.g.Begin(90001, t0)
+	for _, fr := range frames {
+		f.Add(fr)
+	}
+	f.Add([]byte{TypeProtected, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, _, err := p.o.Receive(b, t0)
+		if err == nil && got != nil {
+			t.Fatalf("accepted a forged frame: %x", b)
+		}
+		p.g.Open(90001, b)
+	})
+}
+
+func BenchmarkHandshake(b *testing.B) {
+	p := newPair(b)
+	for i := 0; b.Loop(); i++ {
+		p.g.sas = nil
+		p.handshake(b, t0.Add(time.Duration(i)*time.Second))
+	}
+}
