@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
@@ -47,10 +50,48 @@ type DayOptions struct {
 	// Influx, if set, is where its shipper sends them).
 	Telemetry *telemetry.Store
 	Influx    *telemetry.Influx
+	// Security, if set, runs the space link under pqlink/sdls: every
+	// station signs its handshakes, every drone enforces them.
+	Security *DaySecurity
+	// Tap, if set, sees every frame each station transmits (a test's
+	// eavesdropper, to replay them).
+	Tap func(station string, frame []byte)
+	// Started, if set, is called with each station's TNC address once
+	// the emulator runs (a test's attacker connects there).
+	Started func(addrs map[string]string)
+}
+
+// DaySecurity are the keys of a secured day: each station's ML-DSA-65 key
+// and each drone's X-Wing key. Every station may command every drone.
+type DaySecurity struct {
+	Stations map[string]*keys.Private
+	Sats     map[int]*keys.Private
+	Budget   sdls.Budget
+}
+
+// NewDaySecurity generates keys for the mission's stations and drones.
+func NewDaySecurity(m *mission.Mission) (*DaySecurity, error) {
+	ds := &DaySecurity{Stations: map[string]*keys.Private{}, Sats: map[int]*keys.Private{}}
+	for _, st := range m.Stations {
+		k, err := keys.Generate(keys.Sig, st.Name)
+		if err != nil {
+			return nil, err
+		}
+		ds.Stations[st.Name] = k
+	}
+	for _, sc := range m.Satellites {
+		k, err := keys.Generate(keys.KEM, sc.Name)
+		if err != nil {
+			return nil, err
+		}
+		ds.Sats[sc.NORAD] = k
+	}
+	return ds, nil
 }
 
 // SatAccount proves what happened to one satellite's telemetry.
 type SatAccount struct {
+	Received   []uint32 // command ids received onboard
 	NORAD      int
 	Name       string
 	Generated  uint32
@@ -72,6 +113,8 @@ type DayResult struct {
 	// Telemetry: points stored, shipped to InfluxDB, and alarms open.
 	Points, Shipped uint64
 	Alarms          []telemetry.Alarm
+	// Link security at the stations (downlink frames refused, handshakes).
+	GroundSecurity sdls.Stats
 }
 
 // RunDay plans the span, runs the emulator and the stations, and accounts
@@ -110,8 +153,19 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 	}
 	clk := clock.NewScaled(o.Start, o.Speed)
+	var esec *Security
+	if o.Security != nil {
+		esec = &Security{KEM: o.Security.Sats, Trusted: map[int]map[string]*keys.Public{}}
+		for _, sc := range o.Mission.Satellites {
+			tr := map[string]*keys.Public{}
+			for _, k := range o.Security.Stations {
+				tr[k.ID] = &k.Public
+			}
+			esec.Trusted[sc.NORAD] = tr
+		}
+	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
-		Serial: len(o.Serial) > 0})
+		Serial: len(o.Serial) > 0, Security: esec})
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +199,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	calls := emu.Callsigns()
 	p := pl.Problem
 	var engines []*station.Engine
+	var grounds []*sdls.Ground
 	for i, sc := range o.Mission.Stations {
 		var contacts []station.Contact
 		for _, c := range pl.Contacts {
@@ -154,7 +209,27 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				contacts = append(contacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
 			}
 		}
+		var sec station.FrameSecurity
+		var ground *sdls.Ground
+		if o.Security != nil {
+			ground = &sdls.Ground{Station: o.Security.Stations[sc.Name], SatKeys: map[int]*keys.Public{}, Budget: o.Security.Budget}
+			for n, k := range o.Security.Sats {
+				ground.SatKeys[n] = &k.Public
+			}
+			sec = ground
+			grounds = append(grounds, ground)
+		}
 		var dial func(context.Context) (io.ReadWriteCloser, error)
+		if o.Tap != nil {
+			name, addr := sc.Name, emu.Addr(sc.Name)
+			dial = func(ctx context.Context) (io.ReadWriteCloser, error) {
+				c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+				if err != nil {
+					return nil, err
+				}
+				return tapConn{c, func(b []byte) { o.Tap(name, b) }}, nil
+			}
+		}
 		if slices.Contains(o.Serial, sc.Name) {
 			path := emu.SerialPath(sc.Name)
 			dial = func(context.Context) (io.ReadWriteCloser, error) {
@@ -163,7 +238,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 		engines = append(engines, station.New(station.Options{
 			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name), Dial: dial,
-			Contacts: contacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out,
+			Contacts: contacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out, Security: sec,
 			Reports: func(r station.Report) {
 				if o.Telemetry != nil {
 					o.Telemetry.Alarms.ContactEnded(r.Sat)
@@ -190,6 +265,13 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	ectx, stopEmu := context.WithCancel(ctx)
 	emuDone := make(chan error, 1)
 	go func() { emuDone <- emu.Serve(ectx) }()
+	if o.Started != nil {
+		addrs := map[string]string{}
+		for _, sc := range o.Mission.Stations {
+			addrs[sc.Name] = emu.Addr(sc.Name)
+		}
+		o.Started(addrs)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(engines))
 	for i, en := range engines {
@@ -226,6 +308,16 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 	}
 	res.Stats = emu.Stats()
+	for _, g := range grounds {
+		c := g.Counts()
+		res.GroundSecurity.Handshakes += c.Handshakes
+		res.GroundSecurity.HandshakeBytes += c.HandshakeBytes
+		res.GroundSecurity.Forged += c.Forged
+		res.GroundSecurity.Replayed += c.Replayed
+		res.GroundSecurity.OutOfWindow += c.OutOfWindow
+		res.GroundSecurity.Unauthenticated += c.Unauthenticated
+		res.GroundSecurity.UnknownSPI += c.UnknownSPI
+	}
 	// account for every packet
 	ground := map[int]map[uint32]bool{}
 	for _, en := range engines {
@@ -239,7 +331,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 	}
 	for _, ob := range emu.Onboard() {
-		a := SatAccount{NORAD: ob.NORAD, Name: ob.Name, Generated: ob.Generated, OnGround: len(ground[ob.NORAD]), Onboard: len(ob.Stored), Overflow: ob.Overflow}
+		a := SatAccount{Received: ob.Received, NORAD: ob.NORAD, Name: ob.Name, Generated: ob.Generated, OnGround: len(ground[ob.NORAD]), Onboard: len(ob.Stored), Overflow: ob.Overflow}
 		onboard := map[uint32]bool{}
 		for _, no := range ob.Stored {
 			onboard[no] = true
@@ -305,6 +397,10 @@ func (r *DayResult) Summary(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "telemetry packets lost: %d; commands: %d queued, %d reached executed or failed\n", lost, len(r.Commands), final)
+	if sec := r.Stats.Security; sec.Handshakes > 0 {
+		fmt.Fprintf(w, "link security: %d handshakes (%d bytes up), onboard refused %d uplink frames (%d unauthenticated, %d forged, %d replayed, %d out of window, %d without association, %d untrusted); stations refused %d downlink frames\n",
+			sec.Handshakes, r.GroundSecurity.HandshakeBytes, sec.Refused(), sec.Unauthenticated, sec.Forged, sec.Replayed, sec.OutOfWindow, sec.UnknownSPI, sec.Untrusted, r.GroundSecurity.Refused())
+	}
 	if r.Points > 0 {
 		fmt.Fprintf(w, "telemetry store: %d points decoded and spooled, %d shipped to InfluxDB; %d alarms open\n", r.Points, r.Shipped, len(r.Alarms))
 		for i, a := range r.Alarms {
@@ -334,4 +430,16 @@ func RecordPass(s *telemetry.Store, r station.Report) error {
 			telemetry.Field{Key: "radio_errors", Value: len(r.Radio.Errors)})
 	}
 	return s.Record("pass", [][2]string{{"sat", strconv.Itoa(r.Sat)}, {"station", r.Station}}, f, r.End)
+}
+
+// tapConn shows every write to a tap (the station's transmitted KISS
+// stream).
+type tapConn struct {
+	net.Conn
+	tap func([]byte)
+}
+
+func (c tapConn) Write(b []byte) (int, error) {
+	c.tap(append([]byte(nil), b...))
+	return c.Conn.Write(b)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/proto"
@@ -35,6 +36,8 @@ type stored struct {
 
 // drone is one emulated satellite. Only the emulator's loop touches it.
 type drone struct {
+	sec     *sdls.Onboard  // link security (nil: none)
+	secSPI  map[int]uint16 // station index → SPI of its association
 	norad   int
 	name    string
 	call    ax25.Address
@@ -269,6 +272,9 @@ func (d *drone) execute(now time.Time, c proto.Command) {
 func (d *drone) reboot(now time.Time) {
 	d.reboots++
 	d.session = -1
+	if d.sec != nil {
+		d.sec.Reboot() // keys survive a reset, associations do not
+	}
 	for _, s := range d.store {
 		s.sent, s.lost = 0, false
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sim/pty"
 	"github.com/ipgs/ipgs/uplink/ax25"
@@ -71,6 +73,17 @@ type Options struct {
 	// Serial also offers each station's link as KISS on a pseudo-terminal
 	// (see SerialPath), opened by the station like a hardware TNC.
 	Serial bool
+	// Security, when set, makes the drones enforce the space link
+	// security of pqlink/sdls: only frames of an association set up by a
+	// trusted station are executed, and they send only protected frames.
+	Security *Security
+}
+
+// Security is the drones' side of the link security: each drone's X-Wing
+// key and the station signature keys it trusts.
+type Security struct {
+	KEM     map[int]*keys.Private
+	Trusted map[int]map[string]*keys.Public
 }
 
 // Emulator is a running constellation. Use Serve; Addr says where each
@@ -97,6 +110,9 @@ type Stats struct {
 	CorruptDown, CorruptUp int // delivered with a flipped bit
 	Retransmissions        int
 	BurstLost              int // frames lost in error bursts
+	// Link security onboard: refused uplink frames by reason, and
+	// handshakes accepted.
+	Security sdls.Stats
 }
 
 type gstation struct {
@@ -199,6 +215,14 @@ func New(o Options) (*Emulator, error) {
 			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
 			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
 		}
+		if o.Security != nil {
+			k := o.Security.KEM[sc.NORAD]
+			if k == nil {
+				return nil, fmt.Errorf("sim: link security: no X-Wing key for %s (%d)", sc.Name, sc.NORAD)
+			}
+			d.sec = &sdls.Onboard{Sat: sc.NORAD, KEM: k, Trusted: o.Security.Trusted[sc.NORAD]}
+			d.secSPI = map[int]uint16{}
+		}
 		e.drones = append(e.drones, d)
 	}
 	sts := o.Mission.PassStations()
@@ -278,8 +302,22 @@ func (e *Emulator) Close() error {
 // Stats returns the counters so far.
 func (e *Emulator) Stats() Stats {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.stats
+	st := e.stats
+	e.mu.Unlock()
+	for _, d := range e.drones {
+		if d.sec != nil {
+			c := d.sec.Counts()
+			st.Security.Unauthenticated += c.Unauthenticated
+			st.Security.Forged += c.Forged
+			st.Security.Replayed += c.Replayed
+			st.Security.OutOfWindow += c.OutOfWindow
+			st.Security.UnknownSPI += c.UnknownSPI
+			st.Security.BadHello += c.BadHello
+			st.Security.Untrusted += c.Untrusted
+			st.Security.Handshakes += c.Handshakes
+		}
+	}
+	return st
 }
 
 func (e *Emulator) count(f func(*Stats)) {
@@ -554,9 +592,28 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 
 // receive is a frame arriving onboard.
 func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
-	_, p, err := proto.Unframe(data, true) // on the air: FCS
-	if err != nil || p.Type != spp.TC {
-		return // FCS or format error: dropped, never executed
+	fr, err := ax25.Decode(data, true) // on the air: FCS
+	if err != nil {
+		return // damaged: dropped, never executed
+	}
+	info := fr.Info
+	if d.sec != nil {
+		payload, reply, spi, err := d.sec.Receive(info, now)
+		if err == nil && spi != 0 {
+			d.secSPI[stIdx] = spi // this station's association: downlink to it goes under it
+		}
+		if reply != nil {
+			// the confirm goes down at once, ahead of anything queued
+			e.sendNow(d, stIdx, reply, now)
+		}
+		if err != nil || payload == nil {
+			return // refused (counted by the security layer) or a hello fragment
+		}
+		info = payload
+	}
+	p, rest, err := spp.Decode(info)
+	if err != nil || len(rest) != 0 || p.Type != spp.TC {
+		return // format error: dropped, never executed
 	}
 	switch p.APID {
 	case proto.APIDSession:
@@ -598,11 +655,21 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		if !up {
 			return
 		}
+		if d.sec != nil && !d.sec.Established(d.secSPI[d.session]) {
+			return // no association: nothing goes down that the ground could not verify
+		}
 		pk := d.nextToSend(t, e.o.RTO)
 		if pk == nil {
 			return
 		}
-		fr := ax25.Frame{Dst: s.call, Src: d.call, Info: pk.frame}
+		info := pk.frame
+		if d.sec != nil {
+			var err error
+			if info, err = d.sec.Protect(d.secSPI[d.session], pk.frame); err != nil {
+				return
+			}
+		}
+		fr := ax25.Frame{Dst: s.call, Src: d.call, Info: info}
 		b, err := fr.Encode(true)
 		if err != nil {
 			return
@@ -639,6 +706,34 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 	}
 }
 
+// sendNow transmits one frame (information field info) from d to station
+// stIdx at once, through the channel like any downlink frame.
+func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
+	s := e.sts[stIdx]
+	up, rng := e.look(d, s, now)
+	if !up {
+		return
+	}
+	b, err := (&ax25.Frame{Dst: s.call, Src: d.call, Info: info}).Encode(true)
+	if err != nil {
+		return
+	}
+	e.count(func(st *Stats) { st.FramesDown++ })
+	if lost, corrupt := e.channel(d.down, rng, len(b), now); lost {
+		e.count(func(st *Stats) { st.LostDown++ })
+		return
+	} else if corrupt {
+		e.count(func(st *Stats) { st.CorruptDown++ })
+		b = flipBit(b, e.rng)
+	}
+	at := now.Add(time.Duration(float64(8*(len(b)+10))/d.bitRate*float64(time.Second)) + time.Duration(rng/geo.SpeedOfLight*float64(time.Second)))
+	e.at(at, func() {
+		if _, err := ax25.Decode(b, true); err == nil {
+			s.send(b[:len(b)-2])
+		}
+	})
+}
+
 // send writes a frame to every client of the station's TNC port.
 func (s *gstation) send(b []byte) {
 	s.mu.Lock()
@@ -672,6 +767,7 @@ type Onboard struct {
 	Reboots   uint16
 	SoC       float64
 	Mode      uint8
+	Received  []uint32 // command ids received onboard
 }
 
 // Onboard returns the state of every satellite. Call it only when Serve
@@ -683,6 +779,9 @@ func (e *Emulator) Onboard() []Onboard {
 			Reboots: d.reboots, SoC: d.soc(), Mode: d.mode}
 		for _, s := range d.store {
 			o.Stored = append(o.Stored, s.no)
+		}
+		for id := range d.cmdSeen {
+			o.Received = append(o.Received, id)
 		}
 		out = append(out, o)
 	}

@@ -25,14 +25,12 @@ type Ground struct {
 
 	mu    sync.Mutex
 	sas   map[int]*sa
-	next  map[int]uint16 // next SPI per satellite
-	hid   uint8
 	Stats Stats
 }
 
 func (g *Ground) init() {
 	if g.sas == nil {
-		g.sas, g.next = map[int]*sa{}, map[int]uint16{}
+		g.sas = map[int]*sa{}
 	}
 }
 
@@ -71,8 +69,12 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sdls: X-Wing to %s: %v", pk.ID, err)
 	}
-	spi := g.next[sat] + 1
-	g.next[sat] = spi
+	var r [2]byte
+	rand.Read(r[:])
+	spi := binary.BigEndian.Uint16(r[:])%0xFFFE + 1 // random: stations choose independently
+	if old := g.sas[sat]; old != nil && old.spi == spi {
+		spi = spi%0xFFFE + 1
+	}
 	h := make([]byte, 0, HelloLen)
 	h = append(h, version)
 	h = binary.BigEndian.AppendUint16(h, spi)
@@ -95,8 +97,9 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 		return nil, err
 	}
 	g.sas[sat] = &sa{spi: spi, tx: up, rx: down, created: now, confirmKey: ck, transcript: transcript}
-	g.hid++
-	frames := fragments(g.hid, h)
+	var hid [1]byte
+	rand.Read(hid[:]) // random: two stations' Hellos never share fragments by design
+	frames := fragments(hid[0], h)
 	g.Stats.Handshakes++
 	for _, f := range frames {
 		g.Stats.HandshakeBytes += len(f)
@@ -163,6 +166,12 @@ func (g *Ground) open(sat int, info []byte) ([]byte, error) {
 		}
 		s.established = true
 		return nil, nil
+	case TypeNoSA:
+		if len(info) == 3 && s != nil && binary.BigEndian.Uint16(info[1:]) == s.spi && s.established {
+			s.established = false // the next Begin starts a new handshake
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: no-SA notice", ErrUnknownSPI)
 	case TypeProtected:
 		if s == nil || !s.established {
 			return nil, ErrNoSA
@@ -175,7 +184,8 @@ func (g *Ground) open(sat int, info []byte) ([]byte, error) {
 	return nil, ErrUnauthenticated
 }
 
-// Onboard is the satellite's end.
+// Onboard is the satellite's end. It keeps one SA per station (a new
+// Hello from a station replaces that station's SA), found by SPI.
 type Onboard struct {
 	Sat int
 	KEM *keys.Private // the satellite's X-Wing key
@@ -184,12 +194,13 @@ type Onboard struct {
 	Trusted map[string]*keys.Public
 	Skew    time.Duration // how far a Hello's time may be off (default 10 min)
 
-	mu     sync.Mutex
-	cur    *sa
-	spis   map[string]uint16 // highest SPI accepted per station key
-	frag   map[uint8]*reassembly
-	nonces map[string]bool
-	Stats  Stats
+	mu        sync.Mutex
+	sas       map[uint16]*sa
+	byStation map[string]uint16
+	noticeAt  time.Time
+	frag      map[uint8]*reassembly
+	nonces    map[string]bool
+	Stats     Stats
 }
 
 type reassembly struct {
@@ -197,41 +208,54 @@ type reassembly struct {
 	have  int
 }
 
-// Receive handles an uplink information field: a protected frame gives
-// its payload; the last fragment of a valid Hello sets up a new SA and
-// gives the Confirm to send down (reply). Anything else is an error that
-// says why, and nothing of it is used.
-func (o *Onboard) Receive(info []byte, now time.Time) (payload, reply []byte, err error) {
+// Receive handles an uplink information field. A protected frame gives
+// its payload and the SPI of its SA. The last fragment of a valid Hello
+// sets up an SA and gives the Confirm to send down (reply) with its SPI. A
+// protected frame for an SA the satellite does not have (after a reboot)
+// gives a no-SA notice as reply. Anything refused is an error that says
+// why, and nothing of it is used.
+func (o *Onboard) Receive(info []byte, now time.Time) (payload, reply []byte, spi uint16, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	payload, reply, err = o.receive(info, now)
+	if o.sas == nil {
+		o.sas, o.byStation, o.nonces = map[uint16]*sa{}, map[string]uint16{}, map[string]bool{}
+	}
+	payload, reply, spi, err = o.receive(info, now)
 	if err != nil {
 		o.Stats.count(err)
 	}
 	return
 }
 
-func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, error) {
+func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, uint16, error) {
 	if len(info) == 0 {
-		return nil, nil, ErrUnauthenticated
+		return nil, nil, 0, ErrUnauthenticated
 	}
 	switch info[0] {
 	case TypeProtected:
-		if o.cur == nil {
-			return nil, nil, ErrNoSA
+		if len(info) < headerLen {
+			return nil, nil, 0, fmt.Errorf("%w: %d bytes", ErrForged, len(info))
 		}
-		if len(info) < headerLen || binary.BigEndian.Uint16(info[1:]) != o.cur.spi {
-			return nil, nil, ErrUnknownSPI
+		spi := binary.BigEndian.Uint16(info[1:])
+		s := o.sas[spi]
+		if s == nil {
+			// tell the station (at most every 10 s), so that it sets up
+			// a new association instead of talking into the void
+			var notice []byte
+			if now.Sub(o.noticeAt) >= 10*time.Second {
+				notice, o.noticeAt = []byte{TypeNoSA, info[1], info[2]}, now
+			}
+			return nil, notice, spi, fmt.Errorf("%w: SPI %d", ErrNoSA, spi)
 		}
-		p, err := o.cur.open(info)
-		return p, nil, err
+		p, err := s.open(info)
+		return p, nil, spi, err
 	case TypeHello:
 		if len(info) < 5 {
-			return nil, nil, fmt.Errorf("%w: fragment of %d bytes", ErrBadHello, len(info))
+			return nil, nil, 0, fmt.Errorf("%w: fragment of %d bytes", ErrBadHello, len(info))
 		}
 		id, idx, n := info[1], int(info[2]), int(info[3])
 		if n == 0 || n > (HelloLen+FragmentSize-1)/FragmentSize || idx >= n {
-			return nil, nil, fmt.Errorf("%w: fragment %d of %d", ErrBadHello, idx, n)
+			return nil, nil, 0, fmt.Errorf("%w: fragment %d of %d", ErrBadHello, idx, n)
 		}
 		if o.frag == nil {
 			o.frag = map[uint8]*reassembly{}
@@ -239,25 +263,27 @@ func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, error) {
 		r := o.frag[id]
 		if r == nil || len(r.parts) != n {
 			r = &reassembly{parts: make([][]byte, n)}
-			o.frag = map[uint8]*reassembly{id: r} // one Hello at a time
+			if len(o.frag) >= 4 {
+				o.frag = map[uint8]*reassembly{} // bounded: a few Hellos at a time
+			}
+			o.frag[id] = r
 		}
 		if r.parts[idx] == nil {
 			r.parts[idx] = bytes.Clone(info[4:])
 			r.have++
 		}
 		if r.have < n {
-			return nil, nil, nil
+			return nil, nil, 0, nil
 		}
 		delete(o.frag, id)
-		reply, err := o.hello(bytes.Join(r.parts, nil), now)
-		return nil, reply, err
+		return o.hello(bytes.Join(r.parts, nil), now)
 	}
-	return nil, nil, ErrUnauthenticated
+	return nil, nil, 0, ErrUnauthenticated
 }
 
-func (o *Onboard) hello(h []byte, now time.Time) ([]byte, error) {
+func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error) {
 	if len(h) != HelloLen || h[0] != version {
-		return nil, fmt.Errorf("%w: %d bytes, version %d", ErrBadHello, len(h), h[0])
+		return nil, nil, 0, fmt.Errorf("%w: %d bytes", ErrBadHello, len(h))
 	}
 	body, sig := h[:helloBodyLen], h[helloBodyLen:]
 	spi := binary.BigEndian.Uint16(body[1:])
@@ -268,70 +294,92 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, error) {
 	nonce := body[15+2*keyIDLen : 31+2*keyIDLen]
 	ct := body[31+2*keyIDLen:]
 	if sat != o.Sat || satKey != o.KEM.ID {
-		return nil, fmt.Errorf("%w: for satellite %d key %s", ErrBadHello, sat, satKey)
+		return nil, nil, 0, fmt.Errorf("%w: for satellite %d key %s", ErrBadHello, sat, satKey)
 	}
 	pub := o.Trusted[stKey]
 	if pub == nil {
-		return nil, fmt.Errorf("%w: %s", ErrUntrusted, stKey)
+		return nil, nil, 0, fmt.Errorf("%w: %s", ErrUntrusted, stKey)
 	}
 	pk, err := pub.Verifier()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return nil, nil, 0, fmt.Errorf("%w: %v", ErrUntrusted, err)
 	}
 	if !mldsa65.Verify(pk, body, []byte(sigContext), sig) {
-		return nil, fmt.Errorf("%w: hello signature", ErrForged)
+		return nil, nil, 0, fmt.Errorf("%w: hello signature", ErrForged)
 	}
 	skew := o.Skew
 	if skew <= 0 {
 		skew = 10 * time.Minute
 	}
 	if d := now.Sub(at); d > skew || d < -skew {
-		return nil, fmt.Errorf("%w: hello time %s is %v off", ErrReplayed, at.UTC().Format(time.RFC3339), d.Round(time.Second))
+		return nil, nil, 0, fmt.Errorf("%w: hello time %s is %v off", ErrReplayed, at.UTC().Format(time.RFC3339), d.Round(time.Second))
 	}
-	if o.spis == nil {
-		o.spis, o.nonces = map[string]uint16{}, map[string]bool{}
+	if o.nonces[string(nonce)] {
+		return nil, nil, 0, fmt.Errorf("%w: hello nonce seen before", ErrReplayed)
 	}
-	if o.nonces[string(nonce)] || spi <= o.spis[stKey] && o.spis[stKey] != 0 {
-		return nil, fmt.Errorf("%w: hello SPI %d", ErrReplayed, spi)
+	if other, ok := o.sas[spi]; ok && o.byStation[stKey] != spi {
+		_ = other
+		return nil, nil, 0, fmt.Errorf("%w: SPI %d belongs to another station's association", ErrBadHello, spi)
 	}
 	if o.KEM.Kind != keys.KEM || !o.KEM.HasPrivate() {
-		return nil, fmt.Errorf("sdls: satellite key %s is not a private X-Wing key", o.KEM.ID)
+		return nil, nil, 0, fmt.Errorf("sdls: satellite key %s is not a private X-Wing key", o.KEM.ID)
 	}
 	ss := xwing.Decapsulate(ct, o.KEM.Seed())
 	transcript := sha256.Sum256(h)
 	up, down, ck, err := deriveKeys(ss, nonce, transcript)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	o.cur = &sa{spi: spi, tx: down, rx: up, created: now, established: true}
-	o.spis[stKey], o.nonces[string(nonce)] = spi, true
+	if old, ok := o.byStation[stKey]; ok {
+		delete(o.sas, old)
+	}
+	o.sas[spi] = &sa{spi: spi, tx: down, rx: up, created: now, established: true}
+	o.byStation[stKey] = spi
+	if len(o.nonces) > 4096 {
+		o.nonces = map[string]bool{} // the time check covers what this forgets
+	}
+	o.nonces[string(nonce)] = true
 	o.Stats.Handshakes++
 	reply := append([]byte{TypeConfirm, byte(spi >> 8), byte(spi)}, confirmMAC(ck, transcript)...)
-	return reply, nil
+	return nil, reply, spi, nil
 }
 
-// Protect seals a downlink payload; without an SA it is an error (the
-// satellite then sends nothing that the ground could not verify).
-func (o *Onboard) Protect(payload []byte) ([]byte, error) {
+// Protect seals a downlink payload under the SA spi; without it, it is
+// an error (the satellite then sends nothing the ground could not verify).
+func (o *Onboard) Protect(spi uint16, payload []byte) ([]byte, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.cur == nil {
+	s := o.sas[spi]
+	if s == nil {
 		return nil, ErrNoSA
 	}
-	return o.cur.protect(payload, Budget{}.withDefaults())
+	return s.protect(payload, Budget{}.withDefaults())
 }
 
-// Established reports whether an SA is up.
-func (o *Onboard) Established() bool {
+// Established reports whether the SA spi is up.
+func (o *Onboard) Established(spi uint16) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.cur != nil
+	return o.sas[spi] != nil
 }
 
-// Reboot forgets the SA (an onboard reset keeps keys, not sessions).
+// Reboot forgets every SA (an onboard reset keeps keys, not sessions).
 func (o *Onboard) Reboot() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.cur = nil
-	o.frag = nil
+	o.sas, o.byStation, o.frag = map[uint16]*sa{}, map[string]uint16{}, nil
+}
+
+// Counts returns the satellite's refusal and handshake counters.
+func (o *Onboard) Counts() Stats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.Stats
+}
+
+// Counts returns the station's counters.
+func (g *Ground) Counts() Stats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.Stats
 }

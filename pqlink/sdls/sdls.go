@@ -18,6 +18,10 @@
 //	0x51 protected  [type][SPI u16][seq u64] ciphertext+tag (AAD: the 11-byte header)
 //	0x52 hello      [type][id u8][index u8][count u8] fragment of a Hello
 //	0x53 confirm    [type][SPI u16] HMAC-SHA-256 (32 bytes)
+//	0x54 no SA      [type][SPI u16] the satellite lost the association
+//	                (a reboot): the station starts a new handshake. It is
+//	                unauthenticated by necessity; forging one costs the
+//	                link a handshake, never its security.
 //
 // A Hello (4,580 bytes, sent in fragments) is:
 //
@@ -43,6 +47,7 @@ const (
 	TypeProtected = 0x51
 	TypeHello     = 0x52
 	TypeConfirm   = 0x53
+	TypeNoSA      = 0x54
 )
 
 // Sizes.

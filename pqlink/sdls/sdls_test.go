@@ -39,7 +39,7 @@ func (p pair) handshake(t testing.TB, now time.Time) int {
 	n := 0
 	for _, f := range frames {
 		n += len(f)
-		_, r, err := p.o.Receive(f, now)
+		_, r, _, err := p.o.Receive(f, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,11 +71,11 @@ func TestHandshakeAndFrames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := p.o.Receive(f, t0)
+		got, _, _, err := p.o.Receive(f, t0)
 		if err != nil || !bytes.Equal(got, cmd) {
 			t.Fatalf("uplink %d: %v", i, err)
 		}
-		tm, _ := p.o.Protect([]byte("hk"))
+		tm, _ := p.o.Protect(p.g.sas[90001].spi, []byte("hk"))
 		if got, err := p.g.Open(90001, tm); err != nil || string(got) != "hk" {
 			t.Fatalf("downlink %d: %v", i, err)
 		}
@@ -89,7 +89,7 @@ func TestHandshakeAndFrames(t *testing.T) {
 		t.Fatal("no rekey after the lifetime")
 	}
 	f, _ := p.g.Protect(90001, []byte("after rekey"))
-	if got, _, err := p.o.Receive(f, t0); err != nil || string(got) != "after rekey" {
+	if got, _, _, err := p.o.Receive(f, t0); err != nil || string(got) != "after rekey" {
 		t.Fatalf("after rekey: %v", err)
 	}
 }
@@ -109,18 +109,18 @@ func TestRejections(t *testing.T) {
 		{"forged tag", flip(good, len(good)-1), ErrForged},
 		{"forged payload", flip(good, headerLen+1), ErrForged},
 		{"forged header", flip(good, 10), ErrForged},
-		{"other SPI", flip(good, 2), ErrUnknownSPI},
+		{"other SPI", flip(good, 2), ErrNoSA},
 		{"short", good[:12], ErrForged},
 	} {
-		got, _, err := p.o.Receive(c.frame, t0)
+		got, _, _, err := p.o.Receive(c.frame, t0)
 		if !errors.Is(err, c.want) || got != nil {
 			t.Errorf("%s: %v (payload %q), want %v", c.name, err, got, c.want)
 		}
 	}
-	if _, _, err := p.o.Receive(good, t0); err != nil {
+	if _, _, _, err := p.o.Receive(good, t0); err != nil {
 		t.Fatalf("the good frame: %v", err)
 	}
-	if _, _, err := p.o.Receive(good, t0); !errors.Is(err, ErrReplayed) {
+	if _, _, _, err := p.o.Receive(good, t0); !errors.Is(err, ErrReplayed) {
 		t.Errorf("replay: %v", err)
 	}
 	// out of order within the window is fine; behind it is refused
@@ -129,18 +129,41 @@ func TestRejections(t *testing.T) {
 		f, _ := p.g.Protect(90001, []byte{byte(i)})
 		old = append(old, f)
 	}
-	if _, _, err := p.o.Receive(old[WindowSize+4], t0); err != nil {
+	if _, _, _, err := p.o.Receive(old[WindowSize+4], t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.o.Receive(old[10], t0); err != nil {
+	if _, _, _, err := p.o.Receive(old[10], t0); err != nil {
 		t.Errorf("inside the window: %v", err)
 	}
-	if _, _, err := p.o.Receive(old[2], t0); !errors.Is(err, ErrOutOfWindow) {
+	if _, _, _, err := p.o.Receive(old[2], t0); !errors.Is(err, ErrOutOfWindow) {
 		t.Errorf("behind the window: %v", err)
 	}
 	st := p.o.Stats
 	if st.Forged != 4 || st.Unauthenticated != 2 || st.Replayed != 1 || st.OutOfWindow != 1 || st.UnknownSPI != 1 {
 		t.Errorf("counts %+v", st)
+	}
+}
+
+// After a reboot the satellite says so, and the station's next Begin sets
+// up a new association.
+func TestRebootNoticeAndRehandshake(t *testing.T) {
+	p := newPair(t)
+	p.handshake(t, t0)
+	p.o.Reboot()
+	f, _ := p.g.Protect(90001, []byte("cmd"))
+	_, notice, _, err := p.o.Receive(f, t0)
+	if !errors.Is(err, ErrNoSA) || notice == nil {
+		t.Fatalf("after reboot: %v, notice %x", err, notice)
+	}
+	if _, err := p.g.Open(90001, notice); err != nil || p.g.Established(90001) {
+		t.Fatalf("notice: %v, established %v", err, p.g.Established(90001))
+	}
+	if n := p.handshake(t, t0.Add(time.Minute)); n == 0 {
+		t.Fatal("no new handshake")
+	}
+	f, _ = p.g.Protect(90001, []byte("cmd"))
+	if got, _, _, err := p.o.Receive(f, t0.Add(time.Minute)); err != nil || string(got) != "cmd" {
+		t.Fatalf("after the new handshake: %v", err)
 	}
 }
 
@@ -159,17 +182,17 @@ func TestBadHellos(t *testing.T) {
 	frames, _ := q.g.Begin(90001, t0)
 	var err error
 	for _, f := range frames {
-		_, _, err = p.o.Receive(f, t0)
+		_, _, _, err = p.o.Receive(f, t0)
 	}
-	if !errors.Is(err, ErrUntrusted) || p.o.Established() {
+	if !errors.Is(err, ErrUntrusted) || (len(p.o.sas) > 0) {
 		t.Fatalf("untrusted station: %v", err)
 	}
 	frames, _ = p.g.Begin(90001, t0)
 	frames[2] = flip(frames[2], 100) // inside the X-Wing ciphertext
 	for _, f := range frames {
-		_, _, err = p.o.Receive(f, t0)
+		_, _, _, err = p.o.Receive(f, t0)
 	}
-	if !errors.Is(err, ErrForged) || p.o.Established() {
+	if !errors.Is(err, ErrForged) || (len(p.o.sas) > 0) {
 		t.Fatalf("tampered hello: %v", err)
 	}
 	// a good hello recorded and played back later, or too old
@@ -177,19 +200,19 @@ func TestBadHellos(t *testing.T) {
 	for _, f := range frames {
 		p.o.Receive(f, t0)
 	}
-	if !p.o.Established() {
+	if !(len(p.o.sas) > 0) {
 		t.Fatal("good hello refused")
 	}
 	p.o.Reboot()
 	for _, f := range frames {
-		_, _, err = p.o.Receive(f, t0)
+		_, _, _, err = p.o.Receive(f, t0)
 	}
-	if !errors.Is(err, ErrReplayed) || p.o.Established() {
+	if !errors.Is(err, ErrReplayed) || (len(p.o.sas) > 0) {
 		t.Fatalf("replayed hello: %v", err)
 	}
 	frames, _ = p.g.Begin(90001, t0.Add(-time.Hour))
 	for _, f := range frames {
-		_, _, err = p.o.Receive(f, t0)
+		_, _, _, err = p.o.Receive(f, t0)
 	}
 	if !errors.Is(err, ErrReplayed) {
 		t.Fatalf("stale hello: %v", err)
@@ -204,7 +227,7 @@ func FuzzOnboardReceive(f *testing.F) {
 	}
 	f.Add([]byte{TypeProtected, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, _, err := p.o.Receive(b, t0)
+		got, _, _, err := p.o.Receive(b, t0)
 		if err == nil && got != nil {
 			t.Fatalf("accepted a forged frame: %x", b)
 		}

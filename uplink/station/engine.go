@@ -82,26 +82,44 @@ type FrameSecurity interface {
 	Protect(sat int, packet []byte) ([]byte, error)
 }
 
+// LinkSecurity is frame security with a handshake and protected downlink
+// (pqlink/sdls.Ground is one): at the start of a contact the engine sends
+// what Begin returns and waits for the association before anything else;
+// every downlink information field goes through Open, and only what it
+// returns is used.
+type LinkSecurity interface {
+	FrameSecurity
+	Begin(sat int, now time.Time) ([][]byte, error)
+	Established(sat int) bool
+	Open(sat int, info []byte) ([]byte, error)
+}
+
 // Report is written at the end of every contact.
 type Report struct {
-	Station          string      `json:"station"`
-	Sat              int         `json:"sat"`
-	Name             string      `json:"name,omitempty"`
-	Start            time.Time   `json:"start"`
-	End              time.Time   `json:"end"`
-	FramesRx         int         `json:"frames_rx"`
-	FramesTx         int         `json:"frames_tx"`
-	BytesRx          int         `json:"bytes_rx"`
-	BytesTx          int         `json:"bytes_tx"`
-	FrameErrors      int         `json:"frame_errors"` // FCS or format
-	Packets          int         `json:"tm_packets"`   // new telemetry packets
-	Duplicates       int         `json:"duplicates"`
-	CommandsSent     int         `json:"commands_sent"`
-	CommandsVerified int         `json:"commands_verified"` // reached executed or failed in this pass
-	FirstNo          uint32      `json:"first_no,omitempty"`
-	LastNo           uint32      `json:"last_no,omitempty"`
-	Gaps             int         `json:"gaps"` // packet numbers missing between first and last
-	RadioError       string      `json:"radio_error,omitempty"`
+	Station          string    `json:"station"`
+	Sat              int       `json:"sat"`
+	Name             string    `json:"name,omitempty"`
+	Start            time.Time `json:"start"`
+	End              time.Time `json:"end"`
+	FramesRx         int       `json:"frames_rx"`
+	FramesTx         int       `json:"frames_tx"`
+	BytesRx          int       `json:"bytes_rx"`
+	BytesTx          int       `json:"bytes_tx"`
+	FrameErrors      int       `json:"frame_errors"` // FCS or format
+	Packets          int       `json:"tm_packets"`   // new telemetry packets
+	Duplicates       int       `json:"duplicates"`
+	CommandsSent     int       `json:"commands_sent"`
+	CommandsVerified int       `json:"commands_verified"` // reached executed or failed in this pass
+	FirstNo          uint32    `json:"first_no,omitempty"`
+	LastNo           uint32    `json:"last_no,omitempty"`
+	Gaps             int       `json:"gaps"` // packet numbers missing between first and last
+	RadioError       string    `json:"radio_error,omitempty"`
+	// Link security: the handshake's bytes on the uplink and the time
+	// from its first frame to the satellite's confirm (0: the association
+	// of an earlier pass was resumed), and downlink frames refused.
+	HandshakeBytes   int         `json:"handshake_bytes,omitempty"`
+	HandshakeSeconds float64     `json:"handshake_s,omitempty"`
+	SecurityRejected int         `json:"security_rejected,omitempty"`
 	Radio            *RadioStats `json:"radio,omitempty"`
 }
 
@@ -320,13 +338,45 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	if !ok {
 		return fmt.Errorf("station %s: no callsign for satellite %d", e.o.Name, c.NORAD)
 	}
-	var nextOpen, nextAck, nextCmd, nextProgress time.Time
+	var nextOpen, nextAck, nextCmd, nextProgress, nextHello, helloAt time.Time
 	sentAt := map[uint32]time.Time{}
 	step := 2 * time.Second
+	ls, secure := e.o.Security.(LinkSecurity)
+	checked := false // link security: asked at the contact's start whether the association goes on
 	for {
 		now := e.o.Clock.Now()
 		if !now.Before(c.End) {
 			break
+		}
+		if secure && (!checked || !ls.Established(c.NORAD)) {
+			// the first step of a contact asks whether the association
+			// goes on (Begin sends nothing) or needs a handshake; without
+			// a confirm in 30 s, the handshake starts over
+			if !now.Before(nextHello) {
+				frames, err := ls.Begin(c.NORAD, now)
+				if err != nil {
+					fmt.Fprintf(e.o.Log, "station %s: link security: %v\n", e.o.Name, err)
+				}
+				for _, f := range frames {
+					e.sendInfo(call, f, rep)
+					rep.HandshakeBytes += len(f)
+				}
+				if len(frames) > 0 && helloAt.IsZero() {
+					helloAt = now
+				}
+				nextHello = now.Add(30 * time.Second)
+			}
+			checked = true
+			if !ls.Established(c.NORAD) {
+				if err := e.waitFrames(ctx, c, rep, min(step, c.End.Sub(now))); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !helloAt.IsZero() { // the confirm came
+			rep.HandshakeSeconds += now.Sub(helloAt).Seconds()
+			helloAt = time.Time{}
 		}
 		if !now.Before(nextOpen) {
 			e.send(call, proto.APIDSession, []byte{proto.SessionOpen}, rep)
@@ -344,24 +394,29 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
 			nextProgress = now.Add(60 * time.Second)
 		}
-		wait := min(step, c.End.Sub(now))
-		timer := time.After(e.wall(wait))
-	drain:
-		for {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case b := <-e.frames:
-				e.handle(b, rep, c.NORAD)
-			case <-timer:
-				break drain
-			}
+		if err := e.waitFrames(ctx, c, rep, min(step, c.End.Sub(now))); err != nil {
+			return err
 		}
 	}
 	e.ack(c.NORAD, call, rep)
 	e.send(call, proto.APIDSession, []byte{proto.SessionClose}, rep)
 	e.gaps(c.NORAD, rep)
 	return nil
+}
+
+// waitFrames handles arriving frames for the (virtual) duration d.
+func (e *Engine) waitFrames(ctx context.Context, c Contact, rep *Report, d time.Duration) error {
+	timer := time.After(e.wall(d))
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b := <-e.frames:
+			e.handle(b, rep, c.NORAD)
+		case <-timer:
+			return nil
+		}
+	}
 }
 
 // send transmits a telecommand packet, through the frame security layer
@@ -377,7 +432,12 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 			return
 		}
 	}
-	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: pkt}).Encode(false) // KISS: the TNC adds the FCS
+	e.sendInfo(dst, pkt, rep)
+}
+
+// sendInfo transmits one frame with the information field info.
+func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
+	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: info}).Encode(false) // KISS: the TNC adds the FCS
 	if err != nil {
 		return
 	}
@@ -461,15 +521,40 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 		rep.FramesRx++
 		rep.BytesRx += len(b)
 	}
-	f, p, err := proto.Unframe(b, false) // the TNC checked and removed the FCS
-	if err != nil {
+	bad := func() {
 		if rep != nil {
 			rep.FrameErrors++
 		}
+	}
+	f, err := ax25.Decode(b, false) // the TNC checked and removed the FCS
+	if err != nil {
+		bad()
 		return
 	}
 	sat, ok := e.byCall[f.Src.String()]
-	if !ok || p.Type != spp.TM {
+	if !ok {
+		return
+	}
+	info := f.Info
+	if ls, ok := e.o.Security.(LinkSecurity); ok {
+		// nothing unverified goes further: forged, replayed and plain
+		// frames are counted and dropped; a confirm completes a handshake
+		if info, err = ls.Open(sat, info); err != nil {
+			if rep != nil {
+				rep.SecurityRejected++
+			}
+			return
+		}
+		if info == nil {
+			return
+		}
+	}
+	p, rest, err := spp.Decode(info)
+	if err != nil || len(rest) != 0 {
+		bad()
+		return
+	}
+	if p.Type != spp.TM {
 		return
 	}
 	no, err := proto.PacketNo(p.Data)
