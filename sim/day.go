@@ -249,8 +249,12 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				b, _ := json.Marshal(r)
 				repFile.Write(append(b, '\n'))
 				mu.Unlock()
-				fmt.Fprintf(o.Out, "%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified\n",
-					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified)
+				hs := ""
+				if r.HandshakeBytes > 0 {
+					hs = fmt.Sprintf(", handshake %d B in %.0f s", r.HandshakeBytes, r.HandshakeSeconds)
+				}
+				fmt.Fprintf(o.Out, "%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified%s\n",
+					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified, hs)
 			},
 			Progress: func(pr station.Progress) {
 				if o.Telemetry != nil {

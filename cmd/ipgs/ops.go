@@ -82,6 +82,7 @@ func newDemoCmd() *cobra.Command {
 		duration, start string
 		speed, loss     float64
 		influxd         string
+		secure          bool
 	}
 	c := &cobra.Command{
 		Use:   "demo",
@@ -138,8 +139,15 @@ Ctrl-C stops cleanly.`,
 			if influx != nil {
 				fmt.Fprintf(out, "telemetry: dictionary %s, store %s, InfluxDB %s bucket %s\n", tc.Dictionary, tc.Dir, influx.URL, influx.Bucket)
 			}
+			var sec *sim.DaySecurity
+			if f.secure {
+				if sec, err = sim.NewDaySecurity(m); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "link security: ML-DSA-65 station keys and X-Wing drone keys generated for this run (%d + %d)\n", len(sec.Stations), len(sec.Sats))
+			}
 			res, err := sim.RunDay(cmd.Context(), sim.DayOptions{
-				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed,
+				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed, Security: sec,
 				Faults: sim.Faults{FrameLoss: f.loss}, DataDir: run, Out: out, Seed: uint64(start.Unix()),
 				Telemetry: store, Influx: influx,
 				Queue: func(h *command.History, d *command.Dictionary) error {
@@ -180,6 +188,7 @@ Ctrl-C stops cleanly.`,
 	c.Flags().StringVar(&f.start, "start", "now", "simulated start, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 2000, "virtual seconds per wall second")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability injected on the space link")
+	c.Flags().BoolVar(&f.secure, "secure", true, "secure the space link (pqlink/sdls) with keys generated for this run")
 	c.Flags().StringVar(&f.influxd, "influxd", "auto", "influxd to start on 127.0.0.1 for the telemetry (auto: bin/influxd if built; none: the mission's telemetry.url)")
 	return c
 }
