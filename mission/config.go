@@ -33,6 +33,8 @@ type Mission struct {
 	Commands string `yaml:"commands"`
 	// DataDir holds command history, telemetry and pass reports (default data).
 	DataDir string `yaml:"data_dir"`
+	// Security is the trust store: which keys may do what.
+	Security SecurityConfig `yaml:"security"`
 
 	path string // the file it was loaded from
 	dir  string
@@ -137,6 +139,40 @@ type TelemetryConfig struct {
 	SpoolDir string `yaml:"spool_dir"`
 	// Dictionary is the telemetry dictionary (relative to the mission file).
 	Dictionary string `yaml:"dictionary"`
+}
+
+// SecurityConfig is the mission's trust store. Keys are named by id
+// (fingerprint); their public halves live in KeysDir. A satellite's
+// key-exchange (X-Wing) key is its satellites[].keys entry.
+type SecurityConfig struct {
+	// KeysDir holds key files (default: <data_dir>/keys).
+	KeysDir string `yaml:"keys_dir"`
+	// Stations are the station signature keys and what they may command.
+	Stations []StationGrant `yaml:"stations"`
+	// Authorities are the keys that may sign governance bundles.
+	Authorities []AuthorityGrant `yaml:"authorities"`
+	// Revoked lists key ids no longer trusted (signed revocations in
+	// KeysDir/revocations are applied as well).
+	Revoked []string `yaml:"revoked"`
+}
+
+// StationGrant lets a station key command satellites in a time window
+// (rotation: the old and the new key overlap).
+type StationGrant struct {
+	Station    string    `yaml:"station"`
+	Key        string    `yaml:"key"`
+	Satellites []int     `yaml:"satellites"` // NORAD ids; empty: every satellite
+	NotBefore  time.Time `yaml:"not_before"`
+	NotAfter   time.Time `yaml:"not_after"`
+}
+
+// AuthorityGrant lets a key sign governance bundles of some kinds.
+type AuthorityGrant struct {
+	Name      string    `yaml:"name"`
+	Key       string    `yaml:"key"`
+	Kinds     []string  `yaml:"kinds"` // proposal, vote, directive, revocation
+	NotBefore time.Time `yaml:"not_before"`
+	NotAfter  time.Time `yaml:"not_after"`
 }
 
 // SchedulingConfig is the contact-scheduling policy.
@@ -429,6 +465,7 @@ func (m *Mission) validate(v *validator) {
 			}
 		}
 	}
+	m.validateSecurity(v)
 	if len(m.Satellites) == 0 {
 		v.at("at least one satellite is required", "satellites")
 	}
@@ -573,4 +610,70 @@ func (s *SatelliteConfig) LinkRate() float64 {
 		return r
 	}
 	return 9600
+}
+
+func isKeyID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Mission) validateSecurity(v *validator) {
+	sec := m.Security
+	names := map[string]bool{}
+	for _, st := range m.Stations {
+		names[st.Name] = true
+	}
+	norads := map[int]bool{}
+	for _, sc := range m.Satellites {
+		norads[sc.NORAD] = true
+	}
+	for i, g := range sec.Stations {
+		if !names[g.Station] {
+			v.at(fmt.Sprintf("station %q is not in stations", g.Station), "security", "stations", i, "station")
+		}
+		if !isKeyID(g.Key) {
+			v.at(fmt.Sprintf("key %q is not a key id (32 hex digits, as ipgs keys list shows)", g.Key), "security", "stations", i, "key")
+		}
+		for _, n := range g.Satellites {
+			if !norads[n] {
+				v.at(fmt.Sprintf("satellite %d is not in satellites", n), "security", "stations", i, "satellites")
+			}
+		}
+		if !g.NotBefore.IsZero() && !g.NotAfter.IsZero() && !g.NotAfter.After(g.NotBefore) {
+			v.at("not_after must come after not_before", "security", "stations", i)
+		}
+	}
+	kinds := map[string]bool{"proposal": true, "vote": true, "directive": true, "revocation": true}
+	for i, a := range sec.Authorities {
+		if !isKeyID(a.Key) {
+			v.at(fmt.Sprintf("key %q is not a key id", a.Key), "security", "authorities", i, "key")
+		}
+		if len(a.Kinds) == 0 {
+			v.at("an authority needs at least one kind (proposal, vote, directive, revocation)", "security", "authorities", i, "kinds")
+		}
+		for _, k := range a.Kinds {
+			if !kinds[k] {
+				v.at(fmt.Sprintf("unknown kind %q (proposal, vote, directive, revocation)", k), "security", "authorities", i, "kinds")
+			}
+		}
+	}
+	for i, id := range sec.Revoked {
+		if !isKeyID(id) {
+			v.at(fmt.Sprintf("%q is not a key id", id), "security", "revoked", i)
+		}
+	}
+	for i, sc := range m.Satellites {
+		for j, id := range sc.Keys {
+			if !isKeyID(id) {
+				v.at(fmt.Sprintf("%q is not a key id", id), "satellites", i, "keys", j)
+			}
+		}
+	}
 }

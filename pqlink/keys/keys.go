@@ -245,3 +245,16 @@ func (k *Private) Save(path string, passphrase []byte) error {
 // Seed returns the private seed (nil for a public-only key). Handle with
 // care: it is the private key.
 func (k *Private) Seed() []byte { return k.seed }
+
+// ParsePublic reads the public half of any key file (private parts, sealed
+// or not, are not opened).
+func ParsePublic(data []byte, source string) (*Public, error) {
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s: %v", source, err)
+	}
+	if err := f.Public.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %v", source, err)
+	}
+	return &f.Public, nil
+}

@@ -1,0 +1,235 @@
+// Package trust answers who may do what, from the mission file's security
+// section and the key files: which station keys may command which
+// satellites (and when: rotation overlaps the old and the new key), which
+// authorities may sign which kinds of governance bundle, and which keys
+// are revoked, by the mission file or by a revocation that an authority
+// signed.
+package trust
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/keys"
+)
+
+// Store is a mission's trust store.
+type Store struct {
+	Dir     string                  // the keys folder
+	Keys    map[string]*keys.Public // every public key found, by id
+	m       *mission.Mission
+	revoked map[string]Revocation
+}
+
+// Revocation withdraws trust in a key from a time on. It is valid when an
+// authority allowed to sign revocations signed it.
+type Revocation struct {
+	Key       string    `json:"key"`
+	Reason    string    `json:"reason"`
+	Effective time.Time `json:"effective"`
+	By        string    `json:"by"` // the authority's key id
+	Signature []byte    `json:"signature,omitempty"`
+}
+
+const revocationContext = "ipgs-revocation-v1"
+
+func (r *Revocation) signed() []byte {
+	return []byte(fmt.Sprintf("%s\n%s\n%s\n%s", r.Key, r.Reason, r.Effective.UTC().Format(time.RFC3339Nano), r.By))
+}
+
+// KeysDir is the mission's keys folder: security.keys_dir, else
+// <data>/keys.
+func KeysDir(m *mission.Mission, data string) string {
+	if m.Security.KeysDir != "" {
+		return m.Resolve(m.Security.KeysDir)
+	}
+	return filepath.Join(data, "keys")
+}
+
+// Load reads every key file (*.key, *.pub) in dir and the revocations in
+// dir/revocations.
+func Load(m *mission.Mission, dir string) (*Store, error) {
+	s := &Store{Dir: dir, Keys: map[string]*keys.Public{}, m: m, revoked: map[string]Revocation{}}
+	for _, id := range m.Security.Revoked {
+		s.revoked[id] = Revocation{Key: id, Reason: "listed in the mission file"}
+	}
+	for _, pat := range []string{"*.key", "*.pub"} {
+		files, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			k, err := keys.ParsePublic(b, f)
+			if err != nil {
+				return nil, err
+			}
+			s.Keys[k.ID] = k
+		}
+	}
+	revs, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.json"))
+	for _, f := range revs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var r Revocation
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		if err := s.checkRevocation(&r); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		s.revoked[r.Key] = r
+	}
+	return s, nil
+}
+
+// checkRevocation verifies a revocation's signature and its signer's
+// right to revoke.
+func (s *Store) checkRevocation(r *Revocation) error {
+	if err := s.MayAuthor(r.By, "revocation", r.Effective); err != nil {
+		return err
+	}
+	pk, err := s.Keys[r.By].Verifier()
+	if err != nil {
+		return err
+	}
+	if !mldsa65.Verify(pk, r.signed(), []byte(revocationContext), r.Signature) {
+		return fmt.Errorf("revocation of %s: the signature of %s does not verify", r.Key, r.By)
+	}
+	return nil
+}
+
+// Revoke signs a revocation of key id with the authority key by and
+// stores it in the keys folder.
+func (s *Store) Revoke(id, reason string, by *keys.Private, effective time.Time) (*Revocation, string, error) {
+	r := &Revocation{Key: id, Reason: reason, Effective: effective.UTC(), By: by.ID}
+	if err := s.MayAuthor(by.ID, "revocation", effective); err != nil {
+		return nil, "", err
+	}
+	sk, err := by.Signer()
+	if err != nil {
+		return nil, "", err
+	}
+	r.Signature = make([]byte, mldsa65.SignatureSize)
+	if err := mldsa65.SignTo(sk, r.signed(), []byte(revocationContext), true, r.Signature); err != nil {
+		return nil, "", err
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	dir := filepath.Join(s.Dir, "revocations")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", err
+	}
+	path := filepath.Join(dir, id+".json")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return nil, "", err
+	}
+	s.revoked[id] = *r
+	return r, path, nil
+}
+
+// Errors of the checks.
+var (
+	ErrUnknownKey = errors.New("unknown key")
+	ErrRevoked    = errors.New("key revoked")
+	ErrNotGranted = errors.New("not granted")
+)
+
+// Revoked returns the revocation of id in force at t, if any.
+func (s *Store) Revoked(id string, t time.Time) (Revocation, bool) {
+	r, ok := s.revoked[id]
+	if !ok || (!r.Effective.IsZero() && t.Before(r.Effective)) {
+		return Revocation{}, false
+	}
+	return r, true
+}
+
+func within(t, from, to time.Time) bool {
+	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
+}
+
+// MayCommand checks that station key id may command sat at t.
+func (s *Store) MayCommand(id string, sat int, t time.Time) error {
+	if s.Keys[id] == nil {
+		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
+	}
+	if r, ok := s.Revoked(id, t); ok {
+		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	}
+	for _, g := range s.m.Security.Stations {
+		if g.Key == id && (len(g.Satellites) == 0 || slices.Contains(g.Satellites, sat)) && within(t, g.NotBefore, g.NotAfter) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: key %s may not command satellite %d at %s", ErrNotGranted, id, sat, t.UTC().Format(time.RFC3339))
+}
+
+// MayAuthor checks that key id may sign bundles of kind at t.
+func (s *Store) MayAuthor(id, kind string, t time.Time) error {
+	if s.Keys[id] == nil {
+		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
+	}
+	if r, ok := s.Revoked(id, t); ok {
+		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	}
+	for _, a := range s.m.Security.Authorities {
+		if a.Key == id && slices.Contains(a.Kinds, kind) && within(t, a.NotBefore, a.NotAfter) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: key %s may not sign %s bundles", ErrNotGranted, id, kind)
+}
+
+// StationKeys returns the keys that may command sat at t (what the
+// satellite trusts).
+func (s *Store) StationKeys(sat int, t time.Time) map[string]*keys.Public {
+	out := map[string]*keys.Public{}
+	for _, g := range s.m.Security.Stations {
+		if s.MayCommand(g.Key, sat, t) == nil {
+			out[g.Key] = s.Keys[g.Key]
+		}
+	}
+	return out
+}
+
+// StationKey returns the key the named station signs with at t.
+func (s *Store) StationKey(station string, t time.Time) (string, error) {
+	var ids []string
+	for _, g := range s.m.Security.Stations {
+		if strings.EqualFold(g.Station, station) && s.Keys[g.Key] != nil && within(t, g.NotBefore, g.NotAfter) {
+			if _, rev := s.Revoked(g.Key, t); !rev {
+				ids = append(ids, g.Key)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return "", fmt.Errorf("%w: station %s has no key in force at %s", ErrNotGranted, station, t.UTC().Format(time.RFC3339))
+	}
+	return ids[len(ids)-1], nil // the newest grant wins during an overlap
+}
+
+// SatKey returns the key-exchange key of sat.
+func (s *Store) SatKey(sat int) (*keys.Public, error) {
+	for _, sc := range s.m.Satellites {
+		if sc.NORAD != sat {
+			continue
+		}
+		for _, id := range sc.Keys {
+			if k := s.Keys[id]; k != nil && k.Kind == keys.KEM {
+				return k, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: satellite %d has no X-Wing key in %s", ErrUnknownKey, sat, s.Dir)
+	}
+	return nil, fmt.Errorf("satellite %d is not in the mission", sat)
+}

@@ -1,0 +1,121 @@
+package trust
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/keys"
+)
+
+var t0 = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+
+// setup makes keys and a mission whose trust store uses them: Tromso's
+// old key until t0+30d, its new key from t0+20d (a 10-day overlap), Perth
+// for DRONE-01 only, and a council that may sign revocations.
+func setup(t *testing.T) (*Store, map[string]*keys.Private) {
+	t.Helper()
+	dir := t.TempDir()
+	ks := map[string]*keys.Private{}
+	for _, n := range []struct{ name, kind string }{{"tromso-old", "sig"}, {"tromso-new", "sig"}, {"perth", "sig"}, {"council", "sig"}, {"drone1", "kem"}} {
+		k, _, err := Gen(dir, n.kind, n.name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks[n.name] = k
+	}
+	src, err := os.ReadFile("../../examples/mission.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(src) + fmt.Sprintf(`
+security:
+  stations:
+    - {station: Tromso, key: %s, not_after: %s}
+    - {station: Tromso, key: %s, not_before: %s}
+    - {station: Perth, key: %s, satellites: [90001]}
+  authorities:
+    - {name: council, key: %s, kinds: [revocation, directive]}
+`, ks["tromso-old"].ID, t0.Add(30*24*time.Hour).Format(time.RFC3339), ks["tromso-new"].ID, t0.Add(20*24*time.Hour).Format(time.RFC3339),
+		ks["perth"].ID, ks["council"].ID)
+	y = strings.Replace(y, "norad: 90001,", "norad: 90001, keys: ["+ks["drone1"].ID+"],", 1)
+	mpath := filepath.Join(dir, "mission.yaml")
+	os.WriteFile(mpath, []byte(y), 0o644)
+	m, err := mission.Load(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(m, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ks
+}
+
+func TestGrantsAndRotation(t *testing.T) {
+	s, ks := setup(t)
+	old, nw, perth := ks["tromso-old"].ID, ks["tromso-new"].ID, ks["perth"].ID
+	for _, c := range []struct {
+		key  string
+		sat  int
+		at   time.Time
+		want error
+	}{
+		{old, 90005, t0, nil},
+		{nw, 90005, t0, ErrNotGranted},                           // not yet
+		{nw, 90005, t0.Add(25 * 24 * time.Hour), nil},            // overlap
+		{old, 90005, t0.Add(25 * 24 * time.Hour), nil},           // overlap
+		{old, 90005, t0.Add(31 * 24 * time.Hour), ErrNotGranted}, // retired
+		{perth, 90001, t0, nil},
+		{perth, 90002, t0, ErrNotGranted},
+		{ks["council"].ID, 90001, t0, ErrNotGranted},
+		{strings.Repeat("ab", 16), 90001, t0, ErrUnknownKey},
+	} {
+		if err := s.MayCommand(c.key, c.sat, c.at); !errors.Is(err, c.want) {
+			t.Errorf("%s... %d at %s: %v, want %v", c.key[:8], c.sat, c.at.Format("01-02"), err, c.want)
+		}
+	}
+	if id, _ := s.StationKey("Tromso", t0.Add(25*24*time.Hour)); id != nw {
+		t.Errorf("during the overlap Tromso signs with %s, want the new key", id)
+	}
+	if k, err := s.SatKey(90001); err != nil || k.ID != ks["drone1"].ID {
+		t.Errorf("satellite key: %v", err)
+	}
+	if n := len(s.StationKeys(90002, t0)); n != 1 {
+		t.Errorf("%d stations may command 90002, want 1 (Tromso's old key)", n)
+	}
+}
+
+func TestSignedRevocation(t *testing.T) {
+	s, ks := setup(t)
+	perth := ks["perth"].ID
+	if _, _, err := s.Revoke(perth, "stolen", ks["perth"], t0); !errors.Is(err, ErrNotGranted) {
+		t.Fatalf("a station revoking: %v", err)
+	}
+	_, path, err := s.Revoke(perth, "stolen laptop", ks["council"], t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MayCommand(perth, 90001, t0); err != nil {
+		t.Errorf("before the revocation takes effect: %v", err)
+	}
+	// reloaded from disk: the signed revocation holds
+	s2, err := Load(s.m, s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.MayCommand(perth, 90001, t0.Add(2*time.Hour)); !errors.Is(err, ErrRevoked) || !strings.Contains(err.Error(), "stolen laptop") {
+		t.Errorf("after: %v", err)
+	}
+	// a tampered revocation is refused when loading
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "stolen laptop", "whatever", 1)), 0o644)
+	if _, err := Load(s.m, s.Dir); err == nil || !strings.Contains(err.Error(), "does not verify") {
+		t.Errorf("tampered revocation: %v", err)
+	}
+}
