@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,11 +149,68 @@ func newKeysCmd() *cobra.Command {
 	revoke.Flags().StringVar(&by, "by", "", "the authority key (id or prefix) that signs the revocation")
 	revoke.Flags().StringVar(&reason, "reason", "compromised", "why")
 	revoke.Flags().StringVar(&effective, "effective", "now", "from when (RFC 3339)")
-	for _, c := range []*cobra.Command{gen, list, export, revoke} {
+	var out string
+	initC := &cobra.Command{
+		Use:   "init --out MISSION.yaml",
+		Short: "Keys for every station, satellite and a council authority, and a copy of the mission file with its trust store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usage(fmt.Errorf("--out is required (the mission file with the trust store added)"))
+			}
+			m, err := mission.Load(mf.config)
+			if err != nil {
+				return err
+			}
+			src, err := os.ReadFile(mf.config)
+			if err != nil {
+				return err
+			}
+			d := dir
+			if d == "" {
+				data := mf.data
+				if data == "" {
+					data = m.DataDir
+				}
+				if data == "" {
+					data = "data"
+				}
+				d = trust.KeysDir(m, data)
+			}
+			pass, err := passphrase()
+			if err != nil {
+				return err
+			}
+			rel := ""
+			if absOut, err := filepath.Abs(filepath.Dir(out)); err == nil {
+				if absD, err := filepath.Abs(d); err == nil {
+					if r, err := filepath.Rel(absOut, absD); err == nil {
+						rel = r
+					} else {
+						rel = absD
+					}
+				}
+			}
+			y, err := trust.Init(m, src, d, rel, pass)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, y, 0o644); err != nil {
+				return err
+			}
+			if _, err := mission.Load(out); err != nil {
+				return fmt.Errorf("the written mission file does not load: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "keys for %d stations, %d satellites and the council in %s; trust store in %s\n", len(m.Stations), len(m.Satellites), d, out)
+			return nil
+		},
+	}
+	initC.Flags().StringVar(&out, "out", "", "where to write the mission file with the trust store")
+	for _, c := range []*cobra.Command{gen, list, export, revoke, initC} {
 		addMissionFlags(c, &mf)
 		c.Flags().StringVar(&dir, "dir", "", "keys folder (default: the mission's security.keys_dir, else <data>/keys)")
 		c.Flags().StringVar(&passEnv, "passphrase-env", "", "environment variable holding the passphrase (never on the command line)")
 	}
-	top.AddCommand(gen, list, export, revoke)
+	top.AddCommand(initC, gen, list, export, revoke)
 	return top
 }

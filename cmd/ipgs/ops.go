@@ -18,6 +18,8 @@ import (
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
@@ -201,6 +203,8 @@ func newSimCmd() *cobra.Command {
 		basePort    int
 		serial      bool
 		anchor      string
+		secure      bool
+		passEnv     string
 	}
 	c := &cobra.Command{
 		Use:   "sim",
@@ -210,7 +214,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 'ipgs station run' against it, with the same --start and --speed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, els, dict, _, err := f.load(cmd.Context())
+			m, els, dict, data, err := f.load(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -218,8 +222,15 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 			if err != nil {
 				return err
 			}
+			var sec *sim.Security
+			if f.secure {
+				if sec, err = simSecurity(m, data, f.passEnv, clk.Now()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "link security: every drone enforces pqlink/sdls with its X-Wing key and the trust store's station keys\n")
+			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
-				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial})
+				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec})
 			if err != nil {
 				return err
 			}
@@ -238,6 +249,8 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 		},
 	}
 	addMissionFlags(c, &f.missionFlags)
+	c.Flags().BoolVar(&f.secure, "secure", false, "the drones enforce link security with the keys of the trust store (ipgs keys)")
+	c.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of sealed keys")
 	c.Flags().StringVar(&f.start, "start", "now", "virtual start time, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second")
 	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "address the station ports bind to")
@@ -255,6 +268,8 @@ func newStationCmd() *cobra.Command {
 		name, tnc, start, duration, anchor string
 		rig, rot                           string
 		speed                              float64
+		secure                             bool
+		passEnv                            string
 	}
 	run := &cobra.Command{
 		Use:   "run",
@@ -384,8 +399,22 @@ and appends a pass report (data/passes.jsonl).`,
 					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
 				}
 			}
+			var sec station.FrameSecurity
+			if f.secure {
+				st, err := trust.Load(m, trust.KeysDir(m, data))
+				if err != nil {
+					return err
+				}
+				g, err := st.Ground(m.Stations[idx].Name, passphraseFrom(f.passEnv), clk.Now())
+				if err != nil {
+					return mission.BadInput(fmt.Errorf("link security: %v (ipgs keys init makes the keys and the trust store)", err))
+				}
+				sec = g
+				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
+			}
 			en := station.New(station.Options{
-				Name: m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
+				Security: sec,
+				Name:     m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
 				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
 				Progress: func(p station.Progress) {
@@ -401,6 +430,12 @@ and appends a pass report (data/passes.jsonl).`,
 					writeJSONLine(rep, r)
 					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
 						r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
+					if r.HandshakeBytes > 0 {
+						fmt.Fprintf(out, "; link security handshake %d bytes in %.1f s", r.HandshakeBytes, r.HandshakeSeconds)
+					}
+					if r.SecurityRejected > 0 {
+						fmt.Fprintf(out, "; %d downlink frames refused by link security", r.SecurityRejected)
+					}
 					if r.Radio != nil {
 						fmt.Fprintf(out, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
 							r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
@@ -423,6 +458,8 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
+	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link with the station's key from the trust store (ipgs keys)")
+	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run)
 	return st
@@ -627,4 +664,29 @@ func startInfluxd(cmd *cobra.Command, bin, dir string) (*influxd.Server, error) 
 		return nil, err
 	}
 	return srv, nil
+}
+
+// passphraseFrom reads a passphrase from the named environment variable.
+func passphraseFrom(env string) []byte {
+	if env == "" {
+		return nil
+	}
+	return []byte(os.Getenv(env))
+}
+
+// simSecurity loads every drone's key and trusted station keys.
+func simSecurity(m *mission.Mission, data, passEnv string, at time.Time) (*sim.Security, error) {
+	st, err := trust.Load(m, trust.KeysDir(m, data))
+	if err != nil {
+		return nil, err
+	}
+	sec := &sim.Security{KEM: map[int]*keys.Private{}, Trusted: map[int]map[string]*keys.Public{}}
+	for _, sc := range m.Satellites {
+		k, tr, err := st.Onboard(sc.NORAD, passphraseFrom(passEnv), at)
+		if err != nil {
+			return nil, mission.BadInput(fmt.Errorf("%s: %v (ipgs keys init makes the keys and the trust store)", sc.Name, err))
+		}
+		sec.KEM[sc.NORAD], sec.Trusted[sc.NORAD] = k, tr
+	}
+	return sec, nil
 }

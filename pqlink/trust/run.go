@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/sdls"
 )
 
 // Gen makes a key for owner in dir: <owner>-<kind>-<id[:8]>.key (0600,
@@ -147,4 +148,39 @@ func (s *Store) LoadPrivate(id string, passphrase []byte) (*keys.Private, error)
 		}
 	}
 	return nil, fmt.Errorf("%w: no private key file for %s in %s", ErrUnknownKey, id, s.Dir)
+}
+
+// Ground builds the station's end of the space link security: its
+// signing key in force at t (opened with passphrase if sealed) and every
+// satellite's key-exchange key.
+func (s *Store) Ground(station string, passphrase []byte, t time.Time) (*sdls.Ground, error) {
+	id, err := s.StationKey(station, t)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.LoadPrivate(id, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	g := &sdls.Ground{Station: k, SatKeys: map[int]*keys.Public{}}
+	for _, sc := range s.m.Satellites {
+		if pk, err := s.SatKey(sc.NORAD); err == nil {
+			g.SatKeys[sc.NORAD] = pk
+		}
+	}
+	return g, nil
+}
+
+// Onboard returns what a satellite holds: its key-exchange private key and
+// the station keys it trusts at t.
+func (s *Store) Onboard(sat int, passphrase []byte, t time.Time) (*keys.Private, map[string]*keys.Public, error) {
+	pk, err := s.SatKey(sat)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := s.LoadPrivate(pk.ID, passphrase)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, s.StationKeys(sat, t), nil
 }

@@ -398,8 +398,10 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			return err
 		}
 	}
-	e.ack(c.NORAD, call, rep)
-	e.send(call, proto.APIDSession, []byte{proto.SessionClose}, rep)
+	if !secure || ls.Established(c.NORAD) {
+		e.ack(c.NORAD, call, rep)
+		e.send(call, proto.APIDSession, []byte{proto.SessionClose}, rep)
+	}
 	e.gaps(c.NORAD, rep)
 	return nil
 }
