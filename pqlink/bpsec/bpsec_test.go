@@ -75,3 +75,60 @@ func FuzzASB(f *testing.F) {
 		}
 	})
 }
+
+// RFC 9173 Appendix A.2: the payload encrypted with AES-128-GCM, the
+// content key wrapped (AES-KW) under the key-encryption key.
+const a2Final = "9f88070000820282010282028202018202820201820018281a000f4240" +
+	"850c02010058508101020182028202018482014c5477656c7665313231323132820201820358" +
+	"1869c411276fecddc4780df42c8a2af89296fabf34d7fae7008204008181820150ef" +
+	"a4b5ac0108e3816c5606479801bc04" +
+	"850101000058233a09c1e63fe23a7f66a59c7303837241e070b02619fc59c5214a22f08cd70795e73e9aff"
+
+func TestRFC9173A2(t *testing.T) {
+	kek, ck, iv := []byte("abcdefghijklmnop"), []byte("qwertyuiopasdfgh"), []byte("Twelve121212")
+	b, _ := bundle.Decode(unhex(t, a1Original))
+	if err := AddBCBAESGCM(b, 2, 1, []uint64{1}, bundle.IPN(2, 1), nil, GCMOptions{Variant: A128GCM, Scope: 0, KEK: kek, ContentKey: ck, IV: iv}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Encode()
+	if want := unhex(t, a2Final); !bytes.Equal(got, want) {
+		t.Fatalf("encrypted bundle differs from RFC 9173 A.2.4:\n%x\n%x", got, want)
+	}
+	fb, err := bundle.Decode(unhex(t, a2Final))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecryptBCBAESGCM(fb, 2, []byte("abcdefghijklmnoq")); err == nil {
+		t.Fatal("a wrong key-encryption key decrypted")
+	}
+	if _, err := DecryptBCBAESGCM(fb, 2, kek); err != nil {
+		t.Fatal(err)
+	}
+	if string(fb.Payload().Data) != "Ready to generate a 32-byte payload" || len(fb.Blocks) != 1 {
+		t.Fatalf("decrypted: %q, %d blocks", fb.Payload().Data, len(fb.Blocks))
+	}
+	// a flipped ciphertext bit: nothing decrypted, the bundle unchanged
+	fb, _ = bundle.Decode(unhex(t, a2Final))
+	fb.Payload().Data[3] ^= 1
+	before := bytes.Clone(fb.Payload().Data)
+	if _, err := DecryptBCBAESGCM(fb, 2, kek); !errors.Is(err, ErrVerify) || !bytes.Equal(fb.Payload().Data, before) {
+		t.Fatalf("tampered ciphertext: %v", err)
+	}
+}
+
+// RFC 3394 4.1: wrap 128 bits of key data with a 128-bit KEK.
+func TestKeyWrapRFC3394(t *testing.T) {
+	kek := unhex(t, "000102030405060708090A0B0C0D0E0F")
+	key := unhex(t, "00112233445566778899AABBCCDDEEFF")
+	w, err := Wrap(kek, key)
+	if err != nil || hex.EncodeToString(w) != "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5" {
+		t.Fatalf("wrap %x %v", w, err)
+	}
+	if k, err := Unwrap(kek, w); err != nil || !bytes.Equal(k, key) {
+		t.Fatalf("unwrap %x %v", k, err)
+	}
+	w[5] ^= 1
+	if _, err := Unwrap(kek, w); !errors.Is(err, ErrUnwrap) {
+		t.Fatalf("altered: %v", err)
+	}
+}
