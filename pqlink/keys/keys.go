@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
@@ -86,21 +87,44 @@ func FromSeed(kind, owner string, seed []byte, created time.Time) (*Private, err
 	return &Private{Public{Kind: kind, ID: Fingerprint(kind, pub), Owner: owner, Created: created, Key: pub}, bytes.Clone(seed)}, nil
 }
 
+// Expanded keys, by key id. Expanding a seed or a public key into the
+// schemes' working form (the ML-DSA matrix, the ML-KEM key) costs more than
+// a signature check, so each key is expanded once per process. An id is
+// the fingerprint of the public key, and a Private's seed is checked
+// against it wherever one is built, so an id names one key.
+var expanded sync.Map // kind+id+"/priv"|"/pub" → the expanded key
+
+func cached[T any](key string, make func() (T, error)) (T, error) {
+	if v, ok := expanded.Load(key); ok {
+		return v.(T), nil
+	}
+	v, err := make()
+	if err != nil {
+		return v, err
+	}
+	expanded.Store(key, v)
+	return v, nil
+}
+
 // Signer returns the ML-DSA-65 private key.
 func (k *Private) Signer() (*mldsa65.PrivateKey, error) {
-	if k.Kind != Sig {
-		return nil, fmt.Errorf("keys: %s is a %s key, not a signature key", k.ID, k.Kind)
+	if k.Kind != Sig || k.seed == nil {
+		return nil, fmt.Errorf("keys: %s is not a private signature key", k.ID)
 	}
-	_, sk := mldsa65.NewKeyFromSeed((*[mldsa65.SeedSize]byte)(k.seed))
-	return sk, nil
+	return cached(k.ID+"/priv", func() (*mldsa65.PrivateKey, error) {
+		_, sk := mldsa65.NewKeyFromSeed((*[mldsa65.SeedSize]byte)(k.seed))
+		return sk, nil
+	})
 }
 
 // Decapsulator returns the X-Wing private key for HPKE.
 func (k *Private) Decapsulator() (hpke.PrivateKey, error) {
-	if k.Kind != KEM {
-		return nil, fmt.Errorf("keys: %s is a %s key, not a key-exchange key", k.ID, k.Kind)
+	if k.Kind != KEM || k.seed == nil {
+		return nil, fmt.Errorf("keys: %s is not a private key-exchange key", k.ID)
 	}
-	return hpke.MLKEM768X25519().NewPrivateKey(k.seed)
+	return cached(k.ID+"/priv", func() (hpke.PrivateKey, error) {
+		return hpke.MLKEM768X25519().NewPrivateKey(k.seed)
+	})
 }
 
 // Verifier returns the ML-DSA-65 public key.
@@ -108,11 +132,16 @@ func (p *Public) Verifier() (*mldsa65.PublicKey, error) {
 	if p.Kind != Sig {
 		return nil, fmt.Errorf("keys: %s is a %s key, not a signature key", p.ID, p.Kind)
 	}
-	var pk mldsa65.PublicKey
-	if err := pk.UnmarshalBinary(p.Key); err != nil {
-		return nil, fmt.Errorf("keys: %s: %v", p.ID, err)
-	}
-	return &pk, nil
+	return cached(p.ID+"/pub", func() (*mldsa65.PublicKey, error) {
+		if Fingerprint(p.Kind, p.Key) != p.ID {
+			return nil, fmt.Errorf("keys: id %s is not the fingerprint of the key it names", p.ID)
+		}
+		var pk mldsa65.PublicKey
+		if err := pk.UnmarshalBinary(p.Key); err != nil {
+			return nil, fmt.Errorf("keys: %s: %v", p.ID, err)
+		}
+		return &pk, nil
+	})
 }
 
 // Encapsulator returns the X-Wing public key for HPKE.
@@ -120,7 +149,12 @@ func (p *Public) Encapsulator() (hpke.PublicKey, error) {
 	if p.Kind != KEM {
 		return nil, fmt.Errorf("keys: %s is a %s key, not a key-exchange key", p.ID, p.Kind)
 	}
-	return hpke.MLKEM768X25519().NewPublicKey(p.Key)
+	return cached(p.ID+"/pub", func() (hpke.PublicKey, error) {
+		if Fingerprint(p.Kind, p.Key) != p.ID {
+			return nil, fmt.Errorf("keys: id %s is not the fingerprint of the key it names", p.ID)
+		}
+		return hpke.MLKEM768X25519().NewPublicKey(p.Key)
+	})
 }
 
 // Check verifies that the id is the fingerprint of the key and the key
