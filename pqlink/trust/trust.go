@@ -7,7 +7,6 @@
 package trust
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,10 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
-
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/bpsec"
 	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/cbor"
 )
 
 // Store is a mission's trust store.
@@ -30,20 +30,47 @@ type Store struct {
 	revoked map[string]Revocation
 }
 
-// Revocation withdraws trust in a key from a time on. It is valid when an
-// authority allowed to sign revocations signed it.
+// Revocation withdraws trust in a key from a time on. It is published as
+// a governance bundle of kind "revocation", signed (BIB-MLDSA65) by an
+// authority allowed to sign revocations; its body is the CBOR array
+// [key id, reason, effective time (ms since 2000)].
 type Revocation struct {
-	Key       string    `json:"key"`
-	Reason    string    `json:"reason"`
-	Effective time.Time `json:"effective"`
-	By        string    `json:"by"` // the authority's key id
-	Signature []byte    `json:"signature,omitempty"`
+	Key       string
+	Reason    string
+	Effective time.Time
+	By        string // the authority's key id
 }
 
-const revocationContext = "ipgs-revocation-v1"
+func (r *Revocation) body() []byte {
+	var b []byte
+	b = cbor.AppendArray(b, 3)
+	b = cbor.AppendText(b, r.Key)
+	b = cbor.AppendText(b, r.Reason)
+	return cbor.AppendUint(b, bpsec.DTNTime(r.Effective))
+}
 
-func (r *Revocation) signed() []byte {
-	return []byte(fmt.Sprintf("%s\n%s\n%s\n%s", r.Key, r.Reason, r.Effective.UTC().Format(time.RFC3339Nano), r.By))
+func decodeRevocation(body []byte) (Revocation, error) {
+	d := cbor.NewDecoder(body, 0)
+	var r Revocation
+	if n, err := d.ArrayLen(); err != nil || n != 3 {
+		if err == nil {
+			err = fmt.Errorf("a revocation is [key, reason, effective]")
+		}
+		return r, err
+	}
+	var err error
+	if r.Key, err = d.Text(); err != nil {
+		return r, err
+	}
+	if r.Reason, err = d.Text(); err != nil {
+		return r, err
+	}
+	ms, err := d.Uint()
+	if err != nil {
+		return r, err
+	}
+	r.Effective = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(min(ms, 1<<40)) * time.Millisecond)
+	return r, nil
 }
 
 // KeysDir is the mission's keys folder: security.keys_dir, else
@@ -76,62 +103,66 @@ func Load(m *mission.Mission, dir string) (*Store, error) {
 			s.Keys[k.ID] = k
 		}
 	}
-	revs, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.json"))
+	revs, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.bundle"))
 	for _, f := range revs {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		var r Revocation
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
-		}
-		if err := s.checkRevocation(&r); err != nil {
-			return nil, fmt.Errorf("%s: %v", f, err)
+		r, err := s.openRevocation(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		s.revoked[r.Key] = r
 	}
 	return s, nil
 }
 
-// checkRevocation verifies a revocation's signature and its signer's
-// right to revoke.
-func (s *Store) checkRevocation(r *Revocation) error {
-	if err := s.MayAuthor(r.By, "revocation", r.Effective); err != nil {
-		return err
+// openRevocation verifies a revocation bundle: signed by an authority
+// allowed to revoke at its effective time.
+func (s *Store) openRevocation(raw []byte) (Revocation, error) {
+	trusted := func(id string) *keys.Public { return s.Keys[id] }
+	var r Revocation
+	may := func(id, kind string, _ time.Time) error {
+		if kind != "revocation" {
+			return fmt.Errorf("a %s bundle where a revocation belongs", kind)
+		}
+		return nil // checked below, at the revocation's effective time
 	}
-	pk, err := s.Keys[r.By].Verifier()
+	e, err := bpsec.Open(raw, nil, trusted, may, nil, time.Now())
 	if err != nil {
-		return err
+		return r, err
 	}
-	if !mldsa65.Verify(pk, r.signed(), []byte(revocationContext), r.Signature) {
-		return fmt.Errorf("revocation of %s: the signature of %s does not verify", r.Key, r.By)
+	if r, err = decodeRevocation(e.Body); err != nil {
+		return r, err
 	}
-	return nil
+	r.By = e.Author
+	if err := s.MayAuthor(e.Author, "revocation", r.Effective); err != nil {
+		return r, err
+	}
+	return r, nil
 }
 
-// Revoke signs a revocation of key id with the authority key by and
-// stores it in the keys folder.
+// Revoke publishes a revocation of key id as a bundle signed with the
+// authority key by, stored in the keys folder (revocations/ID.bundle), to
+// be relayed like any governance bundle.
 func (s *Store) Revoke(id, reason string, by *keys.Private, effective time.Time) (*Revocation, string, error) {
 	r := &Revocation{Key: id, Reason: reason, Effective: effective.UTC(), By: by.ID}
 	if err := s.MayAuthor(by.ID, "revocation", effective); err != nil {
 		return nil, "", err
 	}
-	sk, err := by.Signer()
+	now := time.Now()
+	raw, err := bpsec.Seal(&bpsec.Envelope{Kind: "revocation", Seq: uint64(now.UnixNano()), Expires: now.Add(100 * 365 * 24 * time.Hour), Body: r.body()},
+		by, bundle.None, bundle.None, nil, now)
 	if err != nil {
 		return nil, "", err
 	}
-	r.Signature = make([]byte, mldsa65.SignatureSize)
-	if err := mldsa65.SignTo(sk, r.signed(), []byte(revocationContext), true, r.Signature); err != nil {
-		return nil, "", err
-	}
-	b, _ := json.MarshalIndent(r, "", "  ")
 	dir := filepath.Join(s.Dir, "revocations")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", err
 	}
-	path := filepath.Join(dir, id+".json")
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	path := filepath.Join(dir, id+".bundle")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, "", err
 	}
 	s.revoked[id] = *r

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/bpsec"
 	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/uplink/bundle"
 )
 
 var t0 = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
@@ -112,10 +115,21 @@ func TestSignedRevocation(t *testing.T) {
 	if err := s2.MayCommand(perth, 90001, t0.Add(2*time.Hour)); !errors.Is(err, ErrRevoked) || !strings.Contains(err.Error(), "stolen laptop") {
 		t.Errorf("after: %v", err)
 	}
-	// a tampered revocation is refused when loading
+	// a tampered revocation bundle is refused when loading
 	b, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(b), "stolen laptop", "whatever", 1)), 0o644)
-	if _, err := Load(s.m, s.Dir); err == nil || !strings.Contains(err.Error(), "does not verify") {
-		t.Errorf("tampered revocation: %v", err)
+	if !strings.HasSuffix(path, ".bundle") || !bytes.Contains(b, []byte("stolen laptop")) {
+		t.Fatalf("the revocation is not a readable bundle: %s", path)
+	}
+	// altered by someone who recomputes the CRCs: the signature fails
+	bd, err := bundle.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := bd.Payload()
+	pl.Data = bytes.Replace(pl.Data, []byte("stolen laptop"), []byte("stolen laptoq"), 1)
+	forged, _ := bd.Encode()
+	os.WriteFile(path, forged, 0o644)
+	if _, err := Load(s.m, s.Dir); !errors.Is(err, bpsec.ErrVerify) {
+		t.Errorf("forged revocation: %v", err)
 	}
 }
