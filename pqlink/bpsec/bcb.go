@@ -99,18 +99,11 @@ func AddBCBAESGCM(b *bundle.Bundle, num, flags uint64, targets []uint64, source 
 	if err != nil {
 		return err
 	}
-	for _, t := range targets {
-		tb := b.Block(t)
-		if tb == nil {
-			return fmt.Errorf("bpsec: no block %d to encrypt", t)
-		}
-		sealed := g.Seal(nil, iv, tb.Data, aadFor(b, tb, &sec, o.Scope))
-		tb.Data = sealed[:len(sealed)-g.Overhead()]
-		a.Results = append(a.Results, []Param{{resultTag, cbor.AppendBytes(nil, sealed[len(sealed)-g.Overhead():])}})
+	if a.Results, err = sealTargets(b, &sec, targets, g, iv, o.Scope); err != nil {
+		return err
 	}
 	sec.Data = a.Encode()
-	n := len(b.Blocks)
-	b.Blocks = append(b.Blocks[:n-1:n-1], sec, b.Blocks[n-1])
+	insertBeforePayload(b, sec)
 	return nil
 }
 
@@ -170,23 +163,32 @@ func DecryptBCBAESGCM(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error
 	if err != nil {
 		return nil, err
 	}
+	if err := openTargets(b, sec, num, a, g, iv, scope); err != nil {
+		return nil, err
+	}
+	return a.Targets, nil
+}
+
+// openTargets decrypts every target of the BCB sec in place, only once all
+// of them authenticated, and removes the BCB.
+func openTargets(b *bundle.Bundle, sec *bundle.Block, num uint64, a *ASB, g cipher.AEAD, iv []byte, scope uint64) error {
 	plains := make([][]byte, len(a.Targets))
 	for i, t := range a.Targets {
 		tb := b.Block(t)
 		if tb == nil {
-			return nil, fmt.Errorf("bpsec: BCB %d: target block %d is missing", num, t)
+			return fmt.Errorf("bpsec: BCB %d: target block %d is missing", num, t)
 		}
 		tv, ok := get(a.Results[i], resultTag)
 		if !ok {
-			return nil, fmt.Errorf("bpsec: BCB %d: no tag for target %d", num, t)
+			return fmt.Errorf("bpsec: BCB %d: no tag for target %d", num, t)
 		}
 		tag, err := cbor.NewDecoder(tv, 0).Bytes()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p, err := g.Open(nil, iv, append(append([]byte(nil), tb.Data...), tag...), aadFor(b, tb, sec, scope))
 		if err != nil {
-			return nil, fmt.Errorf("bpsec: BCB %d, target %d: %w", num, t, ErrVerify)
+			return fmt.Errorf("bpsec: BCB %d, target %d: %w", num, t, ErrVerify)
 		}
 		plains[i] = p
 	}
@@ -199,5 +201,27 @@ func DecryptBCBAESGCM(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error
 			break
 		}
 	}
-	return a.Targets, nil
+	return nil
+}
+
+// sealTargets encrypts every target in place and returns their tags as
+// results.
+func sealTargets(b *bundle.Bundle, sec *bundle.Block, targets []uint64, g cipher.AEAD, iv []byte, scope uint64) ([][]Param, error) {
+	var results [][]Param
+	for _, t := range targets {
+		tb := b.Block(t)
+		if tb == nil {
+			return nil, fmt.Errorf("bpsec: no block %d to encrypt", t)
+		}
+		sealed := g.Seal(nil, iv, tb.Data, aadFor(b, tb, sec, scope))
+		tb.Data = sealed[:len(sealed)-g.Overhead()]
+		results = append(results, []Param{{resultTag, cbor.AppendBytes(nil, sealed[len(sealed)-g.Overhead():])}})
+	}
+	return results, nil
+}
+
+// insertBeforePayload adds a block just before the payload block.
+func insertBeforePayload(b *bundle.Bundle, blk bundle.Block) {
+	n := len(b.Blocks)
+	b.Blocks = append(b.Blocks[:n-1:n-1], blk, b.Blocks[n-1])
 }

@@ -264,8 +264,7 @@ func AddBIBHMAC(b *bundle.Bundle, num uint64, targets []uint64, source bundle.EI
 		a.Results = append(a.Results, []Param{{resultHMAC, cbor.AppendBytes(nil, m.Sum(nil))}})
 	}
 	sec.Data = a.Encode()
-	n := len(b.Blocks)
-	b.Blocks = append(b.Blocks[:n-1:n-1], sec, b.Blocks[n-1])
+	insertBeforePayload(b, sec)
 	return nil
 }
 

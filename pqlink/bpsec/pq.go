@@ -73,8 +73,7 @@ func AddBIBMLDSA(b *bundle.Bundle, num uint64, targets []uint64, source bundle.E
 		a.Results = append(a.Results, []Param{{resultHMAC, cbor.AppendBytes(nil, sig)}})
 	}
 	sec.Data = a.Encode()
-	n := len(b.Blocks)
-	b.Blocks = append(b.Blocks[:n-1:n-1], sec, b.Blocks[n-1])
+	insertBeforePayload(b, sec)
 	return nil
 }
 
@@ -169,18 +168,11 @@ func AddBCBXWing(b *bundle.Bundle, num, flags uint64, targets []uint64, source b
 	if err != nil {
 		return err
 	}
-	for _, t := range targets {
-		tb := b.Block(t)
-		if tb == nil {
-			return fmt.Errorf("bpsec: no block %d to encrypt", t)
-		}
-		sealed := g.Seal(nil, iv, tb.Data, aadFor(b, tb, &sec, scope))
-		tb.Data = sealed[:len(sealed)-g.Overhead()]
-		a.Results = append(a.Results, []Param{{resultTag, cbor.AppendBytes(nil, sealed[len(sealed)-g.Overhead():])}})
+	if a.Results, err = sealTargets(b, &sec, targets, g, iv, scope); err != nil {
+		return err
 	}
 	sec.Data = a.Encode()
-	n := len(b.Blocks)
-	b.Blocks = append(b.Blocks[:n-1:n-1], sec, b.Blocks[n-1])
+	insertBeforePayload(b, sec)
 	return nil
 }
 
@@ -239,34 +231,8 @@ func DecryptBCBXWing(b *bundle.Bundle, num uint64, ours *keys.Private) ([]uint64
 	if err != nil {
 		return nil, err
 	}
-	plains := make([][]byte, len(a.Targets))
-	for i, t := range a.Targets {
-		tb := b.Block(t)
-		if tb == nil {
-			return nil, fmt.Errorf("bpsec: BCB %d: target block %d is missing", num, t)
-		}
-		tv, ok := get(a.Results[i], resultTag)
-		if !ok {
-			return nil, fmt.Errorf("bpsec: BCB %d: no tag for target %d", num, t)
-		}
-		tag, err := cbor.NewDecoder(tv, 0).Bytes()
-		if err != nil {
-			return nil, err
-		}
-		p, err := g.Open(nil, iv, append(append([]byte(nil), tb.Data...), tag...), aadFor(b, tb, sec, scope))
-		if err != nil {
-			return nil, fmt.Errorf("bpsec: BCB %d, target %d: %w", num, t, ErrVerify)
-		}
-		plains[i] = p
-	}
-	for i, t := range a.Targets {
-		b.Block(t).Data = plains[i]
-	}
-	for i := range b.Blocks {
-		if b.Blocks[i].Number == num {
-			b.Blocks = append(b.Blocks[:i], b.Blocks[i+1:]...)
-			break
-		}
+	if err := openTargets(b, sec, num, a, g, iv, scope); err != nil {
+		return nil, err
 	}
 	return a.Targets, nil
 }
