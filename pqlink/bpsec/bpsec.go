@@ -195,6 +195,16 @@ var (
 )
 
 // ippt builds the integrity-protected plaintext (RFC 9173 3.7).
+// integrityTarget returns the block a BIB protects; target 0 is the
+// primary block, whose block-type-specific data is then its whole CBOR
+// encoding (RFC 9173 3.7).
+func integrityTarget(b *bundle.Bundle, t uint64) *bundle.Block {
+	if t == 0 {
+		return &bundle.Block{Data: b.Primary.Append(nil)}
+	}
+	return b.Block(t)
+}
+
 func ippt(b *bundle.Bundle, target, sec *bundle.Block, scope uint64) []byte {
 	var p []byte
 	p = cbor.AppendUint(p, scope)
@@ -255,7 +265,7 @@ func AddBIBHMAC(b *bundle.Bundle, num uint64, targets []uint64, source bundle.EI
 		a.Params = []Param{{paramSHAVariant, cbor.AppendUint(nil, variant)}, {paramScope, cbor.AppendUint(nil, scope)}}
 	}
 	for _, t := range targets {
-		tb := b.Block(t)
+		tb := integrityTarget(b, t)
 		if tb == nil {
 			return fmt.Errorf("bpsec: no block %d to protect", t)
 		}
@@ -301,7 +311,7 @@ func VerifyBIBHMAC(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error) {
 		return nil, err
 	}
 	for i, t := range a.Targets {
-		tb := b.Block(t)
+		tb := integrityTarget(b, t)
 		if tb == nil {
 			return nil, fmt.Errorf("bpsec: BIB %d: target block %d is missing", num, t)
 		}

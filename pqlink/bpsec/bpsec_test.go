@@ -132,3 +132,70 @@ func TestKeyWrapRFC3394(t *testing.T) {
 		t.Fatalf("altered: %v", err)
 	}
 }
+
+// RFC 9173 Appendix A.3: security blocks from two sources. A BIB from
+// ipn:3.0 (HMAC-SHA-256, scope 0) over the primary block and the bundle age
+// block, and a BCB from ipn:2.1 (A128GCM, the content key given directly)
+// over the payload.
+const a3Final = "9f88070000820282010282028202018202820201820018281a000f4240850b0300" +
+	"00585c8200020101820282030082820105820300828182015820cac6ce8e4c5dae57" +
+	"988b757e49a6dd1431dc04763541b2845098265bc817241b81820158203ed614c0d9" +
+	"7f49b3633627779aa18a338d212bf3c92b97759d9739cd50725596850c0401005834" +
+	"8101020182028202018382014c5477656c7665313231323132820201820400818182" +
+	"0150efa4b5ac0108e3816c5606479801bc0485070200004319012c85010100005823" +
+	"3a09c1e63fe23a7f66a59c7303837241e070b02619fc59c5214a22f08cd70795e73e" +
+	"9aff"
+
+func TestRFC9173A3(t *testing.T) {
+	raw := unhex(t, a3Final)
+	b, err := bundle.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := b.Encode(); !bytes.Equal(again, raw) {
+		t.Fatal("A.3 does not re-encode byte for byte")
+	}
+	ts, err := VerifyBIBHMAC(b, 3, unhex(t, a1Key))
+	if err != nil || len(ts) != 2 || ts[0] != 0 || ts[1] != 2 {
+		t.Fatalf("BIB over the primary and bundle age blocks: %v %v", ts, err)
+	}
+	if _, err := DecryptBCBAESGCM(b, 4, []byte("qwertyuiopasdfgh")); err != nil {
+		t.Fatal(err)
+	}
+	if string(b.Payload().Data) != "Ready to generate a 32-byte payload" {
+		t.Fatalf("payload %q", b.Payload().Data)
+	}
+	// the primary block is covered: a changed lifetime fails the BIB
+	b2, _ := bundle.Decode(raw)
+	b2.Primary.Lifetime++
+	if _, err := VerifyBIBHMAC(b2, 3, unhex(t, a1Key)); !errors.Is(err, ErrVerify) {
+		t.Fatalf("changed primary block: %v", err)
+	}
+}
+
+// RFC 9173 Appendix A.4: a BCB (A256GCM, AAD scope 7) over both the
+// payload and the BIB that signs it (HMAC-SHA-384).
+const a4Final = "9f88070000820282010282028202018202820201820018281a000f4240850b0300" +
+	"005846438ed6208eb1c1ffb94d952175167df0902902064a2983910c4fb2340790bf" +
+	"420a7d1921d5bf7c4721e02ab87a93ab1e0b75cf62e4948727c8b5dae46ed2af0543" +
+	"9b88029191850c0201005849820301020182028202018382014c5477656c76653132" +
+	"313231328202038204078281820150220ffc45c8a901999ecc60991dd78b29818201" +
+	"50d2c51cb2481792dae8b21d848cede99b8501010000582390eab6457593379298a8" +
+	"724e16e61f837488e127212b59ac91f8a86287b7d07630a122ff"
+
+func TestRFC9173A4(t *testing.T) {
+	b, err := bundle.Decode(unhex(t, a4Final))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := DecryptBCBAESGCM(b, 2, []byte("qwertyuiopasdfghqwertyuiopasdfgh"))
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("decrypt: %v %v", ts, err)
+	}
+	if _, err := VerifyBIBHMAC(b, 3, unhex(t, a1Key)); err != nil {
+		t.Fatalf("the decrypted BIB: %v", err)
+	}
+	if string(b.Payload().Data) != "Ready to generate a 32-byte payload" {
+		t.Fatalf("payload %q", b.Payload().Data)
+	}
+}

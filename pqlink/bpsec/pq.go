@@ -63,7 +63,7 @@ func AddBIBMLDSA(b *bundle.Bundle, num uint64, targets []uint64, source bundle.E
 		Params: []Param{{paramKeyID, cbor.AppendBytes(nil, keyIDBytes(signer.ID))}, {paramScope, cbor.AppendUint(nil, scope)}}}
 	sig := make([]byte, mldsa65.SignatureSize)
 	for _, t := range targets {
-		tb := b.Block(t)
+		tb := integrityTarget(b, t)
 		if tb == nil {
 			return fmt.Errorf("bpsec: no block %d to sign", t)
 		}
@@ -116,7 +116,7 @@ func VerifyBIBMLDSA(b *bundle.Bundle, num uint64, trusted func(id string) *keys.
 		}
 	}
 	for i, t := range a.Targets {
-		tb := b.Block(t)
+		tb := integrityTarget(b, t)
 		if tb == nil {
 			return id, fmt.Errorf("bpsec: BIB %d: target block %d is missing", num, t)
 		}
