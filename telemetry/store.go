@@ -234,7 +234,7 @@ func (sh *Shipper) Run(ctx context.Context) error {
 				return ctx.Err()
 			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, 30*time.Second)
+			backoff = min(2*backoff, 10*time.Second) // back within seconds of InfluxDB
 		}
 		if err := sh.Spool.Ack(b.to); err != nil {
 			return err
