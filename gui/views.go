@@ -1,0 +1,404 @@
+package gui
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/command"
+)
+
+// refresh runs f on the UI goroutine whenever the model changes, at most
+// every 100 ms (telemetry may change the model a thousand times a second).
+func refresh(m *Model, f func()) {
+	var pending bool
+	var last time.Time
+	var timer *time.Timer
+	m.OnChange(func() {
+		if pending {
+			return
+		}
+		pending = true
+		wait := max(0, 100*time.Millisecond-time.Since(last))
+		timer = time.AfterFunc(wait, func() {
+			fyne.Do(func() {
+				pending, last = false, time.Now()
+				f()
+			})
+		})
+		_ = timer
+	})
+}
+
+// Severity colours.
+var (
+	colourRed    = color.NRGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}
+	colourYellow = color.NRGBA{R: 0xf9, G: 0xa8, B: 0x25, A: 0xff}
+	colourGreen  = color.NRGBA{R: 0x38, G: 0x8e, B: 0x3c, A: 0xff}
+)
+
+func severityColour(s dict.Severity) color.Color {
+	switch s {
+	case dict.Red:
+		return colourRed
+	case dict.Yellow:
+		return colourYellow
+	}
+	return colourGreen
+}
+
+// NewPassesView is the plan: every contact with its station, times, maximum
+// elevation and, once over, its packets and handshake.
+func NewPassesView(m *Model) fyne.CanvasObject {
+	header := []string{"Station", "Satellite", "AOS (UTC)", "LOS", "Max el", "State"}
+	var rows []Pass
+	table := widget.NewTable(
+		func() (int, int) { return len(rows) + 1, len(header) },
+		func() fyne.CanvasObject { return widget.NewLabel("DRONE-00 xx") },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			if id.Row == 0 {
+				l.TextStyle = fyne.TextStyle{Bold: true}
+				l.SetText(header[id.Col])
+				return
+			}
+			l.TextStyle = fyne.TextStyle{}
+			p := rows[id.Row-1]
+			switch id.Col {
+			case 0:
+				l.SetText(p.Station)
+			case 1:
+				l.SetText(p.Name)
+			case 2:
+				l.SetText(p.Start.UTC().Format("01-02 15:04:05"))
+			case 3:
+				l.SetText(p.End.UTC().Format("15:04:05"))
+			case 4:
+				l.SetText(fmt.Sprintf("%.0f°", p.MaxEl))
+			case 5:
+				now := m.Now()
+				switch {
+				case p.Done:
+					l.SetText(fmt.Sprintf("done: %d packets", p.Packets))
+				case !now.Before(p.Start) && now.Before(p.End):
+					l.SetText("IN CONTACT")
+				default:
+					l.SetText("in " + (p.Start.Sub(now)).Round(time.Second).String())
+				}
+			}
+		})
+	for i, w := range []float32{90, 100, 130, 80, 60, 150} {
+		table.SetColumnWidth(i, w)
+	}
+	update := func() {
+		rows = m.Passes()
+		table.Refresh()
+	}
+	update()
+	refresh(m, update)
+	return table
+}
+
+// NewTelemetryView shows the latest value of every field, coloured by its
+// limits.
+func NewTelemetryView(m *Model) fyne.CanvasObject {
+	var rows []Value
+	list := widget.NewList(
+		func() int { return len(rows) },
+		func() fyne.CanvasObject {
+			dot := canvas.NewCircle(colourGreen)
+			dot.Resize(fyne.NewSize(10, 10))
+			return container.NewHBox(container.NewGridWrap(fyne.NewSize(12, 12), dot), widget.NewLabel("90001 hk.battery"), layout.NewSpacer(), widget.NewLabel("7.412 V"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			v := rows[i]
+			box := o.(*fyne.Container)
+			dot := box.Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
+			dot.FillColor = severityColour(v.Severity)
+			dot.Refresh()
+			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%d %s.%s", v.Sat, v.Packet, v.Field))
+			text := v.Text
+			if text == "" {
+				text = strings.TrimSpace(strconv.FormatFloat(v.Value, 'g', 6, 64) + " " + v.Units)
+			}
+			box.Objects[3].(*widget.Label).SetText(text)
+		})
+	update := func() {
+		rows = m.Values()
+		list.Refresh()
+	}
+	update()
+	refresh(m, update)
+	return list
+}
+
+// NewAlarmsView lists the open alarms, each with an Acknowledge button.
+func NewAlarmsView(m *Model, w fyne.Window) fyne.CanvasObject {
+	box := container.NewVBox()
+	update := func() {
+		box.RemoveAll()
+		alarms := m.Alarms()
+		if len(alarms) == 0 {
+			box.Add(widget.NewLabel("No alarms."))
+		}
+		for _, a := range alarms {
+			state := "ACTIVE"
+			if !a.Cleared.IsZero() {
+				state = "cleared"
+			}
+			sev := dict.Yellow
+			if a.Severity == "red" || a.Severity == "stale" {
+				sev = dict.Red
+			}
+			dot := canvas.NewRectangle(severityColour(sev))
+			text := widget.NewLabel(fmt.Sprintf("%s  %s  %s  %.4g %s  (raised %s)", strings.ToUpper(a.Severity), a.ID, state, a.Value, a.Units, a.Raised.UTC().Format("01-02 15:04:05")))
+			id := a.ID
+			ack := widget.NewButton("Acknowledge", func() {
+				if err := m.Ack(id, "operator"); err != nil && w != nil {
+					dialog.ShowError(err, w)
+				}
+			})
+			if !a.Acked.IsZero() {
+				ack.SetText("Acked by " + a.AckedBy)
+				ack.Disable()
+			}
+			box.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(8, 28), dot), ack, text))
+		}
+		box.Refresh()
+	}
+	update()
+	refresh(m, update)
+	return container.NewVScroll(box)
+}
+
+// NewCommandView is a form built from the command dictionary: pick the
+// satellite and command, fill the arguments (checked as typed before
+// anything is queued), confirm hazardous ones; below, the history with
+// each command's stage.
+func NewCommandView(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
+	d, h := m.Commanding()
+	if d == nil || h == nil {
+		return widget.NewLabel("No command dictionary or history.")
+	}
+	var satNames []string
+	for n := range sats {
+		satNames = append(satNames, n)
+	}
+	sortStrings(satNames)
+	satSel := widget.NewSelect(satNames, nil)
+	if len(satNames) > 0 {
+		satSel.SetSelected(satNames[0])
+	}
+	var names []string
+	for _, c := range d.Commands {
+		names = append(names, c.Name)
+	}
+	args := container.NewVBox()
+	entries := map[string]*widget.Entry{}
+	status := widget.NewLabel("")
+	cmdSel := widget.NewSelect(names, func(name string) {
+		args.RemoveAll()
+		clear(entries)
+		def, _ := d.Lookup(name)
+		for _, a := range def.Args {
+			e := widget.NewEntry()
+			hint := a.Type
+			if a.Unit != "" {
+				hint += ", " + a.Unit
+			}
+			if len(a.Values) > 0 {
+				hint = strings.Join(a.Values, "|")
+			}
+			e.SetPlaceHolder(hint)
+			entries[a.Name] = e
+			args.Add(widget.NewForm(widget.NewFormItem(a.Name, e)))
+		}
+		args.Refresh()
+	})
+	var history *widget.List
+	var cmds []*command.Command
+	history = widget.NewList(func() int { return len(cmds) },
+		func() fyne.CanvasObject { return widget.NewLabel("123 DRONE-01 SET_HEATER on=true executed") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := cmds[len(cmds)-1-i]
+			o.(*widget.Label).SetText(fmt.Sprintf("%d  %d  %s %s  %s", c.ID, c.Sat, c.Name, strings.Join(c.Args, " "), c.State()))
+		})
+	reload := func() {
+		cmds, _ = h.Commands()
+		history.Refresh()
+	}
+	queue := func(def *command.Def, vals []command.Value) {
+		payload, err := def.Encode(vals)
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		var texts []string
+		for _, v := range vals {
+			texts = append(texts, v.Name+"="+v.Text)
+		}
+		id, err := h.Queue(command.Record{Sat: sats[satSel.Selected], Name: def.Name, Opcode: def.Opcode, Args: texts, Payload: payload,
+			Time: time.Now().UTC(), Hazard: def.Hazardous})
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		status.SetText(fmt.Sprintf("queued command %d: %s %s", id, def.Name, strings.Join(texts, " ")))
+		reload()
+	}
+	send := widget.NewButtonWithIcon("Queue", theme.MailSendIcon(), func() {
+		def, ok := d.Lookup(cmdSel.Selected)
+		if !ok {
+			status.SetText("pick a command")
+			return
+		}
+		var in []string
+		for _, a := range def.Args {
+			in = append(in, a.Name+"="+strings.TrimSpace(entries[a.Name].Text))
+		}
+		vals, err := def.Validate(in)
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		if def.Hazardous && w != nil {
+			dialog.ShowConfirm("Hazardous command", def.Name+" is hazardous. Queue it?", func(ok bool) {
+				if ok {
+					queue(def, vals)
+				}
+			}, w)
+			return
+		}
+		queue(def, vals)
+	})
+	reload()
+	refresh(m, reload)
+	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Satellite", satSel), widget.NewFormItem("Command", cmdSel)), args, send, status)
+	return container.NewBorder(form, nil, nil, nil, history)
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// NewSkyView draws the polar plot of the current or next pass: rings at
+// 0, 30 and 60 degrees of elevation, north up, and the predicted track.
+func NewSkyView(m *Model) fyne.CanvasObject {
+	title := widget.NewLabel("")
+	plot := container.NewWithoutLayout()
+	draw := func(size fyne.Size) {
+		plot.RemoveAll()
+		r := float32(math.Min(float64(size.Width), float64(size.Height)))/2 - 10
+		cx, cy := size.Width/2, size.Height/2
+		for _, el := range []float64{0, 30, 60} {
+			rr := r * float32((90-el)/90)
+			c := canvas.NewCircle(color.Transparent)
+			c.StrokeColor, c.StrokeWidth = theme.Color(theme.ColorNameDisabled), 1
+			c.Move(fyne.NewPos(cx-rr, cy-rr))
+			c.Resize(fyne.NewSize(2*rr, 2*rr))
+			plot.Add(c)
+		}
+		for _, l := range []struct {
+			s    string
+			x, y float32
+		}{{"N", cx - 4, cy - r - 12}, {"E", cx + r + 2, cy - 8}, {"S", cx - 4, cy + r - 4}, {"W", cx - r - 14, cy - 8}} {
+			t := canvas.NewText(l.s, theme.Color(theme.ColorNameForeground))
+			t.Move(fyne.NewPos(l.x, l.y))
+			plot.Add(t)
+		}
+		p, ok := nextPass(m)
+		if !ok {
+			title.SetText("No pass ahead.")
+			return
+		}
+		title.SetText(fmt.Sprintf("%s over %s, %s-%s UTC, max %.0f°", p.Name, p.Station, p.Start.UTC().Format("15:04:05"), p.End.UTC().Format("15:04:05"), p.MaxEl))
+		pt := func(az, el float64) fyne.Position {
+			rr := float64(r) * (90 - el) / 90
+			a := az * math.Pi / 180
+			return fyne.NewPos(cx+float32(rr*math.Sin(a)), cy-float32(rr*math.Cos(a)))
+		}
+		for i := 1; i < len(p.Track); i++ {
+			ln := canvas.NewLine(theme.Color(theme.ColorNamePrimary))
+			ln.StrokeWidth = 2
+			ln.Position1, ln.Position2 = pt(p.Track[i-1][0], p.Track[i-1][1]), pt(p.Track[i][0], p.Track[i][1])
+			plot.Add(ln)
+		}
+		plot.Refresh()
+	}
+	sizer := &sized{draw: draw}
+	sizer.ExtendBaseWidget(sizer)
+	update := func() { draw(sizer.Size()) }
+	refresh(m, update)
+	return container.NewBorder(title, nil, nil, nil, container.NewStack(sizer, plot))
+}
+
+// sized calls draw when its size changes.
+type sized struct {
+	widget.BaseWidget
+	draw func(fyne.Size)
+	last fyne.Size
+}
+
+func (s *sized) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
+}
+
+func (s *sized) Resize(size fyne.Size) {
+	s.BaseWidget.Resize(size)
+	if size != s.last {
+		s.last = size
+		s.draw(size)
+	}
+}
+
+func (s *sized) MinSize() fyne.Size { return fyne.NewSize(240, 240) }
+
+// nextPass is the pass in progress, else the next one.
+func nextPass(m *Model) (Pass, bool) {
+	now := m.Now()
+	for _, p := range m.Passes() {
+		if p.End.After(now) && len(p.Track) > 1 {
+			return p, true
+		}
+	}
+	return Pass{}, false
+}
+
+// NewMain is the whole window's content: a status line of problems over
+// tabs for every view.
+func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
+	problems := widget.NewLabel("")
+	problems.Importance = widget.DangerImportance
+	clock := widget.NewLabel("")
+	update := func() {
+		clock.SetText(m.Now().UTC().Format("2006-01-02 15:04:05 UTC"))
+		ps := m.Problems()
+		problems.SetText(strings.Join(ps, "; "))
+	}
+	update()
+	refresh(m, update)
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Passes", NewPassesView(m)),
+		container.NewTabItem("Sky", NewSkyView(m)),
+		container.NewTabItem("Telemetry", NewTelemetryView(m)),
+		container.NewTabItem("Alarms", NewAlarmsView(m, w)),
+		container.NewTabItem("Commanding", NewCommandView(m, w, sats)),
+	)
+	return container.NewBorder(container.NewHBox(clock, layout.NewSpacer(), problems), nil, nil, nil, tabs)
+}
