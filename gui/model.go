@@ -26,8 +26,8 @@ type Pass struct {
 	// Track is the predicted sky track (azimuth, elevation in degrees).
 	Track [][2]float64
 	// Report, once the pass is over.
-	Packets  int
-	Done     bool
+	Packets   int
+	Done      bool
 	Handshake float64
 }
 
@@ -46,14 +46,14 @@ type Value struct {
 // Model is what the views show. The engine side calls its setters from
 // any goroutine; views register for changes with OnChange.
 type Model struct {
-	mu       sync.Mutex
-	now      time.Time
-	passes   []Pass
-	values   map[string]Value // sat/packet/field
-	alarms   []telemetry.Alarm
-	dict     *command.Dictionary
-	history  *command.History
-	ack      func(id, who string) error
+	mu        sync.Mutex
+	now       time.Time
+	passes    []Pass
+	values    map[string]Value // sat/packet/field
+	alarms    []telemetry.Alarm
+	dict      *command.Dictionary
+	history   *command.History
+	ack       func(id, who string) error
 	listeners []func()
 	// Errors visible at a glance: TLE staleness, radio and store errors.
 	problems []string
