@@ -59,6 +59,10 @@ type DayOptions struct {
 	// Started, if set, is called with each station's TNC address once
 	// the emulator runs (a test's attacker connects there).
 	Started func(addrs map[string]string)
+	// Planned, Report and Progress, if set, follow the day (the GUI).
+	Planned  func(*plan.Plan)
+	Report   func(station.Report)
+	Progress func(station.Progress)
 }
 
 // DaySecurity are the keys of a secured day: each station's ML-DSA-65 key
@@ -182,6 +186,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	}
 	defer repFile.Close()
 
+	if o.Planned != nil {
+		o.Planned(pl)
+	}
 	var tmSink station.Sink = sink
 	shipDone := make(chan error, 1)
 	var shipper *telemetry.Shipper
@@ -244,6 +251,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 					o.Telemetry.Alarms.ContactEnded(r.Sat)
 					RecordPass(o.Telemetry, r)
 				}
+				if o.Report != nil {
+					o.Report(r)
+				}
 				mu.Lock()
 				res.Reports = append(res.Reports, r)
 				b, _ := json.Marshal(r)
@@ -259,6 +269,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			Progress: func(pr station.Progress) {
 				if o.Telemetry != nil {
 					o.Telemetry.Alarms.Progress(pr.Sat, pr.Station, pr.Time, pr.Packets)
+				}
+				if o.Progress != nil {
+					o.Progress(pr)
 				}
 				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s  rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
 					elevation(emu, pr), pr.FramesRx, pr.Packets)

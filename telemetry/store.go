@@ -32,6 +32,9 @@ type Store struct {
 	Spool  *spool.Spool
 	Alarms *Monitor
 	Stats  Stats
+	// OnDecoded, if set, sees every decoded packet (the GUI's live values);
+	// d is reused after the call returns.
+	OnDecoded func(p *Packet, d *dict.Decoded)
 
 	mu  sync.Mutex
 	dec dict.Decoded
@@ -74,6 +77,9 @@ func (s *Store) Ingest(p *Packet) error {
 	s.Stats.Invalid.Add(uint64(s.dec.Invalid))
 	if s.Alarms != nil {
 		s.Alarms.Check(p, &s.dec)
+	}
+	if s.OnDecoded != nil {
+		s.OnDecoded(p, &s.dec)
 	}
 	s.buf = AppendPoint(s.buf[:0], &s.dec, p)
 	if _, err := s.Spool.Append(s.buf[:len(s.buf)-1]); err != nil {

@@ -18,7 +18,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or bad input,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.AddCommand(newPassesCmd(), newScheduleCmd(), newTLECmd(), newBenchCmd(), newTMCmd(), newKeysCmd(),
+	root.AddCommand(newPassesCmd(), newScheduleCmd(), newTLECmd(), newBenchCmd(), newTMCmd(), newKeysCmd(), newGUICmd(),
 		newDemoCmd(), newSimCmd(), newStationCmd(), newCmdCmd())
 	return root
 }

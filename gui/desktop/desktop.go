@@ -1,0 +1,154 @@
+// Package desktop opens the mission-control window (the only package that
+// imports fyne.io/fyne/v2/app): it runs the mission in-process, as ipgs
+// demo does, and feeds the views' model from the engine.
+package desktop
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/ipgs/ipgs/gui"
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sim"
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/station"
+)
+
+// Options for Run.
+type Options struct {
+	Mission    *mission.Mission
+	Elements   []*tle.Elements
+	Dictionary *command.Dictionary
+	TMDict     *dict.Dictionary
+	DataDir    string
+	Start      time.Time
+	Duration   time.Duration
+	Speed      float64
+	Log        io.Writer
+}
+
+// Run opens the window and flies the mission until the window closes or
+// ctx ends.
+func Run(ctx context.Context, o Options) error {
+	a := app.NewWithID("org.ipgs.mission-control")
+	w := a.NewWindow("ipgs mission control")
+	m := gui.NewModel()
+	sats := map[string]int{}
+	for _, s := range o.Mission.Satellites {
+		sats[s.Name] = s.NORAD
+	}
+	run := filepath.Join(o.DataDir, "gui-"+o.Start.Format("20060102T150405"))
+	store, err := telemetry.OpenStore(filepath.Join(run, "telemetry"), o.TMDict)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
+		if d.Packet == nil {
+			return
+		}
+		mode := d.ModeState()
+		for i := range d.Values {
+			v := &d.Values[i]
+			if !v.OK {
+				continue
+			}
+			sev, _ := v.Field.Check(v.Num, mode)
+			m.SetValue(gui.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, At: p.Onboard})
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.SetContent(gui.NewMain(m, w, sats))
+	w.Resize(fyne.NewSize(1100, 700))
+	w.SetOnClosed(cancel)
+	props := props(o)
+	go func() {
+		sec, err := sim.NewDaySecurity(o.Mission)
+		if err != nil {
+			fmt.Fprintln(o.Log, "gui:", err)
+			return
+		}
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		clk0, wall0 := o.Start, time.Now()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					m.SetNow(clk0.Add(time.Duration(float64(time.Since(wall0)) * o.Speed)))
+					m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, time.Now().UTC()) })
+				}
+			}
+		}()
+		_, err = sim.RunDay(ctx, sim.DayOptions{
+			Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Start: o.Start, Duration: o.Duration, Speed: o.Speed,
+			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec,
+			Queue: func(h *command.History, _ *command.Dictionary) error {
+				m.SetCommanding(o.Dictionary, h)
+				return nil
+			},
+			Planned: func(pl *plan.Plan) { m.SetPasses(passesOf(pl, props)) },
+			Report: func(r station.Report) {
+				m.PassDone(r.Station, r.Sat, r.Start, r.Packets, r.HandshakeSeconds)
+			},
+		})
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintln(o.Log, "gui:", err)
+		}
+	}()
+	w.ShowAndRun()
+	return nil
+}
+
+type propagators map[int]*sgp4.Propagator
+
+func props(o Options) propagators {
+	ps := propagators{}
+	for _, e := range o.Elements {
+		if p, err := sgp4.New(e); err == nil {
+			ps[e.CatalogNumber] = p
+		}
+	}
+	return ps
+}
+
+// passesOf turns the plan's contacts into the views' passes with their
+// predicted sky tracks.
+func passesOf(pl *plan.Plan, ps propagators) []gui.Pass {
+	p := pl.Problem
+	var out []gui.Pass
+	for _, c := range pl.Contacts {
+		cd := &p.Candidates[c.Cand]
+		sat, st := &p.Sats[cd.Sat], &p.Stations[cd.Station]
+		gp := gui.Pass{Station: st.Name, Sat: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg}
+		if prop := ps[sat.NORAD]; prop != nil {
+			topo := geo.NewTopocentric(st.Location)
+			for t := gp.Start; !t.After(gp.End); t = t.Add(10 * time.Second) {
+				r, v, err := prop.At(t)
+				if err != nil {
+					break
+				}
+				re, ve := geo.TEMEToECEF(t, r, v)
+				l := topo.Look(re, ve)
+				gp.Track = append(gp.Track, [2]float64{l.AzDeg, l.ElDeg})
+			}
+		}
+		out = append(out, gp)
+	}
+	return out
+}
