@@ -112,35 +112,21 @@ func AddBCBAESGCM(b *bundle.Bundle, num, flags uint64, targets []uint64, source 
 // is the key-encryption key when the BCB carries a wrapped key, else the
 // content key.
 func DecryptBCBAESGCM(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error) {
-	sec := b.Block(num)
-	if sec == nil || sec.Type != bundle.TypeBCB {
-		return nil, fmt.Errorf("bpsec: no BCB numbered %d", num)
-	}
-	a, err := DecodeASB(sec.Data, 0)
+	sec, a, err := securityBlock(b, num, bundle.TypeBCB, ContextBCBAESGCM)
 	if err != nil {
-		return nil, fmt.Errorf("bpsec: BCB %d: %w", num, err)
+		return nil, err
 	}
-	if a.Context != ContextBCBAESGCM {
-		return nil, fmt.Errorf("bpsec: BCB %d: %w %d", num, ErrUnknownContext, a.Context)
+	iv, err := ivParam(a, num)
+	if err != nil {
+		return nil, err
 	}
-	ivb, ok := get(a.Params, paramIV)
-	if !ok {
-		return nil, fmt.Errorf("bpsec: BCB %d: no IV", num)
+	variant, err := uintParam(a.Params, paramAESVariant, A256GCM)
+	if err != nil {
+		return nil, err
 	}
-	iv, err := cbor.NewDecoder(ivb, 0).Bytes()
-	if err != nil || len(iv) != 12 {
-		return nil, fmt.Errorf("bpsec: BCB %d: the IV is not 12 bytes", num)
-	}
-	variant, scope := uint64(A256GCM), uint64(7)
-	if v, ok := get(a.Params, paramAESVariant); ok {
-		if variant, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := get(a.Params, paramAADScope); ok {
-		if scope, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return nil, err
-		}
+	scope, err := uintParam(a.Params, paramAADScope, 7)
+	if err != nil {
+		return nil, err
 	}
 	ck := key
 	if w, ok := get(a.Params, paramWrapped); ok {

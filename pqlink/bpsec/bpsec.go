@@ -160,6 +160,15 @@ func decodeParams(d *cbor.Decoder) ([]Param, error) {
 	return ps, nil
 }
 
+// uintParam returns parameter id as an unsigned integer, or def when absent.
+func uintParam(ps []Param, id, def uint64) (uint64, error) {
+	v, ok := get(ps, id)
+	if !ok {
+		return def, nil
+	}
+	return cbor.NewDecoder(v, 0).Uint()
+}
+
 func get(ps []Param, id uint64) ([]byte, bool) {
 	for _, p := range ps {
 		if p.ID == id {
@@ -281,27 +290,17 @@ func AddBIBHMAC(b *bundle.Bundle, num uint64, targets []uint64, source bundle.EI
 // VerifyBIBHMAC checks the BIB numbered num with key; it returns the
 // verified target block numbers.
 func VerifyBIBHMAC(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error) {
-	sec := b.Block(num)
-	if sec == nil || sec.Type != bundle.TypeBIB {
-		return nil, fmt.Errorf("bpsec: no BIB numbered %d", num)
-	}
-	a, err := DecodeASB(sec.Data, 0)
+	sec, a, err := securityBlock(b, num, bundle.TypeBIB, ContextBIBHMACSHA2)
 	if err != nil {
-		return nil, fmt.Errorf("bpsec: BIB %d: %w", num, err)
+		return nil, err
 	}
-	if a.Context != ContextBIBHMACSHA2 {
-		return nil, fmt.Errorf("bpsec: BIB %d: %w %d", num, ErrUnknownContext, a.Context)
+	variant, err := uintParam(a.Params, paramSHAVariant, SHA384)
+	if err != nil {
+		return nil, err
 	}
-	variant, scope := uint64(SHA384), uint64(7)
-	if v, ok := get(a.Params, paramSHAVariant); ok {
-		if variant, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := get(a.Params, paramScope); ok {
-		if scope, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return nil, err
-		}
+	scope, err := uintParam(a.Params, paramScope, 7)
+	if err != nil {
+		return nil, err
 	}
 	if _, wrapped := get(a.Params, paramWrappedKey); wrapped {
 		return nil, fmt.Errorf("bpsec: BIB %d: wrapped keys are not supported", num)
@@ -330,4 +329,35 @@ func VerifyBIBHMAC(b *bundle.Bundle, num uint64, key []byte) ([]uint64, error) {
 		}
 	}
 	return a.Targets, nil
+}
+
+// securityBlock finds the security block num of type typ and decodes its
+// ASB, which must be of context.
+func securityBlock(b *bundle.Bundle, num, typ uint64, context int64) (*bundle.Block, *ASB, error) {
+	name := map[uint64]string{bundle.TypeBIB: "BIB", bundle.TypeBCB: "BCB"}[typ]
+	sec := b.Block(num)
+	if sec == nil || sec.Type != typ {
+		return nil, nil, fmt.Errorf("bpsec: no %s numbered %d", name, num)
+	}
+	a, err := DecodeASB(sec.Data, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bpsec: %s %d: %w", name, num, err)
+	}
+	if a.Context != context {
+		return nil, nil, fmt.Errorf("bpsec: %s %d: %w %d", name, num, ErrUnknownContext, a.Context)
+	}
+	return sec, a, nil
+}
+
+// ivParam returns the 12-byte IV of a BCB.
+func ivParam(a *ASB, num uint64) ([]byte, error) {
+	v, ok := get(a.Params, paramIV)
+	if !ok {
+		return nil, fmt.Errorf("bpsec: BCB %d: no IV", num)
+	}
+	iv, err := cbor.NewDecoder(v, 0).Bytes()
+	if err != nil || len(iv) != 12 {
+		return nil, fmt.Errorf("bpsec: BCB %d: the IV is not 12 bytes", num)
+	}
+	return iv, nil
 }

@@ -81,16 +81,9 @@ func AddBIBMLDSA(b *bundle.Bundle, num uint64, targets []uint64, source bundle.E
 // key id to its public key (nil: not trusted, an error). It returns the
 // signer's key id.
 func VerifyBIBMLDSA(b *bundle.Bundle, num uint64, trusted func(id string) *keys.Public) (string, error) {
-	sec := b.Block(num)
-	if sec == nil || sec.Type != bundle.TypeBIB {
-		return "", fmt.Errorf("bpsec: no BIB numbered %d", num)
-	}
-	a, err := DecodeASB(sec.Data, 0)
+	sec, a, err := securityBlock(b, num, bundle.TypeBIB, ContextBIBMLDSA65)
 	if err != nil {
-		return "", fmt.Errorf("bpsec: BIB %d: %w", num, err)
-	}
-	if a.Context != ContextBIBMLDSA65 {
-		return "", fmt.Errorf("bpsec: BIB %d: %w %d", num, ErrUnknownContext, a.Context)
+		return "", err
 	}
 	idb, ok := get(a.Params, paramKeyID)
 	if !ok {
@@ -109,11 +102,9 @@ func VerifyBIBMLDSA(b *bundle.Bundle, num uint64, trusted func(id string) *keys.
 	if err != nil {
 		return id, err
 	}
-	scope := uint64(7)
-	if v, ok := get(a.Params, paramScope); ok {
-		if scope, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return id, err
-		}
+	scope, err := uintParam(a.Params, paramScope, 7)
+	if err != nil {
+		return id, err
 	}
 	for i, t := range a.Targets {
 		tb := integrityTarget(b, t)
@@ -197,27 +188,17 @@ func sealKey(pk hpke.PublicKey, ck []byte) (enc, sealed []byte, err error) {
 // content key sealed for us is opened, every target decrypted in place
 // (only if all authenticate) and the BCB removed.
 func DecryptBCBXWing(b *bundle.Bundle, num uint64, ours *keys.Private) ([]uint64, error) {
-	sec := b.Block(num)
-	if sec == nil || sec.Type != bundle.TypeBCB {
-		return nil, fmt.Errorf("bpsec: no BCB numbered %d", num)
-	}
-	a, err := DecodeASB(sec.Data, 0)
+	sec, a, err := securityBlock(b, num, bundle.TypeBCB, ContextBCBXWingAESGCM)
 	if err != nil {
-		return nil, fmt.Errorf("bpsec: BCB %d: %w", num, err)
+		return nil, err
 	}
-	if a.Context != ContextBCBXWingAESGCM {
-		return nil, fmt.Errorf("bpsec: BCB %d: %w %d", num, ErrUnknownContext, a.Context)
+	iv, err := ivParam(a, num)
+	if err != nil {
+		return nil, err
 	}
-	ivb, _ := get(a.Params, paramIV)
-	iv, err := cbor.NewDecoder(ivb, 0).Bytes()
-	if err != nil || len(iv) != 12 {
-		return nil, fmt.Errorf("bpsec: BCB %d: the IV is not 12 bytes", num)
-	}
-	scope := uint64(7)
-	if v, ok := get(a.Params, paramAADScope); ok {
-		if scope, err = cbor.NewDecoder(v, 0).Uint(); err != nil {
-			return nil, err
-		}
+	scope, err := uintParam(a.Params, paramAADScope, 7)
+	if err != nil {
+		return nil, err
 	}
 	rv, ok := get(a.Params, paramRecipients)
 	if !ok {
