@@ -19,23 +19,18 @@ func newKeysCmd() *cobra.Command {
 	}
 	var mf missionFlags
 	var dir, passEnv string
+	keysDir := func(m *mission.Mission) string {
+		if dir != "" {
+			return dir
+		}
+		return trust.KeysDir(m, mf.dataDir(m))
+	}
 	store := func() (*trust.Store, error) {
 		m, err := mission.Load(mf.config)
 		if err != nil {
 			return nil, err
 		}
-		d := dir
-		if d == "" {
-			data := mf.data
-			if data == "" {
-				data = m.DataDir
-			}
-			if data == "" {
-				data = "data"
-			}
-			d = trust.KeysDir(m, data)
-		}
-		return trust.Load(m, d)
+		return trust.Load(m, keysDir(m))
 	}
 	passphrase := func() ([]byte, error) {
 		if passEnv == "" {
@@ -166,17 +161,7 @@ func newKeysCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d := dir
-			if d == "" {
-				data := mf.data
-				if data == "" {
-					data = m.DataDir
-				}
-				if data == "" {
-					data = "data"
-				}
-				d = trust.KeysDir(m, data)
-			}
+			d := keysDir(m)
 			pass, err := passphrase()
 			if err != nil {
 				return err

@@ -68,14 +68,18 @@ func (f missionFlags) load(ctx context.Context) (*mission.Mission, []*tle.Elemen
 	} else if dict, err = command.ParseDictionary([]byte(command.ExampleDictionary), "built-in"); err != nil {
 		return nil, nil, nil, "", err
 	}
-	data := f.data
-	if data == "" {
-		data = m.DataDir
+	return m, els, dict, f.dataDir(m), nil
+}
+
+// dataDir is --data, else the mission's data_dir, else data.
+func (f missionFlags) dataDir(m *mission.Mission) string {
+	switch {
+	case f.data != "":
+		return f.data
+	case m.DataDir != "":
+		return m.DataDir
 	}
-	if data == "" {
-		data = "data"
-	}
-	return m, els, dict, data, nil
+	return "data"
 }
 
 func newDemoCmd() *cobra.Command {

@@ -26,14 +26,7 @@ func newTMCmd() *cobra.Command {
 		if err != nil {
 			return telemetry.Config{}, err
 		}
-		data := mf.data
-		if data == "" {
-			data = m.DataDir
-		}
-		if data == "" {
-			data = "data"
-		}
-		return telemetry.ConfigFor(m, data), nil
+		return telemetry.ConfigFor(m, mf.dataDir(m)), nil
 	}
 	window := func() (time.Time, time.Time, error) {
 		now := time.Now().UTC()
