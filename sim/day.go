@@ -326,14 +326,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	}
 	res.Stats = emu.Stats()
 	for _, g := range grounds {
-		c := g.Counts()
-		res.GroundSecurity.Handshakes += c.Handshakes
-		res.GroundSecurity.HandshakeBytes += c.HandshakeBytes
-		res.GroundSecurity.Forged += c.Forged
-		res.GroundSecurity.Replayed += c.Replayed
-		res.GroundSecurity.OutOfWindow += c.OutOfWindow
-		res.GroundSecurity.Unauthenticated += c.Unauthenticated
-		res.GroundSecurity.UnknownSPI += c.UnknownSPI
+		res.GroundSecurity.Add(g.Counts())
 	}
 	// account for every packet
 	ground := map[int]map[uint32]bool{}

@@ -306,15 +306,7 @@ func (e *Emulator) Stats() Stats {
 	e.mu.Unlock()
 	for _, d := range e.drones {
 		if d.sec != nil {
-			c := d.sec.Counts()
-			st.Security.Unauthenticated += c.Unauthenticated
-			st.Security.Forged += c.Forged
-			st.Security.Replayed += c.Replayed
-			st.Security.OutOfWindow += c.OutOfWindow
-			st.Security.UnknownSPI += c.UnknownSPI
-			st.Security.BadHello += c.BadHello
-			st.Security.Untrusted += c.Untrusted
-			st.Security.Handshakes += c.Handshakes
+			st.Security.Add(d.sec.Counts())
 		}
 	}
 	return st

@@ -252,6 +252,19 @@ func (st *Stats) count(err error) {
 	}
 }
 
+// Add adds o's counts to st.
+func (st *Stats) Add(o Stats) {
+	st.Unauthenticated += o.Unauthenticated
+	st.Forged += o.Forged
+	st.Replayed += o.Replayed
+	st.OutOfWindow += o.OutOfWindow
+	st.UnknownSPI += o.UnknownSPI
+	st.BadHello += o.BadHello
+	st.Untrusted += o.Untrusted
+	st.Handshakes += o.Handshakes
+	st.HandshakeBytes += o.HandshakeBytes
+}
+
 // Refused is the total of refused frames.
 func (st Stats) Refused() int {
 	return st.Unauthenticated + st.Forged + st.Replayed + st.OutOfWindow + st.UnknownSPI + st.BadHello + st.Untrusted
