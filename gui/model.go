@@ -57,6 +57,10 @@ type Model struct {
 	listeners []func()
 	// Errors visible at a glance: TLE staleness, radio and store errors.
 	problems []string
+	// the map
+	sats     []SatMark
+	stations []StationMark
+	sun      LatLon
 }
 
 // NewModel makes an empty model.

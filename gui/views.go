@@ -394,6 +394,7 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	update()
 	refresh(m, update)
 	tabs := container.NewAppTabs(
+		container.NewTabItem("Map", NewMapView(m)),
 		container.NewTabItem("Passes", NewPassesView(m)),
 		container.NewTabItem("Sky", NewSkyView(m)),
 		container.NewTabItem("Telemetry", NewTelemetryView(m)),

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,4 +170,23 @@ func findForm(t *testing.T, w fyne.Window) (*widget.Entry, *widget.Button, *widg
 		t.Fatal("form incomplete")
 	}
 	return e, b, status
+}
+
+func TestMapView(t *testing.T) {
+	test.NewTempApp(t)
+	m := sampleModel(t)
+	var track []LatLon
+	for i := 0; i < 60; i++ {
+		track = append(track, LatLon{Lat: 70 * math.Sin(float64(i)/10), Lon: -150 + 6*float64(i)})
+	}
+	m.SetMap([]SatMark{{Name: "DRONE-01", At: track[0], Track: track, Footprint: FootprintDeg(550, 10)}},
+		[]StationMark{{"Tromso", LatLon{69.66, 18.94}}, {"Wallops", LatLon{37.94, -75.46}}, {"Perth", LatLon{-31.95, 115.86}}},
+		LatLon{Lat: -20.1, Lon: 0})
+	w := test.NewWindow(NewMapView(m))
+	defer w.Close()
+	w.Resize(fyne.NewSize(720, 360))
+	test.AssertImageMatches(t, "map.png", w.Canvas().Capture())
+	if fp := FootprintDeg(550, 10); fp < 14.5 || fp > 15.5 { // 14.96°
+		t.Errorf("footprint of a 550 km satellite at 10°: %.1f°", fp)
+	}
 }

@@ -75,6 +75,10 @@ func Run(ctx context.Context, o Options) error {
 	w.Resize(fyne.NewSize(1100, 700))
 	w.SetOnClosed(cancel)
 	props := props(o)
+	var stations []gui.StationMark
+	for _, st := range o.Mission.Stations {
+		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
+	}
 	go func() {
 		sec, err := sim.NewDaySecurity(o.Mission)
 		if err != nil {
@@ -90,7 +94,10 @@ func Run(ctx context.Context, o Options) error {
 				case <-ctx.Done():
 					return
 				case <-tick.C:
-					m.SetNow(clk0.Add(time.Duration(float64(time.Since(wall0)) * o.Speed)))
+					now := clk0.Add(time.Duration(float64(time.Since(wall0)) * o.Speed))
+					m.SetNow(now)
+					sats, sun := mapOf(now, props, o.Mission)
+					m.SetMap(sats, stations, sun)
 					m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, time.Now().UTC()) })
 				}
 			}
@@ -151,4 +158,35 @@ func passesOf(pl *plan.Plan, ps propagators) []gui.Pass {
 		out = append(out, gp)
 	}
 	return out
+}
+
+// mapOf places every satellite at t with its ground track for the next
+// 90 minutes, and finds the subsolar point.
+func mapOf(t time.Time, ps propagators, m *mission.Mission) ([]gui.SatMark, gui.LatLon) {
+	var out []gui.SatMark
+	for _, sc := range m.Satellites {
+		p := ps[sc.NORAD]
+		if p == nil {
+			continue
+		}
+		mark := gui.SatMark{Name: sc.Name}
+		for dt := time.Duration(0); dt <= 90*time.Minute; dt += time.Minute {
+			r, v, err := p.At(t.Add(dt))
+			if err != nil {
+				break
+			}
+			re, _ := geo.TEMEToECEF(t.Add(dt), r, v)
+			g := geo.ToGeodetic(re)
+			ll := gui.LatLon{Lat: g.LatDeg, Lon: g.LonDeg}
+			if dt == 0 {
+				mark.At = ll
+				mark.Footprint = gui.FootprintDeg(g.AltM/1000, 10)
+			}
+			mark.Track = append(mark.Track, ll)
+		}
+		out = append(out, mark)
+	}
+	s, _ := geo.TEMEToECEF(t, geo.SunPosition(t), geo.Vec{})
+	g := geo.ToGeodetic(s)
+	return out, gui.LatLon{Lat: g.LatDeg, Lon: g.LonDeg}
 }
