@@ -157,4 +157,3 @@ func FootprintDeg(altKm, minEl float64) float64 {
 	e := minEl * math.Pi / 180
 	return (math.Acos(re/(re+altKm)*math.Cos(e)) - e) * 180 / math.Pi
 }
-
