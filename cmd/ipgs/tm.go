@@ -18,7 +18,9 @@ func newTMCmd() *cobra.Command {
 		Short: "Telemetry: query, export, alarms",
 	}
 	var mf missionFlags
-	var since, until, format string
+	// each command has its own --format: flags bound to one variable
+	// would leave it holding the last default registered
+	var since, until, queryFormat, exportFormat string
 	var local bool
 	var limit int
 	config := func() (telemetry.Config, error) {
@@ -61,7 +63,7 @@ func newTMCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return telemetry.RunQuery(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(),
+			return telemetry.RunQuery(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: queryFormat, Out: cmd.OutOrStdout(),
 				Query: telemetry.Query{Sat: args[0], Field: args[1], Since: from, Until: to, Limit: limit}})
 		},
 	}
@@ -82,7 +84,7 @@ func newTMCmd() *cobra.Command {
 			if len(args) == 1 {
 				q.Sat = args[0]
 			}
-			return telemetry.RunExport(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(), Query: q})
+			return telemetry.RunExport(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: exportFormat, Out: cmd.OutOrStdout(), Query: q})
 		},
 	}
 	for _, c := range []*cobra.Command{query, export} {
@@ -91,9 +93,9 @@ func newTMCmd() *cobra.Command {
 		c.Flags().StringVar(&until, "until", "", "end (RFC 3339; default: no end)")
 		c.Flags().BoolVar(&local, "local", false, "read the local store even when InfluxDB is configured")
 	}
-	query.Flags().StringVar(&format, "format", "table", "table, csv or json")
+	query.Flags().StringVar(&queryFormat, "format", "table", "table, csv or json")
 	query.Flags().IntVar(&limit, "last", 0, "only the last N values")
-	export.Flags().StringVar(&format, "format", "csv", "csv, json or lp (line protocol, local store)")
+	export.Flags().StringVar(&exportFormat, "format", "csv", "csv, json or lp (line protocol, local store)")
 	var asJSON bool
 	alarms := &cobra.Command{
 		Use:   "alarms",

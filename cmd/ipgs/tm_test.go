@@ -1,0 +1,42 @@
+package main
+
+import (
+	"encoding/binary"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
+)
+
+// tm query prints a table by default and tm export CSV: each has its own
+// --format default.
+func TestTMQueryAndExportFormats(t *testing.T) {
+	data := t.TempDir()
+	d, err := dict.Load("../../examples/telemetry.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := telemetry.OpenStore(filepath.Join(data, "telemetry"), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Add(-time.Minute)
+	for i := 0; i < 3; i++ {
+		b := make([]byte, 23)
+		binary.BigEndian.PutUint32(b, uint32(i+1))
+		binary.BigEndian.PutUint16(b[4:], 7400)
+		st.Ingest(&telemetry.Packet{Sat: 90001, Station: "Tromso", APID: 100, Onboard: now.Add(time.Duration(i) * time.Second), Ground: now, Data: b})
+	}
+	st.Close()
+	out, errs, code := run(t, "tm", "query", "90001", "battery", "--config", "../../examples/mission.yaml", "--data", data, "--local")
+	if code != 0 || !strings.HasPrefix(out, "TIME (UTC)") || strings.Count(out, "7.4") != 3 {
+		t.Fatalf("query: %d %q %s", code, out, errs)
+	}
+	out, errs, code = run(t, "tm", "export", "--config", "../../examples/mission.yaml", "--data", data, "--local")
+	if code != 0 || !strings.HasPrefix(out, "time,sat,station,measurement,field,value") {
+		t.Fatalf("export: %d %q %s", code, out, errs)
+	}
+}
