@@ -33,6 +33,9 @@ type GCMOptions struct {
 	ContentKey, IV []byte
 }
 
+// aadFor is the scope flags and the headers they select (RFC 9173 3.7 and
+// 4.7.2): a BCB's additional authenticated data, and the start of a BIB's
+// integrity-protected plaintext.
 func aadFor(b *bundle.Bundle, target, sec *bundle.Block, scope uint64) []byte {
 	var p []byte
 	p = cbor.AppendUint(p, scope)

@@ -214,23 +214,10 @@ func integrityTarget(b *bundle.Bundle, t uint64) *bundle.Block {
 	return b.Block(t)
 }
 
+// ippt is the integrity-protected plaintext (RFC 9173 3.7): the scoped
+// headers, as for a BCB's additional data, then the target's data.
 func ippt(b *bundle.Bundle, target, sec *bundle.Block, scope uint64) []byte {
-	var p []byte
-	p = cbor.AppendUint(p, scope)
-	if scope&ScopePrimary != 0 {
-		p = b.Primary.Append(p)
-	}
-	if scope&ScopeTargetHeader != 0 {
-		p = cbor.AppendUint(p, target.Type)
-		p = cbor.AppendUint(p, target.Number)
-		p = cbor.AppendUint(p, target.Flags)
-	}
-	if scope&ScopeSecurityHeader != 0 {
-		p = cbor.AppendUint(p, sec.Type)
-		p = cbor.AppendUint(p, sec.Number)
-		p = cbor.AppendUint(p, sec.Flags)
-	}
-	return cbor.AppendBytes(p, target.Data)
+	return cbor.AppendBytes(aadFor(b, target, sec, scope), target.Data)
 }
 
 func shaFor(v uint64) (func() hash.Hash, error) {
