@@ -3,13 +3,9 @@
 package main
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/gui/desktop"
-	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/telemetry"
 )
 
@@ -28,13 +24,9 @@ func newGUICmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dur, err := mission.ParseDuration(f.duration)
-			if err != nil || dur <= 0 {
-				return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
-			}
-			start, err := mission.ParseTime(f.start, time.Now().Truncate(time.Minute))
+			start, dur, err := simSpan(f.start, f.duration)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			td, err := telemetry.ConfigFor(m, data).LoadDictionary()
 			if err != nil {

@@ -104,13 +104,9 @@ Ctrl-C stops cleanly.`,
 			if err != nil {
 				return err
 			}
-			dur, err := mission.ParseDuration(f.duration)
-			if err != nil || dur <= 0 {
-				return usage(fmt.Errorf("--duration %q: want a positive length such as 12h", f.duration))
-			}
-			start, err := mission.ParseTime(f.start, time.Now().Truncate(time.Minute))
+			start, dur, err := simSpan(f.start, f.duration)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			run := filepath.Join(data, "demo-"+start.Format("20060102T150405"))
 			out := cmd.OutOrStdout()
@@ -693,4 +689,18 @@ func simSecurity(m *mission.Mission, data, passEnv string, at time.Time) (*sim.S
 		sec.KEM[sc.NORAD], sec.Trusted[sc.NORAD] = k, tr
 	}
 	return sec, nil
+}
+
+// simSpan reads --start (RFC 3339 or now, to the minute) and --duration
+// of a simulated run.
+func simSpan(startFlag, durationFlag string) (time.Time, time.Duration, error) {
+	dur, err := mission.ParseDuration(durationFlag)
+	if err != nil || dur <= 0 {
+		return time.Time{}, 0, usage(fmt.Errorf("--duration %q: want a positive length such as 12h", durationFlag))
+	}
+	start, err := mission.ParseTime(startFlag, time.Now().Truncate(time.Minute))
+	if err != nil {
+		return time.Time{}, 0, usage(err)
+	}
+	return start, dur, nil
 }
