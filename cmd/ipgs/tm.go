@@ -48,6 +48,18 @@ func newTMCmd() *cobra.Command {
 		}
 		return now.Add(-s), u, nil
 	}
+	// options are a query's settings from the flags shared by query and export
+	options := func(cmd *cobra.Command, format string) (telemetry.QueryOptions, error) {
+		c, err := config()
+		if err != nil {
+			return telemetry.QueryOptions{}, err
+		}
+		from, to, err := window()
+		if err != nil {
+			return telemetry.QueryOptions{}, err
+		}
+		return telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(), Query: telemetry.Query{Since: from, Until: to}}, nil
+	}
 	query := &cobra.Command{
 		Use:   "query SAT FIELD",
 		Short: "Values of one field of one satellite (NORAD id), from InfluxDB or the local store",
@@ -55,16 +67,12 @@ func newTMCmd() *cobra.Command {
   ipgs tm query 90001 temp --since 2026-11-22T00:00:00Z --format csv`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := config()
+			o, err := options(cmd, queryFormat)
 			if err != nil {
 				return err
 			}
-			from, to, err := window()
-			if err != nil {
-				return err
-			}
-			return telemetry.RunQuery(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: queryFormat, Out: cmd.OutOrStdout(),
-				Query: telemetry.Query{Sat: args[0], Field: args[1], Since: from, Until: to, Limit: limit}})
+			o.Sat, o.Field, o.Limit = args[0], args[1], limit
+			return telemetry.RunQuery(cmd.Context(), o)
 		},
 	}
 	export := &cobra.Command{
@@ -72,19 +80,14 @@ func newTMCmd() *cobra.Command {
 		Short: "Every stored value: CSV or JSON (from InfluxDB or the store), or line protocol (lp) from the local store",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := config()
+			o, err := options(cmd, exportFormat)
 			if err != nil {
 				return err
 			}
-			from, to, err := window()
-			if err != nil {
-				return err
-			}
-			q := telemetry.Query{Since: from, Until: to}
 			if len(args) == 1 {
-				q.Sat = args[0]
+				o.Sat = args[0]
 			}
-			return telemetry.RunExport(cmd.Context(), telemetry.QueryOptions{Config: c, Local: local, Format: exportFormat, Out: cmd.OutOrStdout(), Query: q})
+			return telemetry.RunExport(cmd.Context(), o)
 		},
 	}
 	for _, c := range []*cobra.Command{query, export} {
