@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/gui/desktop"
+	_ "github.com/ipgs/ipgs/gui/locale" // before Fyne reads the locale
 	"github.com/ipgs/ipgs/telemetry"
 )
 

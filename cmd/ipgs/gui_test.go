@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -87,5 +88,23 @@ kill $pid`, self, data, data, shot)
 		if raw, err := os.ReadFile(shot); err == nil {
 			os.WriteFile("../../data/ci/gui-screenshot.png", raw, 0o644)
 		}
+	}
+}
+
+// With the C.UTF-8 locale of containers and servers, no command prints
+// Fyne's locale complaint (gui/locale runs first).
+func TestNoFyneLocaleNoise(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "passes", "--help")
+	cmd.Env = append(os.Environ(), "IPGS_AS_MAIN=1", "LANG=C.UTF-8", "LANGUAGE=", "LC_ALL=", "LC_MESSAGES=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "Fyne error") {
+		t.Fatalf("ipgs passes --help printed Fyne's locale error:\n%s", out)
 	}
 }
