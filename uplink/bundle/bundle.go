@@ -495,3 +495,49 @@ func decodeBlock(d *cbor.Decoder, k *Block) error {
 	enc := full[:len(full)-len(d.Rest())]
 	return checkCRC(enc, crcT, at, fmt.Sprintf("block %d", k.Number))
 }
+
+// TypeClass is ipgs's class-of-service extension block (a private-use
+// type, RFC 9171 9.1): its data is a CBOR unsigned integer, 0 bulk, 1
+// normal, 2 expedited. A bundle without it is normal.
+const TypeClass = 192
+
+// ID identifies a bundle (RFC 9171 5.6.2's source, creation time and
+// sequence number, plus the fragment offset of a fragment).
+func (p *Primary) ID() string {
+	id := p.Source.String() + "/" + strconv.FormatUint(p.Created, 10) + "/" + strconv.FormatUint(p.Seq, 10)
+	if p.Flags&FlagFragment != 0 {
+		id += "/" + strconv.FormatUint(p.FragOff, 10)
+	}
+	return id
+}
+
+// Class reads the class-of-service block: 1 (normal) when there is none
+// or it does not decode.
+func (b *Bundle) Class() uint64 {
+	for _, k := range b.Blocks {
+		if k.Type == TypeClass {
+			if v, err := cbor.NewDecoder(k.Data, 0).Uint(); err == nil && v <= 2 {
+				return v
+			}
+		}
+	}
+	return 1
+}
+
+// SetClass adds or replaces the class-of-service block.
+func (b *Bundle) SetClass(c uint64) {
+	data := cbor.AppendUint(nil, c)
+	for i := range b.Blocks {
+		if b.Blocks[i].Type == TypeClass {
+			b.Blocks[i].Data = data
+			return
+		}
+	}
+	var top uint64 = 1
+	for _, k := range b.Blocks {
+		top = max(top, k.Number)
+	}
+	k := Block{Type: TypeClass, Number: top + 1, CRCType: CRC32C, Data: data}
+	n := len(b.Blocks)
+	b.Blocks = append(b.Blocks[:n-1:n-1], k, b.Blocks[n-1])
+}

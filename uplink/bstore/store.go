@@ -1,0 +1,344 @@
+// Package bstore is a node's durable bundle store, on bbolt: every node,
+// ground station and drone, keeps the bundles it holds here until they
+// are forwarded or delivered.
+//
+// The contract:
+//   - Put returns only after the bundle is on disk (bbolt's commit syncs),
+//     so a receipt may be acknowledged as soon as Put returns.
+//   - Bundles are deduplicated by bundle id (source, creation time,
+//     sequence number, fragment offset) for as long as they live: a
+//     bundle that comes back after it was forwarded is a duplicate.
+//   - Expired bundles are refused, and Expire deletes those that expire
+//     while stored.
+//   - Each class of service (bulk, normal, expedited) has a byte quota. A
+//     full store refuses a new bundle with ErrFull and says which quota;
+//     nothing already stored is ever dropped to make room.
+//
+// The store also keeps the convergence layers' partial state: segments
+// received of bundles not yet complete, and which segments a peer has
+// acknowledged, so a transfer cut off by LOS or a crash resumes.
+package bstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ipgs/ipgs/uplink/bundle"
+)
+
+// Classes of service.
+const (
+	Bulk      = 0
+	Normal    = 1
+	Expedited = 2
+)
+
+// ClassName names a class.
+func ClassName(c int) string {
+	switch c {
+	case Bulk:
+		return "bulk"
+	case Expedited:
+		return "expedited"
+	}
+	return "normal"
+}
+
+// Errors of Put.
+var (
+	ErrDuplicate = errors.New("bstore: duplicate bundle")
+	ErrExpired   = errors.New("bstore: bundle expired")
+	ErrFull      = errors.New("bstore: store full")
+)
+
+// Default quotas in bytes per class (bulk, normal, expedited).
+var DefaultQuota = [3]int64{16 << 20, 32 << 20, 16 << 20}
+
+var (
+	bktMeta  = []byte("meta")  // id → Entry (JSON)
+	bktRaw   = []byte("raw")   // id → bundle bytes
+	bktSeen  = []byte("seen")  // id → expiry (unix ms)
+	bktUsage = []byte("usage") // class byte → bytes used
+	bktRx    = []byte("rx")    // key(8) + offset(4) → segment bytes
+	bktRxHdr = []byte("rxhdr") // key(8) → total(4) + from(8)
+	bktTx    = []byte("tx")    // key(8) + peer(8) → acknowledged ranges
+)
+
+// Entry is what the store knows of a bundle beside its bytes.
+type Entry struct {
+	ID       string    `json:"id"`
+	Key      Key       `json:"key"`
+	Source   string    `json:"source"`
+	Dest     string    `json:"dest"`
+	DestNode uint64    `json:"dest_node"`
+	Class    int       `json:"class"`
+	Size     int       `json:"size"`
+	From     uint64    `json:"from"` // the node it came from (0: made here)
+	Received time.Time `json:"received"`
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires"`
+}
+
+// Key is the short form of a bundle id the space link carries: the first
+// 8 bytes of its SHA-256.
+type Key [8]byte
+
+// Options configure a store.
+type Options struct {
+	Quota [3]int64 // bytes per class; zero: DefaultQuota's
+}
+
+// Store is a node's bundle store. It is safe for concurrent use.
+type Store struct {
+	db    *bolt.DB
+	quota [3]int64
+}
+
+// Open opens (creating) the store in file path. Only one process may
+// have it open; a second waits up to two seconds and fails.
+func Open(path string, o Options) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("bstore: %s: %w", path, err)
+	}
+	s := &Store{db: db, quota: o.Quota}
+	for i, q := range s.quota {
+		if q <= 0 {
+			s.quota[i] = DefaultQuota[i]
+		}
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktUsage, bktRx, bktRxHdr, bktTx} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bstore: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+var epoch2000 = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DTNTime converts a bundle creation time to a time.Time.
+func DTNTime(ms uint64) time.Time {
+	return epoch2000.Add(time.Duration(min(ms, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond)
+}
+
+// Describe decodes raw and fills an Entry for it (From and Received
+// are the caller's).
+func Describe(raw []byte) (*bundle.Bundle, Entry, error) {
+	b, err := bundle.Decode(raw)
+	if err != nil {
+		return nil, Entry{}, err
+	}
+	p := &b.Primary
+	created := DTNTime(p.Created)
+	e := Entry{
+		ID: p.ID(), Source: p.Source.String(), Dest: p.Dest.String(), Class: int(b.Class()), Size: len(raw),
+		Created: created, Expires: created.Add(time.Duration(min(p.Lifetime, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond),
+	}
+	if p.Dest.Scheme == 2 {
+		e.DestNode = p.Dest.Node
+	}
+	e.Key = KeyOf(e.ID)
+	return b, e, nil
+}
+
+// Put stores a bundle that arrived from node from (0: made here) at now.
+// It returns ErrDuplicate (the bundle is already held or was held),
+// ErrExpired, or ErrFull with the class and quota; the bundle is durable
+// when it returns nil.
+func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
+	_, e, err := Describe(raw)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.From, e.Received = from, now.UTC()
+	if !now.Before(e.Expires) {
+		return e, fmt.Errorf("%w: %s at %s", ErrExpired, e.ID, e.Expires.Format(time.RFC3339))
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		id := []byte(e.ID)
+		if tx.Bucket(bktSeen).Get(id) != nil {
+			return fmt.Errorf("%w: %s", ErrDuplicate, e.ID)
+		}
+		usage := tx.Bucket(bktUsage)
+		ck := []byte{byte(e.Class)}
+		used := int64(0)
+		if v := usage.Get(ck); len(v) == 8 {
+			used = int64(binary.BigEndian.Uint64(v))
+		}
+		if used+int64(e.Size) > s.quota[e.Class] {
+			return fmt.Errorf("%w: %s class holds %d of its %d bytes, %s needs %d", ErrFull, ClassName(e.Class), used, s.quota[e.Class], e.ID, e.Size)
+		}
+		meta, _ := json.Marshal(e)
+		if err := tx.Bucket(bktMeta).Put(id, meta); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktRaw).Put(id, raw); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktSeen).Put(id, binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))); err != nil {
+			return err
+		}
+		return usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(used+int64(e.Size))))
+	})
+	return e, err
+}
+
+// Get returns a stored bundle's bytes and entry; ok is false when it is
+// not held.
+func (s *Store) Get(id string) (raw []byte, e Entry, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bktMeta).Get([]byte(id))
+		if m == nil {
+			return nil
+		}
+		if err := json.Unmarshal(m, &e); err != nil {
+			return fmt.Errorf("bstore: entry %s: %w", id, err)
+		}
+		raw = bytes.Clone(tx.Bucket(bktRaw).Get([]byte(id)))
+		ok = true
+		return nil
+	})
+	return raw, e, ok, err
+}
+
+// Seen reports whether a bundle id is or was held (until it expires).
+func (s *Store) Seen(id string) bool {
+	var seen bool
+	s.db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bktSeen).Get([]byte(id)) != nil
+		return nil
+	})
+	return seen
+}
+
+// List returns the held bundles, expedited first, then by creation time
+// and id.
+func (s *Store) List() ([]Entry, error) {
+	var out []Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktMeta).ForEach(func(k, v []byte) error {
+			var e Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("bstore: entry %s: %w", k, err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Class != b.Class {
+			return a.Class > b.Class
+		}
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		return a.ID < b.ID
+	})
+	return out, err
+}
+
+// Remove deletes a held bundle (forwarded with custody taken, or
+// delivered). It stays seen until it expires.
+func (s *Store) Remove(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return s.remove(tx, []byte(id)) })
+}
+
+func (s *Store) remove(tx *bolt.Tx, id []byte) error {
+	m := tx.Bucket(bktMeta).Get(id)
+	if m == nil {
+		return nil
+	}
+	var e Entry
+	if err := json.Unmarshal(m, &e); err != nil {
+		return fmt.Errorf("bstore: entry %s: %w", id, err)
+	}
+	usage := tx.Bucket(bktUsage)
+	ck := []byte{byte(e.Class)}
+	used := int64(0)
+	if v := usage.Get(ck); len(v) == 8 {
+		used = int64(binary.BigEndian.Uint64(v))
+	}
+	if err := usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(max(0, used-int64(e.Size))))); err != nil {
+		return err
+	}
+	// what the convergence layers kept for it goes too
+	tb := tx.Bucket(bktTx)
+	c := tb.Cursor()
+	var dead [][]byte
+	for k, _ := c.Seek(e.Key[:]); k != nil && bytes.HasPrefix(k, e.Key[:]); k, _ = c.Next() {
+		dead = append(dead, bytes.Clone(k))
+	}
+	for _, k := range dead {
+		tb.Delete(k)
+	}
+	if err := tx.Bucket(bktMeta).Delete(id); err != nil {
+		return err
+	}
+	return tx.Bucket(bktRaw).Delete(id)
+}
+
+// Expire deletes held bundles and partial receptions whose lifetime is
+// over, and forgets expired ids. It returns the ids of the bundles
+// deleted.
+func (s *Store) Expire(now time.Time) ([]string, error) {
+	var gone []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var ids, seen [][]byte
+		tx.Bucket(bktMeta).ForEach(func(k, v []byte) error {
+			var e Entry
+			if json.Unmarshal(v, &e) == nil && !now.Before(e.Expires) {
+				ids = append(ids, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, id := range ids {
+			if err := s.remove(tx, id); err != nil {
+				return err
+			}
+			gone = append(gone, string(id))
+		}
+		tx.Bucket(bktSeen).ForEach(func(k, v []byte) error {
+			if len(v) == 8 && now.UnixMilli() > int64(binary.BigEndian.Uint64(v)) {
+				seen = append(seen, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range seen {
+			tx.Bucket(bktSeen).Delete(k)
+		}
+		return nil
+	})
+	return gone, err
+}
+
+// Usage returns the bytes held per class and the quotas.
+func (s *Store) Usage() (used, quota [3]int64) {
+	s.db.View(func(tx *bolt.Tx) error {
+		for c := range used {
+			if v := tx.Bucket(bktUsage).Get([]byte{byte(c)}); len(v) == 8 {
+				used[c] = int64(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	})
+	return used, s.quota
+}

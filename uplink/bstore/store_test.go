@@ -1,0 +1,173 @@
+package bstore
+
+import (
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bundle"
+)
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func dtn(t time.Time) uint64 { return uint64(t.Sub(epoch2000).Milliseconds()) }
+
+func mk(t *testing.T, seq uint64, size int, class uint64, life time.Duration) []byte {
+	t.Helper()
+	b := &bundle.Bundle{
+		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(20, 1), Source: bundle.IPN(10, 1), ReportTo: bundle.IPN(10, 1), Created: dtn(t0), Seq: seq, Lifetime: uint64(life.Milliseconds())},
+		Blocks:  []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: make([]byte, size)}},
+	}
+	b.SetClass(class)
+	raw, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func open(t *testing.T, path string, o Options) *Store {
+	t.Helper()
+	s, err := Open(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestPutDedupExpireSurvive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	s := open(t, path, Options{})
+	raw := mk(t, 1, 100, Expedited, time.Hour)
+	e, err := s.Put(raw, 7, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Class != Expedited || e.DestNode != 20 || e.From != 7 || e.ID != "ipn:10.1/"+itoa(dtn(t0))+"/1" {
+		t.Fatalf("entry %+v", e)
+	}
+	if _, err := s.Put(raw, 8, t0); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("second put: %v", err)
+	}
+	if _, err := s.Put(mk(t, 2, 10, Normal, time.Minute), 0, t0.Add(time.Minute)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired put: %v", err)
+	}
+	s.Close()
+
+	// what Put returned for is there after a reopen, and still a duplicate
+	// after it was removed
+	s = open(t, path, Options{})
+	defer s.Close()
+	got, _, ok, err := s.Get(e.ID)
+	if err != nil || !ok || string(got) != string(raw) {
+		t.Fatalf("after reopen: ok=%v err=%v", ok, err)
+	}
+	if err := s.Remove(e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(raw, 8, t0); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("put after remove: %v", err)
+	}
+	if used, _ := s.Usage(); used != [3]int64{} {
+		t.Fatalf("usage after remove %v", used)
+	}
+	// expiry deletes held bundles and then forgets their ids
+	if _, err := s.Put(mk(t, 3, 10, Bulk, 2*time.Hour), 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.Expire(t0.Add(90 * time.Minute))
+	if err != nil || len(gone) != 0 {
+		t.Fatalf("early expire: %v %v", gone, err)
+	}
+	gone, err = s.Expire(t0.Add(3 * time.Hour))
+	if err != nil || len(gone) != 1 {
+		t.Fatalf("expire: %v %v", gone, err)
+	}
+	if s.Seen(e.ID) {
+		t.Fatal("an expired id is still remembered")
+	}
+}
+
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+
+func TestQuotaRefusesNewKeepsOld(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "b.db"), Options{Quota: [3]int64{1000, 1000, 1000}})
+	defer s.Close()
+	for i := range 3 {
+		if _, err := s.Put(mk(t, uint64(i), 250, Bulk, time.Hour), 0, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.Put(mk(t, 9, 250, Bulk, time.Hour), 0, t0)
+	if !errors.Is(err, ErrFull) || !strings.Contains(err.Error(), "bulk class holds") {
+		t.Fatalf("full: %v", err)
+	}
+	// another class has its own quota
+	if _, err := s.Put(mk(t, 10, 250, Expedited, time.Hour), 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := s.List()
+	if len(l) != 4 || l[0].Class != Expedited {
+		t.Fatalf("list %+v", l)
+	}
+}
+
+func TestPartialResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.db")
+	s := open(t, path, Options{})
+	raw := mk(t, 1, 1000, Normal, time.Hour)
+	_, e, err := Describe(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := uint32(len(raw))
+	seg := func(lo, hi uint32) Segment { return Segment{e.Key, total, lo, raw[lo:hi]} }
+	if err := s.RxAdd([]Segment{seg(0, 300), seg(600, 900)}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, done, _ := s.RxFinish(e.Key, t0); done {
+		t.Fatal("finished with bytes missing")
+	}
+	s.Close()
+	s = open(t, path, Options{})
+	defer s.Close()
+	tot, rs := s.RxRanges(e.Key)
+	if tot != total || len(rs) != 2 || rs[0] != (Range{0, 300}) || rs[1] != (Range{600, 900}) {
+		t.Fatalf("after reopen %d %v", tot, rs)
+	}
+	// a segment with another total is ignored
+	s.RxAdd([]Segment{{e.Key, total + 1, 300, raw[300:600]}}, 10)
+	s.RxAdd([]Segment{seg(300, 600), seg(900, total)}, 10)
+	got, done, err := s.RxFinish(e.Key, t0)
+	if err != nil || !done || got.ID != e.ID || got.From != 10 {
+		t.Fatalf("finish %+v %v %v", got, done, err)
+	}
+	if len(s.RxPending()) != 0 {
+		t.Fatal("partial state left")
+	}
+	back, _, ok, _ := s.Get(e.ID)
+	if !ok || string(back) != string(raw) {
+		t.Fatal("assembled bundle differs")
+	}
+}
+
+func TestRanges(t *testing.T) {
+	var rs Ranges
+	for _, r := range []Range{{10, 20}, {30, 40}, {20, 30}, {0, 5}, {50, 60}, {4, 11}} {
+		rs = rs.Add(r)
+	}
+	if len(rs) != 2 || rs[0] != (Range{0, 40}) || rs[1] != (Range{50, 60}) || rs.Bytes() != 50 {
+		t.Fatalf("%v", rs)
+	}
+	back, rest, err := DecodeRanges(append(rs.AppendBinary(nil), 9))
+	if err != nil || len(back) != 2 || back[1] != rs[1] || len(rest) != 1 {
+		t.Fatalf("%v %v %v", back, rest, err)
+	}
+	if _, _, err := DecodeRanges([]byte{0, 1, 0, 0, 0, 5, 0, 0, 0, 5}); err == nil {
+		t.Fatal("an empty range decoded")
+	}
+}
