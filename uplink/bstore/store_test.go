@@ -93,7 +93,6 @@ func TestPutDedupExpireSurvive(t *testing.T) {
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
 
-
 func TestQuotaRefusesNewKeepsOld(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "b.db"), Options{Quota: [3]int64{1000, 1000, 1000}})
 	defer s.Close()
