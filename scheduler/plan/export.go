@@ -266,6 +266,37 @@ type dtnContact struct {
 	owlt       int
 }
 
+// DTNContact is one direction of a contact between DTN nodes.
+type DTNContact struct {
+	From, To   int // node numbers
+	Start, End time.Time
+	RateBits   float64 // bit/s
+	OWLT       time.Duration
+	Station    string
+	NORAD      int
+}
+
+// DTNContacts lists each contact of the plan in both directions, by start.
+func (pl *Plan) DTNContacts() []DTNContact {
+	p := pl.Problem
+	var out []DTNContact
+	for i := range pl.Contacts {
+		c := &pl.Contacts[i]
+		cd := &p.Candidates[c.Cand]
+		sat, st := &p.Sats[cd.Sat], &p.Stations[cd.Station]
+		rate := sat.BitRate
+		if rate <= 0 {
+			rate = 9600
+		}
+		ow := time.Duration(p.owlt(cd)) * time.Second
+		for _, dir := range [][2]int{{st.Node, sat.Node}, {sat.Node, st.Node}} {
+			out = append(out, DTNContact{From: dir[0], To: dir[1], Start: p.Time(c.Start), End: p.Time(c.End), RateBits: rate, OWLT: ow, Station: st.Name, NORAD: sat.NORAD})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out
+}
+
 func (pl *Plan) dtnContacts() []dtnContact {
 	p := pl.Problem
 	var out []dtnContact
