@@ -65,6 +65,7 @@ var (
 	bktMeta  = []byte("meta")  // id → Entry (JSON)
 	bktRaw   = []byte("raw")   // id → bundle bytes
 	bktSeen  = []byte("seen")  // id → expiry (unix ms)
+	bktSeenK = []byte("seenk") // key → expiry (unix ms)
 	bktUsage = []byte("usage") // class byte → bytes used
 	bktRx    = []byte("rx")    // key(8) + offset(4) → segment bytes
 	bktRxHdr = []byte("rxhdr") // key(8) → total(4) + from(8)
@@ -115,7 +116,7 @@ func Open(path string, o Options) (*Store, error) {
 		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktUsage, bktRx, bktRxHdr, bktTx} {
+		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktSeenK, bktUsage, bktRx, bktRxHdr, bktTx} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -193,7 +194,11 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 		if err := tx.Bucket(bktRaw).Put(id, raw); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bktSeen).Put(id, binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))); err != nil {
+		exp := binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))
+		if err := tx.Bucket(bktSeen).Put(id, exp); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bktSeenK).Put(e.Key[:], exp); err != nil {
 			return err
 		}
 		return usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(used+int64(e.Size))))
@@ -224,6 +229,16 @@ func (s *Store) Seen(id string) bool {
 	var seen bool
 	s.db.View(func(tx *bolt.Tx) error {
 		seen = tx.Bucket(bktSeen).Get([]byte(id)) != nil
+		return nil
+	})
+	return seen
+}
+
+// SeenKey reports whether the bundle with short key k is or was held.
+func (s *Store) SeenKey(k Key) bool {
+	var seen bool
+	s.db.View(func(tx *bolt.Tx) error {
+		seen = tx.Bucket(bktSeenK).Get(k[:]) != nil
 		return nil
 	})
 	return seen
@@ -316,14 +331,17 @@ func (s *Store) Expire(now time.Time) ([]string, error) {
 			}
 			gone = append(gone, string(id))
 		}
-		tx.Bucket(bktSeen).ForEach(func(k, v []byte) error {
-			if len(v) == 8 && now.UnixMilli() > int64(binary.BigEndian.Uint64(v)) {
-				seen = append(seen, bytes.Clone(k))
+		for _, name := range [][]byte{bktSeen, bktSeenK} {
+			seen = seen[:0]
+			tx.Bucket(name).ForEach(func(k, v []byte) error {
+				if len(v) == 8 && now.UnixMilli() > int64(binary.BigEndian.Uint64(v)) {
+					seen = append(seen, bytes.Clone(k))
+				}
+				return nil
+			})
+			for _, k := range seen {
+				tx.Bucket(name).Delete(k)
 			}
-			return nil
-		})
-		for _, k := range seen {
-			tx.Bucket(bktSeen).Delete(k)
 		}
 		return nil
 	})

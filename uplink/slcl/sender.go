@@ -1,0 +1,211 @@
+package slcl
+
+import (
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bstore"
+)
+
+// Sender is the sending end of a link to one peer. Offer says which
+// bundles to send, in order; Next gives the next segment; OnAck takes the
+// peer's acknowledgements. A segment is resent when an acknowledgement
+// covers a segment sent after it but not it (it was lost), or when it has
+// gone unacknowledged for RTO (the acknowledgement was lost). It is not
+// safe for concurrent use.
+type Sender struct {
+	Store   *bstore.Store
+	Peer    uint64
+	Segment int           // data bytes per segment (default DefaultSegment)
+	Window  int           // bundles in flight at once (default 4)
+	RTO     time.Duration // default 10 s
+	// Done is called when the peer has accepted (custody passed: the
+	// bundle is already removed from the store), refused (it stays) or
+	// found expired (removed) a bundle.
+	Done func(e bstore.Entry, status uint8)
+
+	queue  []bstore.Entry
+	flight []*txBundle
+	seq    uint64 // transmission counter
+
+	// counters
+	SegmentsSent, Resent int
+	BytesAccepted        int64
+}
+
+type txBundle struct {
+	e     bstore.Entry
+	raw   []byte
+	acked bstore.Ranges
+	segs  []txSeg
+}
+
+type txSeg struct {
+	seq    uint64 // when it was last sent (0: never)
+	at     time.Time
+	acked  bool
+	lostAt uint64 // seq of the ack evidence that it was lost
+}
+
+func (s *Sender) segSize() int {
+	if s.Segment <= 0 {
+		return DefaultSegment
+	}
+	return s.Segment
+}
+
+// Offer replaces the bundles waiting to go (those in flight continue).
+func (s *Sender) Offer(es []bstore.Entry) {
+	s.queue = s.queue[:0]
+	for _, e := range es {
+		if s.inFlight(e.Key) == nil {
+			s.queue = append(s.queue, e)
+		}
+	}
+}
+
+// Idle reports whether nothing is offered or in flight.
+func (s *Sender) Idle() bool { return len(s.queue) == 0 && len(s.flight) == 0 }
+
+// InFlight returns the ids of the bundles in transfer.
+func (s *Sender) InFlight() []string {
+	var out []string
+	for _, t := range s.flight {
+		out = append(out, t.e.ID)
+	}
+	return out
+}
+
+func (s *Sender) inFlight(k bstore.Key) *txBundle {
+	for _, t := range s.flight {
+		if t.e.Key == k {
+			return t
+		}
+	}
+	return nil
+}
+
+func (s *Sender) fill() {
+	w := s.Window
+	if w <= 0 {
+		w = 4
+	}
+	for len(s.flight) < w && len(s.queue) > 0 {
+		e := s.queue[0]
+		s.queue = s.queue[1:]
+		raw, _, ok, err := s.Store.Get(e.ID)
+		if err != nil || !ok {
+			continue // gone (delivered elsewhere, expired)
+		}
+		t := &txBundle{e: e, raw: raw, acked: s.Store.TxAcked(e.Key, s.Peer)}
+		n := (len(raw) + s.segSize() - 1) / s.segSize()
+		t.segs = make([]txSeg, n)
+		for i := range t.segs {
+			lo, hi := s.bounds(t, i)
+			t.segs[i].acked = t.acked.Covers(bstore.Range{Lo: lo, Hi: hi})
+		}
+		s.flight = append(s.flight, t)
+	}
+}
+
+func (s *Sender) bounds(t *txBundle, i int) (uint32, uint32) {
+	lo := i * s.segSize()
+	return uint32(lo), uint32(min(lo+s.segSize(), len(t.raw)))
+}
+
+// Next appends the next segment to send to dst and reports whether there
+// was one.
+func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
+	s.fill()
+	rto := s.RTO
+	if rto <= 0 {
+		rto = 10 * time.Second
+	}
+	pick := func(want func(g *txSeg) bool) ([]byte, bool) {
+		for _, t := range s.flight {
+			for i := range t.segs {
+				g := &t.segs[i]
+				if g.acked || !want(g) {
+					continue
+				}
+				if g.seq != 0 {
+					s.Resent++
+				}
+				s.seq++
+				g.seq, g.at, g.lostAt = s.seq, now, 0
+				s.SegmentsSent++
+				lo, hi := s.bounds(t, i)
+				return AppendSegment(dst, &bstore.Segment{Key: t.e.Key, Total: uint32(len(t.raw)), Off: lo, Data: t.raw[lo:hi]}), true
+			}
+		}
+		return dst, false
+	}
+	if b, ok := pick(func(g *txSeg) bool { return g.seq != 0 && g.lostAt != 0 }); ok {
+		return b, true
+	}
+	if b, ok := pick(func(g *txSeg) bool { return g.seq == 0 }); ok {
+		return b, true
+	}
+	return pick(func(g *txSeg) bool { return now.Sub(g.at) >= rto })
+}
+
+// OnAck takes an acknowledgement's bytes.
+func (s *Sender) OnAck(data []byte, now time.Time) error {
+	es, err := DecodeAck(data)
+	if err != nil {
+		return err
+	}
+	for _, a := range es {
+		t := s.inFlight(a.Key)
+		if t == nil {
+			continue // an old bundle's late acknowledgement
+		}
+		if a.Status != StatusPartial {
+			s.finish(t, a.Status)
+			continue
+		}
+		for _, r := range a.Ranges {
+			t.acked = t.acked.Add(r)
+		}
+		var newest uint64
+		for i := range t.segs {
+			g := &t.segs[i]
+			lo, hi := s.bounds(t, i)
+			if !g.acked && t.acked.Covers(bstore.Range{Lo: lo, Hi: hi}) {
+				g.acked = true
+				newest = max(newest, g.seq)
+			}
+		}
+		for i := range t.segs {
+			if g := &t.segs[i]; !g.acked && g.seq != 0 && g.seq < newest {
+				g.lostAt = newest
+			}
+		}
+		s.Store.TxSetAcked(a.Key, s.Peer, t.acked)
+	}
+	return nil
+}
+
+func (s *Sender) finish(t *txBundle, status uint8) {
+	for i, f := range s.flight {
+		if f == t {
+			s.flight = append(s.flight[:i], s.flight[i+1:]...)
+			break
+		}
+	}
+	switch status {
+	case StatusAccepted:
+		s.BytesAccepted += int64(len(t.raw))
+		s.Store.Remove(t.e.ID)
+	case StatusExpired:
+		s.Store.Remove(t.e.ID)
+	}
+	if s.Done != nil {
+		s.Done(t.e, status)
+	}
+}
+
+// Release forgets what is in flight (the contact ended); what the peer
+// acknowledged stays in the store for the next contact.
+func (s *Sender) Release() {
+	s.flight, s.queue = nil, nil
+}
