@@ -10,6 +10,7 @@ import (
 	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/spp"
 )
@@ -72,6 +73,13 @@ type drone struct {
 	timed     []timedCmd      // time-tagged commands waiting
 	log       []string        // onboard log (LOG command)
 	executed  int
+
+	// bundles (nil node: not a DTN node)
+	node        *dtn.Node
+	link        *dtn.Link // bundle link of the open session
+	linkStation int
+	nextOffer   time.Time
+	bundleTurn  bool
 }
 
 type timedCmd struct {

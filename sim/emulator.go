@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,7 +27,10 @@ import (
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sim/pty"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/spp"
@@ -77,6 +81,24 @@ type Options struct {
 	// security of pqlink/sdls: only frames of an association set up by a
 	// trusted station are executed, and they send only protected frames.
 	Security *Security
+	// Bundles, when set, makes every drone with a DTN node number a
+	// bundle node (see Bundles).
+	Bundles *Bundles
+	// UplinkAirtime makes each station's uplink carry one frame after
+	// another at the link's bit rate (by default an uplink frame takes
+	// no time on the air, which suits commands and acknowledgements but
+	// not bundle traffic).
+	UplinkAirtime bool
+}
+
+// Bundles configure the drones' bundle agents.
+type Bundles struct {
+	Dir      string        // each drone's store is Dir/NORAD.db
+	Contacts []cgr.Contact // the contact plan they route on
+	// Deliver takes a bundle addressed to a drone (a directive); an
+	// error keeps it for a later try. Nil: bundles for drones are kept.
+	Deliver func(norad int, raw []byte, now time.Time) error
+	Quota   [3]int64
 }
 
 // Security is the drones' side of the link security: each drone's X-Wing
@@ -116,16 +138,18 @@ type Stats struct {
 }
 
 type gstation struct {
-	name  string
-	call  ax25.Address
-	topo  geo.Topocentric
-	st    mission.Station
-	ln    net.Listener
-	mu    sync.Mutex
-	conns map[io.ReadWriteCloser]*kiss.Writer
-	pts   string      // slave path of the station's serial TNC, if any
-	ptm   *os.File    // its master side
-	ptq   chan []byte // frames for the serial TNC (its writer never blocks the loop)
+	node   uint64    // DTN node number (0: none)
+	upBusy time.Time // the uplink transmitter is busy until then
+	name   string
+	call   ax25.Address
+	topo   geo.Topocentric
+	st     mission.Station
+	ln     net.Listener
+	mu     sync.Mutex
+	conns  map[io.ReadWriteCloser]*kiss.Writer
+	pts    string      // slave path of the station's serial TNC, if any
+	ptm    *os.File    // its master side
+	ptq    chan []byte // frames for the serial TNC (its writer never blocks the loop)
 }
 
 type uplinkFrame struct {
@@ -215,6 +239,29 @@ func New(o Options) (*Emulator, error) {
 			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
 			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
 		}
+		if o.Bundles != nil && sc.DTNNode != "" {
+			num, err := mission.IPNNode(sc.DTNNode)
+			if err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
+			}
+			if err := os.MkdirAll(o.Bundles.Dir, 0o755); err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: %w", err)
+			}
+			st, err := bstore.Open(filepath.Join(o.Bundles.Dir, fmt.Sprintf("%d.db", sc.NORAD)), bstore.Options{Quota: o.Bundles.Quota})
+			if err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
+			}
+			d.node = dtn.NewNode(uint64(num), st, o.Log)
+			d.node.SetContacts(o.Bundles.Contacts)
+			if o.Bundles.Deliver != nil {
+				norad, deliver := sc.NORAD, o.Bundles.Deliver
+				d.node.Deliver = func(raw []byte, _ bstore.Entry) error { return deliver(norad, raw, o.Clock.Now()) }
+			}
+			d.node.Redeliver()
+		}
 		if o.Security != nil {
 			k := o.Security.KEM[sc.NORAD]
 			if k == nil {
@@ -236,7 +283,12 @@ func New(o Options) (*Emulator, error) {
 			e.Close()
 			return nil, fmt.Errorf("sim: station %s: %w", sc.Name, err)
 		}
+		node := 0
+		if sc.DTNNode != "" {
+			node, _ = mission.IPNNode(sc.DTNNode)
+		}
 		e.sts = append(e.sts, &gstation{
+			node: uint64(node),
 			name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), topo: geo.NewTopocentric(sts[i].Location),
 			st: sts[i], ln: ln, conns: map[io.ReadWriteCloser]*kiss.Writer{},
 		})
@@ -285,6 +337,11 @@ func (e *Emulator) Callsigns() map[int]ax25.Address {
 
 // Close closes the station ports.
 func (e *Emulator) Close() error {
+	for _, d := range e.drones {
+		if d.node != nil {
+			d.node.Store.Close()
+		}
+	}
 	for _, s := range e.sts {
 		s.ln.Close()
 		if s.ptm != nil {
@@ -575,9 +632,19 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			e.count(func(st *Stats) { st.CorruptUp++ })
 			data = flipBit(data, e.rng)
 		}
-		delay := time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
+		// the station's transmitter sends one frame after another at the
+		// link's bit rate
+		sent := now
+		if e.o.UplinkAirtime {
+			if s.upBusy.Before(now) {
+				s.upBusy = now
+			}
+			s.upBusy = s.upBusy.Add(time.Duration(float64(8*(len(air)+10)) / d.bitRate * float64(time.Second)))
+			sent = s.upBusy
+		}
+		arrive := sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
 		idx := f.station
-		e.at(now.Add(delay), func() { e.receive(d, idx, data, now.Add(delay)) })
+		e.at(arrive, func() { e.receive(d, idx, data, arrive) })
 		return
 	}
 }
@@ -615,10 +682,23 @@ func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
 		switch p.Data[0] {
 		case proto.SessionOpen:
 			d.session, d.sessionAt = stIdx, now
+			e.openBundleLink(d, stIdx, now)
 		case proto.SessionClose:
 			if d.session == stIdx {
 				d.session = -1
+				if d.link != nil {
+					d.link.Close()
+					d.link = nil
+				}
 			}
+		}
+	case proto.APIDBundleSeg:
+		if d.link != nil && d.linkStation == stIdx {
+			d.link.Rcv.Receive(p.Data, now)
+		}
+	case proto.APIDBundleAck:
+		if d.link != nil && d.linkStation == stIdx {
+			d.link.Snd.OnAck(p.Data, now)
 		}
 	case proto.APIDAck:
 		if rs, err := proto.DecodeAck(p.Data); err == nil {
@@ -650,14 +730,16 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		if d.sec != nil && !d.sec.Established(d.secSPI[d.session]) {
 			return // no association: nothing goes down that the ground could not verify
 		}
-		pk := d.nextToSend(t, e.o.RTO)
-		if pk == nil {
-			return
+		info, pk := e.bundleFrame(d, t)
+		if info == nil {
+			if pk = d.nextToSend(t, e.o.RTO); pk == nil {
+				return
+			}
+			info = pk.frame
 		}
-		info := pk.frame
 		if d.sec != nil {
 			var err error
-			if info, err = d.sec.Protect(d.secSPI[d.session], pk.frame); err != nil {
+			if info, err = d.sec.Protect(d.secSPI[d.session], info); err != nil {
 				return
 			}
 		}
@@ -666,14 +748,15 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		if err != nil {
 			return
 		}
-		if pk.sent > 0 {
-			e.count(func(st *Stats) { st.Retransmissions++ })
+		if pk != nil {
+			if pk.sent > 0 {
+				e.count(func(st *Stats) { st.Retransmissions++ })
+			}
+			pk.sent++
+			pk.sentAt = t
+			d.txCounter++
+			pk.txSeq, pk.lost = d.txCounter, false
 		}
-
-		pk.sent++
-		pk.sentAt = t
-		d.txCounter++
-		pk.txSeq, pk.lost = d.txCounter, false
 		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
 		t = t.Add(airtime)
 		e.count(func(st *Stats) { st.FramesDown++ })
@@ -696,6 +779,73 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 			}
 		})
 	}
+}
+
+// openBundleLink starts the drone's bundle link with station stIdx.
+func (e *Emulator) openBundleLink(d *drone, stIdx int, now time.Time) {
+	if d.node == nil || e.sts[stIdx].node == 0 {
+		return
+	}
+	if d.link != nil && d.linkStation == stIdx {
+		return // the station reopens its session every few seconds
+	}
+	if d.link != nil {
+		d.link.Close()
+	}
+	d.link, d.linkStation = d.node.Open(e.sts[stIdx].node, 0), stIdx
+	d.link.Offer(now)
+	d.nextOffer = now.Add(20 * time.Second)
+}
+
+// bundleFrame returns the next bundle frame for the downlink, if any: an
+// acknowledgement when one is due, else a segment every other frame
+// while telemetry is waiting too (so neither starves the other).
+func (e *Emulator) bundleFrame(d *drone, t time.Time) ([]byte, *stored) {
+	l := d.link
+	if l == nil || d.linkStation != d.session {
+		return nil, nil
+	}
+	if !t.Before(d.nextOffer) {
+		d.node.Expire(t)
+		l.Offer(t)
+		d.nextOffer = t.Add(20 * time.Second)
+	}
+	if l.Rcv.Due(t, 8, time.Second) {
+		if ack, err := l.Rcv.Flush(t); err == nil && ack != nil {
+			return d.tmPacket(proto.APIDBundleAck, ack, t), nil
+		}
+	}
+	d.bundleTurn = !d.bundleTurn
+	var pk *stored
+	if !d.bundleTurn {
+		if pk = d.nextToSend(t, e.o.RTO); pk != nil {
+			return nil, nil // telemetry's turn
+		}
+	}
+	if seg, ok := l.Snd.Next(nil, t); ok {
+		return d.tmPacket(proto.APIDBundleSeg, seg, t), nil
+	}
+	return nil, nil
+}
+
+// tmPacket encodes an unnumbered telemetry packet.
+func (d *drone) tmPacket(apid uint16, data []byte, now time.Time) []byte {
+	s := d.seq[apid]
+	d.seq[apid] = (s + 1) & spp.MaxSeq
+	b, _ := (&spp.Packet{Type: spp.TM, APID: apid, Seq: s, Time: now, Data: data}).Encode(nil)
+	return b
+}
+
+// Bundles returns a drone's bundle node (nil: none), for tests and the
+// demo's accounting. Only use it while the emulator is stopped, or for
+// its thread-safe methods.
+func (e *Emulator) Bundles(norad int) *dtn.Node {
+	for _, d := range e.drones {
+		if d.norad == norad {
+			return d.node
+		}
+	}
+	return nil
 }
 
 // sendNow transmits one frame (information field info) from d to station

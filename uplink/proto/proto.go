@@ -25,6 +25,8 @@ const (
 	APIDCmdAck       = 2   // TM: command verification (stored, numbered)
 	APIDAck          = 3   // TC: selective acknowledgement of TM packet numbers
 	APIDCommand      = 10  // TC: a command
+	APIDBundleSeg    = 20  // TC and TM: a bundle segment (uplink/slcl)
+	APIDBundleAck    = 21  // TC and TM: acknowledgement of bundle segments
 	APIDHousekeeping = 100 // TM: housekeeping (stored, numbered)
 )
 

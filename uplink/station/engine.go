@@ -20,6 +20,7 @@ import (
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/spp"
@@ -121,6 +122,11 @@ type Report struct {
 	HandshakeSeconds float64     `json:"handshake_s,omitempty"`
 	SecurityRejected int         `json:"security_rejected,omitempty"`
 	Radio            *RadioStats `json:"radio,omitempty"`
+	// Bundles: segments each way, bundles whose custody passed each way.
+	BundleSegsTx int `json:"bundle_segments_tx,omitempty"`
+	BundleSegsRx int `json:"bundle_segments_rx,omitempty"`
+	BundlesTx    int `json:"bundles_tx,omitempty"`
+	BundlesRx    int `json:"bundles_rx,omitempty"`
 }
 
 // Options configure an engine.
@@ -145,6 +151,12 @@ type Options struct {
 	Reports  func(Report) // called at the end of every contact
 	Progress func(p Progress)
 	Log      io.Writer
+	// DTN, when set, relays bundles on every contact with a satellite
+	// that has a node number in SatNodes, at BitRate (bit/s, per
+	// satellite; default 9600) on the uplink.
+	DTN      *dtn.Node
+	SatNodes map[int]uint64
+	BitRate  map[int]float64
 }
 
 // Progress is a live view of a contact, reported about every 10 s of
@@ -168,6 +180,8 @@ type Engine struct {
 	seen    map[int]map[uint32]bool // packet numbers received, per satellite
 	pending map[int][]proto.Range   // numbers to acknowledge, per satellite
 	byCall  map[string]int
+	link    *dtn.Link // the contact's bundle link; guarded by mu
+	linkSat int       // its satellite; guarded by mu
 }
 
 // New returns an engine.
@@ -338,8 +352,24 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	if !ok {
 		return fmt.Errorf("station %s: no callsign for satellite %d", e.o.Name, c.NORAD)
 	}
-	var nextOpen, nextAck, nextCmd, nextProgress, nextHello, helloAt time.Time
+	var nextOpen, nextAck, nextCmd, nextProgress, nextHello, helloAt, nextOffer, lastPump time.Time
 	sentAt := map[uint32]time.Time{}
+	var link *dtn.Link
+	if node, ok := e.o.SatNodes[c.NORAD]; ok && e.o.DTN != nil {
+		link = e.o.DTN.Open(node, 0)
+		st0 := e.o.DTN.Stats()
+		e.mu.Lock()
+		e.link, e.linkSat = link, c.NORAD
+		e.mu.Unlock()
+		defer func() {
+			e.mu.Lock()
+			e.link = nil
+			e.mu.Unlock()
+			link.Close()
+			st := e.o.DTN.Stats()
+			rep.BundlesTx, rep.BundlesRx = st.Sent-st0.Sent, st.Received-st0.Received
+		}()
+	}
 	step := 2 * time.Second
 	ls, secure := e.o.Security.(LinkSecurity)
 	checked := false // link security: asked at the contact's start whether the association goes on
@@ -390,6 +420,13 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			e.uplinkCommands(c, call, now, sentAt, rep)
 			nextCmd = now.Add(5 * time.Second)
 		}
+		if link != nil {
+			if !now.Before(nextOffer) {
+				link.Offer(now)
+				nextOffer = now.Add(20 * time.Second)
+			}
+			e.pumpBundles(link, call, c.NORAD, now, &lastPump, rep)
+		}
 		if e.o.Progress != nil && !now.Before(nextProgress) {
 			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
 			nextProgress = now.Add(60 * time.Second)
@@ -399,11 +436,56 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 		}
 	}
 	if !secure || ls.Established(c.NORAD) {
+		if link != nil {
+			e.flushBundles(link, call, e.o.Clock.Now(), rep, true)
+		}
 		e.ack(c.NORAD, call, rep)
 		e.send(call, proto.APIDSession, []byte{proto.SessionClose}, rep)
 	}
 	e.gaps(c.NORAD, rep)
 	return nil
+}
+
+// pumpBundles sends what the uplink can carry since the last call
+// (at most 2 s worth) and acknowledges received segments.
+func (e *Engine) pumpBundles(link *dtn.Link, call ax25.Address, sat int, now time.Time, last *time.Time, rep *Report) {
+	e.flushBundles(link, call, now, rep, true)
+	rate := e.o.BitRate[sat]
+	if rate <= 0 {
+		rate = 9600
+	}
+	d := 2 * time.Second
+	if !last.IsZero() {
+		d = min(d, now.Sub(*last))
+	}
+	*last = now
+	budget := rate / 8 * d.Seconds()
+	buf := make([]byte, 0, 600)
+	for budget > 0 {
+		seg, ok := link.Snd.Next(buf[:0], now)
+		if !ok {
+			break
+		}
+		e.send(call, proto.APIDBundleSeg, seg, rep)
+		rep.BundleSegsTx++
+		budget -= float64(len(seg) + 6 + 16 + 10) // space packet, AX.25, flags
+	}
+}
+
+// flushBundles commits received segments and acknowledges them (when
+// due, or always when force).
+func (e *Engine) flushBundles(link *dtn.Link, call ax25.Address, now time.Time, rep *Report, force bool) {
+	if !force && !link.Rcv.Due(now, 8, time.Second) {
+		return
+	}
+	ack, err := link.Rcv.Flush(now)
+	if err != nil {
+		fmt.Fprintf(e.o.Log, "station %s: bundle store: %v (segments not acknowledged)\n", e.o.Name, err)
+		return
+	}
+	if ack != nil {
+		e.send(call, proto.APIDBundleAck, ack, rep)
+	}
 }
 
 // waitFrames handles arriving frames for the (virtual) duration d.
@@ -557,6 +639,34 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 		return
 	}
 	if p.Type != spp.TM {
+		return
+	}
+	if p.APID == proto.APIDBundleSeg || p.APID == proto.APIDBundleAck {
+		e.mu.Lock()
+		link := e.link
+		if e.linkSat != sat {
+			link = nil
+		}
+		e.mu.Unlock()
+		if link == nil {
+			return // no contact with it: resent later
+		}
+		if p.APID == proto.APIDBundleAck {
+			if err := link.Snd.OnAck(p.Data, now); err != nil {
+				bad()
+			}
+			return
+		}
+		if err := link.Rcv.Receive(p.Data, now); err != nil {
+			bad()
+			return
+		}
+		if rep != nil {
+			rep.BundleSegsRx++
+			if call, ok := e.o.Sats[sat]; ok {
+				e.flushBundles(link, call, now, rep, false)
+			}
+		}
 		return
 	}
 	no, err := proto.PacketNo(p.Data)

@@ -1,0 +1,291 @@
+// Package dtn is a DTN node's bundle agent: it keeps bundles in the
+// node's store (bstore), routes them over the contact plan (cgr), hands
+// them to the space-link convergence layer (slcl) when a contact with the
+// chosen next hop is up, and delivers those addressed to the node itself.
+// Ground stations and the emulator's drones run the same agent.
+package dtn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/cgr"
+	"github.com/ipgs/ipgs/uplink/slcl"
+)
+
+// Node is a bundle agent. It is safe for concurrent use.
+type Node struct {
+	Num   uint64
+	Store *bstore.Store
+	// Deliver hands a bundle addressed to this node to its application;
+	// the bundle is removed from the store only after Deliver returns nil.
+	Deliver func(raw []byte, e bstore.Entry) error
+	Log     io.Writer
+
+	mu     sync.Mutex
+	router *cgr.Router       // guarded by mu
+	links  map[uint64]*Link  // open contacts by peer; guarded by mu
+	refuse map[string]uint64 // bundle id → peer that refused it (until that link closes); guarded by mu
+	stats  Stats             // guarded by mu
+}
+
+// Stats count what a node did.
+type Stats struct {
+	Received, Sent, Delivered, Refused, Expired int
+}
+
+// NewNode makes a node on store.
+func NewNode(num uint64, store *bstore.Store, log io.Writer) *Node {
+	if log == nil {
+		log = io.Discard
+	}
+	return &Node{Num: num, Store: store, Log: log, router: cgr.New(nil), links: map[uint64]*Link{}, refuse: map[string]uint64{}}
+}
+
+// SetContacts replaces the contact plan (re-routing everything queued the
+// next time a link asks what to send).
+func (n *Node) SetContacts(cs []cgr.Contact) {
+	n.mu.Lock()
+	n.router = cgr.New(cs)
+	n.mu.Unlock()
+}
+
+// Router returns the current router.
+func (n *Node) Router() *cgr.Router {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.router
+}
+
+// Stats returns the counters.
+func (n *Node) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.stats
+}
+
+// Submit stores a bundle made here (or handed in by a local
+// application) and delivers it at once if it is for this node.
+func (n *Node) Submit(raw []byte, now time.Time) (bstore.Entry, error) {
+	e, err := n.Store.Put(raw, 0, now)
+	if err != nil {
+		return e, err
+	}
+	n.arrived(e)
+	return e, nil
+}
+
+// arrived handles a bundle now in the store.
+func (n *Node) arrived(e bstore.Entry) {
+	if e.DestNode != n.Num || n.Deliver == nil {
+		return
+	}
+	raw, _, ok, err := n.Store.Get(e.ID)
+	if err != nil || !ok {
+		return
+	}
+	if err := n.Deliver(raw, e); err != nil {
+		fmt.Fprintf(n.Log, "dtn: node %d: delivering %s: %v (kept; retried at the next contact)\n", n.Num, e.ID, err)
+		return
+	}
+	n.Store.Remove(e.ID)
+	n.mu.Lock()
+	n.stats.Delivered++
+	n.mu.Unlock()
+}
+
+// Redeliver retries local delivery of bundles held for this node.
+func (n *Node) Redeliver() {
+	l, _ := n.Store.List()
+	for _, e := range l {
+		if e.DestNode == n.Num {
+			n.arrived(e)
+		}
+	}
+}
+
+// Routes assigns every held bundle a route at now (see cgr.Assign).
+func (n *Node) Routes(now time.Time) ([]bstore.Entry, map[string]cgr.Assignment) {
+	l, _ := n.Store.List()
+	var bs []cgr.Bundle
+	for _, e := range l {
+		if e.DestNode == n.Num {
+			continue
+		}
+		bs = append(bs, cgr.Bundle{ID: e.ID, Dest: e.DestNode, Size: e.Size + 64, Class: e.Class, Created: e.Created, Deadline: e.Expires})
+	}
+	return l, n.Router().Assign(n.Num, now, bs)
+}
+
+// Link is an open contact with a peer: both directions of the space-link
+// convergence layer over it.
+type Link struct {
+	node *Node
+	Peer uint64
+	Snd  *slcl.Sender
+	Rcv  *slcl.Receiver
+}
+
+// Open starts a contact with peer.
+func (n *Node) Open(peer uint64, segment int) *Link {
+	l := &Link{node: n, Peer: peer}
+	l.Snd = &slcl.Sender{Store: n.Store, Peer: peer, Segment: segment, Done: func(e bstore.Entry, st uint8) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		switch st {
+		case slcl.StatusAccepted:
+			n.stats.Sent++
+			fmt.Fprintf(n.Log, "dtn: node %d: %s accepted by node %d\n", n.Num, e.ID, peer)
+		case slcl.StatusRefused:
+			n.stats.Refused++
+			n.refuse[e.ID] = peer
+			fmt.Fprintf(n.Log, "dtn: node %d: %s refused by node %d (its store is full)\n", n.Num, e.ID, peer)
+		case slcl.StatusExpired:
+			n.stats.Expired++
+		}
+	}}
+	l.Rcv = &slcl.Receiver{Store: n.Store, Peer: peer, Accepted: func(e bstore.Entry) {
+		n.mu.Lock()
+		n.stats.Received++
+		n.mu.Unlock()
+		fmt.Fprintf(n.Log, "dtn: node %d: %s received from node %d (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+		n.arrived(e)
+	}, Refused: func(k bstore.Key, err error) {
+		fmt.Fprintf(n.Log, "dtn: node %d: refused a bundle from node %d: %v\n", n.Num, peer, err)
+	}}
+	n.mu.Lock()
+	n.links[peer] = l
+	n.mu.Unlock()
+	return l
+}
+
+// Close ends the contact: what is in flight resumes at the next one.
+func (l *Link) Close() {
+	l.Snd.Release()
+	n := l.node
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.links[l.Peer] == l {
+		delete(n.links, l.Peer)
+	}
+	for id, p := range n.refuse {
+		if p == l.Peer {
+			delete(n.refuse, id)
+		}
+	}
+}
+
+// Offer routes what is held and offers the sender the bundles whose next
+// hop is this link's peer: those addressed to the peer, and those whose
+// chosen route enters through it. It returns how many.
+func (l *Link) Offer(now time.Time) int {
+	n := l.node
+	held, as := n.Routes(now)
+	n.mu.Lock()
+	var out []bstore.Entry
+	for _, e := range held {
+		if e.DestNode == n.Num || n.refuse[e.ID] == l.Peer {
+			continue
+		}
+		if e.DestNode == l.Peer {
+			out = append(out, e)
+			continue
+		}
+		if a, ok := as[e.ID]; ok && a.Route != nil && a.Route.Entry == l.Peer {
+			out = append(out, e)
+		}
+	}
+	n.mu.Unlock()
+	l.Snd.Offer(out)
+	return len(out)
+}
+
+// Expire drops expired bundles.
+func (n *Node) Expire(now time.Time) {
+	gone, err := n.Store.Expire(now)
+	if err != nil {
+		fmt.Fprintf(n.Log, "dtn: node %d: expiring: %v\n", n.Num, err)
+	}
+	n.mu.Lock()
+	n.stats.Expired += len(gone)
+	n.mu.Unlock()
+	for _, id := range gone {
+		fmt.Fprintf(n.Log, "dtn: node %d: %s expired\n", n.Num, id)
+	}
+}
+
+// Explain says where a held bundle will go and why.
+func (n *Node) Explain(id string, now time.Time) (string, error) {
+	held, as := n.Routes(now)
+	for _, e := range held {
+		if e.ID != id {
+			continue
+		}
+		s := fmt.Sprintf("bundle %s\n  %s → %s, %d bytes, %s, expires %s\n", e.ID, e.Source, e.Dest, e.Size, bstore.ClassName(e.Class), e.Expires.UTC().Format(time.RFC3339))
+		if e.DestNode == n.Num {
+			return s + "  addressed to this node: delivered to its application\n", nil
+		}
+		a := as[id]
+		if a.Route == nil {
+			return s + "  no route: " + a.Reason + "\n", nil
+		}
+		r := n.Router()
+		s += fmt.Sprintf("  route: via node %d, %d hops, predicted delivery %s\n", a.Route.Entry, len(a.Route.Hops), a.Route.Arrival.UTC().Format(time.RFC3339))
+		s += r.Explain(a.Route)
+		if len(a.Others) > 0 {
+			s += "  other routes, in the order SABR ranks them (earliest delivery, fewest hops, latest termination, smallest entry node):\n"
+			for _, o := range a.Others {
+				s += fmt.Sprintf("    via node %d: %d hops, delivery %s, usable until %s\n", o.Entry, len(o.Hops), o.Arrival.UTC().Format(time.RFC3339), o.Termination.UTC().Format(time.RFC3339))
+			}
+		}
+		return s, nil
+	}
+	return "", fmt.Errorf("bundle %q is not held at node %d", id, n.Num)
+}
+
+// ErrNotHeld is returned for a bundle the node does not hold.
+var ErrNotHeld = errors.New("dtn: not held")
+
+// DeliveryPrediction returns a held bundle's predicted delivery time (zero
+// when it has no route).
+func (n *Node) DeliveryPrediction(id string, now time.Time) (time.Time, error) {
+	_, as := n.Routes(now)
+	a, ok := as[id]
+	if !ok {
+		return time.Time{}, ErrNotHeld
+	}
+	if a.Route == nil {
+		return time.Time{}, nil
+	}
+	return a.Route.Arrival, nil
+}
+
+// Dest returns a bundle's destination node from its bytes.
+func Dest(raw []byte) (uint64, error) {
+	b, err := bundle.Decode(raw)
+	if err != nil {
+		return 0, err
+	}
+	if b.Primary.Dest.Scheme != 2 {
+		return 0, fmt.Errorf("dtn: destination %s is not an ipn endpoint", b.Primary.Dest)
+	}
+	return b.Primary.Dest.Node, nil
+}
+
+// SortedPeers lists open links' peers.
+func (n *Node) SortedPeers() []uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []uint64
+	for p := range n.links {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
