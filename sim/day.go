@@ -23,7 +23,10 @@ import (
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -63,6 +66,24 @@ type DayOptions struct {
 	Planned  func(*plan.Plan)
 	Report   func(station.Report)
 	Progress func(station.Progress)
+	// Bundles, if set, makes every station and drone with a DTN node
+	// number a bundle node that relays on the plan.
+	Bundles *DayBundles
+}
+
+// DayBundles configure bundle relay in a day.
+type DayBundles struct {
+	// Terrestrial lists pairs of stations joined on the ground.
+	Terrestrial [][2]string
+	// Ready is called with the stations' nodes (by station name) and the
+	// emulator once the stores are open and the plan is known, before
+	// the first contact: submit bundles there.
+	Ready func(nodes map[string]*dtn.Node, emu *Emulator, clk clock.Clock) error
+	// Deliver takes a bundle arriving at a station's own node; Directive
+	// one arriving at a drone's.
+	Deliver   func(station string, raw []byte, e bstore.Entry) error
+	Directive func(norad int, raw []byte, now time.Time) error
+	Quota     [3]int64
 }
 
 // DaySecurity are the keys of a secured day: each station's ML-DSA-65 key
@@ -168,10 +189,64 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			esec.Trusted[sc.NORAD] = tr
 		}
 	}
+	var eb *Bundles
+	var contacts []cgr.Contact
+	nodes := map[string]*dtn.Node{}
+	satNodes, bitRates := map[int]uint64{}, map[int]float64{}
+	if o.Bundles != nil {
+		num := map[string]uint64{}
+		for _, st := range o.Mission.Stations {
+			if n, err := mission.IPNNode(st.DTNNode); err == nil {
+				num[st.Name] = uint64(n)
+			}
+		}
+		var terr [][2]uint64
+		for _, t := range o.Bundles.Terrestrial {
+			if num[t[0]] == 0 || num[t[1]] == 0 {
+				return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", t[0], t[1])
+			}
+			terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
+		}
+		contacts = dtn.PassContacts(pl.DTNContacts(), terr, o.Start, o.Start.Add(o.Duration))
+		for _, sc := range o.Mission.Satellites {
+			if n, err := mission.IPNNode(sc.DTNNode); err == nil {
+				satNodes[sc.NORAD] = uint64(n)
+			}
+			bitRates[sc.NORAD] = sc.LinkRate()
+		}
+		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota}
+	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
-		Serial: len(o.Serial) > 0, Security: esec})
+		Serial: len(o.Serial) > 0, Security: esec, Bundles: eb, UplinkAirtime: eb != nil})
 	if err != nil {
 		return nil, err
+	}
+	defer emu.Close()
+	if o.Bundles != nil {
+		for _, st := range o.Mission.Stations {
+			n, err := mission.IPNNode(st.DTNNode)
+			if err != nil {
+				continue
+			}
+			bs, err := bstore.Open(filepath.Join(o.DataDir, "bundles", st.Name+".db"), bstore.Options{Quota: o.Bundles.Quota})
+			if err != nil {
+				return nil, err
+			}
+			defer bs.Close()
+			node := dtn.NewNode(uint64(n), bs, o.Out)
+			node.SetContacts(contacts)
+			if o.Bundles.Deliver != nil {
+				name := st.Name
+				node.Deliver = func(raw []byte, e bstore.Entry) error { return o.Bundles.Deliver(name, raw, e) }
+			}
+			node.Redeliver()
+			nodes[st.Name] = node
+		}
+		if o.Bundles.Ready != nil {
+			if err := o.Bundles.Ready(nodes, emu, clk); err != nil {
+				return nil, err
+			}
+		}
 	}
 	tmFile, err := os.OpenFile(filepath.Join(o.DataDir, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -208,12 +283,12 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	var engines []*station.Engine
 	var grounds []*sdls.Ground
 	for i, sc := range o.Mission.Stations {
-		var contacts []station.Contact
+		var stContacts []station.Contact
 		for _, c := range pl.Contacts {
 			cd := &p.Candidates[c.Cand]
 			if cd.Station == i {
 				sat := &p.Sats[cd.Sat]
-				contacts = append(contacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
+				stContacts = append(stContacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
 			}
 		}
 		var sec station.FrameSecurity
@@ -245,7 +320,8 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 		engines = append(engines, station.New(station.Options{
 			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name), Dial: dial,
-			Contacts: contacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out, Security: sec,
+			Contacts: stContacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out, Security: sec,
+			DTN: nodes[sc.Name], SatNodes: satNodes, BitRate: bitRates,
 			Reports: func(r station.Report) {
 				if o.Telemetry != nil {
 					o.Telemetry.Alarms.ContactEnded(r.Sat)

@@ -6,8 +6,10 @@
 //   - Put returns only after the bundle is on disk (bbolt's commit syncs),
 //     so a receipt may be acknowledged as soon as Put returns.
 //   - Bundles are deduplicated by bundle id (source, creation time,
-//     sequence number, fragment offset) for as long as they live: a
-//     bundle that comes back after it was forwarded is a duplicate.
+//     sequence number, fragment offset): one that is held, or that was
+//     delivered here, is a duplicate for as long as it lives. One that
+//     comes back after it was forwarded is taken again (custody is
+//     never dropped on a duplicate the node no longer holds).
 //   - Expired bundles are refused, and Expire deletes those that expire
 //     while stored.
 //   - Each class of service (bulk, normal, expedited) has a byte quota. A
@@ -64,8 +66,8 @@ var DefaultQuota = [3]int64{16 << 20, 32 << 20, 16 << 20}
 var (
 	bktMeta  = []byte("meta")  // id → Entry (JSON)
 	bktRaw   = []byte("raw")   // id → bundle bytes
-	bktSeen  = []byte("seen")  // id → expiry (unix ms)
-	bktSeenK = []byte("seenk") // key → expiry (unix ms)
+	bktSeen  = []byte("seen")  // id → expiry (unix ms) + delivered-here flag
+	bktSeenK = []byte("seenk") // key → expiry (unix ms) + delivered-here flag + id
 	bktUsage = []byte("usage") // class byte → bytes used
 	bktRx    = []byte("rx")    // key(8) + offset(4) → segment bytes
 	bktRxHdr = []byte("rxhdr") // key(8) → total(4) + from(8)
@@ -175,7 +177,7 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		id := []byte(e.ID)
-		if tx.Bucket(bktSeen).Get(id) != nil {
+		if v := tx.Bucket(bktSeen).Get(id); v != nil && (len(v) > 8 && v[8] == 1 || tx.Bucket(bktMeta).Get(id) != nil) {
 			return fmt.Errorf("%w: %s", ErrDuplicate, e.ID)
 		}
 		usage := tx.Bucket(bktUsage)
@@ -195,10 +197,10 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 			return err
 		}
 		exp := binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))
-		if err := tx.Bucket(bktSeen).Put(id, exp); err != nil {
+		if err := tx.Bucket(bktSeen).Put(id, append(exp, 0)); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bktSeenK).Put(e.Key[:], exp); err != nil {
+		if err := tx.Bucket(bktSeenK).Put(e.Key[:], append(append(exp, 0), id...)); err != nil {
 			return err
 		}
 		return usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(used+int64(e.Size))))
@@ -234,14 +236,43 @@ func (s *Store) Seen(id string) bool {
 	return seen
 }
 
-// SeenKey reports whether the bundle with short key k is or was held.
+// SeenKey reports whether the bundle with short key k is held or was
+// delivered here: whether a copy arriving now is a duplicate.
 func (s *Store) SeenKey(k Key) bool {
 	var seen bool
 	s.db.View(func(tx *bolt.Tx) error {
-		seen = tx.Bucket(bktSeenK).Get(k[:]) != nil
+		v := tx.Bucket(bktSeenK).Get(k[:])
+		seen = len(v) > 9 && (v[8] == 1 || tx.Bucket(bktMeta).Get(v[9:]) != nil)
 		return nil
 	})
 	return seen
+}
+
+// Delivered removes a bundle delivered to this node's application and
+// remembers that it was, so a later copy is a duplicate.
+func (s *Store) Delivered(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.remove(tx, []byte(id)); err != nil {
+			return err
+		}
+		sb := tx.Bucket(bktSeen)
+		v := sb.Get([]byte(id))
+		if len(v) < 9 {
+			return nil
+		}
+		v = bytes.Clone(v)
+		v[8] = 1
+		if err := sb.Put([]byte(id), v); err != nil {
+			return err
+		}
+		k := KeyOf(id)
+		if kv := tx.Bucket(bktSeenK).Get(k[:]); len(kv) > 9 {
+			kv = bytes.Clone(kv)
+			kv[8] = 1
+			return tx.Bucket(bktSeenK).Put(k[:], kv)
+		}
+		return nil
+	})
 }
 
 // List returns the held bundles, expedited first, then by creation time
@@ -271,8 +302,8 @@ func (s *Store) List() ([]Entry, error) {
 	return out, err
 }
 
-// Remove deletes a held bundle (forwarded with custody taken, or
-// delivered). It stays seen until it expires.
+// Remove deletes a held bundle (forwarded: the next node has taken
+// custody). Should it come back, it is taken again.
 func (s *Store) Remove(id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return s.remove(tx, []byte(id)) })
 }
@@ -334,7 +365,7 @@ func (s *Store) Expire(now time.Time) ([]string, error) {
 		for _, name := range [][]byte{bktSeen, bktSeenK} {
 			seen = seen[:0]
 			tx.Bucket(name).ForEach(func(k, v []byte) error {
-				if len(v) == 8 && now.UnixMilli() > int64(binary.BigEndian.Uint64(v)) {
+				if len(v) >= 8 && now.UnixMilli() > int64(binary.BigEndian.Uint64(v)) {
 					seen = append(seen, bytes.Clone(k))
 				}
 				return nil

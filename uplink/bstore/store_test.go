@@ -65,11 +65,22 @@ func TestPutDedupExpireSurvive(t *testing.T) {
 	if err != nil || !ok || string(got) != string(raw) {
 		t.Fatalf("after reopen: ok=%v err=%v", ok, err)
 	}
+	// forwarded (removed), then back: taken again, custody is never dropped
 	if err := s.Remove(e.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put(raw, 8, t0); !errors.Is(err, ErrDuplicate) {
-		t.Fatalf("put after remove: %v", err)
+	if s.SeenKey(e.Key) {
+		t.Fatal("a forwarded bundle counts as held")
+	}
+	if _, err := s.Put(raw, 8, t0); err != nil {
+		t.Fatalf("put after forwarding: %v", err)
+	}
+	// delivered here: a later copy is a duplicate
+	if err := s.Delivered(e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(raw, 8, t0); !errors.Is(err, ErrDuplicate) || !s.SeenKey(e.Key) {
+		t.Fatalf("put after delivery: %v", err)
 	}
 	if used, _ := s.Usage(); used != [3]int64{} {
 		t.Fatalf("usage after remove %v", used)

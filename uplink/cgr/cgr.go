@@ -27,6 +27,7 @@ package cgr
 import (
 	"container/heap"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,7 @@ type Hop struct {
 type Route struct {
 	Hops        []Hop
 	Arrival     time.Time // best-case delivery time at the destination
+	Latest      time.Time // the end of the route's last contact plus its light time: delivery is predicted by then
 	Termination time.Time // earliest end of the route's contacts
 	Entry       uint64    // the first hop's receiving node
 }
@@ -113,7 +115,7 @@ func (r *Router) Routes(from, to uint64, size int, now, deadline time.Time, queu
 		}
 		first := Hop{ci, depart, arrive}
 		if c.To == to {
-			routes = append(routes, Route{Hops: []Hop{first}, Arrival: arrive, Termination: c.End, Entry: c.To})
+			routes = append(routes, Route{Hops: []Hop{first}, Arrival: arrive, Latest: c.End.Add(c.OWLT), Termination: c.End, Entry: c.To})
 			continue
 		}
 		if rt, ok := r.search(first, from, to, size, deadline); ok {
@@ -233,7 +235,8 @@ func (r *Router) route(best map[int]*label, last int, dest uint64) Route {
 		hops[i], hops[j] = hops[j], hops[i]
 	}
 	l := best[last]
-	return Route{Hops: hops, Arrival: l.arrive, Termination: l.term, Entry: r.Contacts[hops[0].Contact].To}
+	lc := &r.Contacts[last]
+	return Route{Hops: hops, Arrival: l.arrive, Latest: lc.End.Add(lc.OWLT), Termination: l.term, Entry: r.Contacts[hops[0].Contact].To}
 }
 
 // Bundle is what Assign needs to know of a queued bundle.
@@ -244,6 +247,7 @@ type Bundle struct {
 	Class    int // higher goes first
 	Created  time.Time
 	Deadline time.Time // expiry
+	Avoid    uint64    // the node it came from: not sent back there unless it is the destination
 }
 
 // Assignment is a bundle's chosen route, or why it has none.
@@ -272,6 +276,9 @@ func (r *Router) Assign(from uint64, now time.Time, bundles []Bundle) map[string
 	out := make(map[string]Assignment, len(order))
 	for _, b := range order {
 		rs := r.Routes(from, b.Dest, b.Size, now, b.Deadline, queued)
+		if b.Avoid != 0 && b.Avoid != b.Dest {
+			rs = slices.DeleteFunc(rs, func(rt Route) bool { return rt.Entry == b.Avoid })
+		}
 		if len(rs) == 0 {
 			out[b.ID] = Assignment{Reason: r.noRoute(from, b, now)}
 			continue

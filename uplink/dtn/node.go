@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/bstore"
 	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/cgr"
@@ -94,7 +95,7 @@ func (n *Node) arrived(e bstore.Entry) {
 		fmt.Fprintf(n.Log, "dtn: node %d: delivering %s: %v (kept; retried at the next contact)\n", n.Num, e.ID, err)
 		return
 	}
-	n.Store.Remove(e.ID)
+	n.Store.Delivered(e.ID)
 	n.mu.Lock()
 	n.stats.Delivered++
 	n.mu.Unlock()
@@ -118,7 +119,7 @@ func (n *Node) Routes(now time.Time) ([]bstore.Entry, map[string]cgr.Assignment)
 		if e.DestNode == n.Num {
 			continue
 		}
-		bs = append(bs, cgr.Bundle{ID: e.ID, Dest: e.DestNode, Size: e.Size + 64, Class: e.Class, Created: e.Created, Deadline: e.Expires})
+		bs = append(bs, cgr.Bundle{ID: e.ID, Dest: e.DestNode, Size: e.Size + 64, Class: e.Class, Created: e.Created, Deadline: e.Expires, Avoid: e.From})
 	}
 	return l, n.Router().Assign(n.Num, now, bs)
 }
@@ -236,7 +237,8 @@ func (n *Node) Explain(id string, now time.Time) (string, error) {
 			return s + "  no route: " + a.Reason + "\n", nil
 		}
 		r := n.Router()
-		s += fmt.Sprintf("  route: via node %d, %d hops, predicted delivery %s\n", a.Route.Entry, len(a.Route.Hops), a.Route.Arrival.UTC().Format(time.RFC3339))
+		s += fmt.Sprintf("  route: via node %d, %d hops, predicted delivery between %s (best case) and %s (end of its last contact)\n", a.Route.Entry, len(a.Route.Hops),
+			a.Route.Arrival.UTC().Format(time.RFC3339), a.Route.Latest.UTC().Format(time.RFC3339))
 		s += r.Explain(a.Route)
 		if len(a.Others) > 0 {
 			s += "  other routes, in the order SABR ranks them (earliest delivery, fewest hops, latest termination, smallest entry node):\n"
@@ -252,18 +254,14 @@ func (n *Node) Explain(id string, now time.Time) (string, error) {
 // ErrNotHeld is returned for a bundle the node does not hold.
 var ErrNotHeld = errors.New("dtn: not held")
 
-// DeliveryPrediction returns a held bundle's predicted delivery time (zero
-// when it has no route).
-func (n *Node) DeliveryPrediction(id string, now time.Time) (time.Time, error) {
+// Route returns a held bundle's route now (nil: none; ErrNotHeld).
+func (n *Node) Route(id string, now time.Time) (*cgr.Route, error) {
 	_, as := n.Routes(now)
 	a, ok := as[id]
 	if !ok {
-		return time.Time{}, ErrNotHeld
+		return nil, ErrNotHeld
 	}
-	if a.Route == nil {
-		return time.Time{}, nil
-	}
-	return a.Route.Arrival, nil
+	return a.Route, nil
 }
 
 // Dest returns a bundle's destination node from its bytes.
@@ -287,5 +285,25 @@ func (n *Node) SortedPeers() []uint64 {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// PassContacts turns the plan's contacts into the router's: a pass
+// carries rate/8 bytes per second less the frames' overhead (AX.25,
+// space packet and segment headers: about 10% at 512-byte frames), and
+// half of that when telemetry shares the downlink. Terrestrial links
+// join pairs of ground nodes for the whole span at 1 MB/s.
+func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.Time) []cgr.Contact {
+	var out []cgr.Contact
+	for _, c := range cs {
+		rate := c.RateBits / 8 * 0.9 * 0.5
+		out = append(out, cgr.Contact{From: uint64(c.From), To: uint64(c.To), Start: c.Start, End: c.End, Rate: rate, OWLT: c.OWLT,
+			Note: fmt.Sprintf("%s pass of %d", c.Station, c.NORAD)})
+	}
+	for _, t := range terrestrial {
+		out = append(out,
+			cgr.Contact{From: t[0], To: t[1], Start: from, End: to, Rate: 1e6, OWLT: 10 * time.Millisecond, Note: "terrestrial link"},
+			cgr.Contact{From: t[1], To: t[0], Start: from, End: to, Rate: 1e6, OWLT: 10 * time.Millisecond, Note: "terrestrial link"})
+	}
 	return out
 }

@@ -26,6 +26,10 @@ type Sender struct {
 	queue  []bstore.Entry
 	flight []*txBundle
 	seq    uint64 // transmission counter
+	size   int    // current segment size (adapts to loss)
+	// loss estimate over recent acknowledgements: segments newly
+	// acknowledged and segments found lost
+	winAcked, winLost int
 
 	// counters
 	SegmentsSent, Resent int
@@ -46,12 +50,62 @@ type txSeg struct {
 	lostAt uint64 // seq of the ack evidence that it was lost
 }
 
-func (s *Sender) segSize() int {
+// MinSegment is the smallest segment the sender shrinks to on a lossy
+// link.
+const MinSegment = 32
+
+func (s *Sender) maxSize() int {
 	if s.Segment <= 0 {
 		return DefaultSegment
 	}
 	return s.Segment
 }
+
+func (s *Sender) segSize() int {
+	if s.size == 0 {
+		s.size = s.maxSize()
+	}
+	return s.size
+}
+
+// adapt halves the segment size when more than a third of recent
+// segments were lost (long frames suffer most from bit errors at low
+// elevation) and doubles it back when under a tenth were.
+func (s *Sender) adapt() {
+	n := s.winAcked + s.winLost
+	if n < 16 {
+		return
+	}
+	size := s.segSize()
+	switch loss := float64(s.winLost) / float64(n); {
+	case loss > 1.0/3 && size > MinSegment:
+		size = max(MinSegment, size/2)
+	case loss < 0.1 && size < s.maxSize():
+		size = min(s.maxSize(), size*2)
+	}
+	s.winAcked, s.winLost = 0, 0
+	if size == s.size {
+		return
+	}
+	s.size = size
+	for _, t := range s.flight {
+		s.split(t)
+	}
+}
+
+// split (re)cuts a bundle into segments of the current size; those the
+// peer holds are marked acknowledged.
+func (s *Sender) split(t *txBundle) {
+	n := (len(t.raw) + s.segSize() - 1) / s.segSize()
+	t.segs = make([]txSeg, n)
+	for i := range t.segs {
+		lo, hi := s.bounds(t, i)
+		t.segs[i].acked = t.acked.Covers(bstore.Range{Lo: lo, Hi: hi})
+	}
+}
+
+// SegmentSize is the segment size in use.
+func (s *Sender) SegmentSize() int { return s.segSize() }
 
 // Offer replaces the bundles waiting to go (those in flight continue).
 func (s *Sender) Offer(es []bstore.Entry) {
@@ -97,12 +151,7 @@ func (s *Sender) fill() {
 			continue // gone (delivered elsewhere, expired)
 		}
 		t := &txBundle{e: e, raw: raw, acked: s.Store.TxAcked(e.Key, s.Peer)}
-		n := (len(raw) + s.segSize() - 1) / s.segSize()
-		t.segs = make([]txSeg, n)
-		for i := range t.segs {
-			lo, hi := s.bounds(t, i)
-			t.segs[i].acked = t.acked.Covers(bstore.Range{Lo: lo, Hi: hi})
-		}
+		s.split(t)
 		s.flight = append(s.flight, t)
 	}
 }
@@ -173,15 +222,18 @@ func (s *Sender) OnAck(data []byte, now time.Time) error {
 			if !g.acked && t.acked.Covers(bstore.Range{Lo: lo, Hi: hi}) {
 				g.acked = true
 				newest = max(newest, g.seq)
+				s.winAcked++
 			}
 		}
 		for i := range t.segs {
-			if g := &t.segs[i]; !g.acked && g.seq != 0 && g.seq < newest {
+			if g := &t.segs[i]; !g.acked && g.seq != 0 && g.seq < newest && g.lostAt == 0 {
 				g.lostAt = newest
+				s.winLost++
 			}
 		}
 		s.Store.TxSetAcked(a.Key, s.Peer, t.acked)
 	}
+	s.adapt()
 	return nil
 }
 

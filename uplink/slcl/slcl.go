@@ -41,9 +41,9 @@ const (
 const SegHeader = 16
 
 // DefaultSegment is the data carried per segment by default: with the
-// header and a space packet's 6-byte header it makes a 512-byte frame
+// header and a space packet's 6-byte header it makes a 256-byte frame
 // information field.
-const DefaultSegment = 512 - SegHeader - 6
+const DefaultSegment = 256 - SegHeader - 6
 
 // Error is a message that did not decode.
 type Error struct {
