@@ -16,12 +16,9 @@ import (
 )
 
 // TestDayBundles sends bundles from each station to the others through
-// the constellation (no terrestrial links): none is lost (each is
-// delivered once and whole, or still held by a node at the end), and at
-// least half arrive within the day. How many arrive by the end of the route the sending station
-// predicted is logged: the prediction does not yet account for link
-// quality (a low pass that loses most long frames still counts at its
-// full rate), so it is not asserted.
+// the constellation (no terrestrial links): each is delivered once and
+// whole, by the end of the route the sending station predicted (contact
+// volumes count the frames the link budget lets through).
 func TestDayBundles(t *testing.T) {
 	m, els := exampleMission(t)
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
@@ -38,7 +35,7 @@ func TestDayBundles(t *testing.T) {
 	var clk clock.Clock
 	dir := t.TempDir()
 	res, err := RunDay(context.Background(), DayOptions{
-		Mission: m, Elements: els, Start: start, Duration: 24 * time.Hour, Speed: 3000, DataDir: dir, Seed: 7, Out: testWriter{t},
+		Mission: m, Elements: els, Start: start, Duration: 6 * time.Hour, Speed: 600, DataDir: dir, Seed: 7, Out: testWriter{t},
 		Bundles: &DayBundles{
 			Ready: func(nodes map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
 				clk = c
@@ -104,9 +101,7 @@ func TestDayBundles(t *testing.T) {
 	onTime := 0
 	defer func() {
 		t.Logf("%d of %d bundles delivered, %d by the predicted time", len(got), len(want), onTime)
-		if len(got) < len(want)/2 {
-			t.Errorf("only %d of %d bundles delivered in a day", len(got), len(want))
-		}
+
 	}()
 	for id, w := range want {
 		at, ok := got[id]
@@ -116,13 +111,14 @@ func TestDayBundles(t *testing.T) {
 			if where == "" {
 				t.Errorf("%s (%s → %s) lost: not delivered and held nowhere", id, w.from, w.to)
 			} else {
-				// a route through poor passes can outlast the day
-				t.Logf("%s (%s → %s) not delivered in the day: still held at %s", id, w.from, w.to, where)
+				t.Errorf("%s (%s → %s) not delivered: still held at %s", id, w.from, w.to, where)
 			}
 			continue
 		}
 		t.Logf("%s → %s via node %d: delivered %s, predicted by %s", w.from, w.to, w.entry, at.Format("15:04:05"), w.latest.Format("15:04:05"))
-		if !at.After(w.latest) {
+		if at.After(w.latest) {
+			t.Errorf("%s (%s → %s) delivered at %s, after the route's predicted %s", id, w.from, w.to, at.Format(time.RFC3339), w.latest.Format(time.RFC3339))
+		} else {
 			onTime++
 		}
 	}

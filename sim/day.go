@@ -207,14 +207,26 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			}
 			terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
 		}
-		contacts = dtn.PassContacts(pl.DTNContacts(), terr, o.Start, o.Start.Add(o.Duration))
+		budgets := map[int][2]LinkBudget{}
+		for i := range o.Mission.Satellites {
+			sc := &o.Mission.Satellites[i]
+			d, u := Budgets(sc)
+			budgets[sc.NORAD] = [2]LinkBudget{d, u}
+		}
+		contacts = dtn.PassContacts(pl.DTNContacts(), terr, o.Start, o.Start.Add(o.Duration), func(c *plan.DTNContact) float64 {
+			b := budgets[c.NORAD][0]
+			if c.Up {
+				b = budgets[c.NORAD][1]
+			}
+			return FrameSuccess(b, c.Range, c.Start, c.End, 8*(256+18))
+		})
 		for _, sc := range o.Mission.Satellites {
 			if n, err := mission.IPNNode(sc.DTNNode); err == nil {
 				satNodes[sc.NORAD] = uint64(n)
 			}
 			bitRates[sc.NORAD] = sc.LinkRate()
 		}
-		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota}
+		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota, NoSync: o.Speed > 10}
 	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
 		Serial: len(o.Serial) > 0, Security: esec, Bundles: eb, UplinkAirtime: eb != nil})
@@ -228,12 +240,13 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			if err != nil {
 				continue
 			}
-			bs, err := bstore.Open(filepath.Join(o.DataDir, "bundles", st.Name+".db"), bstore.Options{Quota: o.Bundles.Quota})
+			bs, err := bstore.Open(filepath.Join(o.DataDir, "bundles", st.Name+".db"), bstore.Options{Quota: o.Bundles.Quota, NoSync: o.Speed > 10})
 			if err != nil {
 				return nil, err
 			}
 			defer bs.Close()
 			node := dtn.NewNode(uint64(n), bs, o.Out)
+			node.Now = clk.Now
 			node.SetContacts(contacts)
 			if o.Bundles.Deliver != nil {
 				name := st.Name
@@ -338,6 +351,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				hs := ""
 				if r.HandshakeBytes > 0 {
 					hs = fmt.Sprintf(", handshake %d B in %.0f s", r.HandshakeBytes, r.HandshakeSeconds)
+				}
+				if r.BundleSegsRx+r.BundleSegsTx > 0 {
+					hs += fmt.Sprintf(", bundles %d up %d down (%d/%d segments)", r.BundlesTx, r.BundlesRx, r.BundleSegsTx, r.BundleSegsRx)
 				}
 				fmt.Fprintf(o.Out, "%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified%s\n",
 					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified, hs)

@@ -99,6 +99,7 @@ type Bundles struct {
 	// error keeps it for a later try. Nil: bundles for drones are kept.
 	Deliver func(norad int, raw []byte, now time.Time) error
 	Quota   [3]int64
+	NoSync  bool // see bstore.Options
 }
 
 // Security is the drones' side of the link security: each drone's X-Wing
@@ -222,20 +223,12 @@ func New(o Options) (*Emulator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
 		}
-		f := sc.DownlinkHz
-		if f <= 0 {
-			f = 437e6
-		}
-		fu := sc.UplinkHz
-		if fu <= 0 {
-			fu = 145.9e6
-		}
-		rate := sc.LinkRate()
+		down, up := Budgets(&sc)
 		d := &drone{
 			norad: sc.NORAD, name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("DRN%d", (i+1)%100)), prop: p, dict: o.Dictionary,
-			bitRate: rate,
-			down:    LinkBudget{EIRPdBW: -7, GTdBK: -17, FreqHz: f, BitRate: rate, LossesdB: 3},
-			up:      LinkBudget{EIRPdBW: 17, GTdBK: -28, FreqHz: fu, BitRate: rate, LossesdB: 3},
+			bitRate: sc.LinkRate(),
+			down:    down,
+			up:      up,
 			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
 			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
 		}
@@ -249,12 +242,13 @@ func New(o Options) (*Emulator, error) {
 				e.Close()
 				return nil, fmt.Errorf("sim: %w", err)
 			}
-			st, err := bstore.Open(filepath.Join(o.Bundles.Dir, fmt.Sprintf("%d.db", sc.NORAD)), bstore.Options{Quota: o.Bundles.Quota})
+			st, err := bstore.Open(filepath.Join(o.Bundles.Dir, fmt.Sprintf("%d.db", sc.NORAD)), bstore.Options{Quota: o.Bundles.Quota, NoSync: o.Bundles.NoSync})
 			if err != nil {
 				e.Close()
 				return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
 			}
 			d.node = dtn.NewNode(uint64(num), st, o.Log)
+			d.node.Now = o.Clock.Now
 			d.node.SetContacts(o.Bundles.Contacts)
 			if o.Bundles.Deliver != nil {
 				norad, deliver := sc.NORAD, o.Bundles.Deliver

@@ -274,6 +274,10 @@ type DTNContact struct {
 	OWLT       time.Duration
 	Station    string
 	NORAD      int
+	Up         bool // station to satellite
+	// Range returns the station-satellite distance in km at t (NaN when
+	// the orbit cannot be propagated).
+	Range func(t time.Time) float64
 }
 
 // DTNContacts lists each contact of the plan in both directions, by start.
@@ -289,8 +293,17 @@ func (pl *Plan) DTNContacts() []DTNContact {
 			rate = 9600
 		}
 		ow := time.Duration(p.owlt(cd)) * time.Second
-		for _, dir := range [][2]int{{st.Node, sat.Node}, {sat.Node, st.Node}} {
-			out = append(out, DTNContact{From: dir[0], To: dir[1], Start: p.Time(c.Start), End: p.Time(c.End), RateBits: rate, OWLT: ow, Station: st.Name, NORAD: sat.NORAD})
+		prop, topo := sat.prop, st.topo
+		rng := func(t time.Time) float64 {
+			r, v, err := prop.At(t)
+			if err != nil {
+				return math.NaN()
+			}
+			re, _ := geo.TEMEToECEF(t, r, v)
+			return re.Sub(topo.Pos).Norm()
+		}
+		for k, dir := range [][2]int{{st.Node, sat.Node}, {sat.Node, st.Node}} {
+			out = append(out, DTNContact{From: dir[0], To: dir[1], Start: p.Time(c.Start), End: p.Time(c.End), RateBits: rate, OWLT: ow, Station: st.Name, NORAD: sat.NORAD, Up: k == 0, Range: rng})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })

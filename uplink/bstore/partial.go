@@ -122,6 +122,9 @@ func (s *Store) RxAdd(segs []Segment, from uint64) error {
 				}
 			}
 			k := binary.BigEndian.AppendUint32(append([]byte(nil), g.Key[:]...), g.Off)
+			if old := rx.Get(k); len(old) >= len(g.Data) {
+				continue // a shorter resend (the sender cut smaller segments) must not shrink what is held
+			}
 			if err := rx.Put(k, g.Data); err != nil {
 				return err
 			}

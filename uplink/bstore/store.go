@@ -96,6 +96,10 @@ type Key [8]byte
 // Options configure a store.
 type Options struct {
 	Quota [3]int64 // bytes per class; zero: DefaultQuota's
+	// NoSync skips the fsync of each commit: only for accelerated
+	// simulations, where an fsync of a few ms is many virtual seconds.
+	// A crash can then lose what was acknowledged.
+	NoSync bool
 }
 
 // Store is a node's bundle store. It is safe for concurrent use.
@@ -111,6 +115,7 @@ func Open(path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bstore: %s: %w", path, err)
 	}
+	db.NoSync = o.NoSync
 	s := &Store{db: db, quota: o.Quota}
 	for i, q := range s.quota {
 		if q <= 0 {

@@ -149,6 +149,12 @@ func TestPartialResume(t *testing.T) {
 	if tot != total || len(rs) != 2 || rs[0] != (Range{0, 300}) || rs[1] != (Range{600, 900}) {
 		t.Fatalf("after reopen %d %v", tot, rs)
 	}
+	// a shorter resend at the same offset (smaller segments) keeps what
+	// is held: regression for a transfer that never completed
+	s.RxAdd([]Segment{seg(0, 100)}, 10)
+	if _, rs := s.RxRanges(e.Key); rs[0] != (Range{0, 300}) {
+		t.Fatalf("a shorter resend shrank the held range: %v", rs)
+	}
 	// a segment with another total is ignored
 	s.RxAdd([]Segment{{e.Key, total + 1, 300, raw[300:600]}}, 10)
 	s.RxAdd([]Segment{seg(300, 600), seg(900, total)}, 10)

@@ -28,6 +28,7 @@ type Node struct {
 	// the bundle is removed from the store only after Deliver returns nil.
 	Deliver func(raw []byte, e bstore.Entry) error
 	Log     io.Writer
+	Now     func() time.Time // for log lines (nil: none)
 
 	mu     sync.Mutex
 	router *cgr.Router       // guarded by mu
@@ -64,6 +65,13 @@ func (n *Node) Router() *cgr.Router {
 	return n.router
 }
 
+func (n *Node) logf(format string, a ...any) {
+	if n.Now != nil {
+		format = n.Now().UTC().Format("01-02 15:04:05") + "  " + format
+	}
+	fmt.Fprintf(n.Log, format, a...)
+}
+
 // Stats returns the counters.
 func (n *Node) Stats() Stats {
 	n.mu.Lock()
@@ -92,7 +100,7 @@ func (n *Node) arrived(e bstore.Entry) {
 		return
 	}
 	if err := n.Deliver(raw, e); err != nil {
-		fmt.Fprintf(n.Log, "dtn: node %d: delivering %s: %v (kept; retried at the next contact)\n", n.Num, e.ID, err)
+		n.logf("dtn: node %d: delivering %s: %v (kept; retried at the next contact)\n", n.Num, e.ID, err)
 		return
 	}
 	n.Store.Delivered(e.ID)
@@ -142,11 +150,11 @@ func (n *Node) Open(peer uint64, segment int) *Link {
 		switch st {
 		case slcl.StatusAccepted:
 			n.stats.Sent++
-			fmt.Fprintf(n.Log, "dtn: node %d: %s accepted by node %d\n", n.Num, e.ID, peer)
+			n.logf("dtn: node %d: %s accepted by node %d\n", n.Num, e.ID, peer)
 		case slcl.StatusRefused:
 			n.stats.Refused++
 			n.refuse[e.ID] = peer
-			fmt.Fprintf(n.Log, "dtn: node %d: %s refused by node %d (its store is full)\n", n.Num, e.ID, peer)
+			n.logf("dtn: node %d: %s refused by node %d (its store is full)\n", n.Num, e.ID, peer)
 		case slcl.StatusExpired:
 			n.stats.Expired++
 		}
@@ -155,10 +163,10 @@ func (n *Node) Open(peer uint64, segment int) *Link {
 		n.mu.Lock()
 		n.stats.Received++
 		n.mu.Unlock()
-		fmt.Fprintf(n.Log, "dtn: node %d: %s received from node %d (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+		n.logf("dtn: node %d: %s received from node %d (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
 		n.arrived(e)
 	}, Refused: func(k bstore.Key, err error) {
-		fmt.Fprintf(n.Log, "dtn: node %d: refused a bundle from node %d: %v\n", n.Num, peer, err)
+		n.logf("dtn: node %d: refused a bundle from node %d: %v\n", n.Num, peer, err)
 	}}
 	n.mu.Lock()
 	n.links[peer] = l
@@ -211,13 +219,13 @@ func (l *Link) Offer(now time.Time) int {
 func (n *Node) Expire(now time.Time) {
 	gone, err := n.Store.Expire(now)
 	if err != nil {
-		fmt.Fprintf(n.Log, "dtn: node %d: expiring: %v\n", n.Num, err)
+		n.logf("dtn: node %d: expiring: %v\n", n.Num, err)
 	}
 	n.mu.Lock()
 	n.stats.Expired += len(gone)
 	n.mu.Unlock()
 	for _, id := range gone {
-		fmt.Fprintf(n.Log, "dtn: node %d: %s expired\n", n.Num, id)
+		n.logf("dtn: node %d: %s expired\n", n.Num, id)
 	}
 }
 
@@ -288,17 +296,23 @@ func (n *Node) SortedPeers() []uint64 {
 	return out
 }
 
-// PassContacts turns the plan's contacts into the router's: a pass
-// carries rate/8 bytes per second less the frames' overhead (AX.25,
-// space packet and segment headers: about 10% at 512-byte frames), and
-// half of that when telemetry shares the downlink. Terrestrial links
-// join pairs of ground nodes for the whole span at 1 MB/s.
-func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.Time) []cgr.Contact {
+// PassContacts turns the plan's contacts into the router's. A pass
+// carries rate/8 bytes per second, less the frames' overhead (AX.25,
+// space packet and segment headers: about 10% at 256-byte frames), half
+// of it when telemetry shares the downlink, times the share of frames
+// expected through (quality; nil counts every frame). Terrestrial links join pairs of
+// ground nodes for the whole span at 1 MB/s.
+func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.Time, quality func(c *plan.DTNContact) float64) []cgr.Contact {
 	var out []cgr.Contact
-	for _, c := range cs {
-		rate := c.RateBits / 8 * 0.9 * 0.5
+	for i := range cs {
+		c := &cs[i]
+		q := 1.0
+		if quality != nil {
+			q = quality(c)
+		}
+		rate := c.RateBits / 8 * 0.9 * 0.5 * q
 		out = append(out, cgr.Contact{From: uint64(c.From), To: uint64(c.To), Start: c.Start, End: c.End, Rate: rate, OWLT: c.OWLT,
-			Note: fmt.Sprintf("%s pass of %d", c.Station, c.NORAD)})
+			Note: fmt.Sprintf("%s pass of %d (%.0f%% of frames expected through)", c.Station, c.NORAD, 100*q)})
 	}
 	for _, t := range terrestrial {
 		out = append(out,
