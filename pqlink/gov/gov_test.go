@@ -1,0 +1,185 @@
+package gov
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/pqlink/bpsec"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/uplink/bundle"
+)
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	council, alice, bob, carol, eve *keys.Private
+	auth                            Authority
+}
+
+func newFixture(t *testing.T) *fixture {
+	f := &fixture{}
+	for _, k := range []**keys.Private{&f.council, &f.alice, &f.bob, &f.carol, &f.eve} {
+		var err error
+		if *k, err = keys.Generate(keys.Sig, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.auth = Authority{
+		Key: func(id string) *keys.Public {
+			if id == f.council.ID {
+				return &f.council.Public
+			}
+			return nil
+		},
+		May: func(id, kind string, _ time.Time) error {
+			if id == f.council.ID {
+				return nil
+			}
+			return fmt.Errorf("%s is no authority", id)
+		},
+	}
+	return f
+}
+
+func (f *fixture) propose(t *testing.T) ([]byte, string) {
+	p := &Proposal{Title: "Raise the heater setpoint", Text: "to 25 C on all drones", Options: []string{"yes", "no"},
+		Opens: now, Closes: now.Add(24 * time.Hour),
+		Roll: []Voter{{"alice", f.alice.Public}, {"bob", f.bob.Public}, {"carol", f.carol.Public}}}
+	e := &bpsec.Envelope{Kind: KindProposal, Seq: 1, Expires: now.Add(48 * time.Hour), Body: p.Encode()}
+	raws, err := Seal(e, f.council, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(2, 7)}, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raws[0], ID(e)
+}
+
+func vote(t *testing.T, k *keys.Private, prop string, choice int, seq uint64, cast time.Time) []byte {
+	e := &bpsec.Envelope{Kind: KindVote, Seq: seq, Expires: cast.Add(48 * time.Hour), Body: (&Ballot{prop, choice, cast}).Encode()}
+	raws, err := Seal(e, k, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(2, 7)}, nil, cast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raws[0]
+}
+
+// TestTallyRule: one ballot per voter on the roll, the latest sequence
+// number; forged, unsigned, expired, replayed, late and off-roll ballots
+// never count; the result does not depend on arrival order or copies.
+func TestTallyRule(t *testing.T) {
+	f := newFixture(t)
+	prop, id := f.propose(t)
+	at := now.Add(time.Hour)
+	aliceYes := vote(t, f.alice, id, 0, 1, at)
+	aliceNo := vote(t, f.alice, id, 1, 2, at.Add(time.Minute)) // changes her mind
+	bobYes := vote(t, f.bob, id, 0, 1, at)
+	// forged: carol's ballot with its choice changed after signing
+	forged := vote(t, f.carol, id, 0, 1, at)
+	b, _ := bundle.Decode(forged)
+	e, _ := bpsec.DecodeEnvelope(b.Payload().Data)
+	e.Body = (&Ballot{id, 1, at}).Encode()
+	b.Payload().Data = e.Encode()
+	forged, _ = b.Encode()
+	// unsigned: the same ballot without its signature block
+	b, _ = bundle.Decode(vote(t, f.carol, id, 1, 2, at))
+	b.Blocks = slices.DeleteFunc(b.Blocks, func(k bundle.Block) bool { return k.Type == bundle.TypeBIB })
+	unsigned, _ := b.Encode()
+	// expired: an envelope that expired before its bundle was made
+	e = &bpsec.Envelope{Kind: KindVote, Seq: 3, Nonce: make([]byte, 16), Expires: at.Add(-time.Minute), Body: (&Ballot{id, 1, at}).Encode(), Author: f.carol.ID}
+	b = &bundle.Bundle{
+		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(2, 7), Source: bundle.IPN(1, 7), ReportTo: bundle.IPN(1, 7), Created: bpsec.DTNTime(at), Seq: 3, Lifetime: 3600000},
+		Blocks:  []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: e.Encode()}},
+	}
+	if err := bpsec.AddBIBMLDSA(b, 2, []uint64{1}, bundle.IPN(1, 7), f.carol, 7); err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := b.Encode()
+	late := vote(t, f.carol, id, 1, 4, now.Add(25*time.Hour))
+	offRoll := vote(t, f.eve, id, 1, 1, at)
+	// eve signs with alice's name on the roll? she cannot: the roll
+	// holds alice's key
+
+	all := [][]byte{prop, aliceYes, aliceNo, bobYes, bobYes, forged, unsigned, expired, late, offRoll}
+	l := Read(all, f.auth)
+	tl, err := l.Tally(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + tl.String())
+	for _, r := range l.Rejected {
+		t.Logf("refused when read: %s: %s", r.Bundle, r.Reason)
+	}
+	if tl.Counts[0] != 1 || tl.Counts[1] != 1 || len(tl.Counted) != 2 {
+		t.Fatalf("counts %v (alice's second ballot says no, bob yes; nothing else counts)", tl.Counts)
+	}
+	reasons := strings.Join(func() []string {
+		var s []string
+		for _, r := range l.Rejected {
+			s = append(s, r.Reason)
+		}
+		return append(s, tl.Refused...)
+	}(), "\n")
+	for _, want := range []string{"integrity check failed", "unsigned", "expired", "outside the window", "no matching key", "superseded"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("no refusal saying %q:\n%s", want, reasons)
+		}
+	}
+	// any order, any number of copies: the same digest
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		shuffled := append(slices.Clone(all), aliceNo, prop)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		t2, err := Read(shuffled, f.auth).Tally(id)
+		if err != nil || t2.Digest != tl.Digest {
+			t.Fatalf("another order gave %v (%v)", t2, err)
+		}
+	}
+	// a proposal not signed by an authority is refused
+	p2 := &Proposal{Title: "x", Options: []string{"a", "b"}, Opens: now, Closes: now.Add(time.Hour)}
+	pe := &bpsec.Envelope{Kind: KindProposal, Seq: 9, Expires: now.Add(time.Hour), Body: p2.Encode()}
+	raws, _ := Seal(pe, f.eve, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(2, 7)}, nil, now)
+	if l := Read(raws, f.auth); len(l.Proposals) != 0 || len(l.Rejected) != 1 {
+		t.Fatalf("a rogue proposal was read: %+v", l)
+	}
+}
+
+func TestDirective(t *testing.T) {
+	f := newFixture(t)
+	kem, err := keys.Generate(keys.KEM, "DRONE-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &Directive{Sat: 90001, Opcode: 3, Command: "SET_MODE", Args: []byte{2}, Proposal: "abc"}
+	e := &bpsec.Envelope{Kind: KindDirective, Seq: 1, Expires: now.Add(time.Hour), Body: x.Encode()}
+	raws, err := Seal(e, f.council, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(101, 7)}, []*keys.Public{&kem.Public}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bpsec.Replay
+	got, _, err := OpenDirective(raws[0], 90001, kem, f.auth, &r, now.Add(time.Minute))
+	if err != nil || got.Command != "SET_MODE" || got.Args[0] != 2 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if _, _, err := OpenDirective(raws[0], 90001, kem, f.auth, &r, now.Add(2*time.Minute)); err == nil {
+		t.Fatal("a replayed directive opened")
+	}
+	if _, _, err := OpenDirective(raws[0], 90002, kem, f.auth, &bpsec.Replay{}, now); err == nil {
+		t.Fatal("a directive for another drone opened")
+	}
+}
+
+func FuzzBodies(f *testing.F) {
+	f.Add((&Ballot{"abc", 1, now}).Encode())
+	f.Add((&Directive{Sat: 1, Opcode: 2, Command: "X"}).Encode())
+	f.Add((&Proposal{Title: "t", Options: []string{"a", "b"}, Opens: now, Closes: now.Add(time.Hour)}).Encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, err := DecodeProposal(b); err == nil && len(p.Options) < 2 {
+			t.Fatal("a proposal with fewer than two options")
+		}
+		DecodeBallot(b)
+		DecodeDirective(b)
+	})
+}
