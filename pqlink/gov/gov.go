@@ -286,7 +286,7 @@ func Seal(e *bpsec.Envelope, author *keys.Private, src bundle.EID, dsts []bundle
 
 // Authority is what reading needs of the trust store.
 type Authority struct {
-	Key func(id string) *keys.Public          // a trusted key (nil: unknown)
+	Key func(id string) *keys.Public             // a trusted key (nil: unknown)
 	May func(id, kind string, t time.Time) error // whether it may sign kind at t
 }
 
