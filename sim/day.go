@@ -27,6 +27,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -82,7 +83,7 @@ type DayBundles struct {
 	// Deliver takes a bundle arriving at a station's own node; Directive
 	// one arriving at a drone's.
 	Deliver   func(station string, raw []byte, e bstore.Entry) error
-	Directive func(norad int, raw []byte, now time.Time) error
+	Directive func(norad int, raw []byte, now time.Time) (*proto.Command, error)
 	Quota     [3]int64
 }
 
@@ -140,6 +141,8 @@ type DayResult struct {
 	Alarms          []telemetry.Alarm
 	// Link security at the stations (downlink frames refused, handshakes).
 	GroundSecurity sdls.Stats
+	// Onboard is each drone's state at the end.
+	Onboard []Onboard
 }
 
 // RunDay plans the span, runs the emulator and the stations, and accounts
@@ -417,6 +420,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 	}
 	res.Stats = emu.Stats()
+	res.Onboard = emu.Onboard()
 	for _, g := range grounds {
 		res.GroundSecurity.Add(g.Counts())
 	}

@@ -95,9 +95,11 @@ type Options struct {
 type Bundles struct {
 	Dir      string        // each drone's store is Dir/NORAD.db
 	Contacts []cgr.Contact // the contact plan they route on
-	// Deliver takes a bundle addressed to a drone (a directive); an
-	// error keeps it for a later try. Nil: bundles for drones are kept.
-	Deliver func(norad int, raw []byte, now time.Time) error
+	// Deliver takes a bundle addressed to a drone (a directive) and
+	// returns the command it orders, which the drone then executes like
+	// a telecommand (nil: nothing to execute; an error keeps the bundle
+	// for a later try). Nil: bundles for drones are kept.
+	Deliver func(norad int, raw []byte, now time.Time) (*proto.Command, error)
 	Quota   [3]int64
 	NoSync  bool // see bstore.Options
 }
@@ -252,7 +254,14 @@ func New(o Options) (*Emulator, error) {
 			d.node.SetContacts(o.Bundles.Contacts)
 			if o.Bundles.Deliver != nil {
 				norad, deliver := sc.NORAD, o.Bundles.Deliver
-				d.node.Deliver = func(raw []byte, _ bstore.Entry) error { return deliver(norad, raw, o.Clock.Now()) }
+				d.node.Deliver = func(raw []byte, _ bstore.Entry) error {
+					now := o.Clock.Now()
+					c, err := deliver(norad, raw, now)
+					if err == nil && c != nil {
+						d.command(now, *c) // runs in the emulator's loop, as received frames do
+					}
+					return err
+				}
 			}
 			d.node.Redeliver()
 		}
@@ -904,6 +913,7 @@ type Onboard struct {
 	SoC       float64
 	Mode      uint8
 	Received  []uint32 // command ids received onboard
+	Log       []string // the onboard log (LOG commands)
 }
 
 // Onboard returns the state of every satellite. Call it only when Serve
@@ -912,7 +922,7 @@ func (e *Emulator) Onboard() []Onboard {
 	var out []Onboard
 	for _, d := range e.drones {
 		o := Onboard{NORAD: d.norad, Name: d.name, Generated: d.generated, Overflow: d.overflow, Executed: d.executed,
-			Reboots: d.reboots, SoC: d.soc(), Mode: d.mode}
+			Reboots: d.reboots, SoC: d.soc(), Mode: d.mode, Log: append([]string(nil), d.log...)}
 		for _, s := range d.store {
 			o.Stored = append(o.Stored, s.no)
 		}

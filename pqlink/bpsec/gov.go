@@ -97,6 +97,12 @@ func DecodeEnvelope(data []byte) (*Envelope, error) {
 // author's ML-DSA-65 key (BIB-MLDSA65) and encrypted for the recipients'
 // X-Wing keys (BCB-XWING-AES-GCM).
 func Seal(e *Envelope, author *keys.Private, src, dst bundle.EID, recipients []*keys.Public, now time.Time) ([]byte, error) {
+	return SealSeq(e, author, src, dst, recipients, now, e.Seq)
+}
+
+// SealSeq is Seal with the bundle's sequence number given (copies of one
+// envelope to several destinations are distinct bundles).
+func SealSeq(e *Envelope, author *keys.Private, src, dst bundle.EID, recipients []*keys.Public, now time.Time, seq uint64) ([]byte, error) {
 	e.Author = author.ID
 	if e.Nonce == nil {
 		e.Nonce = make([]byte, 16)
@@ -107,7 +113,7 @@ func Seal(e *Envelope, author *keys.Private, src, dst bundle.EID, recipients []*
 		return nil, fmt.Errorf("bpsec: the envelope expires before it is sent")
 	}
 	b := &bundle.Bundle{
-		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: dst, Source: src, ReportTo: src, Created: DTNTime(now), Seq: e.Seq, Lifetime: uint64(life.Milliseconds())},
+		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: dst, Source: src, ReportTo: src, Created: DTNTime(now), Seq: seq, Lifetime: uint64(life.Milliseconds())},
 		Blocks:  []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: e.Encode()}},
 	}
 	if err := AddBIBMLDSA(b, 2, []uint64{1}, src, author, 7); err != nil {

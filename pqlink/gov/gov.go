@@ -29,13 +29,16 @@
 package gov
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipgs/ipgs/pqlink/bpsec"
@@ -270,12 +273,24 @@ func ID(e *bpsec.Envelope) string {
 	return hex.EncodeToString(h[:16])
 }
 
+// bundleSeq numbers the bundles this process makes: a random start, so
+// two processes of one node making bundles in the same millisecond do not
+// collide.
+var bundleSeq atomic.Uint64
+
+func init() {
+	var b [4]byte
+	rand.Read(b[:])
+	bundleSeq.Store(uint64(binary.BigEndian.Uint32(b[:])) << 16)
+}
+
 // Seal makes one bundle per destination of an envelope (they share its
-// nonce, so they are copies of one item).
+// nonce, so they are copies of one item), each with its own bundle
+// sequence number.
 func Seal(e *bpsec.Envelope, author *keys.Private, src bundle.EID, dsts []bundle.EID, recipients []*keys.Public, now time.Time) ([][]byte, error) {
 	var out [][]byte
 	for _, d := range dsts {
-		raw, err := bpsec.Seal(e, author, src, d, recipients, now)
+		raw, err := bpsec.SealSeq(e, author, src, d, recipients, now, bundleSeq.Add(1))
 		if err != nil {
 			return nil, err
 		}
