@@ -88,7 +88,7 @@ func newDemoCmd() *cobra.Command {
 		duration, start string
 		speed, loss     float64
 		influxd         string
-		secure          bool
+		secure, vote    bool
 	}
 	c := &cobra.Command{
 		Use:   "demo",
@@ -148,7 +148,17 @@ Ctrl-C stops cleanly.`,
 				}
 				fmt.Fprintf(out, "link security: ML-DSA-65 station keys and X-Wing drone keys generated for this run (%d + %d)\n", len(sec.Stations), len(sec.Sats))
 			}
+			var vote *sim.Vote
+			var bundles *sim.DayBundles
+			if f.vote {
+				if vote, err = sim.NewVote(m); err != nil {
+					return err
+				}
+				bundles = vote.Bundles(dict)
+				fmt.Fprintf(out, "governance: a vote across %d stations, relayed as signed bundles through the drones (no ground links)\n", len(m.Stations))
+			}
 			res, err := sim.RunDay(cmd.Context(), sim.DayOptions{
+				Bundles: bundles,
 				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed, Security: sec,
 				Faults: sim.Faults{FrameLoss: f.loss}, DataDir: run, Out: out, Seed: uint64(start.Unix()),
 				Telemetry: store, Influx: influx,
@@ -168,6 +178,9 @@ Ctrl-C stops cleanly.`,
 			})
 			if res != nil {
 				res.Summary(out)
+				if vote != nil {
+					vote.Report(out, res.Onboard)
+				}
 			}
 			if err == nil && influx != nil {
 				// read it back, as a dashboard would
@@ -191,6 +204,7 @@ Ctrl-C stops cleanly.`,
 	c.Flags().Float64Var(&f.speed, "speed", 2000, "virtual seconds per wall second")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability injected on the space link")
 	c.Flags().BoolVar(&f.secure, "secure", true, "secure the space link (pqlink/sdls) with keys generated for this run")
+	c.Flags().BoolVar(&f.vote, "vote", true, "run a governance vote relayed as bundles through the drones")
 	c.Flags().StringVar(&f.influxd, "influxd", "auto", "influxd to start on 127.0.0.1 for the telemetry (auto: bin/influxd if built; none: the mission's telemetry.url)")
 	return c
 }

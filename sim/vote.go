@@ -1,0 +1,225 @@
+package sim
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/bpsec"
+	"github.com/ipgs/ipgs/pqlink/gov"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/proto"
+)
+
+// Vote is the demo's governance round: a council key proposes at the
+// first station, one voter per station votes there (alternating yes and
+// no), every item travels to every other station through the drones only,
+// and the council sends the first drone a directive (an onboard LOG
+// entry). Keys are generated for the run.
+type Vote struct {
+	m        *mission.Mission
+	council  *keys.Private
+	voters   []*keys.Private // one per station
+	kem      *keys.Private   // the first drone's X-Wing key
+	sat      int
+	text     string
+	replay   bpsec.Replay
+	proposal string
+
+	mu     sync.Mutex
+	ledger map[string][][]byte // station → governance bundles it holds
+}
+
+// NewVote makes the keys of a vote for m.
+func NewVote(m *mission.Mission) (*Vote, error) {
+	if len(m.Stations) < 2 || len(m.Satellites) == 0 {
+		return nil, fmt.Errorf("a vote needs two stations and a drone")
+	}
+	v := &Vote{m: m, sat: m.Satellites[0].NORAD, ledger: map[string][][]byte{}}
+	var err error
+	if v.council, err = keys.Generate(keys.Sig, "council"); err != nil {
+		return nil, err
+	}
+	if v.kem, err = keys.Generate(keys.KEM, m.Satellites[0].Name); err != nil {
+		return nil, err
+	}
+	for _, st := range m.Stations {
+		k, err := keys.Generate(keys.Sig, "voter at "+st.Name)
+		if err != nil {
+			return nil, err
+		}
+		v.voters = append(v.voters, k)
+	}
+	v.text = "directive: heater setpoint 25 C (decided by the council's vote)"
+	return v, nil
+}
+
+func (v *Vote) auth() gov.Authority {
+	return gov.Authority{
+		Key: func(id string) *keys.Public {
+			if id == v.council.ID {
+				return &v.council.Public
+			}
+			return nil
+		},
+		May: func(id, kind string, _ time.Time) error {
+			if id == v.council.ID {
+				return nil
+			}
+			return fmt.Errorf("%s is not the council", id)
+		},
+	}
+}
+
+// Bundles returns the day's bundle options that run the vote.
+func (v *Vote) Bundles(dict *command.Dictionary) *DayBundles {
+	return &DayBundles{
+		Ready: func(nodes map[string]*dtn.Node, _ *Emulator, c clock.Clock) error { return v.start(nodes, dict, c.Now()) },
+		Deliver: func(st string, raw []byte, _ bstore.Entry) error {
+			v.mu.Lock()
+			v.ledger[st] = append(v.ledger[st], raw)
+			v.mu.Unlock()
+			return nil
+		},
+		Directive: func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
+			if norad != v.sat {
+				return nil, nil
+			}
+			x, e, err := gov.OpenDirective(raw, norad, v.kem, v.auth(), &v.replay, now)
+			if err != nil {
+				return nil, nil // refused: dropped, never executed
+			}
+			return &proto.Command{ID: 0x80000000 | binary.BigEndian.Uint32(e.Nonce), Opcode: x.Opcode, Args: x.Args}, nil
+		},
+	}
+}
+
+func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now time.Time) error {
+	var names []string
+	for _, st := range v.m.Stations {
+		if nodes[st.Name] != nil {
+			names = append(names, st.Name)
+		}
+	}
+	if len(names) < 2 {
+		return fmt.Errorf("a vote needs two stations with a dtn_node")
+	}
+	eid := func(st string) bundle.EID { return bundle.IPN(nodes[st].Num, 7) }
+	others := func(st string) []bundle.EID {
+		var out []bundle.EID
+		for _, o := range names {
+			if o != st {
+				out = append(out, eid(o))
+			}
+		}
+		return out
+	}
+	submit := func(st string, raws [][]byte) error {
+		v.mu.Lock()
+		v.ledger[st] = append(v.ledger[st], raws[0])
+		v.mu.Unlock()
+		for _, raw := range raws {
+			if _, err := nodes[st].Submit(raw, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	p := &gov.Proposal{Title: "Raise the drones' heater setpoint to 25 C", Options: []string{"yes", "no"}, Opens: now, Closes: now.Add(10 * time.Hour)}
+	for i, st := range v.m.Stations {
+		p.Roll = append(p.Roll, gov.Voter{Name: "voter at " + st.Name, Key: v.voters[i].Public})
+	}
+	pe := &bpsec.Envelope{Kind: gov.KindProposal, Seq: 1, Expires: now.Add(24 * time.Hour), Body: p.Encode()}
+	raws, err := gov.Seal(pe, v.council, eid(names[0]), others(names[0]), nil, now)
+	if err != nil {
+		return err
+	}
+	v.proposal = gov.ID(pe)
+	if err := submit(names[0], raws); err != nil {
+		return err
+	}
+	for i, st := range v.m.Stations {
+		if nodes[st.Name] == nil {
+			continue
+		}
+		e := &bpsec.Envelope{Kind: gov.KindVote, Seq: 1, Expires: now.Add(24 * time.Hour), Body: (&gov.Ballot{Proposal: v.proposal, Choice: i % 2, Cast: now}).Encode()}
+		raws, err := gov.Seal(e, v.voters[i], eid(st.Name), others(st.Name), nil, now)
+		if err != nil {
+			return err
+		}
+		if err := submit(st.Name, raws); err != nil {
+			return err
+		}
+	}
+	def, ok := dict.Lookup("LOG")
+	if !ok {
+		return nil
+	}
+	vals, err := def.Validate([]string{v.text})
+	if err != nil {
+		return err
+	}
+	args, err := def.Encode(vals)
+	if err != nil {
+		return err
+	}
+	node, err := mission.IPNNode(v.m.Satellites[0].DTNNode)
+	if err != nil {
+		return nil // the first drone is no DTN node: no directive
+	}
+	x := &gov.Directive{Sat: v.sat, Opcode: def.Opcode, Command: def.Name, Args: args, Proposal: v.proposal}
+	de := &bpsec.Envelope{Kind: gov.KindDirective, Seq: 2, Expires: now.Add(24 * time.Hour), Body: x.Encode()}
+	draws, err := gov.Seal(de, v.council, eid(names[len(names)-1]), []bundle.EID{bundle.IPN(uint64(node), 7)}, []*keys.Public{&v.kem.Public}, now)
+	if err != nil {
+		return err
+	}
+	_, err = nodes[names[len(names)-1]].Submit(draws[0], now)
+	return err
+}
+
+// Report writes each station's tally and whether the directive ran, and
+// reports whether every station's tally is the same.
+func (v *Vote) Report(w io.Writer, onboard []Onboard) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var names []string
+	for st := range v.ledger {
+		names = append(names, st)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "governance: proposal %s, %d voters, every item carried by the drones only\n", v.proposal, len(v.voters))
+	digests := map[string]bool{}
+	for _, st := range names {
+		l := gov.Read(v.ledger[st], v.auth())
+		t, err := l.Tally(v.proposal)
+		if err != nil {
+			fmt.Fprintf(w, "  %-10s no proposal yet (%d governance bundles held)\n", st, len(v.ledger[st]))
+			digests[""] = true
+			continue
+		}
+		fmt.Fprintf(w, "  %-10s %d of %d ballots:", st, len(t.Counted), t.Roll)
+		for i, o := range t.Options {
+			fmt.Fprintf(w, " %s %d", o, t.Counts[i])
+		}
+		fmt.Fprintf(w, ", digest %s\n", t.Digest)
+		digests[t.Digest] = true
+	}
+	ran := false
+	for _, o := range onboard {
+		if o.NORAD == v.sat && slices.Contains(o.Log, v.text) {
+			ran = true
+		}
+	}
+	fmt.Fprintf(w, "  directive to %d: executed onboard %v\n", v.sat, ran)
+	return len(digests) == 1
+}
