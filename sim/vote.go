@@ -84,7 +84,9 @@ func (v *Vote) auth() gov.Authority {
 // Bundles returns the day's bundle options that run the vote.
 func (v *Vote) Bundles(dict *command.Dictionary) *DayBundles {
 	return &DayBundles{
-		Ready: func(nodes map[string]*dtn.Node, _ *Emulator, c clock.Clock) error { return v.start(nodes, dict, c.Now()) },
+		Ready: func(nodes map[string]*dtn.Node, _ *Emulator, c clock.Clock) error {
+			return v.start(nodes, dict, c.Now())
+		},
 		Deliver: func(st string, raw []byte, _ bstore.Entry) error {
 			v.mu.Lock()
 			v.ledger[st] = append(v.ledger[st], raw)
