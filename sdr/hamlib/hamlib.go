@@ -150,6 +150,9 @@ func (c *conn) ensure(ctx context.Context) error {
 	d := net.Dialer{Timeout: c.wait}
 	nc, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // the caller gave up: not the daemon's fault
+		}
 		return &Error{Endpoint: c.addr, Cmd: "connect", Err: ErrIO, Detail: err.Error()}
 	}
 	c.c, c.r = nc, bufio.NewReaderSize(nc, maxLineLen)

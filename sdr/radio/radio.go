@@ -8,6 +8,7 @@ package radio
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -204,7 +205,7 @@ func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *ge
 }
 
 func (s *Station) note(err error) {
-	if err == nil || err == context.Canceled {
+	if err == nil || errors.Is(err, context.Canceled) { // our own Release or shutdown, not a fault
 		return
 	}
 	s.mu.Lock()
