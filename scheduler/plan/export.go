@@ -313,20 +313,9 @@ func (pl *Plan) DTNContacts() []DTNContact {
 func (pl *Plan) dtnContacts() []dtnContact {
 	p := pl.Problem
 	var out []dtnContact
-	for i := range pl.Contacts {
-		c := &pl.Contacts[i]
-		cd := &p.Candidates[c.Cand]
-		sat, st := &p.Sats[cd.Sat], &p.Stations[cd.Station]
-		rate := sat.BitRate
-		if rate <= 0 {
-			rate = 9600
-		}
-		ow := p.owlt(cd)
-		out = append(out,
-			dtnContact{st.Node, sat.Node, c.Start, c.End, rate, ow},
-			dtnContact{sat.Node, st.Node, c.Start, c.End, rate, ow})
+	for _, c := range pl.DTNContacts() {
+		out = append(out, dtnContact{c.From, c.To, p.Seconds(c.Start), p.Seconds(c.End), c.RateBits, int(c.OWLT / time.Second)})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out
 }
 
