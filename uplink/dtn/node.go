@@ -9,13 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/bstore"
-	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/slcl"
 )
@@ -270,30 +268,6 @@ func (n *Node) Route(id string, now time.Time) (*cgr.Route, error) {
 		return nil, ErrNotHeld
 	}
 	return a.Route, nil
-}
-
-// Dest returns a bundle's destination node from its bytes.
-func Dest(raw []byte) (uint64, error) {
-	b, err := bundle.Decode(raw)
-	if err != nil {
-		return 0, err
-	}
-	if b.Primary.Dest.Scheme != 2 {
-		return 0, fmt.Errorf("dtn: destination %s is not an ipn endpoint", b.Primary.Dest)
-	}
-	return b.Primary.Dest.Node, nil
-}
-
-// SortedPeers lists open links' peers.
-func (n *Node) SortedPeers() []uint64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var out []uint64
-	for p := range n.links {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }
 
 // PassContacts turns the plan's contacts into the router's. A pass

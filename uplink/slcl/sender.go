@@ -120,15 +120,6 @@ func (s *Sender) Offer(es []bstore.Entry) {
 // Idle reports whether nothing is offered or in flight.
 func (s *Sender) Idle() bool { return len(s.queue) == 0 && len(s.flight) == 0 }
 
-// InFlight returns the ids of the bundles in transfer.
-func (s *Sender) InFlight() []string {
-	var out []string
-	for _, t := range s.flight {
-		out = append(out, t.e.ID)
-	}
-	return out
-}
-
 func (s *Sender) inFlight(k bstore.Key) *txBundle {
 	for _, t := range s.flight {
 		if t.e.Key == k {

@@ -21,9 +21,11 @@
 package slcl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
@@ -142,8 +144,6 @@ func DecodeAck(b []byte) ([]AckEntry, error) {
 	return out, nil
 }
 
-var errNoBundle = errors.New("slcl: bundle no longer held")
-
 // ack status for a RxFinish error
 func refusal(err error) uint8 {
 	switch {
@@ -256,18 +256,10 @@ func (r *Receiver) Flush(now time.Time) ([]byte, error) {
 		es = append(es, AckEntry{Key: k, Status: StatusPartial, Ranges: rs})
 	}
 	clear(r.touched)
-	sortAck(es)
+	slices.SortFunc(es, func(a, b AckEntry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	b, n := AppendAck(nil, es)
 	for _, e := range es[n:] {
 		r.touched[e.Key] = true // the rest go in the next one
 	}
 	return b, nil
-}
-
-func sortAck(es []AckEntry) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && string(es[j].Key[:]) < string(es[j-1].Key[:]); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
 }
