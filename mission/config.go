@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +52,11 @@ type StationConfig struct {
 	HorizonMask  [][2]float64  `yaml:"horizon_mask"` // [azimuth, elevation] pairs, degrees
 	Callsign     string        `yaml:"callsign"`
 	DTNNode      string        `yaml:"dtn_node"` // e.g. ipn:1.0
+	// TCPCL is where this station's bundle agent accepts TCPCLv4
+	// sessions from other ground stations (host:port); Terrestrial names
+	// the stations it has a ground link to (it dials theirs).
+	TCPCL       string   `yaml:"tcpcl"`
+	Terrestrial []string `yaml:"terrestrial"`
 	Radio        RadioConfig   `yaml:"radio"`
 	Rotator      RotatorConfig `yaml:"rotator"`
 	// Available lists the windows the station may be scheduled in (none:
@@ -428,6 +435,24 @@ func (m *Mission) validate(v *validator) {
 		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
 			v.at(err.Error(), "stations", i, "dtn_node")
 		}
+		if s.TCPCL != "" {
+			if _, _, err := net.SplitHostPort(s.TCPCL); err != nil {
+				v.at(fmt.Sprintf("tcpcl %q: want host:port", s.TCPCL), "stations", i, "tcpcl")
+			}
+		}
+		for j, peer := range s.Terrestrial {
+			k := slices.IndexFunc(m.Stations, func(o StationConfig) bool { return o.Name == peer })
+			switch {
+			case k < 0:
+				v.at(fmt.Sprintf("%q is not a station of this mission", peer), "stations", i, "terrestrial", j)
+			case k == i:
+				v.at("a station cannot link to itself", "stations", i, "terrestrial", j)
+			case s.DTNNode == "" || m.Stations[k].DTNNode == "":
+				v.at(fmt.Sprintf("a ground link to %s needs a dtn_node at both stations", peer), "stations", i, "terrestrial", j)
+			case m.Stations[k].TCPCL == "":
+				v.at(fmt.Sprintf("%s has no tcpcl address to dial", peer), "stations", i, "terrestrial", j)
+			}
+		}
 		switch s.Radio.Duplex {
 		case "", "rx", "half", "full":
 		default:
@@ -676,4 +701,21 @@ func (m *Mission) validateSecurity(v *validator) {
 			}
 		}
 	}
+}
+
+// TerrestrialLinks lists the ground links between stations, each pair
+// once (named by either station), in the order of the stations.
+func (m *Mission) TerrestrialLinks() [][2]string {
+	var out [][2]string
+	seen := map[[2]string]bool{}
+	for _, s := range m.Stations {
+		for _, p := range s.Terrestrial {
+			k := [2]string{min(s.Name, p), max(s.Name, p)}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, [2]string{s.Name, p})
+			}
+		}
+	}
+	return out
 }

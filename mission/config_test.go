@@ -48,6 +48,8 @@ func TestMissionErrorsNameFileLineField(t *testing.T) {
 		{"range", "lon: 20", "m.yaml:5: stations[0].lon: longitude 720 is outside [-180, 360]"},
 		{"mask", "horizon_mask: [[0, 5], [180, 15]]", "m.yaml:7: stations[0].horizon_mask: azimuth 0 appears twice"},
 		{"priority", "norad: 1", "m.yaml:11: satellites[0].priority: priority -1 must be positive"},
+		{"terrestrial", "alt_m: 5", "m.yaml:7: stations[0].terrestrial[0]: \"B\" is not a station of this mission"},
+		{"tcpcl", "alt_m: 5", "m.yaml:7: stations[0].tcpcl: tcpcl \"4556\": want host:port"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var repl string
@@ -62,6 +64,10 @@ func TestMissionErrorsNameFileLineField(t *testing.T) {
 				repl = "horizon_mask: [[0, 5], [0, 15]]"
 			case "priority":
 				repl = "norad: 1\n    priority: -1"
+			case "terrestrial":
+				repl = "alt_m: 5\n    dtn_node: ipn:1.0\n    terrestrial: [B]"
+			case "tcpcl":
+				repl = "alt_m: 5\n    tcpcl: \"4556\""
 			}
 			_, err := Parse([]byte(strings.Replace(goodMission, c.edit, repl, 1)), "m.yaml")
 			if err == nil || !strings.Contains(err.Error(), c.want) {

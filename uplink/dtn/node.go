@@ -33,6 +33,8 @@ type Node struct {
 	links  map[uint64]*Link  // open contacts by peer; guarded by mu
 	refuse map[string]uint64 // bundle id → peer that refused it (until that link closes); guarded by mu
 	stats  Stats             // guarded by mu
+	bell   chan struct{}     // closed when ground sessions should look again; guarded by mu
+	ground map[uint64]int    // ground sessions up, by peer; guarded by mu
 }
 
 // Stats count what a node did.
@@ -45,7 +47,7 @@ func NewNode(num uint64, store *bstore.Store, log io.Writer) *Node {
 	if log == nil {
 		log = io.Discard
 	}
-	return &Node{Num: num, Store: store, Log: log, router: cgr.New(nil), links: map[uint64]*Link{}, refuse: map[string]uint64{}}
+	return &Node{Num: num, Store: store, Log: log, router: cgr.New(nil), links: map[uint64]*Link{}, refuse: map[string]uint64{}, ground: map[uint64]int{}}
 }
 
 // SetContacts replaces the contact plan (re-routing everything queued the
@@ -54,6 +56,7 @@ func (n *Node) SetContacts(cs []cgr.Contact) {
 	n.mu.Lock()
 	n.router = cgr.New(cs)
 	n.mu.Unlock()
+	n.ring()
 }
 
 // Router returns the current router.
@@ -85,6 +88,7 @@ func (n *Node) Submit(raw []byte, now time.Time) (bstore.Entry, error) {
 		return e, err
 	}
 	n.arrived(e)
+	n.ring()
 	return e, nil
 }
 
@@ -163,6 +167,7 @@ func (n *Node) Open(peer uint64, segment int) *Link {
 		n.mu.Unlock()
 		n.logf("dtn: node %d: %s received from node %d (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
 		n.arrived(e)
+		n.ring()
 	}, Refused: func(k bstore.Key, err error) {
 		n.logf("dtn: node %d: refused a bundle from node %d: %v\n", n.Num, peer, err)
 	}}

@@ -1,0 +1,224 @@
+package dtn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/tcpcl"
+)
+
+// NodeID is the ipn node id of node number num ("ipn:N.0").
+func NodeID(num uint64) string { return fmt.Sprintf("ipn:%d.0", num) }
+
+// NodeNum parses an ipn node id.
+func NodeNum(id string) (uint64, error) {
+	s, ok := strings.CutPrefix(id, "ipn:")
+	if !ok {
+		return 0, fmt.Errorf("node id %q: want ipn:N.0", id)
+	}
+	s, _, _ = strings.Cut(s, ".")
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("node id %q: want ipn:N.0 with N > 0", id)
+	}
+	return n, nil
+}
+
+// TCPCLConfig is the TCPCL configuration under which the node's ground
+// links store what they receive: a transfer is acknowledged once the
+// store committed it, a bundle already held is answered "completed", a
+// full store "no resources", an expired or malformed bundle "not
+// acceptable".
+func (n *Node) TCPCLConfig(tc *tls.Config, now func() time.Time) tcpcl.Config {
+	return tcpcl.Config{NodeID: NodeID(n.Num), TLS: tc, Log: n.Log, Receive: func(peer string, raw []byte) error {
+		from, _ := NodeNum(peer)
+		e, err := n.Store.Put(raw, from, now())
+		switch {
+		case errors.Is(err, bstore.ErrDuplicate):
+			return tcpcl.Refuse(tcpcl.RefuseCompleted, err)
+		case errors.Is(err, bstore.ErrFull):
+			n.logf("dtn: node %d: refused a bundle from %s: %v\n", n.Num, peer, err)
+			return tcpcl.Refuse(tcpcl.RefuseNoResources, err)
+		case err != nil:
+			n.logf("dtn: node %d: refused a bundle from %s: %v\n", n.Num, peer, err)
+			return tcpcl.Refuse(tcpcl.RefuseNotAcceptable, err)
+		}
+		n.mu.Lock()
+		n.stats.Received++
+		n.mu.Unlock()
+		n.logf("dtn: node %d: %s received from %s over TCPCL (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+		n.arrived(e)
+		n.ring()
+		return nil
+	}}
+}
+
+// ring wakes the ground sessions: something new may be routed through
+// them.
+func (n *Node) ring() {
+	n.mu.Lock()
+	if n.bell != nil {
+		close(n.bell)
+	}
+	n.bell = make(chan struct{})
+	n.mu.Unlock()
+}
+
+func (n *Node) waitBell() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.bell == nil {
+		n.bell = make(chan struct{})
+	}
+	return n.bell
+}
+
+// Work sends over an established ground session, one bundle at a time,
+// what is routed through its peer (addressed to it, or entering its
+// route there), until the session or ctx ends. A bundle leaves the store
+// only when the peer acknowledged all of it; one the peer already holds
+// is dropped too. It looks again when a bundle arrives or is submitted,
+// and every second.
+func (n *Node) Work(ctx context.Context, s *tcpcl.Session, now func() time.Time) error {
+	peer, err := NodeNum(s.Peer)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	n.mu.Lock()
+	n.ground[peer]++
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		n.ground[peer]--
+		n.mu.Unlock()
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		bell := n.waitBell()
+		for _, e := range n.routedVia(peer, now()) {
+			raw, _, ok, err := n.Store.Get(e.ID)
+			if err != nil || !ok {
+				continue
+			}
+			err = s.Send(ctx, raw)
+			var re *tcpcl.RefusedError
+			switch {
+			case err == nil || errors.As(err, &re) && re.Reason == tcpcl.RefuseCompleted:
+				n.Store.Remove(e.ID)
+				n.mu.Lock()
+				n.stats.Sent++
+				n.mu.Unlock()
+				n.logf("dtn: node %d: %s accepted by node %d over TCPCL\n", n.Num, e.ID, peer)
+			case errors.As(err, &re):
+				n.mu.Lock()
+				n.stats.Refused++
+				n.refuse[e.ID] = peer
+				n.mu.Unlock()
+				n.logf("dtn: node %d: %s refused by node %d: %s\n", n.Num, e.ID, peer, re.Reason)
+			default:
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-s.Done():
+			n.mu.Lock()
+			for id, p := range n.refuse {
+				if p == peer {
+					delete(n.refuse, id)
+				}
+			}
+			n.mu.Unlock()
+			return s.Err()
+		case <-bell:
+		case <-tick.C:
+		}
+	}
+}
+
+// routedVia lists the held bundles whose next hop is peer.
+func (n *Node) routedVia(peer uint64, now time.Time) []bstore.Entry {
+	held, as := n.Routes(now)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []bstore.Entry
+	for _, e := range held {
+		if e.DestNode == n.Num || n.refuse[e.ID] == peer {
+			continue
+		}
+		if e.DestNode == peer {
+			out = append(out, e)
+			continue
+		}
+		if a, ok := as[e.ID]; ok && a.Route != nil && a.Route.Entry == peer {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ServeGround accepts ground sessions on ln and works each until ctx
+// ends.
+func (n *Node) ServeGround(ctx context.Context, ln net.Listener, cfg tcpcl.Config, now func() time.Time) error {
+	return tcpcl.Serve(ctx, ln, cfg, func(s *tcpcl.Session) {
+		n.logf("dtn: node %d: ground session with %s (it dialled)%s\n", n.Num, s.Peer, tlsNote(s))
+		err := n.Work(ctx, s, now)
+		if err != nil && ctx.Err() == nil {
+			n.logf("dtn: node %d: ground session with %s ended: %v\n", n.Num, s.Peer, err)
+		}
+	})
+}
+
+func tlsNote(s *tcpcl.Session) string {
+	if s.TLS == nil {
+		return " (no TLS)"
+	}
+	return fmt.Sprintf(" (TLS 1.3, %s)", s.TLS.CurveID)
+}
+
+// Peer keeps a ground session with node peer at addr up until ctx ends:
+// it dials, works the session, and dials again after a failure (waiting
+// 1 s, doubling to 1 min). A session the peer opened is worked by
+// ServeGround; Peer does not dial while one is up.
+func (n *Node) Peer(ctx context.Context, addr string, peer uint64, cfg tcpcl.Config, now func() time.Time) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		n.mu.Lock()
+		up := n.ground[peer] > 0
+		n.mu.Unlock()
+		if !up {
+			s, err := tcpcl.Dial(ctx, addr, NodeID(peer), cfg)
+			if err != nil {
+				n.logf("dtn: node %d: ground link to node %d at %s: %v (again in %s)\n", n.Num, peer, addr, err, wait)
+			} else {
+				n.logf("dtn: node %d: ground session with %s at %s%s\n", n.Num, s.Peer, addr, tlsNote(s))
+				wait = time.Second
+				if err := n.Work(ctx, s, now); err != nil && ctx.Err() == nil {
+					n.logf("dtn: node %d: ground session with node %d ended: %v\n", n.Num, peer, err)
+				}
+				continue
+			}
+		}
+		if up {
+			wait = time.Second
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		if !up {
+			wait = min(2*wait, time.Minute)
+		}
+	}
+}
