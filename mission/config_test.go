@@ -48,7 +48,7 @@ func TestMissionErrorsNameFileLineField(t *testing.T) {
 		{"range", "lon: 20", "m.yaml:5: stations[0].lon: longitude 720 is outside [-180, 360]"},
 		{"mask", "horizon_mask: [[0, 5], [180, 15]]", "m.yaml:7: stations[0].horizon_mask: azimuth 0 appears twice"},
 		{"priority", "norad: 1", "m.yaml:11: satellites[0].priority: priority -1 must be positive"},
-		{"terrestrial", "alt_m: 5", "m.yaml:7: stations[0].terrestrial[0]: \"B\" is not a station of this mission"},
+		{"terrestrial", "alt_m: 5", "m.yaml:8: stations[0].terrestrial[0]: \"B\" is not a station of this mission"},
 		{"tcpcl", "alt_m: 5", "m.yaml:7: stations[0].tcpcl: tcpcl \"4556\": want host:port"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
