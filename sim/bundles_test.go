@@ -20,7 +20,25 @@ import (
 // whole, by the end of the route the sending station predicted (contact
 // volumes count the frames the link budget lets through).
 func TestDayBundles(t *testing.T) {
+	dayBundles(t, 6*time.Hour, nil, func(from, to string) bool { return true })
+}
+
+// TestDayGroundAndSpace adds a TCPCL ground link (TLS 1.3 on loopback)
+// between Tromso and Wallops: their bundles to each other take it, and
+// Perth's still go through the constellation.
+func TestDayGroundAndSpace(t *testing.T) {
+	dayBundles(t, 3*time.Hour, [][2]string{{"Tromso", "Wallops"}}, func(from, to string) bool { return from != "Perth" || to == "Tromso" })
+}
+
+func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send func(from, to string) bool) {
 	m, els := exampleMission(t)
+	for _, p := range terrestrial {
+		for i := range m.Stations {
+			if m.Stations[i].Name == p[1] {
+				m.Stations[i].TCPCL = "127.0.0.1:0"
+			}
+		}
+	}
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	type sent struct {
 		from, to string
@@ -35,15 +53,16 @@ func TestDayBundles(t *testing.T) {
 	var clk clock.Clock
 	dir := t.TempDir()
 	res, err := RunDay(context.Background(), DayOptions{
-		Mission: m, Elements: els, Start: start, Duration: 6 * time.Hour, Speed: 600, DataDir: dir, Seed: 7, Out: testWriter{t},
+		Mission: m, Elements: els, Start: start, Duration: dur, Speed: 600, DataDir: dir, Seed: 7, Out: testWriter{t},
 		Bundles: &DayBundles{
+			Terrestrial: terrestrial,
 			Ready: func(nodes map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
 				clk = c
 				now := c.Now()
 				seq := uint64(0)
 				for from, n := range nodes {
 					for to, dst := range nodes {
-						if from == to {
+						if from == to || !send(from, to) {
 							continue
 						}
 						seq++
@@ -116,6 +135,11 @@ func TestDayBundles(t *testing.T) {
 			continue
 		}
 		t.Logf("%s → %s via node %d: delivered %s, predicted by %s", w.from, w.to, w.entry, at.Format("15:04:05"), w.latest.Format("15:04:05"))
+		for _, p := range terrestrial {
+			if (p == [2]string{w.from, w.to} || p == [2]string{w.to, w.from}) && at.Sub(start) > 5*time.Minute {
+				t.Errorf("%s → %s has a ground link but took until %s", w.from, w.to, at.Format(time.RFC3339))
+			}
+		}
 		if at.After(w.latest) {
 			t.Errorf("%s (%s → %s) delivered at %s, after the route's predicted %s", id, w.from, w.to, at.Format(time.RFC3339), w.latest.Format(time.RFC3339))
 		} else {

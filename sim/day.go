@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,6 +31,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/station"
+	"github.com/ipgs/ipgs/uplink/tcpcl"
 )
 
 // DayOptions configure a simulated span of operations: the emulator and
@@ -257,6 +260,13 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			}
 			node.Redeliver()
 			nodes[st.Name] = node
+		}
+		if len(o.Bundles.Terrestrial) > 0 {
+			gctx, stopGround := context.WithCancel(ctx)
+			defer stopGround()
+			if err := groundLinks(gctx, o.Bundles.Terrestrial, nodes, clk); err != nil {
+				return nil, err
+			}
 		}
 		if o.Bundles.Ready != nil {
 			if err := o.Bundles.Ready(nodes, emu, clk); err != nil {
@@ -548,4 +558,43 @@ type tapConn struct {
 func (c tapConn) Write(b []byte) (int, error) {
 	c.tap(append([]byte(nil), b...))
 	return c.Conn.Write(b)
+}
+
+// groundLinks joins the stations' nodes pairwise over TCPCL with TLS on
+// loopback (identities made for the day), as separate stations would
+// be: each listens, the smaller node number dials.
+func groundLinks(ctx context.Context, pairs [][2]string, nodes map[string]*dtn.Node, clk clock.Clock) error {
+	ids := map[string]tls.Certificate{}
+	pool := x509.NewCertPool()
+	for _, p := range pairs {
+		for _, st := range p {
+			if _, ok := ids[st]; ok {
+				continue
+			}
+			id, err := tcpcl.NewIdentity(dtn.NodeID(nodes[st].Num))
+			if err != nil {
+				return err
+			}
+			ids[st] = id
+			pool.AddCert(id.Leaf)
+		}
+	}
+	addrs := map[string]string{}
+	for st, id := range ids {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		addrs[st] = ln.Addr().String()
+		n := nodes[st]
+		go n.ServeGround(ctx, ln, n.TCPCLConfig(tcpcl.TLSConfig(id, pool), clk.Now), clk.Now)
+	}
+	for _, p := range pairs {
+		a, b := nodes[p[0]], nodes[p[1]]
+		if a.Num > b.Num {
+			a, b, p[0], p[1] = b, a, p[1], p[0]
+		}
+		go a.Peer(ctx, addrs[p[1]], b.Num, a.TCPCLConfig(tcpcl.TLSConfig(ids[p[0]], pool), clk.Now), clk.Now)
+	}
+	return nil
 }
