@@ -44,21 +44,21 @@ type Mission struct {
 
 // StationConfig is one ground station.
 type StationConfig struct {
-	Name         string        `yaml:"name"`
-	Lat          float64       `yaml:"lat"`   // WGS84 degrees
-	Lon          float64       `yaml:"lon"`   // WGS84 degrees, east positive
-	AltM         float64       `yaml:"alt_m"` // metres above the ellipsoid
-	MinElevation *float64      `yaml:"min_elevation"`
-	HorizonMask  [][2]float64  `yaml:"horizon_mask"` // [azimuth, elevation] pairs, degrees
-	Callsign     string        `yaml:"callsign"`
-	DTNNode      string        `yaml:"dtn_node"` // e.g. ipn:1.0
+	Name         string       `yaml:"name"`
+	Lat          float64      `yaml:"lat"`   // WGS84 degrees
+	Lon          float64      `yaml:"lon"`   // WGS84 degrees, east positive
+	AltM         float64      `yaml:"alt_m"` // metres above the ellipsoid
+	MinElevation *float64     `yaml:"min_elevation"`
+	HorizonMask  [][2]float64 `yaml:"horizon_mask"` // [azimuth, elevation] pairs, degrees
+	Callsign     string       `yaml:"callsign"`
+	DTNNode      string       `yaml:"dtn_node"` // e.g. ipn:1.0
 	// TCPCL is where this station's bundle agent accepts TCPCLv4
 	// sessions from other ground stations (host:port); Terrestrial names
 	// the stations it has a ground link to (it dials theirs).
-	TCPCL       string   `yaml:"tcpcl"`
-	Terrestrial []string `yaml:"terrestrial"`
-	Radio        RadioConfig   `yaml:"radio"`
-	Rotator      RotatorConfig `yaml:"rotator"`
+	TCPCL       string        `yaml:"tcpcl"`
+	Terrestrial []string      `yaml:"terrestrial"`
+	Radio       RadioConfig   `yaml:"radio"`
+	Rotator     RotatorConfig `yaml:"rotator"`
 	// Available lists the windows the station may be scheduled in (none:
 	// always); Unavailable lists maintenance and reserved time.
 	Available   []Window `yaml:"available"`
