@@ -200,38 +200,11 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	nodes := map[string]*dtn.Node{}
 	satNodes, bitRates := map[int]uint64{}, map[int]float64{}
 	if o.Bundles != nil {
-		num := map[string]uint64{}
-		for _, st := range o.Mission.Stations {
-			if n, err := mission.IPNNode(st.DTNNode); err == nil {
-				num[st.Name] = uint64(n)
-			}
+		var err error
+		if contacts, err = Contacts(o.Mission, pl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err != nil {
+			return nil, err
 		}
-		var terr [][2]uint64
-		for _, t := range o.Bundles.Terrestrial {
-			if num[t[0]] == 0 || num[t[1]] == 0 {
-				return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", t[0], t[1])
-			}
-			terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
-		}
-		budgets := map[int][2]LinkBudget{}
-		for i := range o.Mission.Satellites {
-			sc := &o.Mission.Satellites[i]
-			d, u := Budgets(sc)
-			budgets[sc.NORAD] = [2]LinkBudget{d, u}
-		}
-		contacts = dtn.PassContacts(pl.DTNContacts(), terr, o.Start, o.Start.Add(o.Duration), func(c *plan.DTNContact) float64 {
-			b := budgets[c.NORAD][0]
-			if c.Up {
-				b = budgets[c.NORAD][1]
-			}
-			return FrameSuccess(b, c.Range, c.Start, c.End, 8*(256+18))
-		})
-		for _, sc := range o.Mission.Satellites {
-			if n, err := mission.IPNNode(sc.DTNNode); err == nil {
-				satNodes[sc.NORAD] = uint64(n)
-			}
-			bitRates[sc.NORAD] = sc.LinkRate()
-		}
+		satNodes, bitRates = SatNodes(o.Mission)
 		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota, NoSync: o.Speed > 10}
 	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
@@ -597,4 +570,50 @@ func groundLinks(ctx context.Context, pairs [][2]string, nodes map[string]*dtn.N
 		go a.Peer(ctx, addrs[p[1]], b.Num, a.TCPCLConfig(tcpcl.TLSConfig(ids[p[0]], pool), clk.Now), clk.Now)
 	}
 	return nil
+}
+
+// Contacts are the routers' contact plan for pl: each pass at its
+// link's rate, weighed by the share of frames the link budget lets
+// through, and the terrestrial links between the named stations for the
+// whole span from-to.
+func Contacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string, from, to time.Time) ([]cgr.Contact, error) {
+	num := map[string]uint64{}
+	for _, st := range m.Stations {
+		if n, err := mission.IPNNode(st.DTNNode); err == nil {
+			num[st.Name] = uint64(n)
+		}
+	}
+	var terr [][2]uint64
+	for _, t := range terrestrial {
+		if num[t[0]] == 0 || num[t[1]] == 0 {
+			return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", t[0], t[1])
+		}
+		terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
+	}
+	budgets := map[int][2]LinkBudget{}
+	for i := range m.Satellites {
+		sc := &m.Satellites[i]
+		d, u := Budgets(sc)
+		budgets[sc.NORAD] = [2]LinkBudget{d, u}
+	}
+	return dtn.PassContacts(pl.DTNContacts(), terr, from, to, func(c *plan.DTNContact) float64 {
+		b := budgets[c.NORAD][0]
+		if c.Up {
+			b = budgets[c.NORAD][1]
+		}
+		return FrameSuccess(b, c.Range, c.Start, c.End, 8*(256+18))
+	}), nil
+}
+
+// SatNodes returns the drones' DTN node numbers and link bit rates, by
+// NORAD number (what a station engine relays bundles with).
+func SatNodes(m *mission.Mission) (nodes map[int]uint64, bitRates map[int]float64) {
+	nodes, bitRates = map[int]uint64{}, map[int]float64{}
+	for _, sc := range m.Satellites {
+		if n, err := mission.IPNNode(sc.DTNNode); err == nil {
+			nodes[sc.NORAD] = uint64(n)
+		}
+		bitRates[sc.NORAD] = sc.LinkRate()
+	}
+	return nodes, bitRates
 }
