@@ -22,7 +22,6 @@ import (
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
-	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/radio"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
@@ -32,6 +31,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry/influxd"
 	"github.com/ipgs/ipgs/telemetry/spool"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/station"
 )
@@ -219,6 +219,8 @@ func newSimCmd() *cobra.Command {
 		anchor      string
 		secure      bool
 		passEnv     string
+		bundles     bool
+		duration    string
 	}
 	c := &cobra.Command{
 		Use:   "sim",
@@ -232,7 +234,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 			if err != nil {
 				return err
 			}
-			clk, _, err := virtualClock(cmd, f.start, f.anchor, f.speed)
+			clk, start, err := virtualClock(cmd, f.start, f.anchor, f.speed)
 			if err != nil {
 				return err
 			}
@@ -243,8 +245,24 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "link security: every drone enforces pqlink/sdls with its X-Wing key and the trust store's station keys\n")
 			}
+			var bundles *sim.Bundles
+			if f.bundles {
+				dur, err := mission.ParseDuration(f.duration)
+				if err != nil || dur <= 0 {
+					return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
+				}
+				pl, err := planNetwork(cmd.Context(), m, els, start, dur, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				if bundles, err = simBundles(m, data, pl, start, start.Add(dur), f.passEnv, f.speed > 10, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "bundles: drones with a dtn_node relay bundles on the plan of %s from %s; stores in %s\n", dur, start.Format(time.RFC3339), bundles.Dir)
+			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
-				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec})
+				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec, Bundles: bundles,
+				UplinkAirtime: bundles != nil && sec == nil}) // (airtime with link security: handshakes time out, see docs/dtn.md)
 			if err != nil {
 				return err
 			}
@@ -270,6 +288,8 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "address the station ports bind to")
 	c.Flags().IntVar(&f.basePort, "base-port", 8001, "station i listens on base-port+i (0: any free port)")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability")
+	c.Flags().BoolVar(&f.bundles, "bundles", true, "the drones relay bundles, routing on the plan of --duration from --start (the stations' too)")
+	c.Flags().StringVar(&f.duration, "duration", "1d", "the span the bundle routes are planned over (the same as ipgs station run)")
 	c.Flags().BoolVar(&f.serial, "serial", false, "also offer each station's link as a serial TNC (a pseudo-terminal)")
 	c.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (default: the next whole 10 s)")
 	return c
@@ -282,7 +302,7 @@ func newStationCmd() *cobra.Command {
 		name, tnc, start, duration, anchor string
 		rig, rot                           string
 		speed                              float64
-		secure                             bool
+		secure, bundles                    bool
 		passEnv                            string
 	}
 	run := &cobra.Command{
@@ -329,8 +349,7 @@ and appends a pass report (data/passes.jsonl).`,
 			if f.tnc == "" {
 				return usage(fmt.Errorf("no TNC: give --tnc host:port (or serial:/dev/...) or radio.tnc in the mission file"))
 			}
-			pl, err := plan.Run(cmd.Context(), plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
-				MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: cmd.ErrOrStderr()})
+			pl, err := planNetwork(cmd.Context(), m, els, start, dur, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -426,7 +445,20 @@ and appends a pass report (data/passes.jsonl).`,
 				sec = g
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
 			}
+			var node *dtn.Node
+			var satNodes map[int]uint64
+			var bitRates map[int]float64
+			if f.bundles {
+				sd := &stationDTN{m: m, station: m.Stations[idx].Name, data: data, pl: pl, from: start, to: start.Add(dur), clk: clk, noSync: f.speed > 10, out: out, log: cmd.ErrOrStderr()}
+				var stop func()
+				if node, stop, err = sd.start(cmd.Context()); err != nil {
+					return err
+				}
+				defer stop()
+				satNodes, bitRates = sim.SatNodes(m)
+			}
 			en := station.New(station.Options{
+				DTN: node, SatNodes: satNodes, BitRate: bitRates,
 				Security: sec,
 				Name:     m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
@@ -473,6 +505,7 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
 	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link with the station's key from the trust store (ipgs keys)")
+	run.Flags().BoolVar(&f.bundles, "bundles", true, "run the station's bundle agent (when it has a dtn_node): store, routing, outbox and inbox, TCPCL ground links")
 	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run)

@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/bpsec"
+	"github.com/ipgs/ipgs/pqlink/gov"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/trust"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sim"
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/proto"
+	"github.com/ipgs/ipgs/uplink/tcpcl"
+	"github.com/spf13/cobra"
+)
+
+// Where a station's bundle agent keeps things, under the data folder.
+func bundleStorePath(data, station string) string {
+	return filepath.Join(data, "bundles", station+".db")
+}
+func outboxDir(data, station string) string { return filepath.Join(data, "bundles", station, "outbox") }
+func inboxDir(data, station string) string  { return filepath.Join(data, "bundles", station, "inbox") }
+func adminSocket(data, station string) string {
+	return filepath.Join(data, "bundles", station+".sock")
+}
+
+// stationDTN is a station's bundle agent in ipgs station run.
+type stationDTN struct {
+	m       *mission.Mission
+	station string
+	data    string
+	pl      *plan.Plan
+	from    time.Time
+	to      time.Time
+	clk     clock.Clock
+	noSync  bool
+	out     io.Writer // what the operator reads
+	log     io.Writer
+}
+
+// start opens the station's store and runs its agent until ctx ends:
+// routing on the plan, the outbox, the inbox, the admin socket and the
+// TCPCL ground links. It returns nil, nil when the station is no DTN
+// node.
+func (d *stationDTN) start(ctx context.Context) (*dtn.Node, func(), error) {
+	var st *mission.StationConfig
+	for i := range d.m.Stations {
+		if d.m.Stations[i].Name == d.station {
+			st = &d.m.Stations[i]
+		}
+	}
+	num, err := mission.IPNNode(st.DTNNode)
+	if err != nil {
+		return nil, func() {}, nil
+	}
+	contacts, err := sim.Contacts(d.m, d.pl, d.m.TerrestrialLinks(), d.from, d.to)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(d.data, "bundles"), 0o755); err != nil {
+		return nil, nil, err
+	}
+	bs, err := bstore.Open(bundleStorePath(d.data, d.station), bstore.Options{NoSync: d.noSync})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (is another ipgs station run working %s?)", err, d.station)
+	}
+	n := dtn.NewNode(uint64(num), bs, d.log)
+	n.Now = d.clk.Now
+	n.SetContacts(contacts)
+	inbox := inboxDir(d.data, d.station)
+	n.Deliver = func(raw []byte, e bstore.Entry) error {
+		_, err := dtn.WriteFile(inbox, raw)
+		if err == nil {
+			fmt.Fprintf(d.out, "%s bundle %s from %s delivered (%d bytes) to %s\n", d.clk.Now().UTC().Format(time.RFC3339), e.ID, e.Source, e.Size, inbox)
+		}
+		return err
+	}
+	n.Redeliver()
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		if err := n.ServeAdmin(ctx, adminSocket(d.data, d.station), d.clk.Now); err != nil {
+			fmt.Fprintln(d.log, "ipgs: bundle admin socket:", err)
+		}
+	}()
+	outbox := outboxDir(d.data, d.station)
+	os.MkdirAll(outbox, 0o755)
+	go func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if _, err := n.TakeOutbox(outbox, d.clk.Now()); err != nil {
+				fmt.Fprintln(d.log, "ipgs: outbox:", err)
+			}
+			n.Expire(d.clk.Now())
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	if err := d.ground(ctx, n, st); err != nil {
+		cancel()
+		bs.Close()
+		return nil, nil, err
+	}
+	fmt.Fprintf(d.out, "bundles: node %s, store %s, outbox %s, inbox %s, %d contacts in the plan\n", dtn.NodeID(n.Num), bundleStorePath(d.data, d.station), outbox, inbox, len(contacts))
+	return n, func() { cancel(); bs.Close() }, nil
+}
+
+// ground starts the TCPCL listener and the sessions to the station's
+// terrestrial peers. Each station's TLS identity is made on first use in
+// the keys folder's tcpcl/ (NAME.crt, NAME.key); a station trusts every
+// certificate in that folder, so joining two stations means copying each
+// one's NAME.crt to the other.
+func (d *stationDTN) ground(ctx context.Context, n *dtn.Node, st *mission.StationConfig) error {
+	var peers []*mission.StationConfig
+	for i := range d.m.Stations {
+		o := &d.m.Stations[i]
+		for _, l := range d.m.TerrestrialLinks() {
+			if l == [2]string{st.Name, o.Name} || l == [2]string{o.Name, st.Name} {
+				peers = append(peers, o)
+			}
+		}
+	}
+	if st.TCPCL == "" && len(peers) == 0 {
+		return nil
+	}
+	id, pool, err := tcpclIdentity(trust.KeysDir(d.m, d.data), st.Name, dtn.NodeID(n.Num))
+	if err != nil {
+		return err
+	}
+	cfg := n.TCPCLConfig(tcpcl.TLSConfig(id, pool), d.clk.Now)
+	if st.TCPCL != "" {
+		ln, err := net.Listen("tcp", st.TCPCL)
+		if err != nil {
+			return fmt.Errorf("tcpcl: %w", err)
+		}
+		fmt.Fprintf(d.out, "bundles: TCPCLv4 with TLS 1.3 on %s\n", ln.Addr())
+		go n.ServeGround(ctx, ln, cfg, d.clk.Now)
+	}
+	for _, p := range peers {
+		pn, err := mission.IPNNode(p.DTNNode)
+		if err != nil || p.TCPCL == "" || uint64(pn) < n.Num {
+			continue // the smaller node number dials
+		}
+		go n.Peer(ctx, p.TCPCL, uint64(pn), cfg, d.clk.Now)
+	}
+	return nil
+}
+
+// tcpclIdentity loads (making it the first time) a station's TLS
+// identity and the certificates it trusts.
+func tcpclIdentity(keysDir, station, nodeID string) (tls.Certificate, *x509.CertPool, error) {
+	dir := filepath.Join(keysDir, "tcpcl")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	crt, key := filepath.Join(dir, station+".crt"), filepath.Join(dir, station+".key")
+	id, err := tcpcl.LoadIdentity(crt, key)
+	if os.IsNotExist(err) {
+		if id, err = tcpcl.NewIdentity(nodeID); err == nil {
+			err = tcpcl.SaveIdentity(id, crt, key)
+		}
+	}
+	if err != nil {
+		return id, nil, err
+	}
+	pool := x509.NewCertPool()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return id, nil, err
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return id, nil, fmt.Errorf("%s: no PEM certificate", f)
+		}
+	}
+	return id, pool, nil
+}
+
+// simBundles makes the emulator's drones bundle nodes (ipgs sim): their
+// stores under data/bundles/drones, routing on the same plan as the
+// stations, and directives executed once verified against the trust
+// store (none without one).
+func simBundles(m *mission.Mission, data string, pl *plan.Plan, from, to time.Time, passEnv string, noSync bool, log io.Writer) (*sim.Bundles, error) {
+	contacts, err := sim.Contacts(m, pl, m.TerrestrialLinks(), from, to)
+	if err != nil {
+		return nil, err
+	}
+	b := &sim.Bundles{Dir: filepath.Join(data, "bundles", "drones"), Contacts: contacts, NoSync: noSync}
+	st, err := trust.Load(m, trust.KeysDir(m, data))
+	if err != nil {
+		return b, nil
+	}
+	var replay bpsec.Replay
+	auth := gov.Authority{Key: func(id string) *keys.Public { return st.Keys[id] }, May: st.MayAuthor}
+	b.Deliver = func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
+		kem, _, err := st.Onboard(norad, passphraseFrom(passEnv), now)
+		if err != nil {
+			fmt.Fprintf(log, "sim: %d: a directive arrived, but the drone has no key: %v\n", norad, err)
+			return nil, nil
+		}
+		x, e, err := gov.OpenDirective(raw, norad, kem, auth, &replay, now)
+		if err != nil {
+			fmt.Fprintf(log, "sim: %d: directive refused: %v\n", norad, err)
+			return nil, nil
+		}
+		fmt.Fprintf(log, "sim: %d: directive %s (proposal %s) verified: executing\n", norad, x.Command, x.Proposal)
+		return &proto.Command{ID: 0x80000000 | binary.BigEndian.Uint32(e.Nonce), Opcode: x.Opcode, Args: x.Args}, nil
+	}
+	return b, nil
+}
+
+// planNetwork plans the network's contacts as ipgs station run and ipgs
+// sim both do, so that separate processes given the same --start and
+// --duration route on the same plan.
+func planNetwork(ctx context.Context, m *mission.Mission, els []*tle.Elements, start time.Time, dur time.Duration, log io.Writer) (*plan.Plan, error) {
+	return plan.Run(ctx, plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
+		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: log})
+}
+
+func newBundleCmd() *cobra.Command {
+	top := &cobra.Command{Use: "bundle", Short: "A station's bundle store: what it holds and where it goes"}
+	var f struct {
+		missionFlags
+		station, start, duration string
+	}
+	ask := func(cmd *cobra.Command, req string) error {
+		m, els, _, data, err := f.load(cmd.Context())
+		if err != nil {
+			return err
+		}
+		var st *mission.StationConfig
+		for i := range m.Stations {
+			if strings.EqualFold(m.Stations[i].Name, f.station) {
+				st = &m.Stations[i]
+			}
+		}
+		if st == nil {
+			return usage(fmt.Errorf("--station %q is not in the mission", f.station))
+		}
+		out := cmd.OutOrStdout()
+		// a running station answers from its live state
+		if s, err := dtn.AskAdmin(adminSocket(data, st.Name), req); err == nil {
+			fmt.Fprint(out, s)
+			if strings.HasPrefix(s, "error: ") {
+				return mission.BadInput(errors.New(strings.TrimPrefix(strings.TrimSpace(s), "error: ")))
+			}
+			return nil
+		}
+		// else open its store and route on a fresh plan
+		num, err := mission.IPNNode(st.DTNNode)
+		if err != nil {
+			return mission.BadInput(fmt.Errorf("station %s has no dtn_node", st.Name))
+		}
+		bs, err := bstore.Open(bundleStorePath(data, st.Name), bstore.Options{})
+		if err != nil {
+			return err
+		}
+		defer bs.Close()
+		start, dur, err := simSpan(f.start, f.duration)
+		if err != nil {
+			return err
+		}
+		pl, err := planNetwork(cmd.Context(), m, els, start, dur, io.Discard)
+		if err != nil {
+			return err
+		}
+		contacts, err := sim.Contacts(m, pl, m.TerrestrialLinks(), start, start.Add(dur))
+		if err != nil {
+			return err
+		}
+		n := dtn.NewNode(uint64(num), bs, nil)
+		n.SetContacts(contacts)
+		fmt.Fprintf(out, "(%s is not running: routes on a plan of %s from %s)\n", st.Name, dur, start.Format(time.RFC3339))
+		s := n.Admin(req, start)
+		fmt.Fprint(out, s)
+		if strings.HasPrefix(s, "error: ") {
+			return mission.BadInput(errors.New(strings.TrimPrefix(strings.TrimSpace(s), "error: ")))
+		}
+		return nil
+	}
+	list := &cobra.Command{
+		Use:   "list --station S",
+		Short: "The bundles a station holds: source, destination, size, class, expiry and next hop",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return ask(cmd, "list") },
+	}
+	route := &cobra.Command{
+		Use:   "route ID --station S",
+		Short: "Explain a held bundle's route: each contact, the predicted delivery, and the routes it beat",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(cmd *cobra.Command, args []string) error { return ask(cmd, "route "+args[0]) },
+	}
+	for _, c := range []*cobra.Command{list, route} {
+		addMissionFlags(c, &f.missionFlags)
+		c.Flags().StringVar(&f.station, "station", "", "station name")
+		c.Flags().StringVar(&f.start, "start", "now", "when the station is not running: plan from this time")
+		c.Flags().StringVar(&f.duration, "duration", "1d", "when the station is not running: plan this far ahead")
+		top.AddCommand(c)
+	}
+	return top
+}
