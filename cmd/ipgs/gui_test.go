@@ -15,16 +15,6 @@ import (
 	"time"
 )
 
-// TestMain lets the GUI test run this binary as ipgs itself.
-func TestMain(m *testing.M) {
-	if os.Getenv("IPGS_AS_MAIN") != "" {
-		os.Args = append([]string{"ipgs"}, os.Args[1:]...)
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
 // TestGUIUnderXvfb starts the real app under xvfb-run with the example
 // mission, waits for passes to be worked, and photographs the screen from
 // outside the app (import -window root; the app's own capture is

@@ -13,6 +13,17 @@ import (
 	"github.com/ipgs/ipgs/mission/tle"
 )
 
+// TestMain lets tests run this binary as ipgs itself (IPGS_AS_MAIN=1):
+// the GUI under Xvfb, and separate station and emulator processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("IPGS_AS_MAIN") != "" {
+		os.Args = append([]string{"ipgs"}, os.Args[1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
 // run executes the CLI as main does and returns stdout, stderr and the
 // exit status.
 func run(t *testing.T, args ...string) (string, string, int) {
