@@ -18,7 +18,7 @@ APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat 
 APT_CMDS := node:nodejs npm:npm
 
 .PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd bench-ingest \
-        vet unit fuzz bench bench-passes bench-schedule testdata-passes nogui clean
+        vet unit fuzz bench bench-passes bench-schedule bench-goodput testdata-passes nogui clean
 
 all: build
 
@@ -83,8 +83,12 @@ fuzz:
 	@FUZZTIME=$(FUZZTIME) tools/fuzz.sh
 
 ## bench: pass prediction against satellite.js, schedules against GLPK,
-## telemetry ingest against InfluxDB's own ceiling, each measured in the same run
-bench: deps build bench-passes bench-schedule bench-ingest
+## telemetry ingest against InfluxDB's own ceiling, each measured in the same run,
+## and bundle goodput over the emulator against the link's payload rate
+bench: deps build bench-passes bench-schedule bench-ingest bench-goodput
+
+bench-goodput:
+	$(GO) test -run '^$$' -bench BundleGoodput -benchtime 1x ./sim
 
 bench-ingest:
 	$(BIN)/ipgs bench ingest

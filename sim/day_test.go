@@ -12,7 +12,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/command"
 )
 
-func exampleMission(t *testing.T) (*mission.Mission, []*tle.Elements) {
+func exampleMission(t testing.TB) (*mission.Mission, []*tle.Elements) {
 	t.Helper()
 	m, err := mission.Load("../examples/mission.yaml")
 	if err != nil {

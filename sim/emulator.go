@@ -40,6 +40,9 @@ import (
 type Faults struct {
 	FrameLoss float64  // probability that any frame is lost, each way
 	BitErrors float64  // probability that a frame arrives with a flipped bit
+	// IdealLink turns the link budget off: only FrameLoss, BitErrors
+	// and bursts lose frames (benchmarks of the protocols alone).
+	IdealLink bool
 	Outages   []Outage // a station hears nothing and is heard by nothing
 	Reboots   []Reboot // onboard computer restarts
 	// Error bursts: every frame is lost for BurstLength, at random times
@@ -517,6 +520,9 @@ func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int, t time.Time) (l
 		return true, false
 	}
 	fer := FER(BER(b.EbN0(rangeKm)), 8*n)
+	if e.o.Faults.IdealLink {
+		fer = 0
+	}
 	if e.rng.Float64() < e.o.Faults.FrameLoss {
 		return true, false
 	}
