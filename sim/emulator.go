@@ -38,8 +38,8 @@ import (
 
 // Faults are injected on top of the link model.
 type Faults struct {
-	FrameLoss float64  // probability that any frame is lost, each way
-	BitErrors float64  // probability that a frame arrives with a flipped bit
+	FrameLoss float64 // probability that any frame is lost, each way
+	BitErrors float64 // probability that a frame arrives with a flipped bit
 	// IdealLink turns the link budget off: only FrameLoss, BitErrors
 	// and bursts lose frames (benchmarks of the protocols alone).
 	IdealLink bool
