@@ -89,6 +89,21 @@ func (f *govFlags) env(cmd *cobra.Command) (*govEnv, error) {
 	return g, nil
 }
 
+// proposal opens the station's ledger and finds a proposal in it by id
+// or prefix.
+func (f *govFlags) proposal(cmd *cobra.Command, prefix string) (*govEnv, *gov.Ledger, *gov.Item, error) {
+	g, err := f.env(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l, err := g.ledger()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pi, err := g.proposal(l, prefix)
+	return g, l, pi, err
+}
+
 // ledger reads and verifies what the station holds.
 func (g *govEnv) ledger() (*gov.Ledger, error) {
 	raws, _, err := dtn.ReadFolder(inboxDir(g.data, g.station.Name))
@@ -254,15 +269,7 @@ func newGovVoteCmd() *cobra.Command {
 voter replaces an earlier one, if it is cast inside the window.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := f.env(cmd)
-			if err != nil {
-				return err
-			}
-			l, err := g.ledger()
-			if err != nil {
-				return err
-			}
-			pi, err := g.proposal(l, args[0])
+			g, _, pi, err := f.proposal(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -307,15 +314,7 @@ func newGovTallyCmd() *cobra.Command {
 		Short: "Count a proposal's ballots in the station's ledger by the documented rule, with the digest nodes compare",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := f.env(cmd)
-			if err != nil {
-				return err
-			}
-			l, err := g.ledger()
-			if err != nil {
-				return err
-			}
-			pi, err := g.proposal(l, args[0])
+			g, l, pi, err := f.proposal(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -409,19 +408,11 @@ func newGovDirectiveCmd() *cobra.Command {
 		Short: "Send a drone a signed decision: a dictionary command, encrypted for the drone's key, executed once verified",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := f.env(cmd)
+			g, l, pi, err := f.proposal(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			_, _, dict, _, err := f.load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			l, err := g.ledger()
-			if err != nil {
-				return err
-			}
-			pi, err := g.proposal(l, args[0])
 			if err != nil {
 				return err
 			}
@@ -439,13 +430,9 @@ func newGovDirectiveCmd() *cobra.Command {
 			if err != nil {
 				return mission.BadInput(fmt.Errorf("%s has no dtn_node: no bundle reaches it", sc.Name))
 			}
-			def, ok := dict.Lookup(args[1])
-			if !ok {
-				return mission.BadInput(fmt.Errorf("no command %q in the dictionary", args[1]))
-			}
-			vals, err := def.Validate(args[2:])
+			def, vals, err := lookupCommand(dict, args[1], args[2:])
 			if err != nil {
-				return mission.BadInput(err)
+				return err
 			}
 			cargs, err := def.Encode(vals)
 			if err != nil {

@@ -538,13 +538,9 @@ commands need --yes.`,
 			if err != nil {
 				return err
 			}
-			def, ok := dict.Lookup(args[1])
-			if !ok {
-				return mission.BadInput(fmt.Errorf("no command %q in the dictionary", args[1]))
-			}
-			vals, err := def.Validate(args[2:])
+			def, vals, err := lookupCommand(dict, args[1], args[2:])
 			if err != nil {
-				return mission.BadInput(err)
+				return err
 			}
 			if def.Hazardous && !f.yes {
 				return mission.BadInput(fmt.Errorf("%s is hazardous: confirm with --yes", def.Name))
@@ -750,4 +746,18 @@ func simSpan(startFlag, durationFlag string) (time.Time, time.Duration, error) {
 		return time.Time{}, 0, usage(err)
 	}
 	return start, dur, nil
+}
+
+// lookupCommand finds a dictionary command and validates its arguments
+// (errors are bad input).
+func lookupCommand(dict *command.Dictionary, name string, args []string) (*command.Def, []command.Value, error) {
+	def, ok := dict.Lookup(name)
+	if !ok {
+		return nil, nil, mission.BadInput(fmt.Errorf("no command %q in the dictionary", name))
+	}
+	vals, err := def.Validate(args)
+	if err != nil {
+		return nil, nil, mission.BadInput(err)
+	}
+	return def, vals, nil
 }
