@@ -11,7 +11,7 @@ FUZZTIME   ?= 10s
 export GOFLAGS := -buildvcs=false
 
 # Debian packages the tests, the demo and the references use.
-APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat direwolf iproute2 \
+APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat direwolf rtl-433 iproute2 \
             libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev pkg-config \
             xvfb xauth imagemagick
 # node and npm are checked as commands: some machines carry them outside Debian's packages

@@ -270,3 +270,18 @@ func (f *Frame) String() string {
 	}
 	return sb.String()
 }
+
+// Plausible reports whether b starts with a well-formed address field:
+// two to ten addresses of upper-case letters and digits, space-padded,
+// the last one marked. A repaired frame must pass it as well as its FCS.
+func Plausible(b []byte) bool {
+	for i := 0; i+7 <= len(b) && i < 70; i += 7 {
+		if _, err := decodeAddress(b[i : i+7]); err != nil {
+			return false
+		}
+		if b[i+6]&1 == 1 {
+			return i >= 7
+		}
+	}
+	return false
+}
