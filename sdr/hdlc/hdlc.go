@@ -158,6 +158,7 @@ type Decoder struct {
 	Emit      func(Frame)
 
 	n       int64   // channel bits seen
+	flagAt  int64   // n at the last flag
 	lfsr    uint32  // last channel bits, newest in bit 0
 	prev    uint8   // previous descrambled bit
 	shift   uint8   // last eight HDLC bits, newest in bit 7
@@ -210,12 +211,17 @@ func (d *Decoder) Bit(b uint8, soft float32) {
 	}
 	d.ones = 0
 	if d.shift == flag {
+		d.flagAt = d.n
 		if n := len(d.raw) - 8 - history; n >= MinFrame*8 {
 			d.candidate(n)
 		}
 		d.trim()
 	}
 }
+
+// SinceFlag is how many channel bits ago the last flag ended: a
+// demodulator's clock recovery holds steadier while frames come in.
+func (d *Decoder) SinceFlag() int64 { return d.n - d.flagAt }
 
 // trim keeps the last history channel bits, the start of the next frame.
 func (d *Decoder) trim() {

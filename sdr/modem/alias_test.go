@@ -1,0 +1,3 @@
+package modem
+import "github.com/ipgs/ipgs/sdr/hdlc"
+type hdlcFrame = hdlc.Frame
