@@ -42,16 +42,15 @@ type Demodulator interface {
 	Rate() float64
 }
 
-
 // slicer is a bit clock and an HDLC decoder on one decision signal.
 type slicer struct {
 	phase, step float64 // bit clock: a bit is taken when phase passes 1
 	clock
-	prev        float64 // the decision value of the previous sample
-	mid         float64 // the value half-way to this bit's centre
-	last        float64 // the value at the last bit centre
-	dec         hdlc.Decoder
-	onBit       func(b uint8, soft float32) // for measuring the bit error rate
+	prev  float64 // the decision value of the previous sample
+	mid   float64 // the value half-way to this bit's centre
+	last  float64 // the value at the last bit centre
+	dec   hdlc.Decoder
+	onBit func(b uint8, soft float32) // for measuring the bit error rate
 }
 
 // clock is how a slicer recovers the bit clock.

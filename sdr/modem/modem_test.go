@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/ipgs/ipgs/sdr/dsp"
 	"github.com/ipgs/ipgs/sdr/hdlc"
 	"github.com/ipgs/ipgs/uplink/ax25"
 )
@@ -41,11 +40,6 @@ func afskAudio(frames [][]byte, rate float64) []float32 {
 	return append(audio, make([]float32, int(rate/10))...)
 }
 
-func decodeAll(d Demodulator, audio []float32, block int) [][]byte {
-	_ = d
-	return nil
-}
-
 func TestAFSKClean(t *testing.T) {
 	for _, rate := range []float64{44100, 48000, 22050, 9600} {
 		frames := testFrames(t, 20)
@@ -66,20 +60,31 @@ func TestAFSKClean(t *testing.T) {
 	}
 }
 
-func TestAFSKNoise(t *testing.T) {
-	frames := testFrames(t, 100)
-	audio := afskAudio(frames, 44100)
-	sig := 0.5 * 0.5 / 2
-	for _, snr := range []float64{0, -1, -2, -3} {
-		x := append([]float32(nil), audio...)
-		n := dsp.NewNoise(uint64(10-snr), 0)
-		n.Sigma = sqrt(sig / pow10(snr/10))
-		n.Add(x)
-		for repair := range 3 {
-			count := 0
-			d := NewAFSK(44100, Options{Repair: repair, Emit: func(f Frame) { count++ }})
-			d.Process(x)
-			t.Logf("SNR %v dB repair %d: %d/100", snr, repair, count)
+func TestG3RUHClean(t *testing.T) {
+	for _, rate := range []float64{44100, 48000, 96000, 24000} {
+		frames := testFrames(t, 20)
+		e := hdlc.Encoder{Coding: hdlc.Scrambled}
+		m := G3RUHModulator{Rate: rate, Amplitude: 0.5}
+		var audio []float32
+		for _, f := range frames {
+			bits := e.Flags(nil, 40)
+			bits = e.Frame(bits, f)
+			bits = e.Flags(bits, 3)
+			audio = m.Modulate(audio, bits)
+		}
+		audio = append(audio, make([]float32, 1000)...)
+		var got [][]byte
+		d := NewG3RUH(rate, Options{Emit: func(f Frame) { got = append(got, f.Data) }})
+		for i := 0; i < len(audio); i += 1000 {
+			d.Process(audio[i:min(i+1000, len(audio))])
+		}
+		if len(got) != len(frames) {
+			t.Fatalf("%v Hz: decoded %d of %d", rate, len(got), len(frames))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], frames[i]) {
+				t.Fatalf("%v Hz: frame %d differs", rate, i)
+			}
 		}
 	}
 }
