@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/scheduler/passes"
+	"github.com/ipgs/ipgs/sdr/modem/direwolf"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/telemetry"
 )
@@ -61,6 +62,18 @@ func newBenchCmd() *cobra.Command {
 	in.Flags().StringVar(&io_.Dir, "data", "data/bench/ingest", "folder for influxd's data and the spools (emptied first)")
 	in.Flags().IntVar(&io_.Points, "points", 300_000, "points per measurement")
 	in.Flags().IntVar(&io_.Rounds, "rounds", 3, "alternating rounds")
-	bench.AddCommand(p, sc, in)
+	var mo direwolf.BenchOptions
+	md := &cobra.Command{
+		Use:   "modem",
+		Short: "AFSK 1200 and G3RUH 9600 decoding against direwolf's atest on the same noisy files, and the bit error rate against theory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mo.Out = cmd.OutOrStdout()
+			return direwolf.RunBench(cmd.Context(), mo)
+		},
+	}
+	md.Flags().StringVar(&mo.Dir, "data", "data/bench/modem", "folder for the generated recordings")
+	md.Flags().IntVar(&mo.Frames, "frames", 100, "frames per recording")
+	bench.AddCommand(p, sc, in, md)
 	return bench
 }

@@ -2,60 +2,45 @@ package modem
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
-
-	"github.com/ipgs/ipgs/sdr/dsp"
 )
 
-// berAFSK measures the channel bit error rate of slicer 0 at ebn0 dB.
-func berAFSK(t testing.TB, ebn0 float64, nbits int) float64 {
-	const rate = 44100.0
-	r := rand.New(rand.NewPCG(5, 6))
-	bits := make([]byte, nbits)
-	for i := range bits {
-		bits[i] = byte(r.UintN(2))
+// TestBERNearTheory: at 1.5 dB above the Eb/N0 where non-coherent FSK
+// theory gives 1e-3, the AFSK demodulator's bit error rate must be at
+// most 1e-3.
+func TestBERNearTheory(t *testing.T) {
+	at := 2*math.Log(500) // Eb/N0 (ratio) where ½·exp(−x/2) = 1e-3
+	db := 10*math.Log10(at) + 1.5
+	if th := NoncoherentFSKBER(db - 1.5); math.Abs(th-1e-3) > 1e-9 {
+		t.Fatalf("theory at %.2f dB is %g", db-1.5, th)
 	}
-	m := AFSKModulator{Rate: rate, Amplitude: 1}
-	audio := m.Modulate(nil, bits)
-	// Eb = A²/2 · T; N0/2 is the noise's two-sided density: σ² = N0/2 · rate.
-	eb := 0.5 / AFSKBaud
-	n0 := eb / math.Pow(10, ebn0/10)
-	dsp.NewNoise(uint64(ebn0*100+1000), math.Sqrt(n0/2*rate)).Add(audio)
-	var got []byte
-	d := NewAFSK(rate, Options{})
-	d.slicers[0].onBit = func(b uint8, _ float32) { got = append(got, b) }
-	d.Process(audio)
-	return bitErrors(bits, got)
+	ber := AFSKBER(db, 300_000, 1)
+	t.Logf("Eb/N0 %.2f dB: BER %.2e (theory there %.2e; 1e-3 at %.2f dB)", db, ber, NoncoherentFSKBER(db), db-1.5)
+	if ber > 1e-3 {
+		t.Fatalf("BER %.2e at %.2f dB, over 1e-3", ber, db)
+	}
+	// And the demodulator is not broken the other way: at 4 dB less,
+	// there are errors.
+	if low := AFSKBER(db-4, 100_000, 2); low < 1e-3 {
+		t.Fatalf("BER %.2e at %.2f dB: too good to be a real measurement", low, db-4)
+	}
 }
 
-// bitErrors aligns got with sent (a few bits of delay either way) and
-// returns the error rate over the middle.
-func bitErrors(sent, got []byte) float64 {
-	best := 1.0
-	for lag := -4; lag <= 4; lag++ {
-		errs, n := 0, 0
-		for i := 100; i < len(sent)-100; i++ {
-			j := i + lag
-			if j < 0 || j >= len(got) {
-				continue
-			}
-			n++
-			if sent[i] != got[j] {
-				errs++
+// BenchmarkBER finds the Eb/N0 at which the AFSK demodulator's bit error
+// rate is 1e-3 and reports it against non-coherent FSK theory (10.94 dB).
+func BenchmarkBER(b *testing.B) {
+	for range b.N {
+		lo, hi := 6.0, 16.0
+		for hi-lo > 0.05 {
+			mid := (lo + hi) / 2
+			if AFSKBER(mid, 200_000, 3) > 1e-3 {
+				lo = mid
+			} else {
+				hi = mid
 			}
 		}
-		if n > 0 && float64(errs)/float64(n) < best {
-			best = float64(errs) / float64(n)
-		}
-	}
-	return best
-}
-
-func TestBERSweep(t *testing.T) {
-	for _, e := range []float64{8, 9, 10, 11, 12} {
-		ber := berAFSK(t, e, 200000)
-		theory := 0.5 * math.Exp(-math.Pow(10, e/10)/2)
-		t.Logf("Eb/N0 %v dB: BER %.2e, non-coherent FSK theory %.2e", e, ber, theory)
+		theory := 10 * math.Log10(2*math.Log(500))
+		b.ReportMetric(hi, "dB-at-1e-3")
+		b.ReportMetric(hi-theory, "dB-from-theory")
 	}
 }
