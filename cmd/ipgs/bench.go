@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/scheduler/passes"
-	"github.com/ipgs/ipgs/sdr/modem/direwolf"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/sdr/modem/direwolf"
 	"github.com/ipgs/ipgs/telemetry"
 )
 

@@ -9,7 +9,7 @@ import (
 // theory gives 1e-3, the AFSK demodulator's bit error rate must be at
 // most 1e-3.
 func TestBERNearTheory(t *testing.T) {
-	at := 2*math.Log(500) // Eb/N0 (ratio) where ½·exp(−x/2) = 1e-3
+	at := 2 * math.Log(500) // Eb/N0 (ratio) where ½·exp(−x/2) = 1e-3
 	db := 10*math.Log10(at) + 1.5
 	if th := NoncoherentFSKBER(db - 1.5); math.Abs(th-1e-3) > 1e-9 {
 		t.Fatalf("theory at %.2f dB is %g", db-1.5, th)
