@@ -158,6 +158,7 @@ func (t *Transmitter) Frame(out []complex64, frame []byte) []complex64 {
 	if pre == 0 {
 		pre = 32
 	}
+	t.enc.Coding = hdlc.NRZI
 	if t.Baud == 9600 {
 		t.enc.Coding = hdlc.Scrambled
 	}
