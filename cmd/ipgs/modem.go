@@ -10,7 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/sdr/iq"
 	"github.com/ipgs/ipgs/sdr/modem"
+	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/wav"
 	"github.com/ipgs/ipgs/uplink/ax25"
 )
@@ -38,6 +40,8 @@ func newModemCmd() *cobra.Command {
 	decode.Flags().StringVar(&dec.iq, "iq", "", "a SigMF recording of the radio's IQ (its .sigmf-meta)")
 	decode.Flags().IntVar(&dec.repair, "repair", 0, "flip up to this many of a failed frame's least-sure bits (0, 1 or 2)")
 	decode.Flags().BoolVar(&dec.hex, "hex", false, "print each frame's bytes in hex after its line")
+	decode.Flags().Float64Var(&dec.offset, "offset", 0, "with --iq: the carrier's offset from the recording's centre frequency, Hz")
+	decode.Flags().BoolVar(&dec.annotate, "annotate", false, "with --iq: add an annotation for each decoded frame to the .sigmf-meta")
 
 	var nz modemNoiseOpts
 	noise := &cobra.Command{
@@ -60,6 +64,8 @@ type modemDecodeOpts struct {
 	baud     int
 	repair   int
 	hex      bool
+	offset   float64
+	annotate bool
 }
 
 // runModemDecode decodes a recording and writes one line per frame to w.
@@ -147,6 +153,51 @@ func runModemNoise(ctx context.Context, o modemNoiseOpts) error {
 	return g.Close()
 }
 
+// decodeIQ decodes a SigMF recording through the FM receive chain and
+// with --annotate writes the decoded frames into its metadata.
 func decodeIQ(ctx context.Context, o modemDecodeOpts, opt modem.Options) error {
-	return fmt.Errorf("--iq: not built yet")
+	meta, r, err := sigmf.Open(o.iq)
+	if err != nil {
+		return mission.BadInput(err)
+	}
+	defer r.Close()
+	rate := meta.Global.SampleRate
+	var annotations []sigmf.Annotation
+	var rx *iq.Receiver
+	emit := opt.Emit
+	opt.Emit = func(f modem.Frame) {
+		emit(f)
+		at := int64(float64(f.Sample) * rate / rx.AudioRate())
+		dur := int64(float64(8*(len(f.Data)+2+o.preamble())) / float64(o.baud) * rate)
+		c := meta.FrequencyAt(at) + o.offset
+		annotations = append(annotations, sigmf.Annotation{SampleStart: max(0, at-dur), SampleCount: dur,
+			FreqLower: c - iq.DefaultDeviation - 2400, FreqUpper: c + iq.DefaultDeviation + 2400,
+			Label: tnc2(f.Data), Generator: "ipgs modem decode", Comment: fmt.Sprintf("AX.25 at %d baud, %d bits repaired", o.baud, f.Repaired)})
+	}
+	rx, err = iq.NewReceiver(iq.Config{Rate: rate, Offset: o.offset, Baud: o.baud, FLL: true, Modem: opt})
+	if err != nil {
+		return usage(err)
+	}
+	buf := make([]complex64, 1<<15)
+	for ctx.Err() == nil {
+		n, err := r.Read(buf)
+		rx.Process(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if o.annotate {
+		meta.Annotations = append(meta.Annotations, annotations...)
+		if err := sigmf.WriteMeta(o.iq, meta); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
+
+// preamble is the flags a transmitter sends before a frame, counted in
+// an annotation's span.
+func (o modemDecodeOpts) preamble() int { return 32 }

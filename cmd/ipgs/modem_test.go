@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/sdr/dsp"
+	"github.com/ipgs/ipgs/sdr/hdlc"
+	"github.com/ipgs/ipgs/sdr/iq"
+	"github.com/ipgs/ipgs/sdr/modem"
+	"github.com/ipgs/ipgs/sdr/sigmf"
+	"github.com/ipgs/ipgs/sdr/wav"
+	"github.com/ipgs/ipgs/uplink/ax25"
+)
+
+// TestModemDecode decodes a WAV file and a SigMF IQ recording through the
+// CLI, and annotates the recording.
+func TestModemDecode(t *testing.T) {
+	dir := t.TempDir()
+	var frames [][]byte
+	for i := range 5 {
+		b, _ := (&ax25.Frame{Dst: ax25.MustAddress("CQ"), Src: ax25.MustAddress("DRONE1"), Path: []ax25.Address{ax25.MustAddress("WIDE1-1")},
+			Info: []byte(fmt.Sprintf("frame %d", i))}).Encode(false)
+		frames = append(frames, b)
+	}
+	// IQ: a cu8 recording at 250 kS/s with the carrier 20 kHz off centre.
+	meta := filepath.Join(dir, "pass"+sigmf.Ext)
+	w, err := sigmf.Create(meta, sigmf.CU8, 250000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Capture(437.5e6, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	tx := iq.Transmitter{Rate: 250000, Baud: 9600, Amplitude: 0.5}
+	tx.SetShift(20000)
+	var x []complex64
+	for _, f := range frames {
+		x = tx.Silence(x, 5000)
+		x = tx.Frame(x, f)
+	}
+	x = tx.Silence(x, 5000)
+	dsp.NewNoise(1, 0.02).AddComplex(x)
+	w.Write(x)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "modem", "decode", "--baud", "9600", "--iq", meta, "--offset", "20000", "--annotate")
+	if code != 0 || strings.Count(out, "DRONE1>CQ,WIDE1-1:frame ") != 5 || !strings.Contains(errOut, "5 frames decoded") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	m, r, err := sigmf.Open(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if len(m.Annotations) != 5 || m.Annotations[0].Label != "DRONE1>CQ,WIDE1-1:frame 0" || m.Annotations[0].SampleStart <= 0 {
+		t.Fatalf("annotations %+v", m.Annotations)
+	}
+
+	// Audio: the same frames as AFSK in a WAV file.
+	var audio []float32
+	mod := modem.AFSKModulator{Rate: 48000, Amplitude: 0.5}
+	var enc hdlc.Encoder
+	for _, f := range frames {
+		audio = append(audio, make([]float32, 4800)...)
+		bits := enc.Flags(nil, 30)
+		bits = enc.Frame(bits, f)
+		audio = mod.Modulate(audio, enc.Flags(bits, 3))
+	}
+	wf := filepath.Join(dir, "a.wav")
+	var buf bytes.Buffer
+	if err := wav.Write(&buf, 48000, audio); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wf, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "modem", "decode", "--baud", "1200", wf)
+	if code != 0 || strings.Count(out, "DRONE1>CQ,WIDE1-1:frame ") != 5 || !strings.Contains(errOut, "5 frames decoded") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Bad input: exit 2 with the reason.
+	_, errOut, code = run(t, "modem", "decode", filepath.Join(dir, "pass"+sigmf.DExt))
+	if code != 2 || !strings.Contains(errOut, "not a RIFF WAVE") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
