@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -25,6 +26,8 @@ import (
 	"github.com/ipgs/ipgs/pqlink/keys"
 	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/sdr/iq"
+	"github.com/ipgs/ipgs/sdr/rtltcp"
 	"github.com/ipgs/ipgs/sim/pty"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/bstore"
@@ -92,6 +95,14 @@ type Options struct {
 	// no time on the air, which suits commands and acknowledgements but
 	// not bundle traffic).
 	UplinkAirtime bool
+	// RTLTCP also serves each station's downlink as an emulated RTL-SDR
+	// dongle on an rtl_tcp port (see RTLAddr): every frame a satellite
+	// sends to the station goes on the air as FM IQ at the satellite's
+	// downlink frequency with the pass's Doppler and the link budget's
+	// C/N0, in noise, for whoever tunes there. Meant for real-time runs:
+	// at high speed frames come faster than the air carries them and
+	// the oldest are dropped.
+	RTLTCP bool
 }
 
 // Bundles configure the drones' bundle agents.
@@ -156,6 +167,55 @@ type gstation struct {
 	pts    string      // slave path of the station's serial TNC, if any
 	ptm    *os.File    // its master side
 	ptq    chan []byte // frames for the serial TNC (its writer never blocks the loop)
+	air    *iq.Air     // its antenna, with Options.RTLTCP
+	rtl    *rtltcp.Server
+	rtlLn  net.Listener
+}
+
+// rtlAir adapts the station's air to the rtl_tcp server.
+type rtlAir struct{ *iq.Air }
+
+func (a rtlAir) Fill(st rtltcp.State, dst []complex64) { a.Air.Fill(st.Freq, st.Rate, dst) }
+
+// onAir puts a downlink frame (without FCS) on station s's air, when it
+// has one, as heard at t.
+func (e *Emulator) onAir(d *drone, s *gstation, frame []byte, t time.Time) {
+	if s.air == nil {
+		return
+	}
+	l, ok := lookAt(e, d, s, t)
+	if !ok {
+		return
+	}
+	f := d.down.FreqHz
+	doppler := -f * l.RangeRate / (geo.SpeedOfLight)
+	baud := 1200
+	if d.bitRate >= 4800 {
+		baud = 9600
+	}
+	cn0 := d.down.EbN0(l.RangeKm) + 10*math.Log10(d.down.BitRate)
+	s.air.Send(iq.Burst{Freq: f + doppler, CN0: cn0, Baud: baud, Frame: append([]byte(nil), frame...)})
+}
+
+// lookAt is the look from station s to drone d at t.
+func lookAt(e *Emulator, d *drone, s *gstation, t time.Time) (geo.Look, bool) {
+	r, v, err := d.prop.At(t)
+	if err != nil {
+		return geo.Look{}, false
+	}
+	re, ve := geo.TEMEToECEF(t, r, v)
+	return s.topo.Look(re, ve), true
+}
+
+// RTLAddr returns the rtl_tcp address of station name's emulated dongle
+// ("" without Options.RTLTCP).
+func (e *Emulator) RTLAddr(name string) string {
+	for _, s := range e.sts {
+		if s.name == name && s.rtlLn != nil {
+			return s.rtlLn.Addr().String()
+		}
+	}
+	return ""
 }
 
 type uplinkFrame struct {
@@ -307,6 +367,16 @@ func New(o Options) (*Emulator, error) {
 			st := e.sts[len(e.sts)-1]
 			st.ptm, st.pts, st.ptq = m, path, make(chan []byte, 1024)
 		}
+		if o.RTLTCP {
+			ln, err := rtltcp.Listen(o.Host, 0)
+			if err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: station %s: %w", sc.Name, err)
+			}
+			st := e.sts[len(e.sts)-1]
+			st.air = &iq.Air{Seed: o.Seed + uint64(i)}
+			st.rtl, st.rtlLn = &rtltcp.Server{Source: rtlAir{st.air}}, ln
+		}
 	}
 	return e, nil
 }
@@ -350,6 +420,9 @@ func (e *Emulator) Close() error {
 	}
 	for _, s := range e.sts {
 		s.ln.Close()
+		if s.rtlLn != nil {
+			s.rtlLn.Close()
+		}
 		if s.ptm != nil {
 			s.ptm.Close()
 		}
@@ -391,6 +464,13 @@ func (e *Emulator) Serve(ctx context.Context) error {
 			defer wg.Done()
 			e.accept(ctx, i, s)
 		}()
+		if s.rtl != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.rtl.Serve(ctx, s.rtlLn)
+			}()
+		}
 		if s.ptm != nil {
 			wg.Add(2)
 			go func() {
@@ -767,6 +847,7 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 			pk.txSeq, pk.lost = d.txCounter, false
 		}
 		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
+		e.onAir(d, s, b[:len(b)-2], t)
 		t = t.Add(airtime)
 		e.count(func(st *Stats) { st.FramesDown++ })
 		lost, corrupt := e.channel(d.down, rng, len(b), t)
@@ -870,6 +951,7 @@ func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
 		return
 	}
 	e.count(func(st *Stats) { st.FramesDown++ })
+	e.onAir(d, s, b[:len(b)-2], now)
 	if lost, corrupt := e.channel(d.down, rng, len(b), now); lost {
 		e.count(func(st *Stats) { st.LostDown++ })
 		return

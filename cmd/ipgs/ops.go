@@ -216,6 +216,7 @@ func newSimCmd() *cobra.Command {
 		speed, loss float64
 		basePort    int
 		serial      bool
+		rtlTCP      bool
 		anchor      string
 		secure      bool
 		passEnv     string
@@ -261,7 +262,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 				fmt.Fprintf(cmd.OutOrStdout(), "bundles: drones with a dtn_node relay bundles on the plan of %s from %s; stores in %s\n", dur, start.Format(time.RFC3339), bundles.Dir)
 			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
-				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec, Bundles: bundles,
+				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec, Bundles: bundles, RTLTCP: f.rtlTCP,
 				UplinkAirtime: bundles != nil && sec == nil}) // (airtime with link security: handshakes time out, see docs/dtn.md)
 			if err != nil {
 				return err
@@ -270,6 +271,9 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 				fmt.Fprintf(cmd.OutOrStdout(), "station %-10s KISS TCP %s", s.Name, emu.Addr(s.Name))
 				if p := emu.SerialPath(s.Name); p != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "  serial %s", p)
+				}
+				if a := emu.RTLAddr(s.Name); a != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "  rtl_tcp %s", a)
 				}
 				fmt.Fprintln(cmd.OutOrStdout())
 			}
@@ -291,6 +295,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 	c.Flags().BoolVar(&f.bundles, "bundles", true, "the drones relay bundles, routing on the plan of --duration from --start (the stations' too)")
 	c.Flags().StringVar(&f.duration, "duration", "1d", "the span the bundle routes are planned over (the same as ipgs station run)")
 	c.Flags().BoolVar(&f.serial, "serial", false, "also offer each station's link as a serial TNC (a pseudo-terminal)")
+	c.Flags().BoolVar(&f.rtlTCP, "rtl-tcp", false, "also serve each station's downlink as FM IQ from an emulated RTL-SDR on an rtl_tcp port (for real-time runs)")
 	c.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (default: the next whole 10 s)")
 	return c
 }
