@@ -14,6 +14,8 @@ package hdlc
 import (
 	"fmt"
 	"slices"
+
+	"github.com/ipgs/ipgs/uplink/ax25"
 )
 
 // Coding is the line code between HDLC bits and channel bits.
@@ -50,30 +52,8 @@ const (
 	MaxFrame = 7*10 + 2 + 2048 + 2
 )
 
-// FCS is the AX.25 frame check sequence, CRC-16/X.25: reflected
-// polynomial 0x1021 (0x8408), initial value and final XOR 0xFFFF.
-func FCS(b []byte) uint16 {
-	crc := uint16(0xFFFF)
-	for _, x := range b {
-		crc = crc>>8 ^ crcTable[byte(crc)^x]
-	}
-	return ^crc
-}
-
-var crcTable = func() (t [256]uint16) {
-	for i := range t {
-		c := uint16(i)
-		for range 8 {
-			if c&1 != 0 {
-				c = c>>1 ^ 0x8408
-			} else {
-				c >>= 1
-			}
-		}
-		t[i] = c
-	}
-	return t
-}()
+// FCS is the AX.25 frame check sequence (ax25.FCS).
+func FCS(b []byte) uint16 { return ax25.FCS(b) }
 
 // Encoder makes channel bits, one per byte (0 or 1), for a modulator. Its
 // NRZI level and scrambler state carry over from one call to the next, as

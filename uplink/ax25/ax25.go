@@ -132,17 +132,25 @@ func (f *Frame) Encode(fcs bool) ([]byte, error) {
 func FCS(b []byte) uint16 {
 	crc := uint16(0xFFFF)
 	for _, x := range b {
-		crc ^= uint16(x)
-		for range 8 {
-			if crc&1 != 0 {
-				crc = crc>>1 ^ 0x8408
-			} else {
-				crc >>= 1
-			}
-		}
+		crc = crc>>8 ^ crcTable[byte(crc)^x]
 	}
 	return ^crc
 }
+
+var crcTable = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i)
+		for range 8 {
+			if c&1 != 0 {
+				c = c>>1 ^ 0x8408
+			} else {
+				c >>= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
 
 // Decode errors, wrapped in *Error.
 var (
