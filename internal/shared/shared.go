@@ -5,6 +5,7 @@ package shared
 import (
 	"encoding/csv"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -59,4 +60,19 @@ func ReadCSV(tb testing.TB, path string) [][]string {
 		tb.Fatalf("%s: %v", path, err)
 	}
 	return rows
+}
+
+// Need skips the test when a program it runs is not installed, except
+// under CI, where make deps installs every one and a missing program
+// fails the test.
+func Need(tb testing.TB, progs ...string) {
+	tb.Helper()
+	for _, p := range progs {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("CI") != "" {
+				tb.Fatalf("%s not installed (make deps installs it)", p)
+			}
+			tb.Skipf("%s not installed", p)
+		}
+	}
 }

@@ -52,9 +52,6 @@ const (
 	MaxFrame = 7*10 + 2 + 2048 + 2
 )
 
-// FCS is the AX.25 frame check sequence (ax25.FCS).
-func FCS(b []byte) uint16 { return ax25.FCS(b) }
-
 // Encoder makes channel bits, one per byte (0 or 1), for a modulator. Its
 // NRZI level and scrambler state carry over from one call to the next, as
 // a transmitter's do.
@@ -90,7 +87,7 @@ func (e *Encoder) Flags(dst []byte, n int) []byte {
 // Frame appends frame and its FCS, bit-stuffed, without flags. Frame is
 // the AX.25 frame from the first address to the end of the information.
 func (e *Encoder) Frame(dst []byte, frame []byte) []byte {
-	c := FCS(frame)
+	c := ax25.FCS(frame)
 	ones := 0
 	put := func(x byte) {
 		for i := range 8 {
@@ -345,7 +342,7 @@ func (d *Decoder) decode(raw []uint8) (frame []byte, ok bool) {
 	}
 	body := d.bytes[:len(d.bytes)-2]
 	got := uint16(d.bytes[len(d.bytes)-2]) | uint16(d.bytes[len(d.bytes)-1])<<8
-	if FCS(body) != got {
+	if ax25.FCS(body) != got {
 		return nil, true
 	}
 	return body, true

@@ -29,13 +29,6 @@ func testFrames(t testing.TB, n int, seed uint64) [][]byte {
 	return out
 }
 
-func TestFCS(t *testing.T) {
-	// CRC-16/X.25 check value of "123456789".
-	if got := FCS([]byte("123456789")); got != 0x906E {
-		t.Fatalf("FCS = %04x, want 906e", got)
-	}
-}
-
 func TestRoundTrip(t *testing.T) {
 	for _, c := range []Coding{NRZI, Scrambled} {
 		t.Run(c.String(), func(t *testing.T) {

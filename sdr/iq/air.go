@@ -32,7 +32,6 @@ type Air struct {
 	tx    Transmitter
 	rate  float64
 	noise *dsp.Noise
-	sent  int
 }
 
 // maxQueue bounds the bursts waiting.
@@ -46,13 +45,6 @@ func (a *Air) Send(b Burst) {
 		a.queue = a.queue[1:]
 	}
 	a.queue = append(a.queue, b)
-}
-
-// Sent is how many bursts have gone on the air in the tuned band.
-func (a *Air) Sent() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.sent
 }
 
 // Fill writes the next len(dst) samples a receiver tuned to centre at
@@ -106,7 +98,6 @@ func (a *Air) next(centre float64) bool {
 		a.tx.SetShift(off)
 		a.cur = a.tx.Frame(a.cur[:0], b.Frame)
 		a.cur = a.tx.Silence(a.cur, int(a.rate/100))
-		a.sent++
 		return true
 	}
 	return false

@@ -138,7 +138,7 @@ type seen struct {
 }
 
 func (d *dedup) frame(f hdlc.Frame, sample int64, slicer int) {
-	c := hdlc.FCS(f.Data)
+	c := ax25.FCS(f.Data)
 	keep := d.recent[:0]
 	dup := false
 	for _, r := range d.recent {

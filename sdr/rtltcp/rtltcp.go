@@ -214,8 +214,5 @@ func (c *Client) Read(dst []complex64) (int, error) {
 	return k, err
 }
 
-// ReadRaw reads the cu8 bytes as they come, for recording.
-func (c *Client) ReadRaw(b []byte) (int, error) { return c.r.Read(b) }
-
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/shared"
 	"github.com/ipgs/ipgs/sdr/iq"
 	"github.com/ipgs/ipgs/sdr/modem"
 	"github.com/ipgs/ipgs/sdr/rtltcp"
@@ -136,12 +137,7 @@ func FuzzProtocol(f *testing.F) {
 // emulated dongle: it must connect, tune and record, and the recording
 // must hold the frames sent while it listened.
 func TestRTL433(t *testing.T) {
-	if _, err := exec.LookPath("rtl_433"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("rtl_433 not installed (make deps installs it)")
-		}
-		t.Skip("rtl_433 not installed")
-	}
+	shared.Need(t, "rtl_433")
 	s, a, addr := serve(t)
 	var mu sync.Mutex
 	var cmds []string

@@ -15,24 +15,11 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/internal/leakcheck"
+	"github.com/ipgs/ipgs/internal/shared"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/kiss"
 )
-
-// need returns the path of prog; missing, it fails under CI (make deps
-// installs it) and skips elsewhere.
-func need(t *testing.T, progs ...string) {
-	t.Helper()
-	for _, p := range progs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s not installed (make deps installs it)", p)
-			}
-			t.Skipf("%s not installed", p)
-		}
-	}
-}
 
 // direwolf is a running direwolf TNC: it reads received audio from a FIFO,
 // writes transmitted audio to a raw file (through an ALSA file device), and
@@ -47,7 +34,7 @@ type direwolf struct {
 }
 
 func startDirewolf(t *testing.T) *direwolf {
-	need(t, "direwolf", "atest", "gen_packets", "socat", "unshare", "ip")
+	shared.Need(t, "direwolf", "atest", "gen_packets", "socat", "unshare", "ip")
 	if err := exec.Command("unshare", "-n", "true").Run(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("unshare -n: %v (the direwolf test needs a network namespace of its own)", err)

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/internal/leakcheck"
+	"github.com/ipgs/ipgs/internal/shared"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 )
 
 // socatPair starts socat with two linked pseudo-terminals and returns their
 // paths and a function that kills socat (the ptys hang up).
 func socatPair(t *testing.T) (a, b string, kill func()) {
-	need(t, "socat")
+	shared.Need(t, "socat")
 	dir := t.TempDir()
 	a, b = filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	cmd := exec.Command("socat", "-d", "-d", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)

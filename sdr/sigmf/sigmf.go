@@ -365,14 +365,6 @@ func (w *Writer) Write(x []complex64) error {
 	return err
 }
 
-// WriteRaw appends samples already in the recording's datatype.
-func (w *Writer) WriteRaw(b []byte) error {
-	size, _ := SampleSize(w.Meta.Global.Datatype)
-	w.n += int64(len(b) / size)
-	_, err := w.f.Write(b)
-	return err
-}
-
 // Samples is how many samples have been written.
 func (w *Writer) Samples() int64 { return w.n }
 

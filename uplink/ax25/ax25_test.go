@@ -86,3 +86,10 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestFCSCheckValue(t *testing.T) {
+	// CRC-16/X.25 check value of "123456789".
+	if got := FCS([]byte("123456789")); got != 0x906E {
+		t.Fatalf("FCS = %04x, want 906e", got)
+	}
+}

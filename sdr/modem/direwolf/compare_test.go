@@ -2,29 +2,17 @@ package direwolf
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
-)
 
-func need(t *testing.T, progs ...string) {
-	t.Helper()
-	for _, p := range progs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s not installed (make deps installs it)", p)
-			}
-			t.Skipf("%s not installed", p)
-		}
-	}
-}
+	"github.com/ipgs/ipgs/internal/shared"
+)
 
 // TestVersusAtest decodes the same noisy gen_packets files as direwolf's
 // atest and must decode at least as many frames at every noise level,
 // without repair against atest's default and with one-bit repair against
 // atest -F 1.
 func TestVersusAtest(t *testing.T) {
-	need(t, "gen_packets", "atest")
+	shared.Need(t, "gen_packets", "atest")
 	for _, c := range []struct {
 		baud int
 		snrs []float64
