@@ -157,6 +157,10 @@ type Options struct {
 	DTN      *dtn.Node
 	SatNodes map[int]uint64
 	BitRate  map[int]float64
+	// TNCTransmitOnly ignores what the TNC receives: the downlink comes
+	// only through Inject (an SDR receiving it, with a TNC or radio that
+	// only transmits).
+	TNCTransmitOnly bool
 }
 
 // Progress is a live view of a contact, reported about every 10 s of
@@ -172,16 +176,92 @@ type Progress struct {
 
 // Engine runs a station.
 type Engine struct {
-	o       Options
-	mu      sync.Mutex
-	conn    io.ReadWriteCloser
-	w       *kiss.Writer
-	frames  chan []byte
-	seen    map[int]map[uint32]bool // packet numbers received, per satellite
-	pending map[int][]proto.Range   // numbers to acknowledge, per satellite
-	byCall  map[string]int
-	link    *dtn.Link // the contact's bundle link; guarded by mu
-	linkSat int       // its satellite; guarded by mu
+	o               Options
+	mu              sync.Mutex
+	conn            io.ReadWriteCloser
+	w               *kiss.Writer
+	frames          chan []byte
+	seen            map[int]map[uint32]bool // packet numbers received, per satellite
+	pending         map[int][]proto.Range   // numbers to acknowledge, per satellite
+	byCall          map[string]int
+	link            *dtn.Link       // the contact's bundle link; guarded by mu
+	linkSat         int             // its satellite; guarded by mu
+	ctx             context.Context // Run's, for Inject; guarded by mu
+	recent          []heard         // frames received lately, for diversity; guarded by mu
+	injected, dupes int             // frames from Inject, and copies dropped; guarded by mu
+}
+
+// heard is a frame one receiver delivered.
+type heard struct {
+	data     string
+	injected bool
+	at       time.Time // wall clock
+}
+
+// diversityWindow is how long a frame heard by one receiver is
+// remembered to drop the other receiver's copy of it.
+const diversityWindow = 3 * time.Second
+
+// deliver queues a received frame unless the other receiver delivered
+// the same bytes within diversityWindow. A repeat from the same receiver
+// is the satellite sending again, and is kept.
+func (e *Engine) deliver(ctx context.Context, data []byte, injected bool) bool {
+	now := time.Now()
+	e.mu.Lock()
+	k := 0
+	dup := false
+	for _, h := range e.recent {
+		if now.Sub(h.at) > diversityWindow {
+			continue
+		}
+		e.recent[k] = h
+		k++
+		if h.injected != injected && h.data == string(data) {
+			dup = true
+		}
+	}
+	e.recent = e.recent[:k]
+	if dup {
+		e.dupes++
+	} else {
+		e.recent = append(e.recent, heard{string(data), injected, now})
+		if injected {
+			e.injected++
+		}
+	}
+	e.mu.Unlock()
+	if dup {
+		return true
+	}
+	select {
+	case e.frames <- data:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Inject hands the engine a frame another receiver (an SDR) heard,
+// without FCS; it is handled as if the TNC had received it. A copy of a
+// frame the TNC delivered moments ago is dropped, and the other way
+// round. Inject waits while the engine's queue is full and drops the
+// frame once the engine has stopped.
+func (e *Engine) Inject(frame []byte) {
+	e.mu.Lock()
+	ctx := e.ctx
+	e.mu.Unlock()
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
+	e.deliver(ctx, append([]byte(nil), frame...), true)
+}
+
+// Diversity reports how many frames came through Inject and how many
+// copies heard by both receivers were dropped.
+func (e *Engine) Diversity() (injected, duplicates int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.injected, e.dupes
 }
 
 // New returns an engine.
@@ -217,6 +297,9 @@ func (e *Engine) Received() map[int][]uint32 {
 func (e *Engine) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	e.mu.Lock()
+	e.ctx = ctx
+	e.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -303,15 +386,10 @@ func (e *Engine) connectLoop(ctx context.Context) {
 		e.conn, e.w = c, w
 		e.mu.Unlock()
 		kiss.ReadData(c, 4096, func(port uint8, data []byte) bool {
-			if port != e.o.TNCPort {
+			if port != e.o.TNCPort || e.o.TNCTransmitOnly {
 				return true
 			}
-			select {
-			case e.frames <- data:
-				return true
-			case <-ctx.Done():
-				return false
-			}
+			return e.deliver(ctx, data, false)
 		})
 		if ctx.Err() != nil {
 			c.Close()
