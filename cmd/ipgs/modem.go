@@ -55,7 +55,7 @@ func newModemCmd() *cobra.Command {
 	}
 	noise.Flags().Float64Var(&nz.snr, "snr", 0, "signal-to-noise ratio in dB over 0 to half the sample rate")
 	noise.Flags().Uint64Var(&nz.seed, "seed", 1, "noise seed: the same seed makes the same file")
-	top.AddCommand(decode, noise)
+	top.AddCommand(decode, noise, newModemListenCmd())
 	return top
 }
 

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/wav"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/station"
 )
 
 // TestModemDecode decodes a WAV file and a SigMF IQ recording through the
@@ -87,5 +90,64 @@ func TestModemDecode(t *testing.T) {
 	_, errOut, code = run(t, "modem", "decode", filepath.Join(dir, "pass"+sigmf.DExt))
 	if code != 2 || !strings.Contains(errOut, "not a RIFF WAVE") {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestStationReceivesThroughSDR runs the emulator with its emulated
+// dongles and a station engine that hears the downlink only through
+// rtl_tcp (--receive sdr: the TNC only transmits), for two minutes of a
+// real-time pass of DRONE-12 over Tromso at up to 8 kHz of Doppler.
+// Every frame of the pass report came through the SDR, telemetry was
+// stored, and the pass's SigMF recording has an annotation per frame.
+func TestStationReceivesThroughSDR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a two-minute pass in real time")
+	}
+	dir := t.TempDir()
+	mf := relayMission(t, dir)
+	data := filepath.Join(dir, "data")
+	start := time.Date(2026, 11, 22, 0, 11, 0, 0, time.UTC) // DRONE-12 is up over Tromso
+	anchor := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	common := []string{"--config", mf, "--data", data, "--start", start.Format(time.RFC3339), "--wall-start", anchor.Format(time.RFC3339)}
+	base := freePorts(t, 3)
+	emu := startProc(t, dir, "sim", append([]string{"sim", "--base-port", fmt.Sprint(base), "--rtl-tcp", "--duration", "3m"}, common...)...)
+	var rtl string
+	poll(t, 20*time.Second, "the emulator's rtl_tcp port", func() bool {
+		m := regexp.MustCompile(`Tromso .*rtl_tcp (\S+)`).FindStringSubmatch(emu.output())
+		if m != nil {
+			rtl = m[1]
+		}
+		return m != nil
+	})
+	st := startProc(t, dir, "Tromso", append([]string{"station", "run", "--station", "Tromso", "--tnc", fmt.Sprintf("127.0.0.1:%d", base),
+		"--rig", "none", "--rotator", "none", "--rtl-tcp", rtl, "--receive", "sdr", "--record-iq", filepath.Join(dir, "iq"), "--duration", "2m"}, common...)...)
+	defer func() {
+		if t.Failed() {
+			for _, p := range []*proc{emu, st} {
+				out := p.output()
+				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
+			}
+		}
+	}()
+	var rep station.Report
+	poll(t, time.Until(anchor.Add(3*time.Minute)), "the pass report", func() bool {
+		b, err := os.ReadFile(filepath.Join(data, "passes.jsonl"))
+		return err == nil && json.Unmarshal(b, &rep) == nil
+	})
+	t.Logf("pass %s–%s: %d frames, %d packets, %d frame errors; radio %+v", rep.Start.Format(time.TimeOnly), rep.End.Format(time.TimeOnly),
+		rep.FramesRx, rep.Packets, rep.FrameErrors, rep.Radio)
+	if rep.Radio == nil || rep.FramesRx < 5 || rep.Radio.SDRFrames != rep.FramesRx || rep.Packets != rep.FramesRx {
+		t.Fatalf("want every frame through the SDR and 5 or more: %d frames, %d packets, radio %+v", rep.FramesRx, rep.Packets, rep.Radio)
+	}
+	if rep.Radio.DopplerMaxHz < 5000 {
+		t.Errorf("Doppler up to %.0f Hz: the pass should show more", rep.Radio.DopplerMaxHz)
+	}
+	meta, r, err := sigmf.Open(rep.Radio.SDRRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if len(meta.Annotations) != rep.Radio.SDRFrames || !strings.HasPrefix(meta.Annotations[0].Label, "DRN12>") {
+		t.Errorf("recording %s: %d annotations for %d frames", rep.Radio.SDRRecording, len(meta.Annotations), rep.Radio.SDRFrames)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/radio"
+	"github.com/ipgs/ipgs/sdr/rx"
 	"github.com/ipgs/ipgs/sdr/serialtnc"
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
@@ -306,6 +307,7 @@ func newStationCmd() *cobra.Command {
 		missionFlags
 		name, tnc, start, duration, anchor string
 		rig, rot                           string
+		rtlTCP, receive, recordIQ          string
 		speed                              float64
 		secure, bundles                    bool
 		passEnv                            string
@@ -383,9 +385,28 @@ and appends a pass report (data/passes.jsonl).`,
 			sats := sim.MissionCallsigns(m)
 			out := cmd.OutOrStdout()
 			var rad station.Radio
-			if rigAddr, rotAddr := pick(f.rig, m.Stations[idx].Radio.Rig), pick(f.rot, m.Stations[idx].Rotator.Address); rigAddr != "" || rotAddr != "" {
+			var rs *radio.Station
+			rtlAddr := pick(f.rtlTCP, m.Stations[idx].Radio.RTLTCP)
+			switch f.receive {
+			case "":
+				f.receive = "tnc"
+				if rtlAddr != "" {
+					f.receive = "both"
+				}
+			case "tnc":
+			case "sdr", "both":
+				if rtlAddr == "" {
+					return usage(fmt.Errorf("--receive %s needs an SDR: give --rtl-tcp host:port or radio.rtl_tcp in the mission file", f.receive))
+				}
+			default:
+				return usage(fmt.Errorf("--receive %q: want tnc, sdr or both", f.receive))
+			}
+			if f.receive == "tnc" {
+				rtlAddr = ""
+			}
+			if rigAddr, rotAddr := pick(f.rig, m.Stations[idx].Radio.Rig), pick(f.rot, m.Stations[idx].Rotator.Address); rigAddr != "" || rotAddr != "" || rtlAddr != "" {
 				rc := m.Stations[idx].Radio
-				rs := &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr(),
+				rs = &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr(),
 					Duplex: rc.Duplex, RXVFO: rc.RXVFO, TXVFO: rc.TXVFO}
 				if rigAddr != "" {
 					rs.Rig = hamlib.DialRig(rigAddr, 0)
@@ -400,13 +421,21 @@ and appends a pass report (data/passes.jsonl).`,
 						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p}
 						for _, sc := range m.Satellites {
 							if sc.NORAD == e.CatalogNumber {
-								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz}
+								baud := 1200
+								if sc.LinkRate() >= 4800 {
+									baud = 9600
+								}
+								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: baud}
 							}
 						}
 					}
 				}
+				if rtlAddr != "" {
+					rs.SDR = &rx.Config{Addr: rtlAddr, Repair: 1}
+					rs.RecordDir = f.recordIQ
+				}
 				rad = rs
-				fmt.Fprintf(out, "radios: rig %s, rotator %s\n", orNone(rigAddr), orNone(rotAddr))
+				fmt.Fprintf(out, "radios: rig %s, rotator %s, SDR %s (receiving through %s)\n", orNone(rigAddr), orNone(rotAddr), orNone(rtlAddr), f.receive)
 			}
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
 			// telemetry: decoded, checked and spooled before any ACK, then
@@ -468,6 +497,7 @@ and appends a pass report (data/passes.jsonl).`,
 				Name:     m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
 				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
+				TNCTransmitOnly: f.receive == "sdr",
 				Progress: func(p station.Progress) {
 					if alarms != nil {
 						alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
@@ -490,10 +520,16 @@ and appends a pass report (data/passes.jsonl).`,
 					if r.Radio != nil {
 						fmt.Fprintf(out, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
 							r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
+						if rs != nil && rs.SDR != nil {
+							fmt.Fprintf(out, "; SDR %d frames (%d repaired), FLL %+.0f Hz", r.Radio.SDRFrames, r.Radio.SDRRepaired, r.Radio.SDRFLLHz)
+						}
 					}
 					fmt.Fprintln(out)
 				},
 			})
+			if rs != nil {
+				rs.Frames = en.Inject
+			}
 			err = en.Run(cmd.Context())
 			if errors.Is(err, context.Canceled) {
 				return nil
@@ -512,6 +548,9 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link with the station's key from the trust store (ipgs keys)")
 	run.Flags().BoolVar(&f.bundles, "bundles", true, "run the station's bundle agent (when it has a dtn_node): store, routing, outbox and inbox, TCPCL ground links")
 	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")
+	run.Flags().StringVar(&f.rtlTCP, "rtl-tcp", "", "rtl_tcp host:port of an SDR that receives the downlink (default: the station's radio.rtl_tcp; \"none\" to disable)")
+	run.Flags().StringVar(&f.receive, "receive", "", "where the downlink comes from: tnc, sdr (the TNC only transmits) or both (default: both with an SDR, else tnc)")
+	run.Flags().StringVar(&f.recordIQ, "record-iq", "", "directory to keep each pass's SDR samples in as SigMF, with the decoded frames annotated")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run)
 	return st

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sdr/hamlib"
+	"github.com/ipgs/ipgs/sdr/rx"
+	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/uplink/station"
 )
@@ -28,6 +32,7 @@ type Sat struct {
 	Prop       *sgp4.Propagator
 	DownlinkHz float64
 	UplinkHz   float64 // 0: no uplink to correct
+	Baud       int     // the downlink's, for the SDR: 1200 or 9600
 }
 
 // Duplex modes: how the rig works the uplink.
@@ -50,12 +55,21 @@ type Station struct {
 	Duplex   string        // RXOnly (default), HalfDuplex or FullDuplex
 	RXVFO    string        // full duplex; default Main
 	TXVFO    string        // full duplex; default Sub
-	Log      io.Writer
+	// SDR, when set, receives every pass's downlink from an rtl_tcp
+	// dongle (Addr, Rate, IF, Gain, PPM, Repair; the rest is filled per
+	// pass) and hands each frame to Frames.
+	SDR    *rx.Config
+	Frames func(frame []byte)
+	// RecordDir, when set with SDR, keeps each pass as a SigMF
+	// recording there, named by satellite and AOS.
+	RecordDir string
+	Log       io.Writer
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
 	stats  station.RadioStats
+	sdr    *rx.Session
 	// lastErr and repeats fold repeated errors into one
 	lastErr string
 	repeats int
@@ -128,7 +142,12 @@ func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
 		}
 	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sess, err := s.listen(lctx, c, sat)
+	if err != nil && firstErr == nil {
+		firstErr = err
+	}
 	s.mu.Lock()
+	s.sdr = sess
 	s.cancel, s.done = cancel, make(chan struct{})
 	s.stats = station.RadioStats{}
 	s.lastErr, s.repeats = "", 0
@@ -227,6 +246,44 @@ func (s *Station) note(err error) {
 	}
 }
 
+// Doppler returns the predicted shift of sat's downlink as heard at loc,
+// Hz, at any time (0 where the orbit cannot be propagated).
+func Doppler(sat Sat, loc geo.Geodetic) func(time.Time) float64 {
+	topo := geo.NewTopocentric(loc)
+	return func(t time.Time) float64 {
+		r, v, err := sat.Prop.At(t)
+		if err != nil {
+			return 0
+		}
+		re, ve := geo.TEMEToECEF(t, r, v)
+		return geo.DownlinkHz(sat.DownlinkHz, topo.Look(re, ve).RangeRate) - sat.DownlinkHz
+	}
+}
+
+// listen starts the pass's SDR session, if there is an SDR.
+func (s *Station) listen(ctx context.Context, c station.Contact, sat Sat) (*rx.Session, error) {
+	if s.SDR == nil || sat.DownlinkHz <= 0 {
+		return nil, nil
+	}
+	cfg := *s.SDR
+	cfg.Freq = sat.DownlinkHz
+	cfg.Baud = cmp.Or(sat.Baud, 9600)
+	cfg.Clock = s.Clock
+	cfg.Log = cmp.Or(cfg.Log, s.Log)
+	cfg.Doppler = Doppler(sat, s.Location)
+	if s.RecordDir != "" {
+		if err := os.MkdirAll(s.RecordDir, 0o755); err != nil {
+			return nil, err
+		}
+		cfg.Record = filepath.Join(s.RecordDir, fmt.Sprintf("%d-%s%s", c.NORAD, c.Start.UTC().Format("20060102T150405Z"), sigmf.Ext))
+	}
+	return rx.Start(ctx, cfg, func(f rx.Frame) {
+		if s.Frames != nil {
+			s.Frames(f.Data)
+		}
+	})
+}
+
 // tuners sets the rig up for the duplex mode and returns the downlink and
 // uplink tuners (nil where there is nothing to tune).
 func (s *Station) tuners(ctx context.Context, sat Sat) (rx, tx *track.Tuner, err error) {
@@ -272,8 +329,23 @@ func (s *Station) tuners(ctx context.Context, sat Sat) (rx, tx *track.Tuner, err
 // Release stops tracking and parks the antenna.
 func (s *Station) Release(ctx context.Context, c station.Contact) error {
 	s.mu.Lock()
-	cancel, done := s.cancel, s.done
+	cancel, done, sess := s.cancel, s.done, s.sdr
+	s.sdr = nil
 	s.mu.Unlock()
+	if sess != nil {
+		err := sess.Close()
+		st := sess.Stats()
+		s.mu.Lock()
+		s.stats.SDRFrames, s.stats.SDRRepaired, s.stats.SDRRetunes = st.Frames, st.Repaired, st.Retunes
+		s.stats.SDRFLLHz, s.stats.SDRRecording = st.FLLHz, st.Recording
+		s.stats.DopplerMaxHz = math.Max(s.stats.DopplerMaxHz, st.DopplerMaxHz)
+		s.mu.Unlock()
+		if err != nil {
+			s.note(err)
+		} else if st.Err != "" {
+			s.note(errors.New(st.Err + " (it came back)"))
+		}
+	}
 	if cancel != nil {
 		cancel()
 		<-done

@@ -123,11 +123,8 @@ func Start(ctx context.Context, cfg Config, emit func(Frame)) (*Session, error) 
 	if cfg.IF+iq.DefaultDeviation+7200+12000 > cfg.Rate/2 {
 		return nil, fmt.Errorf("rx: IF %.0f Hz does not fit in %.0f samples per second with room for the channel and its Doppler", cfg.IF, cfg.Rate)
 	}
-	var tuned float64 // the Doppler the dongle is tuned for
-	if cfg.Doppler != nil {
-		tuned = cfg.Doppler(cfg.Clock.Now())
-	}
-	c, err := dial(ctx, cfg, tuned)
+	centre := cfg.centre()
+	c, err := dial(ctx, cfg, centre)
 	if err != nil {
 		return nil, err
 	}
@@ -141,19 +138,28 @@ func Start(ctx context.Context, cfg Config, emit func(Frame)) (*Session, error) 
 			return nil, err
 		}
 		w.Meta.Global.Description = fmt.Sprintf("downlink %.0f Hz, %d baud, tuned %.0f Hz below it", cfg.Freq, cfg.Baud, cfg.IF)
-		w.Capture(cfg.Freq+tuned-cfg.IF, cfg.Clock.Now())
+		w.Capture(centre, cfg.Clock.Now())
 		s.stats.Recording = cfg.Record
 	}
 	go func() {
 		defer close(s.done)
-		s.run(ctx, c, w, tuned)
+		s.run(ctx, c, w, centre)
 	}()
 	return s, nil
 }
 
-// dial connects and tunes the dongle IF below the downlink shifted by
-// doppler.
-func dial(ctx context.Context, cfg Config, doppler float64) (*rtltcp.Client, error) {
+// centre is where to tune the dongle now: IF below the downlink with
+// its predicted Doppler, to the hertz.
+func (cfg *Config) centre() float64 {
+	var d float64
+	if cfg.Doppler != nil {
+		d = cfg.Doppler(cfg.Clock.Now())
+	}
+	return math.Round(cfg.Freq + d - cfg.IF)
+}
+
+// dial connects and tunes the dongle to centre.
+func dial(ctx context.Context, cfg Config, centre float64) (*rtltcp.Client, error) {
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	c, err := rtltcp.Dial(dctx, cfg.Addr)
@@ -162,7 +168,7 @@ func dial(ctx context.Context, cfg Config, doppler float64) (*rtltcp.Client, err
 	}
 	for _, err := range []error{
 		c.SetRate(cfg.Rate),
-		c.Tune(cfg.Freq + doppler - cfg.IF),
+		c.Tune(centre),
 		c.SetGain(cfg.Gain, cfg.Gain == 0),
 		c.SetPPM(cfg.PPM),
 	} {
@@ -175,7 +181,7 @@ func dial(ctx context.Context, cfg Config, doppler float64) (*rtltcp.Client, err
 }
 
 // run reads and demodulates until ctx ends, redialling a dropped dongle.
-func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, tuned float64) {
+func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, centre float64) {
 	cfg := s.cfg
 	var rx *iq.Receiver
 	opt := modem.Options{Repair: cfg.Repair, Emit: func(f modem.Frame) {
@@ -218,18 +224,18 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, tu
 		if cfg.Doppler != nil {
 			d = cfg.Doppler(cfg.Clock.Now())
 		}
-		if math.Abs(d-tuned) > cfg.Retune {
-			if err := c.Tune(cfg.Freq + d - cfg.IF); err == nil {
-				tuned = d
+		if math.Abs(cfg.Freq+d-centre-cfg.IF) > cfg.Retune {
+			if err := c.Tune(math.Round(cfg.Freq + d - cfg.IF)); err == nil {
+				centre = math.Round(cfg.Freq + d - cfg.IF)
 				s.mu.Lock()
 				s.stats.Retunes++
 				s.mu.Unlock()
 				if w != nil {
-					w.Capture(cfg.Freq+tuned-cfg.IF, cfg.Clock.Now())
+					w.Capture(centre, cfg.Clock.Now())
 				}
 			}
 		}
-		rx.SetShift(cfg.IF + d - tuned)
+		rx.SetShift(cfg.Freq + d - centre)
 		n, rerr := c.Read(buf)
 		rx.Process(buf[:n])
 		if w != nil && n > 0 {
@@ -259,10 +265,8 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, tu
 			if cfg.Clock.Sleep(ctx, time.Second) != nil {
 				break
 			}
-			if cfg.Doppler != nil {
-				tuned = cfg.Doppler(cfg.Clock.Now())
-			}
-			if c, err = dial(ctx, cfg, tuned); err == nil {
+			centre = cfg.centre()
+			if c, err = dial(ctx, cfg, centre); err == nil {
 				break
 			}
 			s.note(err)
@@ -274,7 +278,7 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, tu
 		s.stats.Reconnects++
 		s.mu.Unlock()
 		if w != nil {
-			w.Capture(cfg.Freq+tuned-cfg.IF, cfg.Clock.Now())
+			w.Capture(centre, cfg.Clock.Now())
 		}
 		stop = closeOnEnd(c)
 	}

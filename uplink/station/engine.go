@@ -65,14 +65,21 @@ type Radio interface {
 // RadioStats is what a Radio reports about a pass (optional: a Radio that
 // also has RadioStats() fills these into the pass report).
 type RadioStats struct {
-	PointingErrMaxDeg  float64  `json:"pointing_err_max_deg"`
-	PointingErrMeanDeg float64  `json:"pointing_err_mean_deg"`
-	DopplerMaxHz       float64  `json:"doppler_max_hz"`
-	Retunes            int      `json:"retunes"`
-	OperatorOffsetHz   float64  `json:"operator_offset_hz,omitempty"`
-	UplinkDopplerMaxHz float64  `json:"uplink_doppler_max_hz,omitempty"`
-	UplinkRetunes      int      `json:"uplink_retunes,omitempty"`
-	Errors             []string `json:"errors,omitempty"`
+	PointingErrMaxDeg  float64 `json:"pointing_err_max_deg"`
+	PointingErrMeanDeg float64 `json:"pointing_err_mean_deg"`
+	DopplerMaxHz       float64 `json:"doppler_max_hz"`
+	Retunes            int     `json:"retunes"`
+	OperatorOffsetHz   float64 `json:"operator_offset_hz,omitempty"`
+	UplinkDopplerMaxHz float64 `json:"uplink_doppler_max_hz,omitempty"`
+	UplinkRetunes      int     `json:"uplink_retunes,omitempty"`
+	// The SDR's: frames it decoded (repaired ones among them), dongle
+	// retunes, its FLL's last correction and the pass's recording.
+	SDRFrames    int      `json:"sdr_frames,omitempty"`
+	SDRRepaired  int      `json:"sdr_repaired,omitempty"`
+	SDRRetunes   int      `json:"sdr_retunes,omitempty"`
+	SDRFLLHz     float64  `json:"sdr_fll_hz,omitempty"`
+	SDRRecording string   `json:"sdr_recording,omitempty"`
+	Errors       []string `json:"errors,omitempty"`
 }
 
 // FrameSecurity protects every uplinked frame (the space-link security
