@@ -1,7 +1,9 @@
 package gui
 
 import (
+	"image"
 	"image/color"
+	"image/draw"
 	"math"
 	"slices"
 
@@ -9,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/ipgs/ipgs/gui/land"
 )
 
 // LatLon is a point on the Earth, degrees.
@@ -45,13 +49,46 @@ func (m *Model) Map() ([]SatMark, []StationMark, LatLon) {
 	return slices.Clone(m.sats), slices.Clone(m.stations), m.sun
 }
 
-// NewMapView is an equirectangular world map: a graticule, the night side
-// beyond the terminator, stations, satellites with their ground tracks
-// and footprints.
+// Map colours.
+var (
+	colourSea   = color.RGBA{R: 0x12, G: 0x2a, B: 0x44, A: 0xff}
+	colourLand  = color.RGBA{R: 0x2e, G: 0x3b, B: 0x2c, A: 0xff}
+	colourCoast = color.RGBA{R: 0x8a, G: 0xa8, B: 0x7e, A: 0xff}
+	colourGrid  = color.RGBA{R: 0x4a, G: 0x5a, B: 0x6a, A: 0xff}
+)
+
+// baseMap is the sea, the land from Natural Earth (gui/land) and a
+// 30-degree graticule, w by h pixels.
+func baseMap(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(colourSea), image.Point{}, draw.Src)
+	for lon := -150; lon < 180; lon += 30 {
+		x := (lon + 180) * w / 360
+		for y := 0; y < h; y++ {
+			img.SetRGBA(x, y, colourGrid)
+		}
+	}
+	for lat := -60; lat <= 60; lat += 30 {
+		y := (90 - lat) * h / 180
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, colourGrid)
+		}
+	}
+	if rings, err := land.World(); err == nil {
+		land.Draw(img, rings, colourLand, colourCoast)
+	}
+	return img
+}
+
+// NewMapView is an equirectangular world map: land and coastlines, a
+// graticule, the night side beyond the terminator, stations, satellites
+// with their ground tracks and footprints.
 func NewMapView(m *Model) fyne.CanvasObject {
 	plot := container.NewWithoutLayout()
 	var sizer *sized
-	draw := func(size fyne.Size) {
+	var base *canvas.Image
+	var baseSize fyne.Size
+	render := func(size fyne.Size) {
 		plot.RemoveAll()
 		w, h := size.Width, size.Height
 		if w <= 0 || h <= 0 {
@@ -60,9 +97,14 @@ func NewMapView(m *Model) fyne.CanvasObject {
 		xy := func(p LatLon) fyne.Position {
 			return fyne.NewPos(float32((p.Lon+180)/360)*w, float32((90-p.Lat)/180)*h)
 		}
-		bg := canvas.NewRectangle(color.NRGBA{R: 0x12, G: 0x2a, B: 0x44, A: 0xff})
-		bg.Resize(size)
-		plot.Add(bg)
+		if base == nil || baseSize != size {
+			base = canvas.NewImageFromImage(baseMap(int(w), int(h)))
+			base.FillMode = canvas.ImageFillStretch
+			base.ScaleMode = canvas.ImageScaleFastest
+			baseSize = size
+		}
+		base.Resize(size)
+		plot.Add(base)
 		sats, stations, sun := m.Map()
 		// night: for each column, the terminator latitude from the subsolar point
 		decl := sun.Lat * math.Pi / 180
@@ -93,17 +135,6 @@ func NewMapView(m *Model) fyne.CanvasObject {
 				r.Resize(fyne.NewSize(cw, y))
 			}
 			plot.Add(r)
-		}
-		grid := color.NRGBA{R: 0x80, G: 0x90, B: 0xa0, A: 0x50}
-		for lon := -180.0; lon <= 180; lon += 30 {
-			l := canvas.NewLine(grid)
-			l.Position1, l.Position2 = xy(LatLon{90, lon}), xy(LatLon{-90, lon})
-			plot.Add(l)
-		}
-		for lat := -60.0; lat <= 60; lat += 30 {
-			l := canvas.NewLine(grid)
-			l.Position1, l.Position2 = xy(LatLon{lat, -180}), xy(LatLon{lat, 180})
-			plot.Add(l)
 		}
 		for _, s := range sats {
 			for i := 1; i < len(s.Track); i++ {
@@ -144,9 +175,9 @@ func NewMapView(m *Model) fyne.CanvasObject {
 		}
 		plot.Refresh()
 	}
-	sizer = &sized{draw: draw}
+	sizer = &sized{draw: render}
 	sizer.ExtendBaseWidget(sizer)
-	refresh(m, func() { draw(sizer.Size()) })
+	refresh(m, func() { render(sizer.Size()) })
 	return container.NewStack(sizer, plot)
 }
 

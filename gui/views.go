@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,22 +24,24 @@ import (
 // refresh runs f on the UI goroutine whenever the model changes, at most
 // every 100 ms (telemetry may change the model a thousand times a second).
 func refresh(m *Model, f func()) {
+	var mu sync.Mutex
 	var pending bool
 	var last time.Time
-	var timer *time.Timer
 	m.OnChange(func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if pending {
 			return
 		}
 		pending = true
-		wait := max(0, 100*time.Millisecond-time.Since(last))
-		timer = time.AfterFunc(wait, func() {
+		time.AfterFunc(max(0, 100*time.Millisecond-time.Since(last)), func() {
 			fyne.Do(func() {
+				mu.Lock()
 				pending, last = false, time.Now()
+				mu.Unlock()
 				f()
 			})
 		})
-		_ = timer
 	})
 }
 
