@@ -56,7 +56,12 @@ type Model struct {
 	ack       func(id, who string) error
 	listeners []func()
 	// Errors visible at a glance: TLE staleness, radio and store errors.
-	problems []string
+	problems  []string
+	charts    map[string][]Sample
+	radios    []RadioState
+	progress  map[string][2]int
+	bundles   []BundleRow
+	proposals []ProposalRow
 	// the map
 	sats     []SatMark
 	stations []StationMark
@@ -131,6 +136,7 @@ func (m *Model) Passes() []Pass {
 func (m *Model) SetValue(v Value) {
 	m.mu.Lock()
 	m.values[valueKey(v.Sat, v.Packet, v.Field)] = v
+	m.record(v)
 	m.mu.Unlock()
 	m.changed()
 }

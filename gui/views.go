@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -50,6 +51,7 @@ var (
 	colourRed    = color.NRGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}
 	colourYellow = color.NRGBA{R: 0xf9, G: 0xa8, B: 0x25, A: 0xff}
 	colourGreen  = color.NRGBA{R: 0x38, G: 0x8e, B: 0x3c, A: 0xff}
+	colourSat    = color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0xff}
 )
 
 func severityColour(s dict.Severity) color.Color {
@@ -342,6 +344,27 @@ func NewSkyView(m *Model) fyne.CanvasObject {
 			ln.Position1, ln.Position2 = pt(p.Track[i-1][0], p.Track[i-1][1]), pt(p.Track[i][0], p.Track[i][1])
 			plot.Add(ln)
 		}
+		// live: where the satellite is (the antenna's target) and where
+		// the rotator points
+		for _, rs := range m.Radios() {
+			if rs.Station != p.Station || !rs.InPass || rs.Sat != p.Name {
+				continue
+			}
+			at := pt(rs.TargetAz, math.Max(0, rs.TargetEl))
+			dot := canvas.NewCircle(colourSat)
+			dot.Move(fyne.NewPos(at.X-5, at.Y-5))
+			dot.Resize(fyne.NewSize(10, 10))
+			plot.Add(dot)
+			if rs.HaveActual {
+				ra := pt(rs.ActualAz, math.Max(0, rs.ActualEl))
+				box := canvas.NewRectangle(color.Transparent)
+				box.StrokeColor, box.StrokeWidth = colourGreen, 2
+				box.Move(fyne.NewPos(ra.X-7, ra.Y-7))
+				box.Resize(fyne.NewSize(14, 14))
+				plot.Add(box)
+			}
+			title.SetText(title.Text + fmt.Sprintf("; now az %.0f° el %.0f°", rs.TargetAz, rs.TargetEl))
+		}
 		plot.Refresh()
 	}
 	sizer := &sized{draw: draw}
@@ -356,6 +379,7 @@ type sized struct {
 	widget.BaseWidget
 	draw func(fyne.Size)
 	last fyne.Size
+	min  fyne.Size // default 240 x 240
 }
 
 func (s *sized) CreateRenderer() fyne.WidgetRenderer {
@@ -370,7 +394,12 @@ func (s *sized) Resize(size fyne.Size) {
 	}
 }
 
-func (s *sized) MinSize() fyne.Size { return fyne.NewSize(240, 240) }
+func (s *sized) MinSize() fyne.Size {
+	if s.min.IsZero() {
+		return fyne.NewSize(240, 240)
+	}
+	return s.min
+}
 
 // nextPass is the pass in progress, else the next one.
 func nextPass(m *Model) (Pass, bool) {
@@ -383,11 +412,20 @@ func nextPass(m *Model) (Pass, bool) {
 	return Pass{}, false
 }
 
-// NewMain is the whole window's content: a status line of problems over
-// tabs for every view.
+// Tab names, in order; Ctrl+1 to Ctrl+8 select them.
+var tabNames = []string{"Map", "Passes", "Sky", "Radio", "Telemetry", "Alarms", "Commanding", "Bundles"}
+
+// prefTab is the preference that keeps the selected tab across restarts.
+const prefTab = "gui.tab"
+
+// NewMain is the whole window's content: a status line of the time and
+// of problems over tabs for every view. The selected tab is kept in the
+// app's preferences; keyboard: Ctrl+1..8 select a tab, Ctrl+Shift+A
+// acknowledges every open alarm.
 func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	problems := widget.NewLabel("")
 	problems.Importance = widget.DangerImportance
+	problems.Wrapping = fyne.TextWrapWord
 	clock := widget.NewLabel("")
 	update := func() {
 		clock.SetText(m.Now().UTC().Format("2006-01-02 15:04:05 UTC"))
@@ -396,13 +434,43 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	}
 	update()
 	refresh(m, update)
-	tabs := container.NewAppTabs(
-		container.NewTabItem("Map", NewMapView(m)),
-		container.NewTabItem("Passes", NewPassesView(m)),
-		container.NewTabItem("Sky", NewSkyView(m)),
-		container.NewTabItem("Telemetry", NewTelemetryView(m)),
-		container.NewTabItem("Alarms", NewAlarmsView(m, w)),
-		container.NewTabItem("Commanding", NewCommandView(m, w, sats)),
-	)
-	return container.NewBorder(container.NewHBox(clock, layout.NewSpacer(), problems), nil, nil, nil, tabs)
+	views := []fyne.CanvasObject{NewMapView(m), NewPassesView(m), NewSkyView(m), NewRadioView(m), NewTelemetryPanel(m),
+		NewAlarmsView(m, w), NewCommandView(m, w, sats), NewBundlesView(m)}
+	var items []*container.TabItem
+	for i, v := range views {
+		items = append(items, container.NewTabItem(tabNames[i], v))
+	}
+	tabs := container.NewAppTabs(items...)
+	var prefs fyne.Preferences
+	if a := fyne.CurrentApp(); a != nil {
+		prefs = a.Preferences()
+	}
+	if prefs != nil {
+		if i := prefs.IntWithFallback(prefTab, 0); i >= 0 && i < len(items) {
+			tabs.SelectIndex(i)
+		}
+	}
+	tabs.OnSelected = func(*container.TabItem) {
+		if prefs != nil {
+			prefs.SetInt(prefTab, tabs.SelectedIndex())
+		}
+	}
+	if w != nil {
+		for i := range items {
+			i := i
+			w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyName(strconv.Itoa(i + 1)), Modifier: fyne.KeyModifierShortcutDefault},
+				func(fyne.Shortcut) { tabs.SelectIndex(i) })
+		}
+		w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyA, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
+			func(fyne.Shortcut) {
+				for _, a := range m.Alarms() {
+					if a.Acked.IsZero() {
+						m.Ack(a.ID, "operator")
+					}
+				}
+			})
+	}
+	keys := widget.NewLabel("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all")
+	keys.Importance = widget.LowImportance
+	return container.NewBorder(container.NewHBox(clock, keys, layout.NewSpacer(), problems), nil, nil, nil, tabs)
 }
