@@ -17,7 +17,7 @@ APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat 
 # node and npm are checked as commands: some machines carry them outside Debian's packages
 APT_CMDS := node:nodejs npm:npm
 
-.PHONY: all build demo test deps deps-apt deps-go deps-npm deps-influxd bench-ingest bench-modem \
+.PHONY: bench-gui all build demo test deps deps-apt deps-go deps-npm deps-influxd bench-ingest bench-modem \
         vet unit fuzz bench bench-passes bench-schedule bench-goodput testdata-passes nogui clean
 
 all: build
@@ -85,7 +85,10 @@ fuzz:
 ## bench: pass prediction against satellite.js, schedules against GLPK,
 ## telemetry ingest against InfluxDB's own ceiling, each measured in the same run,
 ## and bundle goodput over the emulator against the link's payload rate
-bench: deps build bench-passes bench-schedule bench-ingest bench-goodput bench-modem
+bench: deps build bench-passes bench-schedule bench-ingest bench-goodput bench-modem bench-gui
+
+bench-gui:
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench Frame -benchtime 10x ./gui
 
 bench-modem:
 	$(BIN)/ipgs bench modem

@@ -82,85 +82,88 @@ func baseMap(w, h int) image.Image {
 
 // NewMapView is an equirectangular world map: land and coastlines, a
 // graticule, the night side beyond the terminator, stations, satellites
-// with their ground tracks and footprints.
+// with their ground tracks and footprints. Everything but the labels is
+// painted into one image per frame, so hundreds of satellites with their
+// tracks stay cheap to draw.
 func NewMapView(m *Model) fyne.CanvasObject {
 	plot := container.NewWithoutLayout()
 	var sizer *sized
-	var base *canvas.Image
-	var baseSize fyne.Size
+	var base *image.RGBA
+	var frame *image.RGBA
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillStretch
+	img.ScaleMode = canvas.ImageScaleFastest
 	render := func(size fyne.Size) {
 		plot.RemoveAll()
 		w, h := size.Width, size.Height
-		if w <= 0 || h <= 0 {
+		if w < 1 || h < 1 {
 			return
 		}
-		xy := func(p LatLon) fyne.Position {
-			return fyne.NewPos(float32((p.Lon+180)/360)*w, float32((90-p.Lat)/180)*h)
+		pw, ph := int(w), int(h)
+		if base == nil || base.Bounds().Dx() != pw || base.Bounds().Dy() != ph {
+			base = baseMap(pw, ph).(*image.RGBA)
+			frame = image.NewRGBA(base.Bounds())
 		}
-		if base == nil || baseSize != size {
-			base = canvas.NewImageFromImage(baseMap(int(w), int(h)))
-			base.FillMode = canvas.ImageFillStretch
-			base.ScaleMode = canvas.ImageScaleFastest
-			baseSize = size
-		}
-		base.Resize(size)
-		plot.Add(base)
+		copy(frame.Pix, base.Pix)
 		sats, stations, sun := m.Map()
-		// night: for each column, the terminator latitude from the subsolar point
-		decl := sun.Lat * math.Pi / 180
-		night := color.NRGBA{A: 0x66}
-		const cols = 90
-		for i := 0; i < cols; i++ {
-			lon := -180 + (float64(i)+0.5)*360/cols
-			ha := (lon - sun.Lon) * math.Pi / 180
-			var latT float64
-			if math.Abs(decl) < 1e-6 {
-				latT = 90 * math.Copysign(1, math.Cos(ha))
-				if math.Cos(ha) < 0 {
-					latT = -90
-				}
-			} else {
-				latT = math.Atan(-math.Cos(ha)/math.Tan(decl)) * 180 / math.Pi
-			}
-			r := canvas.NewRectangle(night)
-			x := float32(math.Floor(float64(i) * float64(w) / cols))
-			cw := float32(math.Floor(float64(i+1)*float64(w)/cols)) - x
-			if decl > 0 { // northern summer: the night lies south of the terminator
-				y := float32((90 - latT) / 180 * float64(h))
-				r.Move(fyne.NewPos(x, y))
-				r.Resize(fyne.NewSize(cw, h-y))
-			} else {
-				y := float32((90 - latT) / 180 * float64(h))
-				r.Move(fyne.NewPos(x, 0))
-				r.Resize(fyne.NewSize(cw, y))
-			}
-			plot.Add(r)
+		paintNight(frame, sun)
+		px := func(p LatLon) (float64, float64) {
+			return (p.Lon + 180) / 360 * float64(pw), (90 - p.Lat) / 180 * float64(ph)
 		}
+		trackC := color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0x90}
+		footC := color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0x70}
 		for _, s := range sats {
 			for i := 1; i < len(s.Track); i++ {
 				a, b := s.Track[i-1], s.Track[i]
 				if math.Abs(a.Lon-b.Lon) > 180 {
 					continue // the track wraps at the date line
 				}
-				l := canvas.NewLine(color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0x90})
-				l.Position1, l.Position2 = xy(a), xy(b)
-				plot.Add(l)
+				x0, y0 := px(a)
+				x1, y1 := px(b)
+				blendLine(frame, x0, y0, x1, y1, trackC)
 			}
-			fr := float32(s.Footprint / 360 * float64(w))
-			fp := canvas.NewCircle(color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0x20})
-			fp.StrokeColor, fp.StrokeWidth = color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0x80}, 1
-			p := xy(s.At)
-			fp.Move(fyne.NewPos(p.X-fr, p.Y-fr*h/w*2))
-			fp.Resize(fyne.NewSize(2*fr, 2*fr*h/w*2))
-			plot.Add(fp)
-			dot := canvas.NewCircle(color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0xff})
-			dot.Move(fyne.NewPos(p.X-3, p.Y-3))
-			dot.Resize(fyne.NewSize(6, 6))
-			plot.Add(dot)
-			t := canvas.NewText(s.Name, theme.Color(theme.ColorNameForeground))
-			t.TextSize = 10
-			t.Move(fyne.NewPos(p.X+4, p.Y-6))
-			plot.Add(t)
+			// the footprint's outline, a circle on the globe: its edge at
+			// each bearing, by spherical trigonometry
+			if s.Footprint > 0 {
+				lat1, lon1, d := s.At.Lat*math.Pi/180, s.At.Lon*math.Pi/180, s.Footprint*math.Pi/180
+				var px0, py0 float64
+				for k := 0; k <= 48; k++ {
+					brg := float64(k) * 2 * math.Pi / 48
+					lat2 := math.Asin(math.Sin(lat1)*math.Cos(d) + math.Cos(lat1)*math.Sin(d)*math.Cos(brg))
+					lon2 := lon1 + math.Atan2(math.Sin(brg)*math.Sin(d)*math.Cos(lat1), math.Cos(d)-math.Sin(lat1)*math.Sin(lat2))
+					lon := math.Mod(lon2*180/math.Pi+540, 360) - 180
+					x, y := px(LatLon{lat2 * 180 / math.Pi, lon})
+					if k > 0 && math.Abs(x-px0) < float64(pw)/2 {
+						blendLine(frame, px0, py0, x, y, footC)
+					}
+					px0, py0 = x, y
+				}
+			}
+			x, y := px(s.At)
+			for dy := -2; dy <= 2; dy++ {
+				for dx := -2; dx <= 2; dx++ {
+					if dx*dx+dy*dy <= 5 {
+						blend(frame, int(x)+dx, int(y)+dy, color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0xff})
+					}
+				}
+			}
+		}
+		img.Image = frame
+		img.Resize(size)
+		img.Refresh()
+		plot.Add(img)
+		xy := func(p LatLon) fyne.Position {
+			x, y := px(p)
+			return fyne.NewPos(float32(x), float32(y))
+		}
+		if len(sats) <= 60 { // names only while they can be read
+			for _, s := range sats {
+				p := xy(s.At)
+				t := canvas.NewText(s.Name, theme.Color(theme.ColorNameForeground))
+				t.TextSize = 10
+				t.Move(fyne.NewPos(p.X+4, p.Y-6))
+				plot.Add(t)
+			}
 		}
 		for _, s := range stations {
 			p := xy(s.At)
@@ -179,6 +182,54 @@ func NewMapView(m *Model) fyne.CanvasObject {
 	sizer.ExtendBaseWidget(sizer)
 	refresh(m, func() { render(sizer.Size()) })
 	return container.NewStack(sizer, plot)
+}
+
+// paintNight darkens the side of the Earth the Sun does not light: each
+// pixel whose angle from the subsolar point exceeds 90 degrees.
+func paintNight(img *image.RGBA, sun LatLon) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	sl, sc := math.Sincos(sun.Lat * math.Pi / 180)
+	cosLon := make([]float64, w)
+	for x := range cosLon {
+		cosLon[x] = math.Cos(((float64(x)+0.5)*360/float64(w) - 180 - sun.Lon) * math.Pi / 180)
+	}
+	for y := 0; y < h; y++ {
+		pl, pc := math.Sincos((90 - (float64(y)+0.5)*180/float64(h)) * math.Pi / 180)
+		a, c := sl*pl, sc*pc
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		for x, cl := range cosLon {
+			if a+c*cl < 0 {
+				p := row[4*x : 4*x+3 : 4*x+3]
+				p[0], p[1], p[2] = uint8(uint16(p[0])*3/5), uint8(uint16(p[1])*3/5), uint8(uint16(p[2])*3/5)
+			}
+		}
+	}
+}
+
+// blend paints c over the pixel at x, y by its alpha.
+func blend(img *image.RGBA, x, y int, c color.NRGBA) {
+	if !(image.Point{x, y}.In(img.Bounds())) {
+		return
+	}
+	o := img.PixOffset(x, y)
+	p := img.Pix[o : o+3 : o+3]
+	a := uint32(c.A)
+	p[0] = uint8((uint32(c.R)*a + uint32(p[0])*(255-a)) / 255)
+	p[1] = uint8((uint32(c.G)*a + uint32(p[1])*(255-a)) / 255)
+	p[2] = uint8((uint32(c.B)*a + uint32(p[2])*(255-a)) / 255)
+}
+
+// blendLine draws a one-pixel line blended by c's alpha.
+func blendLine(img *image.RGBA, x0, y0, x1, y1 float64, c color.NRGBA) {
+	n := int(math.Max(math.Abs(x1-x0), math.Abs(y1-y0))) + 1
+	if n > 1<<14 {
+		return
+	}
+	for i := 0; i < n; i++ {
+		u := float64(i) / float64(n)
+		blend(img, int(x0+u*(x1-x0)), int(y0+u*(y1-y0)), c)
+	}
 }
 
 // FootprintDeg is the Earth-central angle from a satellite's sub-point to

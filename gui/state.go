@@ -114,7 +114,7 @@ type ProposalRow struct {
 	Kind    string
 	Closes  time.Time
 	Yes, No int
-	Abstain int
+	Abstain int    // ballots not (yet) cast
 	Result  string // open, adopted, rejected, no quorum
 }
 

@@ -125,7 +125,11 @@ func NewRadioView(m *Model) fyne.CanvasObject {
 	var rows []RadioState
 	table := widget.NewTable(
 		func() (int, int) { return len(rows) + 1, len(header) },
-		func() fyne.CanvasObject { return widget.NewLabel("437.800000 MHz") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("437.800000 MHz")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
 			l.Importance = widget.MediumImportance
@@ -153,6 +157,9 @@ func NewRadioView(m *Model) fyne.CanvasObject {
 
 // radioCell is column col of a station's row in the radio view.
 func radioCell(r RadioState, now time.Time, col int) (string, widget.Importance) {
+	if r.Sat == "" && col >= 2 && col <= 6 {
+		return "—", widget.LowImportance
+	}
 	switch col {
 	case 0:
 		return r.Station, widget.MediumImportance
@@ -216,7 +223,11 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 	var bundles []BundleRow
 	bt := widget.NewTable(
 		func() (int, int) { return len(bundles) + 1, len(bh) },
-		func() fyne.CanvasObject { return widget.NewLabel("ipn:101.0") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("ipn:101.0")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
 			if id.Row == 0 {
@@ -231,11 +242,15 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 	for i, w := range []float32{90, 170, 190, 80, 90, 360} {
 		bt.SetColumnWidth(i, w)
 	}
-	ph := []string{"Proposal", "Title", "Kind", "Closes (UTC)", "Yes", "No", "Abstain", "Result"}
+	ph := []string{"Proposal", "Title", "Kind", "Closes (UTC)", "Yes", "No", "Not cast", "Result"}
 	var props []ProposalRow
 	pt := widget.NewTable(
 		func() (int, int) { return len(props) + 1, len(ph) },
-		func() fyne.CanvasObject { return widget.NewLabel("raise power budget") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("raise power budget")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
 			if id.Row == 0 {
@@ -248,7 +263,7 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 			l.SetText([]string{short(p.ID, 14), p.Title, p.Kind, p.Closes.UTC().Format("01-02 15:04"),
 				strconv.Itoa(p.Yes), strconv.Itoa(p.No), strconv.Itoa(p.Abstain), p.Result}[id.Col])
 		})
-	for i, w := range []float32{120, 220, 90, 110, 50, 50, 70, 120} {
+	for i, w := range []float32{120, 330, 90, 110, 50, 50, 80, 120} {
 		pt.SetColumnWidth(i, w)
 	}
 	update := func() {

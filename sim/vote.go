@@ -146,7 +146,9 @@ func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now t
 	if err != nil {
 		return err
 	}
+	v.mu.Lock()
 	v.proposal = gov.ID(pe)
+	v.mu.Unlock()
 	if err := submit(names[0], raws); err != nil {
 		return err
 	}
@@ -224,4 +226,21 @@ func (v *Vote) Report(w io.Writer, onboard []Onboard) bool {
 	}
 	fmt.Fprintf(w, "  directive to %d: executed onboard %v\n", v.sat, ran)
 	return len(digests) == 1
+}
+
+// Proposal is the vote's proposal id ("" before the day starts).
+func (v *Vote) Proposal() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.proposal
+}
+
+// Tally is the vote as station st sees it from the governance bundles it
+// holds (an error until the proposal has reached it).
+func (v *Vote) Tally(st string) (*gov.Tally, error) {
+	v.mu.Lock()
+	raws := slices.Clone(v.ledger[st])
+	p := v.proposal
+	v.mu.Unlock()
+	return gov.Read(raws, v.auth()).Tally(p)
 }

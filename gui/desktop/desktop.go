@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,11 +19,13 @@ import (
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -71,13 +74,36 @@ func Run(ctx context.Context, o Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	radioErrs := &lastErrors{m: map[string]string{}}
 	w.SetContent(gui.NewMain(m, w, sats))
-	w.Resize(fyne.NewSize(1100, 700))
-	w.SetOnClosed(cancel)
+	// the window's size survives a restart
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("gui.width", 1100)), float32(prefs.FloatWithFallback("gui.height", 700))))
+	w.SetCloseIntercept(func() {
+		sz := w.Canvas().Size()
+		prefs.SetFloat("gui.width", float64(sz.Width))
+		prefs.SetFloat("gui.height", float64(sz.Height))
+		cancel()
+		w.Close()
+	})
 	props := props(o)
 	var stations []gui.StationMark
 	for _, st := range o.Mission.Stations {
 		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
+	}
+	var nodesMu sync.Mutex
+	var nodes map[string]*dtn.Node
+	var vote *sim.Vote
+	var bundles *sim.DayBundles
+	if v, err := sim.NewVote(o.Mission); err == nil {
+		vote, bundles = v, v.Bundles(o.Dictionary)
+		ready := bundles.Ready
+		bundles.Ready = func(ns map[string]*dtn.Node, e *sim.Emulator, c clock.Clock) error {
+			nodesMu.Lock()
+			nodes = ns
+			nodesMu.Unlock()
+			return ready(ns, e, c)
+		}
 	}
 	go func() {
 		sec, err := sim.NewDaySecurity(o.Mission)
@@ -88,6 +114,7 @@ func Run(ctx context.Context, o Options) error {
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		clk0, wall0 := o.Start, time.Now()
+		n := 0
 		go func() {
 			for {
 				select {
@@ -99,12 +126,23 @@ func Run(ctx context.Context, o Options) error {
 					sats, sun := mapOf(now, props, o.Mission)
 					m.SetMap(sats, stations, sun)
 					m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, time.Now().UTC()) })
+					m.SetRadios(radiosOf(now, m, props, o.Mission))
+					m.SetProblems(problemsOf(now, o, radioErrs.get()))
+					if n++; n%10 == 0 { // every 2 s: routing every bundle is not free
+						nodesMu.Lock()
+						ns := nodes
+						nodesMu.Unlock()
+						m.SetBundles(bundlesOf(now, ns))
+						if vote != nil {
+							m.SetProposals(proposalsOf(now, vote, o.Mission))
+						}
+					}
 				}
 			}
 		}()
 		_, err = sim.RunDay(ctx, sim.DayOptions{
 			Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Start: o.Start, Duration: o.Duration, Speed: o.Speed,
-			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec,
+			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec, Bundles: bundles,
 			Queue: func(h *command.History, _ *command.Dictionary) error {
 				m.SetCommanding(o.Dictionary, h)
 				return nil
@@ -112,7 +150,12 @@ func Run(ctx context.Context, o Options) error {
 			Planned: func(pl *plan.Plan) { m.SetPasses(passesOf(pl, props)) },
 			Report: func(r station.Report) {
 				m.PassDone(r.Station, r.Sat, r.Start, r.Packets, r.HandshakeSeconds)
+				m.Progress(r.Station, 0, 0)
+				if r.RadioError != "" {
+					radioErrs.set(r.Station, r.RadioError)
+				}
 			},
+			Progress: func(p station.Progress) { m.Progress(p.Station, p.FramesRx, p.Packets) },
 		})
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintln(o.Log, "gui:", err)
