@@ -219,53 +219,21 @@ func separationDeg(az1, el1, az2, el2 float64) float64 {
 // NewBundlesView lists the bundles at every node with their state and
 // route, over the governance proposals with their tallies.
 func NewBundlesView(m *Model) fyne.CanvasObject {
-	bh := []string{"Node", "Bundle", "From → to", "Size", "State", "Route"}
 	var bundles []BundleRow
-	bt := widget.NewTable(
-		func() (int, int) { return len(bundles) + 1, len(bh) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("ipn:101.0")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if id.Row == 0 {
-				l.TextStyle = fyne.TextStyle{Bold: true}
-				l.SetText(bh[id.Col])
-				return
-			}
-			l.TextStyle = fyne.TextStyle{}
-			b := bundles[id.Row-1]
-			l.SetText([]string{b.Node, short(b.ID, 18), b.Src + " → " + b.Dst, fmt.Sprintf("%d B", b.Bytes), b.State, b.Route}[id.Col])
+	bt := textTable([]string{"Node", "Bundle", "From → to", "Size", "State", "Route"}, []float32{90, 170, 190, 80, 90, 360},
+		func() int { return len(bundles) },
+		func(row int) []string {
+			b := bundles[row]
+			return []string{b.Node, short(b.ID, 18), b.Src + " → " + b.Dst, fmt.Sprintf("%d B", b.Bytes), b.State, b.Route}
 		})
-	for i, w := range []float32{90, 170, 190, 80, 90, 360} {
-		bt.SetColumnWidth(i, w)
-	}
-	ph := []string{"Proposal", "Title", "Kind", "Closes (UTC)", "Yes", "No", "Not cast", "Result"}
 	var props []ProposalRow
-	pt := widget.NewTable(
-		func() (int, int) { return len(props) + 1, len(ph) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("raise power budget")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if id.Row == 0 {
-				l.TextStyle = fyne.TextStyle{Bold: true}
-				l.SetText(ph[id.Col])
-				return
-			}
-			l.TextStyle = fyne.TextStyle{}
-			p := props[id.Row-1]
-			l.SetText([]string{short(p.ID, 14), p.Title, p.Kind, p.Closes.UTC().Format("01-02 15:04"),
-				strconv.Itoa(p.Yes), strconv.Itoa(p.No), strconv.Itoa(p.Abstain), p.Result}[id.Col])
+	pt := textTable([]string{"Proposal", "Title", "Kind", "Closes (UTC)", "Yes", "No", "Not cast", "Result"}, []float32{120, 330, 90, 110, 50, 50, 80, 120},
+		func() int { return len(props) },
+		func(row int) []string {
+			p := props[row]
+			return []string{short(p.ID, 14), p.Title, p.Kind, p.Closes.UTC().Format("01-02 15:04"),
+				strconv.Itoa(p.Yes), strconv.Itoa(p.No), strconv.Itoa(p.Abstain), p.Result}
 		})
-	for i, w := range []float32{120, 330, 90, 110, 50, 50, 80, 120} {
-		pt.SetColumnWidth(i, w)
-	}
 	update := func() {
 		bundles, props = m.Bundles(), m.Proposals()
 		bt.Refresh()
@@ -278,6 +246,31 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 		container.NewBorder(widget.NewLabelWithStyle("Governance", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, pt))
 	split.Offset = 0.6
 	return split
+}
+
+// textTable is a table of truncating labels under a bold header row.
+func textTable(header []string, widths []float32, rows func() int, cells func(row int) []string) *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return rows() + 1, len(header) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("ipn:101.0")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			if id.Row == 0 {
+				l.TextStyle = fyne.TextStyle{Bold: true}
+				l.SetText(header[id.Col])
+				return
+			}
+			l.TextStyle = fyne.TextStyle{}
+			l.SetText(cells(id.Row - 1)[id.Col])
+		})
+	for i, w := range widths {
+		t.SetColumnWidth(i, w)
+	}
+	return t
 }
 
 func short(s string, n int) string {

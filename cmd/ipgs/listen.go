@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -89,14 +88,9 @@ func runModemListen(ctx context.Context, o modemListenOpts, out, errOut io.Write
 		if err != nil {
 			return err
 		}
-		idx := -1
-		for i, s := range m.Stations {
-			if strings.EqualFold(s.Name, o.station) {
-				idx = i
-			}
-		}
-		if idx < 0 {
-			return usage(fmt.Errorf("--station %q is not in %s", o.station, o.config))
+		idx, err := findStation(m, o.station, o.config)
+		if err != nil {
+			return err
 		}
 		var sat radio.Sat
 		for _, e := range els {

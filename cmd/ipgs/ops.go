@@ -326,14 +326,9 @@ and appends a pass report (data/passes.jsonl).`,
 			if err != nil {
 				return err
 			}
-			idx := -1
-			for i, s := range m.Stations {
-				if strings.EqualFold(s.Name, f.name) {
-					idx = i
-				}
-			}
-			if idx < 0 {
-				return usage(fmt.Errorf("--station %q is not in %s", f.name, f.config))
+			idx, err := findStation(m, f.name, f.config)
+			if err != nil {
+				return err
 			}
 			clk, start, err := virtualClock(cmd, f.start, f.anchor, f.speed)
 			if err != nil {
@@ -662,6 +657,16 @@ func stationOf(r command.Record) string {
 		return ""
 	}
 	return "(" + r.Station + ")"
+}
+
+// findStation is the index of the mission's station called name.
+func findStation(m *mission.Mission, name, config string) (int, error) {
+	for i, s := range m.Stations {
+		if strings.EqualFold(s.Name, name) {
+			return i, nil
+		}
+	}
+	return -1, usage(fmt.Errorf("--station %q is not in %s", name, config))
 }
 
 func findSat(m *mission.Mission, s string) (int, error) {
