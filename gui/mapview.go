@@ -59,7 +59,7 @@ var (
 
 // baseMap is the sea, the land from Natural Earth (gui/land) and a
 // 30-degree graticule, w by h pixels.
-func baseMap(w, h int) image.Image {
+func baseMap(w, h int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(colourSea), image.Point{}, draw.Src)
 	for lon := -150; lon < 180; lon += 30 {
@@ -101,7 +101,7 @@ func NewMapView(m *Model) fyne.CanvasObject {
 		}
 		pw, ph := int(w), int(h)
 		if base == nil || base.Bounds().Dx() != pw || base.Bounds().Dy() != ph {
-			base = baseMap(pw, ph).(*image.RGBA)
+			base = baseMap(pw, ph)
 			frame = image.NewRGBA(base.Bounds())
 		}
 		copy(frame.Pix, base.Pix)

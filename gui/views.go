@@ -67,46 +67,32 @@ func severityColour(s dict.Severity) color.Color {
 // NewPassesView is the plan: every contact with its station, times, maximum
 // elevation and, once over, its packets and handshake.
 func NewPassesView(m *Model) fyne.CanvasObject {
-	header := []string{"Station", "Satellite", "AOS (UTC)", "LOS", "Max el", "State"}
 	var rows []Pass
-	table := widget.NewTable(
-		func() (int, int) { return len(rows) + 1, len(header) },
-		func() fyne.CanvasObject { return widget.NewLabel("DRONE-00 xx") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if id.Row == 0 {
-				l.TextStyle = fyne.TextStyle{Bold: true}
-				l.SetText(header[id.Col])
-				return
-			}
-			l.TextStyle = fyne.TextStyle{}
-			p := rows[id.Row-1]
-			switch id.Col {
+	table := textTable([]string{"Station", "Satellite", "AOS (UTC)", "LOS", "Max el", "State"}, []float32{90, 100, 130, 80, 70, 140},
+		func() int { return len(rows) },
+		func(row, col int) (string, widget.Importance) {
+			p := rows[row]
+			switch col {
 			case 0:
-				l.SetText(p.Station)
+				return p.Station, widget.MediumImportance
 			case 1:
-				l.SetText(p.Name)
+				return p.Name, widget.MediumImportance
 			case 2:
-				l.SetText(p.Start.UTC().Format("01-02 15:04:05"))
+				return p.Start.UTC().Format("01-02 15:04:05"), widget.MediumImportance
 			case 3:
-				l.SetText(p.End.UTC().Format("15:04:05"))
+				return p.End.UTC().Format("15:04:05"), widget.MediumImportance
 			case 4:
-				l.SetText(fmt.Sprintf("%.0f°", p.MaxEl))
-			case 5:
-				now := m.Now()
-				switch {
-				case p.Done:
-					l.SetText(fmt.Sprintf("done: %d packets", p.Packets))
-				case !now.Before(p.Start) && now.Before(p.End):
-					l.SetText("IN CONTACT")
-				default:
-					l.SetText("in " + (p.Start.Sub(now)).Round(time.Second).String())
-				}
+				return fmt.Sprintf("%.0f°", p.MaxEl), widget.MediumImportance
 			}
+			now := m.Now()
+			switch {
+			case p.Done:
+				return fmt.Sprintf("done: %d packets", p.Packets), widget.MediumImportance
+			case !now.Before(p.Start) && now.Before(p.End):
+				return "IN CONTACT", widget.MediumImportance
+			}
+			return "in " + p.Start.Sub(now).Round(time.Second).String(), widget.MediumImportance
 		})
-	for i, w := range []float32{90, 100, 130, 80, 60, 150} {
-		table.SetColumnWidth(i, w)
-	}
 	update := func() {
 		rows = m.Passes()
 		table.Refresh()

@@ -121,31 +121,11 @@ func newChart(m *Model) (fyne.CanvasObject, func(chartKey)) {
 // target and where the rotator is, the frequencies with Doppler applied,
 // and the link.
 func NewRadioView(m *Model) fyne.CanvasObject {
-	header := []string{"Station", "Pass", "Az/El target", "Rotator", "Range", "Downlink (tuned)", "Uplink (tuned)", "Link"}
 	var rows []RadioState
-	table := widget.NewTable(
-		func() (int, int) { return len(rows) + 1, len(header) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("437.800000 MHz")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			l.Importance = widget.MediumImportance
-			if id.Row == 0 {
-				l.TextStyle = fyne.TextStyle{Bold: true}
-				l.SetText(header[id.Col])
-				return
-			}
-			l.TextStyle = fyne.TextStyle{}
-			text, imp := radioCell(rows[id.Row-1], m.Now(), id.Col)
-			l.Importance = imp
-			l.SetText(text)
-		})
-	for i, w := range []float32{80, 190, 110, 100, 150, 215, 215, 260} {
-		table.SetColumnWidth(i, w)
-	}
+	table := textTable([]string{"Station", "Pass", "Az/El target", "Rotator", "Range", "Downlink (tuned)", "Uplink (tuned)", "Link"},
+		[]float32{80, 190, 110, 100, 150, 215, 215, 260},
+		func() int { return len(rows) },
+		func(row, col int) (string, widget.Importance) { return radioCell(rows[row], m.Now(), col) })
 	update := func() {
 		rows = m.Radios()
 		table.Refresh()
@@ -222,17 +202,17 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 	var bundles []BundleRow
 	bt := textTable([]string{"Node", "Bundle", "From → to", "Size", "State", "Route"}, []float32{90, 170, 190, 80, 90, 360},
 		func() int { return len(bundles) },
-		func(row int) []string {
+		func(row, col int) (string, widget.Importance) {
 			b := bundles[row]
-			return []string{b.Node, short(b.ID, 18), b.Src + " → " + b.Dst, fmt.Sprintf("%d B", b.Bytes), b.State, b.Route}
+			return []string{b.Node, short(b.ID, 18), b.Src + " → " + b.Dst, fmt.Sprintf("%d B", b.Bytes), b.State, b.Route}[col], widget.MediumImportance
 		})
 	var props []ProposalRow
 	pt := textTable([]string{"Proposal", "Title", "Kind", "Closes (UTC)", "Yes", "No", "Not cast", "Result"}, []float32{120, 330, 90, 110, 50, 50, 80, 120},
 		func() int { return len(props) },
-		func(row int) []string {
+		func(row, col int) (string, widget.Importance) {
 			p := props[row]
 			return []string{short(p.ID, 14), p.Title, p.Kind, p.Closes.UTC().Format("01-02 15:04"),
-				strconv.Itoa(p.Yes), strconv.Itoa(p.No), strconv.Itoa(p.Abstain), p.Result}
+				strconv.Itoa(p.Yes), strconv.Itoa(p.No), strconv.Itoa(p.Abstain), p.Result}[col], widget.MediumImportance
 		})
 	update := func() {
 		bundles, props = m.Bundles(), m.Proposals()
@@ -248,8 +228,9 @@ func NewBundlesView(m *Model) fyne.CanvasObject {
 	return split
 }
 
-// textTable is a table of truncating labels under a bold header row.
-func textTable(header []string, widths []float32, rows func() int, cells func(row int) []string) *widget.Table {
+// textTable is a table of truncating labels under a bold header row;
+// cell gives each label's text and importance (its colour).
+func textTable(header []string, widths []float32, rows func() int, cell func(row, col int) (string, widget.Importance)) *widget.Table {
 	t := widget.NewTable(
 		func() (int, int) { return rows() + 1, len(header) },
 		func() fyne.CanvasObject {
@@ -260,12 +241,13 @@ func textTable(header []string, widths []float32, rows func() int, cells func(ro
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
 			if id.Row == 0 {
-				l.TextStyle = fyne.TextStyle{Bold: true}
+				l.TextStyle, l.Importance = fyne.TextStyle{Bold: true}, widget.MediumImportance
 				l.SetText(header[id.Col])
 				return
 			}
-			l.TextStyle = fyne.TextStyle{}
-			l.SetText(cells(id.Row - 1)[id.Col])
+			text, imp := cell(id.Row-1, id.Col)
+			l.TextStyle, l.Importance = fyne.TextStyle{}, imp
+			l.SetText(text)
 		})
 	for i, w := range widths {
 		t.SetColumnWidth(i, w)

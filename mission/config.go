@@ -637,6 +637,20 @@ func (s *SatelliteConfig) LinkRate() float64 {
 	return 9600
 }
 
+// Baud is the FM packet modem ipgs's SDR receiver uses for the
+// satellite's link rate: 9600 (G3RUH) from 4800 bit/s up, else 1200 (AFSK).
+func (s *SatelliteConfig) Baud() int {
+	return BaudFor(s.LinkRate())
+}
+
+// BaudFor is Baud for a link rate in bit/s.
+func BaudFor(bitRate float64) int {
+	if bitRate >= 4800 {
+		return 9600
+	}
+	return 1200
+}
+
 func isKeyID(s string) bool {
 	if len(s) != 32 {
 		return false

@@ -189,10 +189,7 @@ func (e *Emulator) onAir(d *drone, s *gstation, frame []byte, t time.Time) {
 	}
 	f := d.down.FreqHz
 	doppler := -f * l.RangeRate / (geo.SpeedOfLight)
-	baud := 1200
-	if d.bitRate >= 4800 {
-		baud = 9600
-	}
+	baud := mission.BaudFor(d.bitRate)
 	cn0 := d.down.EbN0(l.RangeKm) + 10*math.Log10(d.down.BitRate)
 	s.air.Send(iq.Burst{Freq: f + doppler, CN0: cn0, Baud: baud, Frame: append([]byte(nil), frame...)})
 }

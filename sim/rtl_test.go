@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sdr/iq"
 	"github.com/ipgs/ipgs/sdr/modem"
@@ -62,10 +63,7 @@ func TestRTLTCPDownlink(t *testing.T) {
 	doppler := -f * l.RangeRate / 299792.458
 	t.Logf("%s over %s at %s: elevation %.0f°, range %.0f km, Doppler %+.0f Hz", d.name, s.name, at.Format(time.TimeOnly), l.ElDeg, l.RangeKm, doppler)
 	var got []string
-	baud := 1200
-	if d.bitRate >= 4800 {
-		baud = 9600
-	}
+	baud := mission.BaudFor(d.bitRate)
 	rx, err := iq.NewReceiver(iq.Config{Rate: 250000, Offset: 50000, Baud: baud, FLL: true,
 		Modem: modem.Options{Emit: func(fr modem.Frame) {
 			if a, err := ax25.Decode(fr.Data, false); err == nil {

@@ -104,10 +104,7 @@ func runModemListen(ctx context.Context, o modemListenOpts, out, errOut io.Write
 			if sc.NORAD == norad {
 				sat.DownlinkHz = sc.DownlinkHz
 				if cfg.Baud == 0 {
-					cfg.Baud = 1200
-					if sc.LinkRate() >= 4800 {
-						cfg.Baud = 9600
-					}
+					cfg.Baud = sc.Baud()
 				}
 			}
 		}

@@ -416,11 +416,7 @@ and appends a pass report (data/passes.jsonl).`,
 						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p}
 						for _, sc := range m.Satellites {
 							if sc.NORAD == e.CatalogNumber {
-								baud := 1200
-								if sc.LinkRate() >= 4800 {
-									baud = 9600
-								}
-								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: baud}
+								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: sc.Baud()}
 							}
 						}
 					}
