@@ -60,10 +60,14 @@ demo: deps build
 	$(BIN)/ipgs passes --stations examples/mission.yaml --duration 12h | head -20
 	@echo "   ..."
 	@echo
-	$(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000 --influxd $(BIN)/influxd
+	@mkdir -p $(DATA)
+	set -o pipefail; $(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000 --influxd $(BIN)/influxd | tee $(DATA)/demo.log
 	@echo
-	@echo "== telemetry read back from the local store: DRONE-01's battery, last 5 values =="
-	$(BIN)/ipgs tm query 90001 battery --config examples/mission.yaml --since 24h --last 5 --local --data $$(ls -d $(DATA)/demo-* | tail -1)
+	@# which drones pass over the stations depends on the time of day: read back the one with the most packets on the ground
+	@sat=$$(awk '$$1 ~ /^9[0-9]+$$/ && NF == 7 && $$4 > m { m = $$4; s = $$1 } END { print s }' $(DATA)/demo.log); \
+	echo "== telemetry read back from the local store: $$sat's battery, last 5 values =="; \
+	echo "$(BIN)/ipgs tm query $$sat battery --since 24h --last 5 --local"; \
+	$(BIN)/ipgs tm query $$sat battery --config examples/mission.yaml --since 24h --last 5 --local --data $$(ls -d $(DATA)/demo-* | tail -1)
 	$(BIN)/ipgs tm alarms --config examples/mission.yaml --data $$(ls -d $(DATA)/demo-* | tail -1)
 
 ## test: vet, every unit and integration test, then each fuzz target briefly

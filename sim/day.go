@@ -198,13 +198,12 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	var eb *Bundles
 	var contacts []cgr.Contact
 	nodes := map[string]*dtn.Node{}
-	satNodes, bitRates := map[int]uint64{}, map[int]float64{}
+	satNodes, bitRates := SatNodes(o.Mission) // (nodes matter only with bundles; rates pace handshakes too)
 	if o.Bundles != nil {
 		var err error
 		if contacts, err = Contacts(o.Mission, pl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err != nil {
 			return nil, err
 		}
-		satNodes, bitRates = SatNodes(o.Mission)
 		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota, NoSync: o.Speed > 10}
 	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,

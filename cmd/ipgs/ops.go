@@ -264,7 +264,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 			}
 			emu, err := sim.New(sim.Options{Mission: m, Elements: els, Dictionary: dict, Clock: clk, Host: f.host, BasePort: f.basePort,
 				Faults: sim.Faults{FrameLoss: f.loss}, Log: cmd.ErrOrStderr(), Serial: f.serial, Security: sec, Bundles: bundles, RTLTCP: f.rtlTCP,
-				UplinkAirtime: bundles != nil && sec == nil}) // (airtime with link security: handshakes time out, see docs/dtn.md)
+				UplinkAirtime: bundles != nil})
 			if err != nil {
 				return err
 			}
@@ -471,8 +471,7 @@ and appends a pass report (data/passes.jsonl).`,
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
 			}
 			var node *dtn.Node
-			var satNodes map[int]uint64
-			var bitRates map[int]float64
+			satNodes, bitRates := sim.SatNodes(m) // (nodes matter only with bundles; rates pace handshakes too)
 			if f.bundles {
 				sd := &stationDTN{m: m, station: m.Stations[idx].Name, data: data, pl: pl, from: start, to: start.Add(dur), clk: clk, noSync: f.speed > 10, out: out, log: cmd.ErrOrStderr()}
 				var stop func()
@@ -480,7 +479,6 @@ and appends a pass report (data/passes.jsonl).`,
 					return err
 				}
 				defer stop()
-				satNodes, bitRates = sim.SatNodes(m)
 			}
 			en := station.New(station.Options{
 				DTN: node, SatNodes: satNodes, BitRate: bitRates,

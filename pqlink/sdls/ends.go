@@ -23,14 +23,22 @@ type Ground struct {
 	SatKeys map[int]*keys.Public // each satellite's X-Wing key
 	Budget  Budget
 
-	mu    sync.Mutex
-	sas   map[int]*sa
-	Stats Stats
+	mu  sync.Mutex
+	sas map[int]*sa
+	// pending are each satellite's Hellos sent but not yet confirmed,
+	// oldest first: a Hello resent before the first one's Confirm came
+	// back (a slow uplink) must not orphan that Confirm.
+	pending map[int][]*sa
+	Stats   Stats
 }
+
+// maxPending bounds the unconfirmed Hellos kept per satellite.
+const maxPending = 4
 
 func (g *Ground) init() {
 	if g.sas == nil {
 		g.sas = map[int]*sa{}
+		g.pending = map[int][]*sa{}
 	}
 }
 
@@ -72,7 +80,7 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	var r [2]byte
 	rand.Read(r[:])
 	spi := binary.BigEndian.Uint16(r[:])%0xFFFE + 1 // random: stations choose independently
-	if old := g.sas[sat]; old != nil && old.spi == spi {
+	for g.spiInUse(sat, spi) {
 		spi = spi%0xFFFE + 1
 	}
 	h := make([]byte, 0, HelloLen)
@@ -96,6 +104,12 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if old := g.sas[sat]; old != nil && !old.established {
+		g.pending[sat] = append(g.pending[sat], old)
+		if p := g.pending[sat]; len(p) > maxPending {
+			g.pending[sat] = p[len(p)-maxPending:]
+		}
+	}
 	g.sas[sat] = &sa{spi: spi, tx: up, rx: down, created: now, confirmKey: ck, transcript: transcript}
 	var hid [1]byte
 	rand.Read(hid[:]) // random: two stations' Hellos never share fragments by design
@@ -105,6 +119,52 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 		g.Stats.HandshakeBytes += len(f)
 	}
 	return frames, nil
+}
+
+// spiInUse reports whether spi names sat's SA or one of its pending Hellos.
+func (g *Ground) spiInUse(sat int, spi uint16) bool {
+	if s := g.sas[sat]; s != nil && s.spi == spi {
+		return true
+	}
+	for _, p := range g.pending[sat] {
+		if p.spi == spi {
+			return true
+		}
+	}
+	return false
+}
+
+// confirmed finds the SA a Confirm names: the current one or a pending
+// one. A pending one becomes current; the current one, if unconfirmed,
+// waits in pending for its own Confirm (its Hello may still be on the
+// way), and the Hellos older than the confirmed one are dropped.
+func (g *Ground) confirmed(sat int, spi uint16, mac []byte) error {
+	cur := g.sas[sat]
+	if cur != nil && cur.spi == spi {
+		if !hmac.Equal(mac, confirmMAC(cur.confirmKey, cur.transcript)) {
+			return fmt.Errorf("%w: confirm MAC", ErrForged)
+		}
+		cur.established = true
+		g.pending[sat] = nil // older Hellos: the satellite replaced them with this one
+		return nil
+	}
+	for i, p := range g.pending[sat] {
+		if p.spi != spi {
+			continue
+		}
+		if !hmac.Equal(mac, confirmMAC(p.confirmKey, p.transcript)) {
+			return fmt.Errorf("%w: confirm MAC", ErrForged)
+		}
+		p.established = true
+		rest := append([]*sa(nil), g.pending[sat][i+1:]...)
+		if cur != nil && !cur.established {
+			rest = append(rest, cur)
+		}
+		g.pending[sat] = rest
+		g.sas[sat] = p
+		return nil
+	}
+	return fmt.Errorf("%w: confirm for another SPI", ErrUnknownSPI)
 }
 
 func mustID(id string) []byte {
@@ -158,14 +218,10 @@ func (g *Ground) open(sat int, info []byte) ([]byte, error) {
 	s := g.sas[sat]
 	switch info[0] {
 	case TypeConfirm:
-		if len(info) != confirmLen || s == nil || binary.BigEndian.Uint16(info[1:]) != s.spi {
-			return nil, fmt.Errorf("%w: confirm for another SPI", ErrUnknownSPI)
+		if len(info) != confirmLen {
+			return nil, fmt.Errorf("%w: confirm of %d bytes", ErrUnknownSPI, len(info))
 		}
-		if !hmac.Equal(info[3:], confirmMAC(s.confirmKey, s.transcript)) {
-			return nil, fmt.Errorf("%w: confirm MAC", ErrForged)
-		}
-		s.established = true
-		return nil, nil
+		return nil, g.confirmed(sat, binary.BigEndian.Uint16(info[1:]), info[3:])
 	case TypeNoSA:
 		if len(info) == 3 && s != nil && binary.BigEndian.Uint16(info[1:]) == s.spi && s.established {
 			s.established = false // the next Begin starts a new handshake

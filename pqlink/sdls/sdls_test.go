@@ -242,3 +242,68 @@ func BenchmarkHandshake(b *testing.B) {
 		p.handshake(b, t0.Add(time.Duration(i)*time.Second))
 	}
 }
+
+// On a slow uplink the station resends its Hello before the first one's
+// Confirm is back; the late Confirm still establishes the SA, and the
+// satellite's switch to the newer Hello is followed.
+func TestResentHello(t *testing.T) {
+	p := newPair(t)
+	deliver := func(frames [][]byte, now time.Time) []byte {
+		t.Helper()
+		var reply []byte
+		for _, f := range frames {
+			_, r, _, err := p.o.Receive(f, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != nil {
+				reply = r
+			}
+		}
+		if reply == nil {
+			t.Fatal("no confirm")
+		}
+		return reply
+	}
+	h1, _ := p.g.Begin(90001, t0)
+	h2, _ := p.g.Begin(90001, t0.Add(30*time.Second)) // still not established: a new Hello
+	if p.g.Established(90001) {
+		t.Fatal("established before any confirm")
+	}
+	c1 := deliver(h1, t0.Add(32*time.Second))
+	if _, err := p.g.Open(90001, c1); err != nil || !p.g.Established(90001) {
+		t.Fatalf("late confirm of the first hello: %v, established %v", err, p.g.Established(90001))
+	}
+	roundTrip := func(what string) {
+		t.Helper()
+		f, err := p.g.Protect(90001, []byte(what))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, spi, err := p.o.Receive(f, t0.Add(time.Minute))
+		if err != nil || string(got) != what {
+			t.Fatalf("%s up: %v", what, err)
+		}
+		tm, _ := p.o.Protect(spi, []byte(what))
+		if got, err := p.g.Open(90001, tm); err != nil || string(got) != what {
+			t.Fatalf("%s down: %v", what, err)
+		}
+	}
+	roundTrip("under the first")
+	c2 := deliver(h2, t0.Add(64*time.Second)) // the satellite takes the newer Hello
+	if _, err := p.g.Open(90001, c2); err != nil {
+		t.Fatalf("confirm of the second hello: %v", err)
+	}
+	roundTrip("under the second")
+	if _, err := p.g.Open(90001, c1); !errors.Is(err, ErrUnknownSPI) {
+		t.Fatalf("the first confirm again, after the switch: %v", err)
+	}
+	// a confirm with a bad MAC for a pending SPI is refused
+	h3, _ := p.g.Begin(90001, t0.Add(9*24*time.Hour))
+	_ = h3
+	bad := append([]byte{TypeConfirm}, c2[1:]...)
+	bad[1], bad[2] = byte(p.g.sas[90001].spi>>8), byte(p.g.sas[90001].spi)
+	if _, err := p.g.Open(90001, bad); !errors.Is(err, ErrForged) {
+		t.Fatalf("forged confirm: %v", err)
+	}
+}

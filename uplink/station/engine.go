@@ -472,14 +472,16 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 				if err != nil {
 					fmt.Fprintf(e.o.Log, "station %s: link security: %v\n", e.o.Name, err)
 				}
+				n := 0
 				for _, f := range frames {
 					e.sendInfo(call, f, rep)
-					rep.HandshakeBytes += len(f)
+					n += len(f)
 				}
+				rep.HandshakeBytes += n
 				if len(frames) > 0 && helloAt.IsZero() {
 					helloAt = now
 				}
-				nextHello = now.Add(30 * time.Second)
+				nextHello = now.Add(30*time.Second + e.airtime(c.NORAD, n, len(frames)))
 			}
 			checked = true
 			if !ls.Established(c.NORAD) {
@@ -529,6 +531,19 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	}
 	e.gaps(c.NORAD, rep)
 	return nil
+}
+
+// airtime is how long n information bytes in frames frames take on
+// sat's uplink: 30 bytes a frame of AX.25, KISS-free flags and FCS, and a
+// twentieth for bit stuffing. A Hello takes 4 s at 9600 bit/s and 32 s at
+// 1200, so it is resent only after its Confirm had time to come back.
+func (e *Engine) airtime(sat, n, frames int) time.Duration {
+	rate := e.o.BitRate[sat]
+	if rate <= 0 {
+		rate = 9600
+	}
+	bits := 8 * float64(n+30*frames) * 1.05
+	return time.Duration(bits / rate * float64(time.Second))
 }
 
 // pumpBundles sends what the uplink can carry since the last call
