@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/kiss"
@@ -157,5 +159,49 @@ func attack(ctx context.Context, t *testing.T, addr string, mu *sync.Mutex, capt
 			}
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestSlowLinkHandshake flies the AFSK 1200 drones with link security and
+// the uplink paced at its bit rate: a Hello takes 32 s on the air, longer
+// than the station's 30 s wait for a Confirm. Every pass's handshake
+// completes and the downlink is let through. (Before the station kept
+// unconfirmed Hellos and waited out their airtime, a second Hello
+// orphaned the first one's Confirm and these drones sent nothing home.)
+func TestSlowLinkHandshake(t *testing.T) {
+	m, els := exampleMission(t)
+	m.Satellites = slices.DeleteFunc(m.Satellites, func(sc mission.SatelliteConfig) bool { return sc.Modem != "afsk1200" })
+	if len(m.Satellites) != 4 {
+		t.Fatalf("%d AFSK drones in the example mission", len(m.Satellites))
+	}
+	els = slices.DeleteFunc(els, func(e *tle.Elements) bool { return e.CatalogNumber > 90004 })
+	sec, err := NewDaySecurity(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	res, err := RunDay(context.Background(), DayOptions{
+		Mission: m, Elements: els, Start: start, Duration: 8 * time.Hour, Speed: 1000,
+		DataDir: t.TempDir(), Seed: 5, Out: testWriter{t}, Security: sec, Bundles: &DayBundles{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shook := 0
+	for _, r := range res.Reports {
+		if r.HandshakeBytes == 0 {
+			continue
+		}
+		shook++
+		t.Logf("%s %s %s: handshake %d bytes in %.0f s, %d packets", r.Station, r.Name, r.Start.Format("15:04"), r.HandshakeBytes, r.HandshakeSeconds, r.Packets)
+		if r.HandshakeSeconds <= 0 || r.Packets == 0 {
+			t.Errorf("%s %s %s: handshake of %d bytes not completed, %d packets", r.Station, r.Name, r.Start.Format("15:04"), r.HandshakeBytes, r.Packets)
+		}
+	}
+	if shook == 0 {
+		t.Fatal("no pass with a handshake")
+	}
+	if n := res.GroundSecurity.Refused(); n != 0 {
+		t.Errorf("stations refused %d downlink frames", n)
 	}
 }
