@@ -10,10 +10,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -196,6 +197,8 @@ type Engine struct {
 	ctx             context.Context // Run's, for Inject; guarded by mu
 	recent          []heard         // frames received lately, for diversity; guarded by mu
 	injected, dupes int             // frames from Inject, and copies dropped; guarded by mu
+	contacts        []Contact       // the plan, by start; guarded by mu
+	replanned       chan struct{}   // SetContacts wakes Run's waits
 }
 
 // heard is a frame one receiver delivered.
@@ -283,9 +286,53 @@ func New(o Options) *Engine {
 	for id, a := range o.Sats {
 		e.byCall[a.String()] = id
 	}
-	sort.Slice(e.o.Contacts, func(i, j int) bool { return e.o.Contacts[i].Start.Before(e.o.Contacts[j].Start) })
+	e.contacts = sortedContacts(o.Contacts)
+	e.replanned = make(chan struct{}, 1)
 	return e
 }
+
+func sortedContacts(cs []Contact) []Contact {
+	cs = slices.Clone(cs)
+	slices.SortStableFunc(cs, func(a, b Contact) int { return a.Start.Compare(b.Start) })
+	return cs
+}
+
+// SetContacts replaces the engine's plan (a re-plan). A contact under way
+// goes on to its end as planned; from then on the engine works the new
+// plan's contacts that have not ended. A contact it is preparing for (the
+// radios are set up 30 s ahead) that the new plan drops is released.
+func (e *Engine) SetContacts(cs []Contact) {
+	e.mu.Lock()
+	e.contacts = sortedContacts(cs)
+	e.mu.Unlock()
+	select {
+	case e.replanned <- struct{}{}:
+	default:
+	}
+}
+
+// Contacts returns the plan the engine works.
+func (e *Engine) Contacts() []Contact {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.contacts)
+}
+
+// nextContact is the plan's first contact that starts at or after from
+// and has not ended at now.
+func (e *Engine) nextContact(from, now time.Time) (Contact, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.contacts {
+		if !c.Start.Before(from) && c.End.After(now) {
+			return c, true
+		}
+	}
+	return Contact{}, false
+}
+
+// errReplanned ends a wait for a contact that a re-plan may have changed.
+var errReplanned = errors.New("re-planned")
 
 // Received returns the packet numbers received from each satellite.
 func (e *Engine) Received() map[int][]uint32 {
@@ -322,12 +369,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.mu.Unlock()
 		wg.Wait()
 	}()
-	began := e.o.Clock.Now()
-	for _, c := range e.o.Contacts {
-		if c.End.Before(began) {
-			continue // over before this engine started
+	var from time.Time // contacts starting before this are worked or over
+	for {
+		c, ok := e.nextContact(from, e.o.Clock.Now())
+		if !ok {
+			break
 		}
-		if err := e.idleUntil(ctx, c.Start.Add(-30*time.Second)); err != nil {
+		err := e.waitReplan(ctx, c.Start.Add(-30*time.Second))
+		if err == errReplanned {
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		rep := Report{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Start: c.Start, End: c.End}
@@ -337,10 +389,26 @@ func (e *Engine) Run(ctx context.Context) error {
 				fmt.Fprintf(e.o.Log, "station %s: radio: %v\n", e.o.Name, err)
 			}
 		}
-		if err := e.idleUntil(ctx, c.Start); err != nil {
+		for {
+			if err = e.waitReplan(ctx, c.Start); err != errReplanned {
+				break
+			}
+			if n, ok := e.nextContact(from, e.o.Clock.Now()); !ok || n != c {
+				break // the contact being prepared is no longer next
+			}
+		}
+		if err == errReplanned {
+			if e.o.Radio != nil {
+				e.o.Radio.Release(context.WithoutCancel(ctx), c)
+			}
+			fmt.Fprintf(e.o.Log, "station %s: re-planned: %s at %s dropped\n", e.o.Name, c.Name, c.Start.UTC().Format("15:04:05"))
+			continue
+		}
+		if err != nil {
 			return err
 		}
-		err := e.contact(ctx, c, &rep)
+		from = c.End
+		err = e.contact(ctx, c, &rep)
 		if e.o.Radio != nil {
 			if rerr := e.o.Radio.Release(context.WithoutCancel(ctx), c); rerr != nil && rep.RadioError == "" {
 				rep.RadioError = rerr.Error()
@@ -416,6 +484,16 @@ func (e *Engine) wall(d time.Duration) time.Duration {
 
 // idleUntil handles frames (telemetry still arriving) until t.
 func (e *Engine) idleUntil(ctx context.Context, t time.Time) error {
+	return e.idle(ctx, t, nil)
+}
+
+// waitReplan is idleUntil that returns errReplanned early when the plan
+// changes.
+func (e *Engine) waitReplan(ctx context.Context, t time.Time) error {
+	return e.idle(ctx, t, e.replanned)
+}
+
+func (e *Engine) idle(ctx context.Context, t time.Time, replanned <-chan struct{}) error {
 	for {
 		d := t.Sub(e.o.Clock.Now())
 		if d <= 0 {
@@ -424,6 +502,8 @@ func (e *Engine) idleUntil(ctx context.Context, t time.Time) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-replanned:
+			return errReplanned
 		case b := <-e.frames:
 			e.handle(b, nil, -1)
 		case <-time.After(e.wall(d)):

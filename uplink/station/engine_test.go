@@ -3,10 +3,15 @@ package station
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/proto"
 )
 
@@ -81,5 +86,67 @@ func TestDiversity(t *testing.T) {
 	e.Inject([]byte("c")) // after Run: dropped, not blocked
 	if len(e.frames) != 0 {
 		t.Fatal("a frame injected after the engine stopped was queued")
+	}
+}
+
+// logRadio records Prepare and Release.
+type logRadio struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (r *logRadio) Prepare(_ context.Context, c Contact) error {
+	r.add("prepare " + c.Name)
+	return nil
+}
+func (r *logRadio) Release(_ context.Context, c Contact) error {
+	r.add("release " + c.Name)
+	return nil
+}
+func (r *logRadio) add(s string) {
+	r.mu.Lock()
+	r.log = append(r.log, s)
+	r.mu.Unlock()
+}
+
+// TestSetContacts re-plans a running engine: the contact it is preparing
+// for is dropped and released, a new one is worked, one in progress goes
+// on to its end, and a contact moved earlier is worked at its new time.
+func TestSetContacts(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clk := clock.NewScaled(t0, 200) // 200 virtual seconds a second
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	sats := map[int]ax25.Address{1: {Call: "SAT1"}, 2: {Call: "SAT2"}, 3: {Call: "SAT3"}, 4: {Call: "SAT4"}}
+	var mu sync.Mutex
+	var worked []string
+	rad := &logRadio{}
+	e := New(Options{Name: "T", Call: ax25.Address{Call: "GND"}, TNC: "127.0.0.1:1", Sats: sats, Clock: clk, Radio: rad,
+		Contacts: []Contact{{1, "A", at(40), at(100)}, {2, "B", at(300), at(400)}},
+		Reports: func(r Report) {
+			mu.Lock()
+			worked = append(worked, fmt.Sprintf("%s %s-%s", r.Name, r.Start.Format("15:04:05"), r.End.Format("15:04:05")))
+			mu.Unlock()
+		}})
+	done := make(chan error, 1)
+	go func() { done <- e.Run(context.Background()) }()
+	// during A: drop B (being nobody's next yet), add C and D
+	clock.Until(context.Background(), clk, at(60))
+	e.SetContacts([]Contact{{1, "A", at(40), at(100)}, {3, "C", at(200), at(260)}, {4, "D", at(500), at(560)}})
+	// while preparing for C (30 s ahead): move C out, D earlier
+	clock.Until(context.Background(), clk, at(185))
+	e.SetContacts([]Contact{{1, "A", at(40), at(100)}, {3, "C", at(600), at(660)}, {4, "D", at(240), at(300)}})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"A 12:00:40-12:01:40", "D 12:04:00-12:05:00", "C 12:10:00-12:11:00"}
+	if !slices.Equal(worked, want) {
+		t.Errorf("worked %q, want %q", worked, want)
+	}
+	wantRadio := []string{"prepare A", "release A", "prepare C", "release C", "prepare D", "release D", "prepare C", "release C"}
+	if !slices.Equal(rad.log, wantRadio) {
+		t.Errorf("radio %q, want %q", rad.log, wantRadio)
+	}
+	if got := e.Contacts(); len(got) != 3 || got[0].Name != "A" || got[1].Name != "D" {
+		t.Errorf("Contacts() = %v", got)
 	}
 }
