@@ -70,10 +70,18 @@ type DayOptions struct {
 	Planned  func(*plan.Plan)
 	Report   func(station.Report)
 	Progress func(station.Progress)
+	// Replanner, if set, is handed the day's re-plan once the stations
+	// run: it plans again from the clock's now with an operator's pins,
+	// hands every station engine and bundle node the new plan, and calls
+	// Planned with it.
+	Replanner func(Replan)
 	// Bundles, if set, makes every station and drone with a DTN node
 	// number a bundle node that relays on the plan.
 	Bundles *DayBundles
 }
+
+// Replan re-plans a running day with an operator's pins (plan.Replan).
+type Replan func(ctx context.Context, pins []plan.LockEntry) (*plan.Plan, error)
 
 // DayBundles configure bundle relay in a day.
 type DayBundles struct {
@@ -164,11 +172,12 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		return nil, err
 	}
 	// the contact plan
-	pl, err := plan.Run(ctx, plan.Options{
+	po := plan.Options{
 		Elements: o.Elements, Mission: o.Mission, Stations: o.Mission.PassStations(),
 		Start: o.Start, Duration: o.Duration, MinContactS: o.Mission.Scheduling.MinContactS,
 		MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: mustCreate(filepath.Join(o.DataDir, "plan.json")), Log: o.Out,
-	})
+	}
+	pl, err := plan.Run(ctx, po)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -277,18 +286,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	res := &DayResult{Plan: pl}
 	var mu sync.Mutex
 	calls := emu.Callsigns()
-	p := pl.Problem
 	var engines []*station.Engine
 	var grounds []*sdls.Ground
 	for i, sc := range o.Mission.Stations {
-		var stContacts []station.Contact
-		for _, c := range pl.Contacts {
-			cd := &p.Candidates[c.Cand]
-			if cd.Station == i {
-				sat := &p.Sats[cd.Sat]
-				stContacts = append(stContacts, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
-			}
-		}
+		stContacts := StationContacts(pl, i)
 		var sec station.FrameSecurity
 		var ground *sdls.Ground
 		if o.Security != nil {
@@ -354,6 +355,43 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 					elevation(emu, pr), pr.FramesRx, pr.Packets)
 			},
 		}))
+	}
+	if o.Replanner != nil {
+		var rmu sync.Mutex
+		cur := pl
+		o.Replanner(func(ctx context.Context, pins []plan.LockEntry) (*plan.Plan, error) {
+			rmu.Lock()
+			defer rmu.Unlock()
+			ro := po
+			ro.Out = mustCreate(filepath.Join(o.DataDir, "plan.json"))
+			npl, err := plan.Replan(ctx, ro, cur, pins, clk.Now())
+			if c, ok := ro.Out.(io.Closer); ok {
+				c.Close()
+			}
+			if err != nil {
+				return nil, err
+			}
+			cur = npl
+			mu.Lock()
+			res.Plan = npl
+			mu.Unlock()
+			for i, en := range engines {
+				en.SetContacts(StationContacts(npl, i))
+			}
+			if o.Bundles != nil {
+				if cs, err := Contacts(o.Mission, npl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err == nil {
+					for _, n := range nodes {
+						n.SetContacts(cs)
+					}
+					emu.SetContacts(cs)
+				}
+			}
+			fmt.Fprintf(o.Out, "re-planned from %s: %d contacts, %d pinned\n", clk.Now().Format("01-02 15:04:05"), len(npl.Contacts), len(pins))
+			if o.Planned != nil {
+				o.Planned(npl)
+			}
+			return npl, nil
+		})
 	}
 	wall0 := time.Now()
 	ectx, stopEmu := context.WithCancel(ctx)
@@ -602,6 +640,20 @@ func Contacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string, from, 
 		}
 		return FrameSuccess(b, c.Range, c.Start, c.End, 8*(256+18))
 	}), nil
+}
+
+// StationContacts are the plan's contacts of the mission's station i.
+func StationContacts(pl *plan.Plan, i int) []station.Contact {
+	p := pl.Problem
+	var out []station.Contact
+	for _, c := range pl.Contacts {
+		cd := &p.Candidates[c.Cand]
+		if cd.Station == i {
+			sat := &p.Sats[cd.Sat]
+			out = append(out, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
+		}
+	}
+	return out
 }
 
 // SatNodes returns the drones' DTN node numbers and link bit rates, by

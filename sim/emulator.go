@@ -408,6 +408,16 @@ func (e *Emulator) Callsigns() map[int]ax25.Address {
 	return m
 }
 
+// SetContacts hands every drone's bundle node a new contact plan (a
+// re-plan).
+func (e *Emulator) SetContacts(cs []cgr.Contact) {
+	for _, d := range e.drones {
+		if d.node != nil {
+			d.node.SetContacts(cs)
+		}
+	}
+}
+
 // Close closes the station ports.
 func (e *Emulator) Close() error {
 	for _, d := range e.drones {
