@@ -29,7 +29,15 @@ type Pass struct {
 	Packets   int
 	Done      bool
 	Handshake float64
+	// Pinned: an operator pinned it, so a re-plan never moves it.
+	Pinned bool
+	// Reason a pass the plan left out is not scheduled (unscheduled
+	// passes only).
+	Reason string
 }
+
+// key names a pass: its station, satellite and start.
+func (p Pass) key() string { return p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.UTC().Format(time.RFC3339) }
 
 // Value is the latest value of a telemetry field.
 type Value struct {
@@ -62,6 +70,12 @@ type Model struct {
 	progress  map[string][2]int
 	bundles   []BundleRow
 	proposals []ProposalRow
+	// the plan's left-out passes, the operator's pins and the re-plan
+	unscheduled []Pass
+	pins        map[string]Pass
+	replan      func(pins []Pass) error
+	replanning  bool
+	replanErr   string
 	// the map
 	sats     []SatMark
 	stations []StationMark
@@ -108,6 +122,7 @@ func (m *Model) SetPasses(ps []Pass) {
 	m.mu.Lock()
 	m.passes = slices.Clone(ps)
 	slices.SortFunc(m.passes, func(a, b Pass) int { return a.Start.Compare(b.Start) })
+	m.pins = nil // the new plan's pins are the ones in force
 	m.mu.Unlock()
 	m.changed()
 }

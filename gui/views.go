@@ -64,44 +64,6 @@ func severityColour(s dict.Severity) color.Color {
 	return colourGreen
 }
 
-// NewPassesView is the plan: every contact with its station, times, maximum
-// elevation and, once over, its packets and handshake.
-func NewPassesView(m *Model) fyne.CanvasObject {
-	var rows []Pass
-	table := textTable([]string{"Station", "Satellite", "AOS (UTC)", "LOS", "Max el", "State"}, []float32{90, 100, 130, 80, 70, 140},
-		func() int { return len(rows) },
-		func(row, col int) (string, widget.Importance) {
-			p := rows[row]
-			switch col {
-			case 0:
-				return p.Station, widget.MediumImportance
-			case 1:
-				return p.Name, widget.MediumImportance
-			case 2:
-				return p.Start.UTC().Format("01-02 15:04:05"), widget.MediumImportance
-			case 3:
-				return p.End.UTC().Format("15:04:05"), widget.MediumImportance
-			case 4:
-				return fmt.Sprintf("%.0f°", p.MaxEl), widget.MediumImportance
-			}
-			now := m.Now()
-			switch {
-			case p.Done:
-				return fmt.Sprintf("done: %d packets", p.Packets), widget.MediumImportance
-			case !now.Before(p.Start) && now.Before(p.End):
-				return "IN CONTACT", widget.MediumImportance
-			}
-			return "in " + p.Start.Sub(now).Round(time.Second).String(), widget.MediumImportance
-		})
-	update := func() {
-		rows = m.Passes()
-		table.Refresh()
-	}
-	update()
-	refresh(m, update)
-	return table
-}
-
 // NewTelemetryView shows the latest value of every field, coloured by its
 // limits.
 func NewTelemetryView(m *Model) fyne.CanvasObject {
@@ -420,7 +382,7 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	}
 	update()
 	refresh(m, update)
-	views := []fyne.CanvasObject{NewMapView(m), NewPassesView(m), NewSkyView(m), NewRadioView(m), NewTelemetryPanel(m),
+	views := []fyne.CanvasObject{NewMapView(m), NewPassesView(m, w), NewSkyView(m), NewRadioView(m), NewTelemetryPanel(m),
 		NewAlarmsView(m, w), NewCommandView(m, w, sats), NewBundlesView(m)}
 	var items []*container.TabItem
 	for i, v := range views {

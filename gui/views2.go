@@ -247,7 +247,8 @@ func textTable(header []string, widths []float32, rows func() int, cell func(row
 			}
 			text, imp := cell(id.Row-1, id.Col)
 			l.TextStyle, l.Importance = fyne.TextStyle{}, imp
-			l.SetText(text)
+			l.Text = text
+			l.Refresh()
 		})
 	for i, w := range widths {
 		t.SetColumnWidth(i, w)

@@ -147,7 +147,27 @@ func Run(ctx context.Context, o Options) error {
 				m.SetCommanding(o.Dictionary, h)
 				return nil
 			},
-			Planned: func(pl *plan.Plan) { m.SetPasses(passesOf(pl, props)) },
+			Planned: func(pl *plan.Plan) {
+				// a re-plan starts now: the passes before it stay in the view
+				ps := passesOf(pl, props)
+				for _, p := range m.Passes() {
+					if !p.End.After(pl.Problem.Start) {
+						ps = append(ps, p)
+					}
+				}
+				m.SetPasses(ps)
+				m.SetUnscheduled(unscheduledOf(pl))
+			},
+			Replanner: func(replan sim.Replan) {
+				m.SetReplanner(func(pins []gui.Pass) error {
+					var locks []plan.LockEntry
+					for _, p := range pins {
+						locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+					}
+					_, err := replan(ctx, locks)
+					return err
+				})
+			},
 			Report: func(r station.Report) {
 				m.PassDone(r.Station, r.Sat, r.Start, r.Packets, r.HandshakeSeconds)
 				m.Progress(r.Station, 0, 0)
@@ -185,7 +205,7 @@ func passesOf(pl *plan.Plan, ps propagators) []gui.Pass {
 	for _, c := range pl.Contacts {
 		cd := &p.Candidates[c.Cand]
 		sat, st := &p.Sats[cd.Sat], &p.Stations[cd.Station]
-		gp := gui.Pass{Station: st.Name, Sat: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg}
+		gp := gui.Pass{Station: st.Name, Sat: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg, Pinned: c.Pinned}
 		if prop := ps[sat.NORAD]; prop != nil {
 			topo := geo.NewTopocentric(st.Location)
 			for t := gp.Start; !t.After(gp.End); t = t.Add(10 * time.Second) {
@@ -197,6 +217,22 @@ func passesOf(pl *plan.Plan, ps propagators) []gui.Pass {
 				l := topo.Look(re, ve)
 				gp.Track = append(gp.Track, [2]float64{l.AzDeg, l.ElDeg})
 			}
+		}
+		out = append(out, gp)
+	}
+	return out
+}
+
+// unscheduledOf is the passes the plan left out, with the reason.
+func unscheduledOf(pl *plan.Plan) []gui.Pass {
+	p := pl.Problem
+	var out []gui.Pass
+	for _, u := range pl.Unscheduled {
+		gp := gui.Pass{Station: p.Stations[u.Stn].Name, Sat: p.Sats[u.Sat].NORAD, Name: p.Sats[u.Sat].Name,
+			Start: p.Time(u.AOS), End: p.Time(u.LOS), Reason: u.Reason}
+		if u.Cand >= 0 {
+			cd := &p.Candidates[u.Cand]
+			gp.Start, gp.End, gp.MaxEl = p.Time(cd.Start), p.Time(cd.End), cd.MaxElDeg
 		}
 		out = append(out, gp)
 	}
