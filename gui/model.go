@@ -37,7 +37,9 @@ type Pass struct {
 }
 
 // key names a pass: its station, satellite and start.
-func (p Pass) key() string { return p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.UTC().Format(time.RFC3339) }
+func (p Pass) key() string {
+	return p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.UTC().Format(time.RFC3339)
+}
 
 // Value is the latest value of a telemetry field.
 type Value struct {
