@@ -78,6 +78,9 @@ type Model struct {
 	replan      func(pins []Pass) error
 	replanning  bool
 	replanErr   string
+	// where a chart's older values come from, and the fields done
+	backfill   func(sat int, packet, field string) ([]Sample, error)
+	backfilled map[string]bool
 	// the map
 	sats     []SatMark
 	stations []StationMark
@@ -122,9 +125,15 @@ func (m *Model) Now() time.Time {
 // SetPasses replaces the plan's passes.
 func (m *Model) SetPasses(ps []Pass) {
 	m.mu.Lock()
+	same := len(ps) == len(m.passes)
+	for i := 0; same && i < len(ps); i++ {
+		same = slices.ContainsFunc(m.passes, func(p Pass) bool { return p.key() == ps[i].key() && p.Pinned == ps[i].Pinned })
+	}
 	m.passes = slices.Clone(ps)
 	slices.SortFunc(m.passes, func(a, b Pass) int { return a.Start.Compare(b.Start) })
-	m.pins = nil // the new plan's pins are the ones in force
+	if !same {
+		m.pins = nil // a new plan: its pins are the ones in force
+	}
 	m.mu.Unlock()
 	m.changed()
 }

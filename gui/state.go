@@ -21,6 +21,54 @@ func (m *Model) History(sat int, packet, field string) []Sample {
 	return slices.Clone(m.charts[valueKey(sat, packet, field)])
 }
 
+// SetBackfill sets where a chart's older values come from: the
+// telemetry store, InfluxDB, or an attached station.
+func (m *Model) SetBackfill(f func(sat int, packet, field string) ([]Sample, error)) {
+	m.mu.Lock()
+	m.backfill = f
+	m.mu.Unlock()
+}
+
+// Backfill loads a field's older values from the backfill source, once
+// per field, in the background; they go in ahead of what arrived live.
+func (m *Model) Backfill(sat int, packet, field string) {
+	k := valueKey(sat, packet, field)
+	m.mu.Lock()
+	f := m.backfill
+	if f == nil || m.backfilled[k] {
+		m.mu.Unlock()
+		return
+	}
+	if m.backfilled == nil {
+		m.backfilled = map[string]bool{}
+	}
+	m.backfilled[k] = true
+	m.mu.Unlock()
+	go func() {
+		older, err := f(sat, packet, field)
+		if err != nil || len(older) == 0 {
+			return
+		}
+		slices.SortFunc(older, func(a, b Sample) int { return a.At.Compare(b.At) })
+		m.mu.Lock()
+		if m.charts == nil {
+			m.charts = map[string][]Sample{}
+		}
+		h := m.charts[k]
+		if len(h) > 0 {
+			n, _ := slices.BinarySearchFunc(older, h[0].At, func(s Sample, t time.Time) int { return s.At.Compare(t) })
+			older = older[:n] // only what is older than the live values
+		}
+		h = append(slices.Clone(older), h...)
+		if len(h) > historyCap {
+			h = h[len(h)-historyCap:]
+		}
+		m.charts[k] = h
+		m.mu.Unlock()
+		m.changed()
+	}()
+}
+
 // record adds v to its field's history; m.mu is held.
 func (m *Model) record(v Value) {
 	if v.Text != "" || v.At.IsZero() {

@@ -25,7 +25,7 @@ import (
 // refresh runs f on the UI goroutine whenever the model changes, at most
 // every 100 ms (telemetry may change the model a thousand times a second).
 func refresh(m *Model, f func()) {
-	var mu sync.Mutex
+	var mu, running sync.Mutex // (fyne's test driver runs fyne.Do at once, on the caller's goroutine)
 	var pending bool
 	var last time.Time
 	m.OnChange(func() {
@@ -40,6 +40,8 @@ func refresh(m *Model, f func()) {
 				mu.Lock()
 				pending, last = false, time.Now()
 				mu.Unlock()
+				running.Lock()
+				defer running.Unlock()
 				f()
 			})
 		})

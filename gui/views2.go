@@ -113,6 +113,7 @@ func newChart(m *Model) (fyne.CanvasObject, func(chartKey)) {
 	sel := func(k chartKey) {
 		key = &k
 		draw(sizer.Size())
+		m.Backfill(k.sat, k.packet, k.field) // older values, once, from the store
 	}
 	return container.NewBorder(title, nil, nil, nil, container.NewStack(sizer, plot)), sel
 }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -58,6 +59,51 @@ func TestTelemetryChart(t *testing.T) {
 		t.Error("no chart title for the selected battery voltage")
 	}
 	test.AssertImageMatches(t, "chart.png", w.Canvas().Capture())
+}
+
+// TestChartBackfill: selecting a value fetches its older values once from
+// the store (or an attached station); they go in ahead of the live ones,
+// without repeating any.
+func TestChartBackfill(t *testing.T) {
+	test.NewTempApp(t)
+	m := richModel(t)
+	live := m.History(90001, "hk", "battery")
+	calls := 0
+	m.SetBackfill(func(sat int, packet, field string) ([]Sample, error) {
+		calls++
+		if sat != 90001 || packet != "hk" || field != "battery" {
+			return nil, fmt.Errorf("asked for %d %s.%s", sat, packet, field)
+		}
+		var out []Sample
+		for i := 0; i < 300; i++ { // 300 older values, then 10 the model has live
+			out = append(out, Sample{live[0].At.Add(time.Duration(i-300) * time.Minute), 7 + float64(i)/1000})
+		}
+		return append(out, live[:10]...), nil
+	})
+	panel := NewTelemetryPanel(m)
+	w := test.NewWindow(panel)
+	defer w.Close()
+	list := panel.(*container.Split).Leading.(*widget.List)
+	list.Select(0)
+	var h []Sample
+	for i := 0; i < 200 && len(h) != 300+len(live); i++ {
+		time.Sleep(10 * time.Millisecond)
+		h = m.History(90001, "hk", "battery")
+	}
+	if len(h) != 300+len(live) {
+		t.Fatalf("history of %d values after the backfill, want %d", len(h), 300+len(live))
+	}
+	for i := 1; i < len(h); i++ {
+		if !h[i].At.After(h[i-1].At) {
+			t.Fatalf("value %d at %s is not after %s", i, h[i].At, h[i-1].At)
+		}
+	}
+	list.Unselect(0)
+	list.Select(0)
+	time.Sleep(50 * time.Millisecond)
+	if calls != 1 {
+		t.Errorf("the store was asked %d times, want once", calls)
+	}
 }
 
 func TestRadioView(t *testing.T) {

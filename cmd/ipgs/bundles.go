@@ -233,8 +233,13 @@ func simBundles(m *mission.Mission, data string, pl *plan.Plan, from, to time.Ti
 // sim both do, so that separate processes given the same --start and
 // --duration route on the same plan.
 func planNetwork(ctx context.Context, m *mission.Mission, els []*tle.Elements, start time.Time, dur time.Duration, log io.Writer) (*plan.Plan, error) {
-	return plan.Run(ctx, plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
-		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: log})
+	return plan.Run(ctx, networkPlanOptions(m, els, start, dur, log))
+}
+
+// networkPlanOptions are the options every station plans the network with.
+func networkPlanOptions(m *mission.Mission, els []*tle.Elements, start time.Time, dur time.Duration, log io.Writer) plan.Options {
+	return plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
+		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: log}
 }
 
 func newBundleCmd() *cobra.Command {

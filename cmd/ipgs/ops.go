@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/radio"
 	"github.com/ipgs/ipgs/sdr/rx"
@@ -29,12 +33,14 @@ import (
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/telemetry/influxd"
 	"github.com/ipgs/ipgs/telemetry/spool"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/station"
+	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 // missionFlags locate the mission file and the data folder.
@@ -311,6 +317,7 @@ func newStationCmd() *cobra.Command {
 		speed                              float64
 		secure, bundles                    bool
 		passEnv                            string
+		status                             string
 	}
 	run := &cobra.Command{
 		Use:   "run",
@@ -369,14 +376,9 @@ and appends a pass report (data/passes.jsonl).`,
 				return err
 			}
 			defer rep.Close()
-			p := pl.Problem
-			var contacts []station.Contact
-			for _, c := range pl.Contacts {
-				cd := &p.Candidates[c.Cand]
-				if cd.Station == idx {
-					contacts = append(contacts, station.Contact{NORAD: p.Sats[cd.Sat].NORAD, Name: p.Sats[cd.Sat].Name, Start: p.Time(c.Start), End: p.Time(c.End)})
-				}
-			}
+			contacts := sim.StationContacts(pl, idx)
+			board := &status.Board{Station: m.Stations[idx].Name, Clock: clk.Now}
+			board.SetPlan(statusPlan(pl, idx))
 			sats := sim.MissionCallsigns(m)
 			out := cmd.OutOrStdout()
 			var rad station.Radio
@@ -449,6 +451,8 @@ and appends a pass report (data/passes.jsonl).`,
 					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
 				}
 				sink, alarms, tstore = station.IngestSink(sink, store), store.Alarms, store
+				board.Alarms = store.Alarms.Alarms
+				store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) { boardValues(board, p, d) }
 				if tc.Influx != nil {
 					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp")}
 					go sh.Run(cmd.Context())
@@ -488,11 +492,13 @@ and appends a pass report (data/passes.jsonl).`,
 				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
 				TNCTransmitOnly: f.receive == "sdr",
 				Progress: func(p station.Progress) {
+					board.Progress(p)
 					if alarms != nil {
 						alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
 					}
 				},
 				Reports: func(r station.Report) {
+					board.Report(r)
 					if alarms != nil {
 						alarms.ContactEnded(r.Sat)
 						sim.RecordPass(tstore, r)
@@ -519,6 +525,47 @@ and appends a pass report (data/passes.jsonl).`,
 			if rs != nil {
 				rs.Frames = en.Inject
 			}
+			if f.status != "" {
+				srv := &status.Server{Board: board}
+				if alarms != nil {
+					srv.Ack = func(id, who string) error { return alarms.Ack(id, who, time.Now().UTC()) }
+				}
+				if tstore != nil {
+					srv.History = func(q telemetry.Query) ([]telemetry.Sample, error) { return telemetry.QuerySpool(tstore.Spool, q) }
+				}
+				var rmu sync.Mutex
+				cur := pl
+				srv.Replan = func(ctx context.Context, pins []status.Pass) error {
+					rmu.Lock()
+					defer rmu.Unlock()
+					var locks []plan.LockEntry
+					for _, p := range pins {
+						locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+					}
+					npl, err := plan.Replan(ctx, networkPlanOptions(m, els, start, dur, cmd.ErrOrStderr()), cur, locks, clk.Now())
+					if err != nil {
+						return err
+					}
+					cur = npl
+					en.SetContacts(sim.StationContacts(npl, idx))
+					board.SetPlan(statusPlan(npl, idx))
+					if node != nil {
+						if cs, err := sim.Contacts(m, npl, m.TerrestrialLinks(), start, start.Add(dur)); err == nil {
+							node.SetContacts(cs)
+						}
+					}
+					fmt.Fprintf(out, "re-planned from %s with %d pins: %d contacts here\n", clk.Now().UTC().Format(time.RFC3339), len(pins), len(sim.StationContacts(npl, idx)))
+					return nil
+				}
+				ln, err := net.Listen("tcp", f.status)
+				if err != nil {
+					return fmt.Errorf("--status %s: %w", f.status, err)
+				}
+				hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+				go hs.Serve(ln)
+				defer hs.Close()
+				fmt.Fprintf(out, "status: http://%s/api/status (ipgs gui --attach %s)\n", ln.Addr(), ln.Addr())
+			}
 			err = en.Run(cmd.Context())
 			if errors.Is(err, context.Canceled) {
 				return nil
@@ -540,6 +587,7 @@ and appends a pass report (data/passes.jsonl).`,
 	run.Flags().StringVar(&f.rtlTCP, "rtl-tcp", "", "rtl_tcp host:port of an SDR that receives the downlink (default: the station's radio.rtl_tcp; \"none\" to disable)")
 	run.Flags().StringVar(&f.receive, "receive", "", "where the downlink comes from: tnc, sdr (the TNC only transmits) or both (default: both with an SDR, else tnc)")
 	run.Flags().StringVar(&f.recordIQ, "record-iq", "", "directory to keep each pass's SDR samples in as SigMF, with the decoded frames annotated")
+	run.Flags().StringVar(&f.status, "status", "", "serve the station's status for mission control (ipgs gui --attach) on this host:port, e.g. 127.0.0.1:8101")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run)
 	return st
@@ -651,6 +699,48 @@ func stationOf(r command.Record) string {
 		return ""
 	}
 	return "(" + r.Station + ")"
+}
+
+// statusPlan is the plan's contacts of station idx and the passes over
+// it the plan left out, for the status endpoint.
+func statusPlan(pl *plan.Plan, idx int) (contacts, left []status.Pass) {
+	p := pl.Problem
+	for _, c := range pl.Contacts {
+		cd := &p.Candidates[c.Cand]
+		if cd.Station == idx {
+			contacts = append(contacts, status.Pass{Sat: p.Sats[cd.Sat].NORAD, Name: p.Sats[cd.Sat].Name, Station: p.Stations[idx].Name,
+				Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg, Pinned: c.Pinned})
+		}
+	}
+	for _, u := range pl.Unscheduled {
+		if u.Stn != idx {
+			continue
+		}
+		lp := status.Pass{Sat: p.Sats[u.Sat].NORAD, Name: p.Sats[u.Sat].Name, Station: p.Stations[idx].Name, Start: p.Time(u.AOS), End: p.Time(u.LOS), Reason: u.Reason}
+		if u.Cand >= 0 {
+			cd := &p.Candidates[u.Cand]
+			lp.Start, lp.End, lp.MaxEl = p.Time(cd.Start), p.Time(cd.End), cd.MaxElDeg
+		}
+		left = append(left, lp)
+	}
+	return contacts, left
+}
+
+// boardValues records a decoded packet's values, checked against their
+// limits, on the status board.
+func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
+	if d.Packet == nil {
+		return
+	}
+	mode := d.ModeState()
+	for i := range d.Values {
+		v := &d.Values[i]
+		if !v.OK {
+			continue
+		}
+		sev, _ := v.Field.Check(v.Num, mode)
+		b.Value(status.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: string(sev), At: p.Onboard})
+	}
 }
 
 // findStation is the index of the mission's station called name.
