@@ -38,7 +38,7 @@ type Pass struct {
 
 // key names a pass: its station, satellite and start.
 func (p Pass) key() string {
-	return p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.UTC().Format(time.RFC3339)
+	return p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.UTC().Round(time.Second).Format(time.RFC3339)
 }
 
 // Value is the latest value of a telemetry field.

@@ -15,15 +15,28 @@ func newGUICmd() *cobra.Command {
 		missionFlags
 		duration, start string
 		speed           float64
+		attach          []string
 	}
 	c := &cobra.Command{
 		Use:   "gui",
-		Short: "The mission-control desktop app, flying the mission in-process (as ipgs demo)",
-		Args:  cobra.NoArgs,
+		Short: "The mission-control desktop app, flying the mission in-process (as ipgs demo) or attached to running stations",
+		Long: `Without --attach, flies the mission in-process as ipgs demo does: the
+emulator, every station engine, telemetry and a governance vote.
+
+With --attach, shows station engines that run elsewhere (ipgs station run
+--status ADDR): their plans, passes, telemetry and alarms; acknowledgements
+and re-plans go to them, commands to the mission's command history.`,
+		Example: `  ipgs gui --speed 300
+  ipgs gui --attach 127.0.0.1:8101,127.0.0.1:8102,127.0.0.1:8103`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, els, dict, data, err := f.load(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if len(f.attach) > 0 {
+				return desktop.Attach(cmd.Context(), desktop.AttachOptions{Mission: m, Elements: els, Dictionary: dict, DataDir: data,
+					Stations: f.attach, Influx: telemetry.ConfigFor(m, data).Influx, Log: cmd.ErrOrStderr()})
 			}
 			start, dur, err := simSpan(f.start, f.duration)
 			if err != nil {
@@ -41,5 +54,6 @@ func newGUICmd() *cobra.Command {
 	c.Flags().StringVar(&f.duration, "duration", "12h", "simulated span")
 	c.Flags().StringVar(&f.start, "start", "now", "simulated start, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 100, "virtual seconds per wall second")
+	c.Flags().StringSliceVar(&f.attach, "attach", nil, "attach to running stations' status endpoints (host:port, comma-separated) instead of flying the mission in-process")
 	return c
 }

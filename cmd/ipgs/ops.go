@@ -739,7 +739,7 @@ func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
 			continue
 		}
 		sev, _ := v.Field.Check(v.Num, mode)
-		b.Value(status.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: string(sev), At: p.Onboard})
+		b.Value(status.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev.String(), At: p.Onboard})
 	}
 }
 

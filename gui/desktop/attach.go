@@ -1,0 +1,326 @@
+package desktop
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/ipgs/ipgs/gui"
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/station/status"
+)
+
+// AttachOptions for Attach.
+type AttachOptions struct {
+	Mission    *mission.Mission
+	Elements   []*tle.Elements
+	Dictionary *command.Dictionary
+	// DataDir holds the command history the stations uplink from (the
+	// mission's data_dir, shared by the stations on this machine).
+	DataDir string
+	// Stations are the running station engines' status addresses
+	// (ipgs station run --status).
+	Stations []string
+	// Influx, when set, is where charts fetch older values if no station
+	// has them.
+	Influx *telemetry.Influx
+	Log    io.Writer
+}
+
+// Attach opens the window on station engines that run elsewhere (ipgs
+// station run --status): it polls each station every second for its plan,
+// reports, contact in progress, telemetry values and alarms, and sends the
+// operator's acknowledgements and re-plans to them. The map, sky and radio
+// views are predicted here from the mission's element sets at the
+// stations' clock.
+func Attach(ctx context.Context, o AttachOptions) error {
+	a := app.NewWithID("org.ipgs.mission-control")
+	w := a.NewWindow("ipgs mission control (attached)")
+	m := gui.NewModel()
+	sats := map[string]int{}
+	for _, s := range o.Mission.Satellites {
+		sats[s.Name] = s.NORAD
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.SetContent(gui.NewMain(m, w, sats))
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("gui.width", 1100)), float32(prefs.FloatWithFallback("gui.height", 700))))
+	w.SetCloseIntercept(func() {
+		sz := w.Canvas().Size()
+		prefs.SetFloat("gui.width", float64(sz.Width))
+		prefs.SetFloat("gui.height", float64(sz.Height))
+		cancel()
+		w.Close()
+	})
+	if hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl")); err == nil {
+		m.SetCommanding(o.Dictionary, hist)
+	} else {
+		fmt.Fprintln(o.Log, "gui: commanding:", err)
+	}
+	at := &attached{o: o, m: m, props: props(Options{Elements: o.Elements}), tracks: map[string][][2]float64{}}
+	for _, addr := range o.Stations {
+		at.clients = append(at.clients, &status.Client{Addr: addr})
+	}
+	m.SetReplanner(at.replan)
+	m.SetBackfill(at.backfill)
+	go at.poll(ctx)
+	w.ShowAndRun()
+	return nil
+}
+
+// attached is the model's feed from the stations.
+type attached struct {
+	o       AttachOptions
+	m       *gui.Model
+	props   propagators
+	clients []*status.Client
+
+	mu     sync.Mutex
+	snaps  []*status.Snapshot // per client, the latest (nil: none yet)
+	errs   []string           // per client, why the last poll failed
+	tracks map[string][][2]float64
+	sig    string
+}
+
+func (at *attached) poll(ctx context.Context) {
+	at.snaps = make([]*status.Snapshot, len(at.clients))
+	at.errs = make([]string, len(at.clients))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		var wg sync.WaitGroup
+		for i, c := range at.clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+				defer cancel()
+				s, err := c.Snapshot(cctx)
+				at.mu.Lock()
+				if err != nil {
+					at.errs[i] = err.Error()
+				} else {
+					at.snaps[i], at.errs[i] = s, ""
+				}
+				at.mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		at.update()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// update turns the stations' snapshots into the model.
+func (at *attached) update() {
+	at.mu.Lock()
+	snaps, errs := slices.Clone(at.snaps), slices.Clone(at.errs)
+	at.mu.Unlock()
+	var now time.Time
+	var passes, left []gui.Pass
+	var alarms []telemetry.Alarm
+	var problems []string
+	for i, s := range snaps {
+		if errs[i] != "" {
+			problems = append(problems, errs[i])
+		}
+		if s == nil {
+			continue
+		}
+		if s.Now.After(now) {
+			now = s.Now
+		}
+		for _, p := range s.Plan {
+			gp := gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Pinned: p.Pinned, Track: at.track(p)}
+			passes = append(passes, gp)
+		}
+		// reports: the passes they name are done (a report of a pass no
+		// longer in the plan, from before a re-plan, is added)
+		for _, r := range s.Reports {
+			found := false
+			for j := range passes {
+				p := &passes[j]
+				if p.Station == r.Station && p.Sat == r.Sat && p.Start.Equal(r.Start) {
+					p.Done, p.Packets, p.Handshake, found = true, r.Packets, r.HandshakeSeconds, true
+				}
+			}
+			if !found {
+				passes = append(passes, gui.Pass{Station: r.Station, Sat: r.Sat, Name: r.Name, Start: r.Start, End: r.End, Done: true, Packets: r.Packets, Handshake: r.HandshakeSeconds})
+			}
+		}
+		for _, p := range s.LeftOut {
+			left = append(left, gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Reason: p.Reason})
+		}
+		if s.Progress != nil {
+			at.m.Progress(s.Station, s.Progress.FramesRx, s.Progress.Packets)
+		} else {
+			at.m.Progress(s.Station, 0, 0)
+		}
+		for _, v := range s.Values {
+			at.m.SetValue(gui.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: severityOf(v.Severity), At: v.At})
+		}
+		alarms = append(alarms, s.Alarms...)
+		for _, p := range s.Problems {
+			problems = append(problems, s.Station+" "+p)
+		}
+	}
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	at.m.SetNow(now)
+	sig := fmt.Sprint(len(passes), len(left))
+	for _, p := range passes {
+		sig += fmt.Sprint(p.Station, p.Sat, p.Start.Unix(), p.Done, p.Packets, p.Pinned)
+	}
+	for _, p := range left {
+		sig += fmt.Sprint(p.Station, p.Sat, p.Start.Unix())
+	}
+	if sig != at.sig { // only a changed plan: the operator's pending pins stay
+		at.sig = sig
+		at.m.SetPasses(passes)
+		at.m.SetUnscheduled(left)
+	}
+	at.m.SetAlarms(alarms, at.ack)
+	sats, sun := mapOf(now, at.props, at.o.Mission)
+	var stations []gui.StationMark
+	for _, st := range at.o.Mission.Stations {
+		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
+	}
+	at.m.SetMap(sats, stations, sun)
+	radios := radiosOf(now, at.m, at.props, at.o.Mission)
+	for i := range radios {
+		radios[i].TNC = "attached"
+	}
+	at.m.SetRadios(radios)
+	at.m.SetProblems(append(problemsOf(now, Options{Mission: at.o.Mission, Elements: at.o.Elements}, nil), problems...))
+}
+
+// track is a pass's predicted sky track, computed once.
+func (at *attached) track(p status.Pass) [][2]float64 {
+	k := p.Station + strconv.Itoa(p.Sat) + p.Start.String() + p.End.String()
+	at.mu.Lock()
+	defer at.mu.Unlock()
+	if t, ok := at.tracks[k]; ok {
+		return t
+	}
+	var t [][2]float64
+	prop := at.props[p.Sat]
+	for i, st := range at.o.Mission.Stations {
+		if st.Name != p.Station || prop == nil {
+			continue
+		}
+		topo := geo.NewTopocentric(at.o.Mission.PassStations()[i].Location)
+		for tt := p.Start; !tt.After(p.End); tt = tt.Add(10 * time.Second) {
+			r, v, err := prop.At(tt)
+			if err != nil {
+				break
+			}
+			re, ve := geo.TEMEToECEF(tt, r, v)
+			l := topo.Look(re, ve)
+			t = append(t, [2]float64{l.AzDeg, l.ElDeg})
+		}
+	}
+	at.tracks[k] = t
+	return t
+}
+
+// ack sends an acknowledgement to the station that raised the alarm.
+func (at *attached) ack(id, who string) error {
+	at.mu.Lock()
+	snaps := slices.Clone(at.snaps)
+	at.mu.Unlock()
+	for i, s := range snaps {
+		if s == nil {
+			continue
+		}
+		for _, a := range s.Alarms {
+			if a.ID == id {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				return at.clients[i].Ack(ctx, id, who)
+			}
+		}
+	}
+	return fmt.Errorf("no station holds alarm %s", id)
+}
+
+// replan sends the pins to every station: each plans the network again
+// with them and works its part.
+func (at *attached) replan(pins []gui.Pass) error {
+	var sp []status.Pass
+	for _, p := range pins {
+		sp = append(sp, status.Pass{Sat: p.Sat, Name: p.Name, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+	}
+	var errs []error
+	for _, c := range at.clients {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if _, err := c.Replan(ctx, sp); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+	}
+	at.sig = "" // the next poll takes the new plan
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// backfill asks the stations for a field's older values, then InfluxDB.
+func (at *attached) backfill(sat int, packet, field string) ([]gui.Sample, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []gui.Sample
+	seen := map[int64]bool{}
+	add := func(ss []telemetry.Sample) {
+		for _, s := range ss {
+			v, ok := s.Value.(float64)
+			if !ok || seen[s.Time.UnixNano()] {
+				continue
+			}
+			seen[s.Time.UnixNano()] = true
+			out = append(out, gui.Sample{At: s.Time, V: v})
+		}
+	}
+	for _, c := range at.clients {
+		if ss, err := c.History(ctx, sat, packet, field, time.Time{}); err == nil {
+			add(ss)
+		}
+	}
+	if len(out) == 0 && at.o.Influx != nil {
+		ss, err := telemetry.QueryInflux(ctx, *at.o.Influx, telemetry.Query{Sat: strconv.Itoa(sat), Measurement: packet, Field: field, Limit: 2000})
+		if err != nil {
+			return nil, err
+		}
+		add(ss)
+	}
+	return out, nil
+}
+
+func severityOf(s string) dict.Severity {
+	switch s {
+	case dict.Red.String():
+		return dict.Red
+	case dict.Yellow.String():
+		return dict.Yellow
+	}
+	return dict.Nominal
+}
