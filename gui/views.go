@@ -375,7 +375,7 @@ const prefTab = "gui.tab"
 func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	problems := widget.NewLabel("")
 	problems.Importance = widget.DangerImportance
-	problems.Wrapping = fyne.TextWrapWord
+	problems.Truncation = fyne.TextTruncateEllipsis
 	clock := widget.NewLabel("")
 	update := func() {
 		clock.SetText(m.Now().UTC().Format("2006-01-02 15:04:05 UTC"))
@@ -422,5 +422,5 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	}
 	keys := widget.NewLabel("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all")
 	keys.Importance = widget.LowImportance
-	return container.NewBorder(container.NewHBox(clock, keys, layout.NewSpacer(), problems), nil, nil, nil, tabs)
+	return container.NewBorder(container.NewBorder(nil, nil, container.NewHBox(clock, keys), nil, problems), nil, nil, nil, tabs)
 }

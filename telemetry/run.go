@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -70,12 +71,7 @@ func RunQuery(ctx context.Context, o QueryOptions) error {
 	if o.Influx != nil && !o.Local {
 		samples, err = QueryInflux(ctx, *o.Influx, o.Query)
 	} else {
-		var sp *spool.Spool
-		if sp, err = spool.Open(filepath.Join(o.Dir, "spool"), spool.Options{}); err != nil {
-			return err
-		}
-		defer sp.Close()
-		samples, err = QuerySpool(sp, o.Query)
+		samples, err = QueryStores(o.Dir, o.Query)
 	}
 	if err != nil {
 		return err
@@ -115,23 +111,69 @@ func printSamples(w io.Writer, format string, samples []Sample) error {
 	return mission.BadInput(fmt.Errorf("--format %q: want table, csv or json", format))
 }
 
+// StoreDirs are the telemetry stores under dir: dir's own and each
+// station's (ipgs station run keeps its store in dir/STATION).
+func StoreDirs(dir string) []string {
+	out := []string{dir}
+	subs, _ := filepath.Glob(filepath.Join(dir, "*", "spool"))
+	for _, s := range subs {
+		out = append(out, filepath.Dir(s))
+	}
+	return out
+}
+
+// QueryStores answers q from every store under dir, read-only (a station
+// may be writing them), in time order.
+func QueryStores(dir string, q Query) ([]Sample, error) {
+	var out []Sample
+	for _, d := range StoreDirs(dir) {
+		p := filepath.Join(d, "spool")
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		sp, err := spool.Open(p, spool.Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		lim := q.Limit
+		q.Limit = 0
+		ss, err := QuerySpool(sp, q)
+		q.Limit = lim
+		sp.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss...)
+	}
+	slices.SortStableFunc(out, func(a, b Sample) int { return a.Time.Compare(b.Time) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[len(out)-q.Limit:]
+	}
+	return out, nil
+}
+
 // RunExport writes what the store holds: line protocol from the spool, or
 // CSV/JSON of every field (ipgs tm export).
 func RunExport(ctx context.Context, o QueryOptions) error {
 	if o.Format == "lp" {
-		sp, err := spool.Open(filepath.Join(o.Dir, "spool"), spool.Options{})
-		if err != nil {
-			return err
-		}
-		defer sp.Close()
-		_, err = sp.Read(0, func(_ uint64, rec []byte) bool {
-			p, err := ParseLine(rec)
-			if err == nil && o.match(&p, "") {
-				o.Out.Write(append(rec, '\n'))
+		for _, dir := range StoreDirs(o.Dir) {
+			sp, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{ReadOnly: true})
+			if err != nil {
+				return err
 			}
-			return true
-		})
-		return err
+			_, err = sp.Read(0, func(_ uint64, rec []byte) bool {
+				p, err := ParseLine(rec)
+				if err == nil && o.match(&p, "") {
+					o.Out.Write(append(rec, '\n'))
+				}
+				return true
+			})
+			sp.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if o.Format == "table" || o.Format == "" {
 		o.Format = "csv"
@@ -141,9 +183,13 @@ func RunExport(ctx context.Context, o QueryOptions) error {
 
 // RunAlarms prints the alarms that are not over (ipgs tm alarms).
 func RunAlarms(dir string, w io.Writer, asJSON bool) error {
-	alarms, err := ReadAlarms(filepath.Join(dir, "alarms.jsonl"))
-	if err != nil {
-		return err
+	var alarms []Alarm
+	for _, d := range StoreDirs(dir) {
+		as, err := ReadAlarms(filepath.Join(d, "alarms.jsonl"))
+		if err != nil {
+			return err
+		}
+		alarms = append(alarms, as...)
 	}
 	if asJSON {
 		enc := json.NewEncoder(w)

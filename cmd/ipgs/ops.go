@@ -442,6 +442,8 @@ and appends a pass report (data/passes.jsonl).`,
 				if err != nil {
 					return err
 				}
+				// each station its own store: stations on one machine share the data folder
+				tc.Dir = filepath.Join(tc.Dir, m.Stations[idx].Name)
 				store, err := telemetry.OpenStoreWith(tc.Dir, td, spool.Options{NoSync: f.speed > 10})
 				if err != nil {
 					return err
@@ -490,7 +492,7 @@ and appends a pass report (data/passes.jsonl).`,
 				Name:     m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
 				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
-				TNCTransmitOnly: f.receive == "sdr",
+				TNCTransmitOnly: f.receive == "sdr", Until: start.Add(dur),
 				Progress: func(p station.Progress) {
 					board.Progress(p)
 					if alarms != nil {

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -55,7 +56,9 @@ type Spool struct {
 	notify   chan struct{}
 	ackSaved time.Time
 	closed   bool
-	Recovery string // what Open had to repair, if anything
+	readOnly bool     // Options.ReadOnly: Read only
+	lock     *os.File // the writer's lock, held while open
+	Recovery string   // what Open had to repair, if anything
 }
 
 type segment struct {
@@ -69,16 +72,93 @@ type Options struct {
 	// NoSync skips fsync (accelerated simulations only, where a
 	// millisecond of fsync is many seconds of virtual time).
 	NoSync bool
+	// ReadOnly opens the spool to read what is durable in it, beside a
+	// process that writes it: nothing is created, cut or locked.
+	ReadOnly bool
 }
 
-// Open opens (creating) the spool in dir.
+// ErrReadOnly is a write to a spool opened ReadOnly.
+var ErrReadOnly = errors.New("spool: opened read-only")
+
+// ErrLocked is Open of a spool another process writes.
+var ErrLocked = errors.New("spool: another process writes this spool")
+
+// Open opens (creating) the spool in dir. One process at a time writes a
+// spool (it holds an exclusive lock on dir/lock); others open it ReadOnly.
 func Open(dir string, o Options) (*Spool, error) {
+	if o.ReadOnly {
+		return openReadOnly(dir)
+	}
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = 64 << 20
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("%w: %s (give each station its own data folder or telemetry.spool_dir)", ErrLocked, dir)
+	}
+	s, err := openWriter(dir, o)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// segments lists dir's segments in order.
+func segments(dir string) ([]segment, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var segs []segment
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".seg")
+		if !ok {
+			continue
+		}
+		first, err := strconv.ParseUint(name, 10, 64)
+		if err != nil {
+			continue
+		}
+		segs = append(segs, segment{first, filepath.Join(dir, e.Name())})
+	}
+	slices.SortFunc(segs, func(a, b segment) int { return cmpU64(a.first, b.first) })
+	return segs, nil
+}
+
+// openReadOnly reads what is durable: every whole record, up to a torn
+// tail (which it leaves alone).
+func openReadOnly(dir string) (*Spool, error) {
+	segs, err := segments(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Spool{dir: dir, readOnly: true, segs: segs, notify: make(chan struct{})}
+	if s.acked, err = readAcked(filepath.Join(dir, "acked")); err != nil {
+		return nil, err
+	}
+	s.next = s.acked
+	if len(segs) > 0 {
+		last := segs[len(segs)-1]
+		n, _, err := scan(last.path)
+		if err != nil {
+			return nil, err
+		}
+		s.next = last.first + n
+	}
+	s.synced = s.next
+	return s, nil
+}
+
+func openWriter(dir string, o Options) (*Spool, error) {
 	s := &Spool{dir: dir, segmentMax: o.SegmentBytes, noSync: o.NoSync, notify: make(chan struct{})}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -215,6 +295,9 @@ func (s *Spool) Append(rec []byte) (uint64, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.readOnly {
+		return 0, ErrReadOnly
+	}
 	if s.closed {
 		return 0, ErrClosed
 	}
@@ -242,6 +325,9 @@ func (s *Spool) Append(rec []byte) (uint64, error) {
 func (s *Spool) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.readOnly {
+		return nil
+	}
 	if s.closed {
 		return ErrClosed
 	}
@@ -291,6 +377,9 @@ func (s *Spool) State() State {
 func (s *Spool) Ack(n uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.readOnly {
+		return ErrReadOnly
+	}
 	if n <= s.acked {
 		return nil
 	}
@@ -478,6 +567,14 @@ func (r *Reader) Read(fn func(seq uint64, rec []byte) bool) error {
 
 // Close syncs and closes the spool.
 func (s *Spool) Close() error {
+	if s.readOnly {
+		return nil
+	}
+	defer func() {
+		if s.lock != nil {
+			s.lock.Close() // (and with it the lock)
+		}
+	}()
 	if err := s.Sync(); err != nil && !errors.Is(err, ErrClosed) {
 		return err
 	}

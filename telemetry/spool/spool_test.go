@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -122,5 +123,50 @@ func BenchmarkAppend(b *testing.B) {
 		if i%5000 == 0 {
 			s.Sync()
 		}
+	}
+}
+
+// TestOneWriter: a second writer is refused (two stations sharing a data
+// folder used to overwrite each other's records); a read-only open beside
+// the writer reads every durable record and changes nothing.
+func TestOneWriter(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		w.Append([]byte(fmt.Sprintf("rec %d", i)))
+	}
+	w.Sync()
+	w.Append([]byte("not yet synced"))
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a second writer: %v", err)
+	}
+	r, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if _, err := r.Read(0, func(_ uint64, rec []byte) bool { n++; return true }); err != nil || n != 10 {
+		t.Fatalf("read-only: %d records, %v", n, err)
+	}
+	if _, err := r.Append([]byte("x")); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("append to a read-only spool: %v", err)
+	}
+	r.Close()
+	w.Append([]byte("after the reader"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w2, err := Open(dir, Options{}) // the lock went with the writer
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	n = 0
+	w2.Read(0, func(_ uint64, rec []byte) bool { n++; return true })
+	if n != 12 {
+		t.Fatalf("after reopening: %d records, want 12", n)
 	}
 }

@@ -169,6 +169,9 @@ type Options struct {
 	// only through Inject (an SDR receiving it, with a TNC or radio that
 	// only transmits).
 	TNCTransmitOnly bool
+	// Until, when later than the last contact, keeps Run going (idle, and
+	// open to SetContacts) until then: the end of the planned window.
+	Until time.Time
 }
 
 // Progress is a live view of a contact, reported about every 10 s of
@@ -373,6 +376,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		c, ok := e.nextContact(from, e.o.Clock.Now())
 		if !ok {
+			// the plan is worked: wait out the window for a re-plan
+			if err := e.waitReplan(ctx, e.o.Until); err == errReplanned {
+				continue
+			} else if err != nil {
+				return err
+			}
 			break
 		}
 		err := e.waitReplan(ctx, c.Start.Add(-30*time.Second))
