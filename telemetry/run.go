@@ -157,6 +157,9 @@ func QueryStores(dir string, q Query) ([]Sample, error) {
 func RunExport(ctx context.Context, o QueryOptions) error {
 	if o.Format == "lp" {
 		for _, dir := range StoreDirs(o.Dir) {
+			if _, err := os.Stat(filepath.Join(dir, "spool")); err != nil {
+				continue
+			}
 			sp, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{ReadOnly: true})
 			if err != nil {
 				return err
