@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/telemetry/dict"
 )
 
@@ -74,4 +76,44 @@ func BenchmarkFrame(b *testing.B) {
 	b.ReportMetric(ms(drawT), "draw-ms/frame")
 	b.ReportMetric(ms(drawT)/50, "draw/budget")
 	b.ReportMetric(ms(paintT), "paint-ms/frame")
+}
+
+// BenchmarkOrbits is the map's other half: SGP4 for 500 satellites, each
+// placed now with a 90-minute ground track (91 points), as the app does
+// for every map update (5 a second, on its own goroutine, not the UI's).
+// orbit-ms/update is held to the 200 ms between updates (orbit/period).
+func BenchmarkOrbits(b *testing.B) {
+	var sats []Orbiting
+	for i := 0; i < 500; i++ {
+		e := &tle.Elements{Name: fmt.Sprintf("SAT-%03d", i), CatalogNumber: 90000 + i, Epoch: t0, BStar: 4e-5,
+			Inclination: 53 + float64(i%5)*10, RAAN: float64(i) * 7.3, Eccentricity: 2e-4, ArgPerigee: 90,
+			MeanAnomaly: float64(i) * 37.1, MeanMotion: 15.05 + float64(i%7)*0.1}
+		p, err := sgp4.New(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sats = append(sats, Orbiting{Name: e.Name, Prop: p})
+	}
+	// the app's updates, 200 ms apart at 100x (20 virtual seconds each),
+	// against computing every track afresh (SatMarks)
+	tr := NewTracker(sats)
+	tr.Marks(t0)
+	b.ResetTimer()
+	var trackT, freshT time.Duration
+	for k := 0; k < b.N; k++ {
+		at := t0.Add(time.Duration(k+1) * 20 * time.Second)
+		s := time.Now()
+		marks := tr.Marks(at)
+		trackT += time.Since(s)
+		if len(marks) != 500 || len(marks[0].Track) != 91 {
+			b.Fatalf("%d marks, %d track points", len(marks), len(marks[0].Track))
+		}
+		s = time.Now()
+		SatMarks(at, sats)
+		freshT += time.Since(s)
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(ms(trackT), "orbit-ms/update")
+	b.ReportMetric(ms(trackT)/200, "orbit/period")
+	b.ReportMetric(ms(freshT), "fresh-ms/update")
 }

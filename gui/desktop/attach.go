@@ -87,6 +87,7 @@ type attached struct {
 	o       AttachOptions
 	m       *gui.Model
 	props   propagators
+	tracker *gui.Tracker
 	clients []*status.Client
 
 	mu     sync.Mutex
@@ -199,12 +200,14 @@ func (at *attached) update() {
 		at.m.SetUnscheduled(left)
 	}
 	at.m.SetAlarms(alarms, at.ack)
-	sats, sun := mapOf(now, at.props, at.o.Mission)
+	if at.tracker == nil {
+		at.tracker = newTracker(at.props, at.o.Mission)
+	}
 	var stations []gui.StationMark
 	for _, st := range at.o.Mission.Stations {
 		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
 	}
-	at.m.SetMap(sats, stations, sun)
+	at.m.SetMap(at.tracker.Marks(now), stations, gui.Subsolar(now))
 	radios := radiosOf(now, at.m, at.props, at.o.Mission)
 	for i := range radios {
 		radios[i].TNC = "attached"

@@ -87,6 +87,7 @@ func Run(ctx context.Context, o Options) error {
 		w.Close()
 	})
 	props := props(o)
+	tracker := newTracker(props, o.Mission)
 	var stations []gui.StationMark
 	for _, st := range o.Mission.Stations {
 		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
@@ -123,8 +124,7 @@ func Run(ctx context.Context, o Options) error {
 				case <-tick.C:
 					now := clk0.Add(time.Duration(float64(time.Since(wall0)) * o.Speed))
 					m.SetNow(now)
-					sats, sun := mapOf(now, props, o.Mission)
-					m.SetMap(sats, stations, sun)
+					m.SetMap(tracker.Marks(now), stations, gui.Subsolar(now))
 					m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, time.Now().UTC()) })
 					m.SetRadios(radiosOf(now, m, props, o.Mission))
 					m.SetProblems(problemsOf(now, o, radioErrs.get()))
@@ -239,33 +239,13 @@ func unscheduledOf(pl *plan.Plan) []gui.Pass {
 	return out
 }
 
-// mapOf places every satellite at t with its ground track for the next
-// 90 minutes, and finds the subsolar point.
-func mapOf(t time.Time, ps propagators, m *mission.Mission) ([]gui.SatMark, gui.LatLon) {
-	var out []gui.SatMark
+// newTracker follows the mission's satellites that have element sets.
+func newTracker(ps propagators, m *mission.Mission) *gui.Tracker {
+	var sats []gui.Orbiting
 	for _, sc := range m.Satellites {
-		p := ps[sc.NORAD]
-		if p == nil {
-			continue
+		if p := ps[sc.NORAD]; p != nil {
+			sats = append(sats, gui.Orbiting{Name: sc.Name, Prop: p})
 		}
-		mark := gui.SatMark{Name: sc.Name}
-		for dt := time.Duration(0); dt <= 90*time.Minute; dt += time.Minute {
-			r, v, err := p.At(t.Add(dt))
-			if err != nil {
-				break
-			}
-			re, _ := geo.TEMEToECEF(t.Add(dt), r, v)
-			g := geo.ToGeodetic(re)
-			ll := gui.LatLon{Lat: g.LatDeg, Lon: g.LonDeg}
-			if dt == 0 {
-				mark.At = ll
-				mark.Footprint = gui.FootprintDeg(g.AltM/1000, 10)
-			}
-			mark.Track = append(mark.Track, ll)
-		}
-		out = append(out, mark)
 	}
-	s, _ := geo.TEMEToECEF(t, geo.SunPosition(t), geo.Vec{})
-	g := geo.ToGeodetic(s)
-	return out, gui.LatLon{Lat: g.LatDeg, Lon: g.LonDeg}
+	return gui.NewTracker(sats)
 }
