@@ -92,7 +92,7 @@ fuzz:
 bench: deps build bench-passes bench-schedule bench-ingest bench-goodput bench-modem bench-gui
 
 bench-gui:
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench Frame -benchtime 10x ./gui
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench 'Frame|Orbits' -benchtime 10x ./gui
 
 bench-modem:
 	$(BIN)/ipgs bench modem
