@@ -294,13 +294,11 @@ func (at *attached) backfill(sat int, packet, field string) ([]gui.Sample, error
 	var out []gui.Sample
 	seen := map[int64]bool{}
 	add := func(ss []telemetry.Sample) {
-		for _, s := range ss {
-			v, ok := s.Value.(float64)
-			if !ok || seen[s.Time.UnixNano()] {
-				continue
+		for _, s := range samplesOf(ss) {
+			if !seen[s.At.UnixNano()] {
+				seen[s.At.UnixNano()] = true
+				out = append(out, s)
 			}
-			seen[s.Time.UnixNano()] = true
-			out = append(out, gui.Sample{At: s.Time, V: v})
 		}
 	}
 	for _, c := range at.clients {
@@ -326,4 +324,18 @@ func severityOf(s string) dict.Severity {
 		return dict.Yellow
 	}
 	return dict.Nominal
+}
+
+// samplesOf keeps the numeric samples, for a chart.
+func samplesOf(ss []telemetry.Sample) []gui.Sample {
+	var out []gui.Sample
+	for _, s := range ss {
+		switch v := s.Value.(type) {
+		case float64:
+			out = append(out, gui.Sample{At: s.Time, V: v})
+		case int64:
+			out = append(out, gui.Sample{At: s.Time, V: float64(v)})
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -72,6 +73,10 @@ func Run(ctx context.Context, o Options) error {
 			m.SetValue(gui.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, At: p.Onboard})
 		}
 	}
+	m.SetBackfill(func(sat int, packet, field string) ([]gui.Sample, error) {
+		ss, err := telemetry.QuerySpool(store.Spool, telemetry.Query{Sat: strconv.Itoa(sat), Measurement: packet, Field: field, Limit: 2000})
+		return samplesOf(ss), err
+	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	radioErrs := &lastErrors{m: map[string]string{}}
