@@ -151,6 +151,10 @@ type Shipper struct {
 	// directory, rejected.lp).
 	Rejected string
 
+	// Problem, if set, is told why shipping is stuck ("" once it flows
+	// again): for the operator's status line.
+	Problem func(text string)
+
 	Shipped atomic.Uint64
 	Retries atomic.Uint64
 }
@@ -222,6 +226,9 @@ func (sh *Shipper) Run(ctx context.Context) error {
 		for {
 			err := w.WriteRecord(ctx, b.body)
 			if err == nil {
+				if backoff != 250*time.Millisecond && sh.Problem != nil {
+					sh.Problem("")
+				}
 				backoff = 250 * time.Millisecond
 				break
 			}
@@ -234,7 +241,11 @@ func (sh *Shipper) Run(ctx context.Context) error {
 				return ctx.Err()
 			}
 			sh.Retries.Add(1)
-			fmt.Fprintf(sh.Log, "telemetry: InfluxDB %s: %v (retrying in %v; %d points wait in the spool)\n", sh.To.URL, err, backoff, sh.Spool.State().Synced-b.from)
+			msg := fmt.Sprintf("telemetry: InfluxDB %s: %v (retrying in %v; %d points wait in the spool)", sh.To.URL, err, backoff, sh.Spool.State().Synced-b.from)
+			fmt.Fprintln(sh.Log, msg)
+			if sh.Problem != nil {
+				sh.Problem(msg)
+			}
 			select {
 			case <-ctx.Done():
 				return ctx.Err()

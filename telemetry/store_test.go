@@ -19,6 +19,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/telemetry/influxd"
 	"github.com/ipgs/ipgs/telemetry/influxd/influxdtest"
+	"github.com/ipgs/ipgs/telemetry/spool"
 )
 
 var epoch = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
@@ -301,5 +302,33 @@ func TestQuerySpoolAndInflux(t *testing.T) {
 	}
 	if len(fromInflux) != len(got) || !fromInflux[0].Time.Equal(got[0].Time) || fromInflux[9].Value != got[9].Value {
 		t.Fatalf("InfluxDB and the spool disagree:\n%+v\n%+v", fromInflux, got)
+	}
+}
+
+// TestShipperReportsProblem: with InfluxDB down, the shipper tells the
+// operator's status line why the points wait (and keeps them).
+func TestShipperReportsProblem(t *testing.T) {
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool"), spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	sp.Append([]byte("hk,sat=90001 battery=7.4 1795348774923492431"))
+	sp.Sync()
+	got := make(chan string, 10)
+	sh := &Shipper{Spool: sp, To: Influx{URL: "http://127.0.0.1:1", Org: "o", Bucket: "b"}, Problem: func(s string) { got <- s }}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go sh.Run(ctx)
+	select {
+	case s := <-got:
+		if !strings.Contains(s, "127.0.0.1:1") || !strings.Contains(s, "1 points wait") {
+			t.Errorf("problem %q", s)
+		}
+	case <-ctx.Done():
+		t.Fatal("no problem reported with InfluxDB down")
+	}
+	if st := sp.State(); st.Acked != 0 {
+		t.Errorf("acked %d points InfluxDB never took", st.Acked)
 	}
 }

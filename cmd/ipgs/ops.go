@@ -456,7 +456,8 @@ and appends a pass report (data/passes.jsonl).`,
 				board.Alarms = store.Alarms.Alarms
 				store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) { boardValues(board, p, d) }
 				if tc.Influx != nil {
-					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp")}
+					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp"),
+						Problem: func(text string) { board.Problem("store", text) }}
 					go sh.Run(cmd.Context())
 					fmt.Fprintf(out, "telemetry: store %s, InfluxDB %s bucket %s\n", tc.Dir, tc.Influx.URL, tc.Influx.Bucket)
 				} else {
