@@ -347,3 +347,32 @@ type Field struct {
 	Key   string
 	Value any
 }
+
+// Reading is one decoded field value checked against its limits.
+type Reading struct {
+	Sat      int
+	Packet   string
+	Field    string
+	Value    float64
+	Text     string // a state's name
+	Units    string
+	Severity dict.Severity
+	At       time.Time // onboard
+}
+
+// Readings calls fn with each valid value of a decoded packet, checked
+// against the limits of the packet's mode (live displays).
+func Readings(p *Packet, d *dict.Decoded, fn func(Reading)) {
+	if d.Packet == nil {
+		return
+	}
+	mode := d.ModeState()
+	for i := range d.Values {
+		v := &d.Values[i]
+		if !v.OK {
+			continue
+		}
+		sev, _ := v.Field.Check(v.Num, mode)
+		fn(Reading{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, At: p.Onboard})
+	}
+}

@@ -732,18 +732,9 @@ func statusPlan(pl *plan.Plan, idx int) (contacts, left []status.Pass) {
 // boardValues records a decoded packet's values, checked against their
 // limits, on the status board.
 func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
-	if d.Packet == nil {
-		return
-	}
-	mode := d.ModeState()
-	for i := range d.Values {
-		v := &d.Values[i]
-		if !v.OK {
-			continue
-		}
-		sev, _ := v.Field.Check(v.Num, mode)
-		b.Value(status.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev.String(), At: p.Onboard})
-	}
+	telemetry.Readings(p, d, func(r telemetry.Reading) {
+		b.Value(status.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity.String(), At: r.At})
+	})
 }
 
 // findStation is the index of the mission's station called name.

@@ -10,9 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
-
 	"github.com/ipgs/ipgs/gui"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/geo"
@@ -47,25 +44,9 @@ type AttachOptions struct {
 // views are predicted here from the mission's element sets at the
 // stations' clock.
 func Attach(ctx context.Context, o AttachOptions) error {
-	a := app.NewWithID("org.ipgs.mission-control")
-	w := a.NewWindow("ipgs mission control (attached)")
-	m := gui.NewModel()
-	sats := map[string]int{}
-	for _, s := range o.Mission.Satellites {
-		sats[s.Name] = s.NORAD
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w.SetContent(gui.NewMain(m, w, sats))
-	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("gui.width", 1100)), float32(prefs.FloatWithFallback("gui.height", 700))))
-	w.SetCloseIntercept(func() {
-		sz := w.Canvas().Size()
-		prefs.SetFloat("gui.width", float64(sz.Width))
-		prefs.SetFloat("gui.height", float64(sz.Height))
-		cancel()
-		w.Close()
-	})
+	w, m := openWindow("ipgs mission control (attached)", o.Mission, cancel)
 	if hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl")); err == nil {
 		m.SetCommanding(o.Dictionary, hist)
 	} else {

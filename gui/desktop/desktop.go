@@ -43,45 +43,17 @@ type Options struct {
 	Log        io.Writer
 }
 
-// Run opens the window and flies the mission until the window closes or
-// ctx ends.
-func Run(ctx context.Context, o Options) error {
+// openWindow makes the app's window on a new model. The window's size
+// survives a restart; closing it calls cancel.
+func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, *gui.Model) {
 	a := app.NewWithID("org.ipgs.mission-control")
-	w := a.NewWindow("ipgs mission control")
+	w := a.NewWindow(title)
 	m := gui.NewModel()
 	sats := map[string]int{}
-	for _, s := range o.Mission.Satellites {
+	for _, s := range ms.Satellites {
 		sats[s.Name] = s.NORAD
 	}
-	run := filepath.Join(o.DataDir, "gui-"+o.Start.Format("20060102T150405"))
-	store, err := telemetry.OpenStore(filepath.Join(run, "telemetry"), o.TMDict)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
-		if d.Packet == nil {
-			return
-		}
-		mode := d.ModeState()
-		for i := range d.Values {
-			v := &d.Values[i]
-			if !v.OK {
-				continue
-			}
-			sev, _ := v.Field.Check(v.Num, mode)
-			m.SetValue(gui.Value{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, At: p.Onboard})
-		}
-	}
-	m.SetBackfill(func(sat int, packet, field string) ([]gui.Sample, error) {
-		ss, err := telemetry.QuerySpool(store.Spool, telemetry.Query{Sat: strconv.Itoa(sat), Measurement: packet, Field: field, Limit: 2000})
-		return samplesOf(ss), err
-	})
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	radioErrs := &lastErrors{m: map[string]string{}}
 	w.SetContent(gui.NewMain(m, w, sats))
-	// the window's size survives a restart
 	prefs := a.Preferences()
 	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("gui.width", 1100)), float32(prefs.FloatWithFallback("gui.height", 700))))
 	w.SetCloseIntercept(func() {
@@ -91,6 +63,31 @@ func Run(ctx context.Context, o Options) error {
 		cancel()
 		w.Close()
 	})
+	return w, m
+}
+
+// Run opens the window and flies the mission until the window closes or
+// ctx ends.
+func Run(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, m := openWindow("ipgs mission control", o.Mission, cancel)
+	run := filepath.Join(o.DataDir, "gui-"+o.Start.Format("20060102T150405"))
+	store, err := telemetry.OpenStore(filepath.Join(run, "telemetry"), o.TMDict)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
+		telemetry.Readings(p, d, func(r telemetry.Reading) {
+			m.SetValue(gui.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity, At: r.At})
+		})
+	}
+	m.SetBackfill(func(sat int, packet, field string) ([]gui.Sample, error) {
+		ss, err := telemetry.QuerySpool(store.Spool, telemetry.Query{Sat: strconv.Itoa(sat), Measurement: packet, Field: field, Limit: 2000})
+		return samplesOf(ss), err
+	})
+	radioErrs := &lastErrors{m: map[string]string{}}
 	props := props(o)
 	tracker := newTracker(props, o.Mission)
 	var stations []gui.StationMark
