@@ -378,7 +378,7 @@ and appends a pass report (data/passes.jsonl).`,
 			defer rep.Close()
 			contacts := sim.StationContacts(pl, idx)
 			board := &status.Board{Station: m.Stations[idx].Name, Clock: clk.Now}
-			board.SetPlan(statusPlan(pl, idx))
+			board.SetPlan(status.PlanOf(pl, idx))
 			sats := sim.MissionCallsigns(m)
 			out := cmd.OutOrStdout()
 			var rad station.Radio
@@ -551,7 +551,7 @@ and appends a pass report (data/passes.jsonl).`,
 					}
 					cur = npl
 					en.SetContacts(sim.StationContacts(npl, idx))
-					board.SetPlan(statusPlan(npl, idx))
+					board.SetPlan(status.PlanOf(npl, idx))
 					if node != nil {
 						if cs, err := sim.Contacts(m, npl, m.TerrestrialLinks(), start, start.Add(dur)); err == nil {
 							node.SetContacts(cs)
@@ -702,31 +702,6 @@ func stationOf(r command.Record) string {
 		return ""
 	}
 	return "(" + r.Station + ")"
-}
-
-// statusPlan is the plan's contacts of station idx and the passes over
-// it the plan left out, for the status endpoint.
-func statusPlan(pl *plan.Plan, idx int) (contacts, left []status.Pass) {
-	p := pl.Problem
-	for _, c := range pl.Contacts {
-		cd := &p.Candidates[c.Cand]
-		if cd.Station == idx {
-			contacts = append(contacts, status.Pass{Sat: p.Sats[cd.Sat].NORAD, Name: p.Sats[cd.Sat].Name, Station: p.Stations[idx].Name,
-				Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg, Pinned: c.Pinned})
-		}
-	}
-	for _, u := range pl.Unscheduled {
-		if u.Stn != idx {
-			continue
-		}
-		lp := status.Pass{Sat: p.Sats[u.Sat].NORAD, Name: p.Sats[u.Sat].Name, Station: p.Stations[idx].Name, Start: p.Time(u.AOS), End: p.Time(u.LOS), Reason: u.Reason}
-		if u.Cand >= 0 {
-			cd := &p.Candidates[u.Cand]
-			lp.Start, lp.End, lp.MaxEl = p.Time(cd.Start), p.Time(cd.End), cd.MaxElDeg
-		}
-		left = append(left, lp)
-	}
-	return contacts, left
 }
 
 // boardValues records a decoded packet's values, checked against their

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ipgs/ipgs/gui"
 	"github.com/ipgs/ipgs/mission"
-	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
@@ -52,7 +51,8 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	} else {
 		fmt.Fprintln(o.Log, "gui: commanding:", err)
 	}
-	at := &attached{o: o, m: m, props: props(Options{Elements: o.Elements}), tracks: map[string][][2]float64{}}
+	ps := props(Options{Elements: o.Elements})
+	at := &attached{o: o, m: m, props: ps, tracks: &skyTracks{props: ps, mission: o.Mission}}
 	for _, addr := range o.Stations {
 		at.clients = append(at.clients, &status.Client{Addr: addr})
 	}
@@ -74,7 +74,7 @@ type attached struct {
 	mu     sync.Mutex
 	snaps  []*status.Snapshot // per client, the latest (nil: none yet)
 	errs   []string           // per client, why the last poll failed
-	tracks map[string][][2]float64
+	tracks *skyTracks
 	sig    string
 }
 
@@ -130,10 +130,7 @@ func (at *attached) update() {
 		if s.Now.After(now) {
 			now = s.Now
 		}
-		for _, p := range s.Plan {
-			gp := gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Pinned: p.Pinned, Track: at.track(p)}
-			passes = append(passes, gp)
-		}
+		passes = append(passes, guiPasses(s.Plan, at.tracks)...)
 		// reports: the passes they name are done (a report of a pass no
 		// longer in the plan, from before a re-plan, is added)
 		for _, r := range s.Reports {
@@ -148,9 +145,7 @@ func (at *attached) update() {
 				passes = append(passes, gui.Pass{Station: r.Station, Sat: r.Sat, Name: r.Name, Start: r.Start, End: r.End, Done: true, Packets: r.Packets, Handshake: r.HandshakeSeconds})
 			}
 		}
-		for _, p := range s.LeftOut {
-			left = append(left, gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Reason: p.Reason})
-		}
+		left = append(left, guiPasses(s.LeftOut, at.tracks)...)
 		if s.Progress != nil {
 			at.m.Progress(s.Station, s.Progress.FramesRx, s.Progress.Packets)
 		} else {
@@ -195,35 +190,6 @@ func (at *attached) update() {
 	}
 	at.m.SetRadios(radios)
 	at.m.SetProblems(append(problemsOf(now, Options{Mission: at.o.Mission, Elements: at.o.Elements}, nil), problems...))
-}
-
-// track is a pass's predicted sky track, computed once.
-func (at *attached) track(p status.Pass) [][2]float64 {
-	k := p.Station + strconv.Itoa(p.Sat) + p.Start.String() + p.End.String()
-	at.mu.Lock()
-	defer at.mu.Unlock()
-	if t, ok := at.tracks[k]; ok {
-		return t
-	}
-	var t [][2]float64
-	prop := at.props[p.Sat]
-	for i, st := range at.o.Mission.Stations {
-		if st.Name != p.Station || prop == nil {
-			continue
-		}
-		topo := geo.NewTopocentric(at.o.Mission.PassStations()[i].Location)
-		for tt := p.Start; !tt.After(p.End); tt = tt.Add(10 * time.Second) {
-			r, v, err := prop.At(tt)
-			if err != nil {
-				break
-			}
-			re, ve := geo.TEMEToECEF(tt, r, v)
-			l := topo.Look(re, ve)
-			t = append(t, [2]float64{l.AzDeg, l.ElDeg})
-		}
-	}
-	at.tracks[k] = t
-	return t
 }
 
 // ack sends an acknowledgement to the station that raised the alarm.

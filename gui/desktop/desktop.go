@@ -28,6 +28,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/station"
+	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 // Options for Run.
@@ -90,6 +91,7 @@ func Run(ctx context.Context, o Options) error {
 	radioErrs := &lastErrors{m: map[string]string{}}
 	props := props(o)
 	tracker := newTracker(props, o.Mission)
+	tracks := &skyTracks{props: props, mission: o.Mission}
 	var stations []gui.StationMark
 	for _, st := range o.Mission.Stations {
 		stations = append(stations, gui.StationMark{Name: st.Name, At: gui.LatLon{Lat: st.Lat, Lon: st.Lon}})
@@ -151,14 +153,15 @@ func Run(ctx context.Context, o Options) error {
 			},
 			Planned: func(pl *plan.Plan) {
 				// a re-plan starts now: the passes before it stay in the view
-				ps := passesOf(pl, props)
+				contacts, left := status.PlanOf(pl, -1)
+				ps := guiPasses(contacts, tracks)
 				for _, p := range m.Passes() {
 					if !p.End.After(pl.Problem.Start) {
 						ps = append(ps, p)
 					}
 				}
 				m.SetPasses(ps)
-				m.SetUnscheduled(unscheduledOf(pl))
+				m.SetUnscheduled(guiPasses(left, tracks))
 			},
 			Replanner: func(replan sim.Replan) {
 				m.SetReplanner(func(pins []gui.Pass) error {
@@ -199,42 +202,54 @@ func props(o Options) propagators {
 	return ps
 }
 
-// passesOf turns the plan's contacts into the views' passes with their
-// predicted sky tracks.
-func passesOf(pl *plan.Plan, ps propagators) []gui.Pass {
-	p := pl.Problem
-	var out []gui.Pass
-	for _, c := range pl.Contacts {
-		cd := &p.Candidates[c.Cand]
-		sat, st := &p.Sats[cd.Sat], &p.Stations[cd.Station]
-		gp := gui.Pass{Station: st.Name, Sat: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End), MaxEl: cd.MaxElDeg, Pinned: c.Pinned}
-		if prop := ps[sat.NORAD]; prop != nil {
-			topo := geo.NewTopocentric(st.Location)
-			for t := gp.Start; !t.After(gp.End); t = t.Add(10 * time.Second) {
-				r, v, err := prop.At(t)
-				if err != nil {
-					break
-				}
-				re, ve := geo.TEMEToECEF(t, r, v)
-				l := topo.Look(re, ve)
-				gp.Track = append(gp.Track, [2]float64{l.AzDeg, l.ElDeg})
-			}
-		}
-		out = append(out, gp)
-	}
-	return out
+// skyTracks computes passes' predicted sky tracks (azimuth, elevation
+// every 10 s), each once.
+type skyTracks struct {
+	props   propagators
+	mission *mission.Mission
+	mu      sync.Mutex
+	done    map[string][][2]float64
 }
 
-// unscheduledOf is the passes the plan left out, with the reason.
-func unscheduledOf(pl *plan.Plan) []gui.Pass {
-	p := pl.Problem
+func (s *skyTracks) of(p status.Pass) [][2]float64 {
+	k := p.Station + "/" + strconv.Itoa(p.Sat) + "/" + p.Start.String() + "/" + p.End.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.done[k]; ok {
+		return t
+	}
+	var t [][2]float64
+	prop := s.props[p.Sat]
+	for i, st := range s.mission.Stations {
+		if st.Name != p.Station || prop == nil {
+			continue
+		}
+		topo := geo.NewTopocentric(s.mission.PassStations()[i].Location)
+		for tt := p.Start; !tt.After(p.End); tt = tt.Add(10 * time.Second) {
+			r, v, err := prop.At(tt)
+			if err != nil {
+				break
+			}
+			re, ve := geo.TEMEToECEF(tt, r, v)
+			l := topo.Look(re, ve)
+			t = append(t, [2]float64{l.AzDeg, l.ElDeg})
+		}
+	}
+	if s.done == nil {
+		s.done = map[string][][2]float64{}
+	}
+	s.done[k] = t
+	return t
+}
+
+// guiPasses turns contacts (with their sky tracks) and left-out passes
+// into the views' passes.
+func guiPasses(ps []status.Pass, tracks *skyTracks) []gui.Pass {
 	var out []gui.Pass
-	for _, u := range pl.Unscheduled {
-		gp := gui.Pass{Station: p.Stations[u.Stn].Name, Sat: p.Sats[u.Sat].NORAD, Name: p.Sats[u.Sat].Name,
-			Start: p.Time(u.AOS), End: p.Time(u.LOS), Reason: u.Reason}
-		if u.Cand >= 0 {
-			cd := &p.Candidates[u.Cand]
-			gp.Start, gp.End, gp.MaxEl = p.Time(cd.Start), p.Time(cd.End), cd.MaxElDeg
+	for _, p := range ps {
+		gp := gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Pinned: p.Pinned, Reason: p.Reason}
+		if p.Reason == "" {
+			gp.Track = tracks.of(p)
 		}
 		out = append(out, gp)
 	}
