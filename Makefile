@@ -117,7 +117,7 @@ testdata-passes:
 	cd scheduler/passes/testdata && \
 	$(PY) $(CURDIR)/$(SHARED)/tools/ref_passes.py --tle $(CURDIR)/$(SHARED)/data/orbit/tles_100.txt \
 	  --stations $(CURDIR)/$(SHARED)/data/orbit/stations_10.csv --start 2025-03-01T00:00:00Z --duration 7d \
-	  --min-el 10 --extra --jobs 2 -o ref_tles100_st10_7d.csv && \
+	  --min-el 10 --extra --jobs 2 -o ref_tles100_st10_7d.csv && gzip -9 -n -f ref_tles100_st10_7d.csv && \
 	$(PY) $(CURDIR)/$(SHARED)/tools/ref_passes.py --tle $(CURDIR)/$(SHARED)/data/orbit/tles_real_sample_2020-04.txt \
 	  --stations $(CURDIR)/$(SHARED)/data/orbit/stations_10.csv --start 2020-04-12T00:00:00Z --duration 7d \
 	  --min-el 10 --extra --jobs 2 -o ref_real12_st10_7d.csv

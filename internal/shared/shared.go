@@ -3,10 +3,13 @@
 package shared
 
 import (
+	"compress/gzip"
 	"encoding/csv"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,7 +58,16 @@ func ReadCSV(tb testing.TB, path string) [][]string {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		defer z.Close()
+		r = z
+	}
+	rows, err := csv.NewReader(r).ReadAll()
 	if err != nil {
 		tb.Fatalf("%s: %v", path, err)
 	}

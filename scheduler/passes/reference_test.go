@@ -46,7 +46,7 @@ func TestAgainstSkyfield(t *testing.T) {
 		tles, ref string
 		start     time.Time
 	}{
-		{"tles_100.txt", "testdata/ref_tles100_st10_7d.csv", time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"tles_100.txt", "testdata/ref_tles100_st10_7d.csv.gz", time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)},
 		{"tles_real_sample_2020-04.txt", "testdata/ref_real12_st10_7d.csv", time.Date(2020, 4, 12, 0, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(c.tles, func(t *testing.T) {
