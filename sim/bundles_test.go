@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ipgs/ipgs/scheduler/clock"
@@ -20,14 +21,18 @@ import (
 // whole, by the end of the route the sending station predicted (contact
 // volumes count the frames the link budget lets through).
 func TestDayBundles(t *testing.T) {
-	dayBundles(t, 6*time.Hour, nil, func(from, to string) bool { return true })
+	synctest.Test(t, func(t *testing.T) {
+		dayBundles(t, 6*time.Hour, nil, func(from, to string) bool { return true })
+	})
 }
 
 // TestDayGroundAndSpace adds a TCPCL ground link (TLS 1.3 on loopback)
 // between Tromso and Wallops: their bundles to each other take it, and
 // Perth's still go through the constellation.
 func TestDayGroundAndSpace(t *testing.T) {
-	dayBundles(t, 3*time.Hour, [][2]string{{"Tromso", "Wallops"}}, func(from, to string) bool { return from != "Perth" || to == "Tromso" })
+	synctest.Test(t, func(t *testing.T) {
+		dayBundles(t, 3*time.Hour, [][2]string{{"Tromso", "Wallops"}}, func(from, to string) bool { return from != "Perth" || to == "Tromso" })
+	})
 }
 
 func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send func(from, to string) bool) {
@@ -54,7 +59,7 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 	var clk clock.Clock
 	dir := t.TempDir()
 	res, err := RunDay(context.Background(), DayOptions{
-		Mission: m, Elements: els, Start: start, Duration: dur, Speed: 600, DataDir: dir, Seed: 7, Out: testWriter{t},
+		Mission: m, Elements: els, Start: start, Duration: dur, Speed: 600, InMemory: true, DataDir: dir, Seed: 7, Out: testWriter{t},
 		Bundles: &DayBundles{
 			Terrestrial: terrestrial,
 			Ready: func(nodes map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {

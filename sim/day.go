@@ -63,9 +63,15 @@ type DayOptions struct {
 	// Tap, if set, sees every frame each station transmits (a test's
 	// eavesdropper, to replay them).
 	Tap func(station string, frame []byte)
-	// Started, if set, is called with each station's TNC address once
-	// the emulator runs (a test's attacker connects there).
-	Started func(addrs map[string]string)
+	// Started, if set, is called once the emulator runs with a way to
+	// connect to a station's TNC port (a test's attacker connects there).
+	Started func(dial func(station string) (net.Conn, error))
+	// InMemory opens no sockets: the stations reach the emulator and
+	// each other over in-memory links. A test runs the day so inside a
+	// testing/synctest bubble, where the clock is simulated: virtual time
+	// advances only when everything waits, and a day takes only the CPU
+	// its work needs, however loaded the machine.
+	InMemory bool
 	// Planned, Report and Progress, if set, follow the day (the GUI).
 	Planned  func(*plan.Plan)
 	Report   func(station.Report)
@@ -216,7 +222,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota, NoSync: o.Speed > 10}
 	}
 	emu, err := New(Options{Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Clock: clk, Faults: o.Faults, Seed: o.Seed, Log: o.Out,
-		Serial: len(o.Serial) > 0, Security: esec, Bundles: eb, UplinkAirtime: eb != nil})
+		Serial: len(o.Serial) > 0, Security: esec, Bundles: eb, UplinkAirtime: eb != nil, InMemory: o.InMemory})
 	if err != nil {
 		return nil, err
 	}
@@ -244,8 +250,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		}
 		if len(o.Bundles.Terrestrial) > 0 {
 			gctx, stopGround := context.WithCancel(ctx)
+			var links sync.WaitGroup
+			defer links.Wait()
 			defer stopGround()
-			if err := groundLinks(gctx, o.Bundles.Terrestrial, nodes, clk); err != nil {
+			if err := groundLinks(gctx, &links, o.Bundles.Terrestrial, nodes, clk, o.InMemory); err != nil {
 				return nil, err
 			}
 		}
@@ -301,12 +309,12 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			grounds = append(grounds, ground)
 		}
 		var dial func(context.Context) (io.ReadWriteCloser, error)
-		if o.Tap != nil {
-			name, addr := sc.Name, emu.Addr(sc.Name)
+		if o.Tap != nil || o.InMemory {
+			name := sc.Name
 			dial = func(ctx context.Context) (io.ReadWriteCloser, error) {
-				c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-				if err != nil {
-					return nil, err
+				c, err := dialStation(ctx, emu, name)
+				if err != nil || o.Tap == nil {
+					return c, err
 				}
 				return tapConn{c, func(b []byte) { o.Tap(name, b) }}, nil
 			}
@@ -398,11 +406,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	emuDone := make(chan error, 1)
 	go func() { emuDone <- emu.Serve(ectx) }()
 	if o.Started != nil {
-		addrs := map[string]string{}
-		for _, sc := range o.Mission.Stations {
-			addrs[sc.Name] = emu.Addr(sc.Name)
-		}
-		o.Started(addrs)
+		o.Started(func(name string) (net.Conn, error) { return dialStation(ectx, emu, name) })
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(engines))
@@ -570,10 +574,20 @@ func (c tapConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// dialStation connects to station name's TNC port of the emulator: over
+// TCP, or in memory when it has no ports.
+func dialStation(ctx context.Context, emu *Emulator, name string) (net.Conn, error) {
+	if addr := emu.Addr(name); addr != "" {
+		return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}
+	return emu.Dial(name)
+}
+
 // groundLinks joins the stations' nodes pairwise over TCPCL with TLS on
-// loopback (identities made for the day), as separate stations would
-// be: each listens, the smaller node number dials.
-func groundLinks(ctx context.Context, pairs [][2]string, nodes map[string]*dtn.Node, clk clock.Clock) error {
+// loopback, or in memory (identities made for the day), as separate
+// stations would be: each listens, the smaller node number dials. The
+// links run in goroutines of wg until ctx ends.
+func groundLinks(ctx context.Context, wg *sync.WaitGroup, pairs [][2]string, nodes map[string]*dtn.Node, clk clock.Clock, inMemory bool) error {
 	ids := map[string]tls.Certificate{}
 	pool := x509.NewCertPool()
 	for _, p := range pairs {
@@ -590,24 +604,84 @@ func groundLinks(ctx context.Context, pairs [][2]string, nodes map[string]*dtn.N
 		}
 	}
 	addrs := map[string]string{}
+	mem := map[string]*memListener{}
+	var dial func(ctx context.Context, addr string) (net.Conn, error)
+	if inMemory {
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return mem[addr].dial(ctx) }
+	}
 	for st, id := range ids {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
+		var ln net.Listener
+		if inMemory {
+			ml := newMemListener(st)
+			mem[st], ln = ml, ml
+		} else {
+			var err error
+			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				return err
+			}
 		}
 		addrs[st] = ln.Addr().String()
 		n := nodes[st]
-		go n.ServeGround(ctx, ln, n.TCPCLConfig(tcpcl.TLSConfig(id, pool), clk.Now), clk.Now)
+		wg.Go(func() { n.ServeGround(ctx, ln, n.TCPCLConfig(tcpcl.TLSConfig(id, pool), clk.Now), clk.Now) })
 	}
 	for _, p := range pairs {
 		a, b := nodes[p[0]], nodes[p[1]]
 		if a.Num > b.Num {
 			a, b, p[0], p[1] = b, a, p[1], p[0]
 		}
-		go a.Peer(ctx, addrs[p[1]], b.Num, a.TCPCLConfig(tcpcl.TLSConfig(ids[p[0]], pool), clk.Now), clk.Now)
+		cfg := a.TCPCLConfig(tcpcl.TLSConfig(ids[p[0]], pool), clk.Now)
+		cfg.Dial = dial
+		addr := addrs[p[1]]
+		wg.Go(func() { a.Peer(ctx, addr, b.Num, cfg, clk.Now) })
 	}
 	return nil
 }
+
+// memListener is a listener of in-memory connections (net.Pipe), named
+// by its station.
+type memListener struct {
+	name   string
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newMemListener(name string) *memListener {
+	return &memListener{name: name, conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+func (l *memListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *memListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *memListener) Addr() net.Addr { return memAddr(l.name) }
+
+func (l *memListener) dial(ctx context.Context) (net.Conn, error) {
+	a, b := net.Pipe()
+	select {
+	case l.conns <- b:
+		return a, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type memAddr string
+
+func (a memAddr) Network() string { return "memory" }
+func (a memAddr) String() string  { return string(a) }
 
 // Contacts are the routers' contact plan for pl: each pass at its
 // link's rate, weighed by the share of frames the link budget lets

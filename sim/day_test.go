@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
@@ -60,13 +61,26 @@ func queueSome(start time.Time) func(h *command.History, d *command.Dictionary) 
 	}
 }
 
+// runDay flies the example mission for dur on a simulated clock (in a
+// synctest bubble), or with serial stations on the scaled wall clock.
 func runDay(t *testing.T, dur time.Duration, speed float64, faults Faults, serial ...string) *DayResult {
+	t.Helper()
+	if len(serial) > 0 {
+		return flyDay(t, dur, speed, faults, serial...) // a pseudo-terminal is real I/O
+	}
+	var res *DayResult
+	synctest.Test(t, func(t *testing.T) { res = flyDay(t, dur, speed, faults) })
+	return res
+}
+
+// flyDay is runDay in the caller's bubble, if any.
+func flyDay(t *testing.T, dur time.Duration, speed float64, faults Faults, serial ...string) *DayResult {
 	t.Helper()
 	m, els := exampleMission(t)
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	res, err := RunDay(context.Background(), DayOptions{
 		Mission: m, Elements: els, Start: start, Duration: dur, Speed: speed, Faults: faults,
-		DataDir: t.TempDir(), Seed: 7, Queue: queueSome(start), Out: testWriter{t}, Serial: serial,
+		InMemory: len(serial) == 0, DataDir: t.TempDir(), Seed: 7, Queue: queueSome(start), Out: testWriter{t}, Serial: serial,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -95,6 +97,9 @@ type Options struct {
 	// no time on the air, which suits commands and acknowledgements but
 	// not bundle traffic).
 	UplinkAirtime bool
+	// InMemory opens no TCP ports: stations connect with Dial (tests
+	// on a simulated clock, where a socket would stall virtual time).
+	InMemory bool
 	// RTLTCP also serves each station's downlink as an emulated RTL-SDR
 	// dongle on an rtl_tcp port (see RTLAddr): every frame a satellite
 	// sends to the station goes on the air as FM IQ at the satellite's
@@ -134,6 +139,11 @@ type Emulator struct {
 	events eventQueue
 	rng    *rand.Rand
 	inbox  chan uplinkFrame
+	held   []uplinkFrame // arrived at the step's own instant: handled next step
+
+	done      chan struct{} // closed by Close: connection readers stop
+	closeOnce sync.Once
+	conns     sync.WaitGroup // every connection's reader
 
 	burstRng             *rand.Rand // error bursts: loop-owned
 	burstStart, burstEnd time.Time
@@ -215,8 +225,12 @@ func (e *Emulator) RTLAddr(name string) string {
 	return ""
 }
 
+// uplinkFrame is a frame a station's TNC port received, stamped with the
+// clock's time and its order on that port.
 type uplinkFrame struct {
 	station int
+	at      time.Time
+	seq     uint64
 	data    []byte
 }
 
@@ -270,7 +284,7 @@ func New(o Options) (*Emulator, error) {
 	if o.Dictionary == nil {
 		o.Dictionary = command.Default()
 	}
-	e := &Emulator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x1955)), inbox: make(chan uplinkFrame, 4096)}
+	e := &Emulator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x1955)), inbox: make(chan uplinkFrame, 4096), done: make(chan struct{})}
 	byID := map[int]*tle.Elements{}
 	for _, el := range o.Elements {
 		byID[el.CatalogNumber] = el
@@ -341,10 +355,13 @@ func New(o Options) (*Emulator, error) {
 		if o.BasePort > 0 {
 			port = o.BasePort + i
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, fmt.Sprint(port)))
-		if err != nil {
-			e.Close()
-			return nil, fmt.Errorf("sim: station %s: %w", sc.Name, err)
+		var ln net.Listener
+		if !o.InMemory {
+			var err error
+			if ln, err = net.Listen("tcp", net.JoinHostPort(o.Host, fmt.Sprint(port))); err != nil {
+				e.Close()
+				return nil, fmt.Errorf("sim: station %s: %w", sc.Name, err)
+			}
 		}
 		node := 0
 		if sc.DTNNode != "" {
@@ -378,14 +395,31 @@ func New(o Options) (*Emulator, error) {
 	return e, nil
 }
 
-// Addr returns the TCP address of station name's TNC port.
+// Addr returns the TCP address of station name's TNC port ("" with
+// Options.InMemory).
 func (e *Emulator) Addr(name string) string {
 	for _, s := range e.sts {
-		if s.name == name {
+		if s.name == name && s.ln != nil {
 			return s.ln.Addr().String()
 		}
 	}
 	return ""
+}
+
+// Dial connects to station name's TNC port in memory, as a TCP client
+// of Addr would (KISS both ways).
+func (e *Emulator) Dial(name string) (net.Conn, error) {
+	for i, s := range e.sts {
+		if s.name == name {
+			ground, onboard := net.Pipe()
+			if !e.serveConn(i, s, onboard) {
+				ground.Close()
+				return nil, errors.New("sim: emulator closed")
+			}
+			return ground, nil
+		}
+	}
+	return nil, fmt.Errorf("sim: no station %q", name)
 }
 
 // SerialPath returns the serial TNC device of station name ("" without
@@ -418,15 +452,24 @@ func (e *Emulator) SetContacts(cs []cgr.Contact) {
 	}
 }
 
-// Close closes the station ports.
+// Close closes the station ports and connections and waits for their
+// readers. Serve closes the emulator when it returns.
 func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() { e.close() })
+	return nil
+}
+
+func (e *Emulator) close() {
+	close(e.done)
 	for _, d := range e.drones {
 		if d.node != nil {
 			d.node.Store.Close()
 		}
 	}
 	for _, s := range e.sts {
-		s.ln.Close()
+		if s.ln != nil {
+			s.ln.Close()
+		}
 		if s.rtlLn != nil {
 			s.rtlLn.Close()
 		}
@@ -439,7 +482,7 @@ func (e *Emulator) Close() error {
 		}
 		s.mu.Unlock()
 	}
-	return nil
+	e.conns.Wait()
 }
 
 // Stats returns the counters so far.
@@ -466,11 +509,13 @@ func (e *Emulator) count(f func(*Stats)) {
 func (e *Emulator) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i, s := range e.sts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			e.accept(ctx, i, s)
-		}()
+		if s.ln != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.accept(i, s)
+			}()
+		}
 		if s.rtl != nil {
 			wg.Add(1)
 			go func() {
@@ -505,60 +550,88 @@ func (e *Emulator) Serve(ctx context.Context) error {
 		wg.Wait()
 	}()
 	last := e.o.Clock.Now()
-	// steps of at most about a virtual second: retransmission timers and
-	// acknowledgements must see each other's effects
-	tick := max(500*time.Microsecond, time.Duration(float64(time.Second)/e.o.Clock.Factor()))
+	// steps of about a virtual second (at most 2,000 a wall second):
+	// retransmission timers and acknowledgements must see each other's
+	// effects. The first step comes half a step and a nanosecond late,
+	// so that steps fall between the whole milliseconds the contact plan
+	// and the stations keep: on a simulated clock nothing the ground does
+	// happens at the instant of a step, and the day is the same every run.
+	tick := max(time.Second, time.Duration(float64(500*time.Microsecond)*e.o.Clock.Factor()))
+	timer := e.o.Clock.NewTimer(tick/2 + 1)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(tick):
+		case <-timer.C:
 		}
 		now := e.o.Clock.Now()
+		timer.Reset(tick)
 		e.step(last, now)
 		last = now
 	}
 }
 
-func (e *Emulator) accept(ctx context.Context, idx int, s *gstation) {
+func (e *Emulator) accept(idx int, s *gstation) {
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
 			return
 		}
-		s.mu.Lock()
-		s.conns[c] = kiss.NewWriter(c)
-		s.mu.Unlock()
-		go func() {
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-			}()
-			kiss.ReadData(c, 4096, func(_ uint8, data []byte) bool {
-				select {
-				case e.inbox <- uplinkFrame{idx, data}:
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			})
-		}()
+		if !e.serveConn(idx, s, c) {
+			c.Close()
+			return
+		}
 	}
+}
+
+// serveConn makes c a client of station idx's TNC port and reads its
+// frames in a goroutine that Close joins. It reports false once the
+// emulator is closed.
+func (e *Emulator) serveConn(idx int, s *gstation, c net.Conn) bool {
+	s.mu.Lock()
+	select {
+	case <-e.done:
+		s.mu.Unlock()
+		return false
+	default:
+	}
+	s.conns[c] = kiss.NewWriter(c)
+	e.conns.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer e.conns.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			c.Close()
+		}()
+		e.readFrames(idx, c)
+	}()
+	return true
+}
+
+// readFrames passes the KISS data frames read from r to the loop, each
+// stamped with the clock's time and its order, until r ends or the
+// emulator closes.
+func (e *Emulator) readFrames(idx int, r io.Reader) {
+	var seq uint64
+	kiss.ReadData(r, 4096, func(_ uint8, data []byte) bool {
+		seq++
+		select {
+		case e.inbox <- uplinkFrame{idx, e.o.Clock.Now(), seq, data}:
+			return true
+		case <-e.done:
+			return false
+		}
+	})
 }
 
 // readSerial reads KISS from a station's pseudo-terminal. While no
 // station has the other side open the master reads fail with EIO: wait.
 func (e *Emulator) readSerial(ctx context.Context, idx int, s *gstation) {
-	kiss.ReadData(retryReader{ctx, s.ptm}, 4096, func(_ uint8, data []byte) bool {
-		select {
-		case e.inbox <- uplinkFrame{idx, data}:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	})
+	e.readFrames(idx, retryReader{ctx, s.ptm})
 }
 
 type retryReader struct {
@@ -661,15 +734,36 @@ func flipBit(b []byte, rng *rand.Rand) []byte {
 // step advances the constellation from last to now.
 func (e *Emulator) step(last, now time.Time) {
 	dt := now.Sub(last)
-	// uplink frames that arrived since the last step
+	// uplink frames that arrived since the last step, in the order they
+	// were sent (by time, then station, then order on the port); one
+	// stamped with this very instant waits for the next step, whether or
+	// not its reader got to it before this step did
+	frames := e.held
+	e.held = nil
 	for {
 		select {
 		case f := <-e.inbox:
-			e.uplink(now, f)
+			frames = append(frames, f)
 			continue
 		default:
 		}
 		break
+	}
+	slices.SortStableFunc(frames, func(a, b uplinkFrame) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		if a.station != b.station {
+			return a.station - b.station
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for _, f := range frames {
+		if f.at.Before(now) {
+			e.uplink(now, f)
+		} else {
+			e.held = append(e.held, f)
+		}
 	}
 	for _, r := range e.o.Faults.Reboots {
 		if !r.At.Before(last) && r.At.Before(now) {

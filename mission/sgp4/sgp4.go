@@ -25,7 +25,6 @@ const (
 
 var (
 	xke       = 60.0 / math.Sqrt(EarthRadiusKm*EarthRadiusKm*EarthRadiusKm/mu)
-	tumin     = 1.0 / xke
 	vkmpersec = EarthRadiusKm * xke / 60.0
 )
 

@@ -105,13 +105,20 @@ func (c *Catalog) Load(ctx context.Context, sources []string, refresh bool) ([]E
 				}
 				if err == nil {
 					st.FetchedAt = c.now()
-					ie, err = c.store(src, data, st.FetchedAt)
-					idx[src] = ie
+					var serr error
+					if ie, serr = c.store(src, data, st.FetchedAt); serr != nil {
+						// the data fetched is used; only the cache for a later offline run is missing
+						st.Err = fmt.Errorf("fetched, but not cached: %w", serr)
+					} else {
+						idx[src] = ie
+					}
 				} else {
 					st.Err = err
 					ie.LastAttempt, ie.LastError = c.now(), err.Error()
 					if cached {
 						idx[src] = ie
+						// the failure is reported in st.Err; an index not written
+						// only loses the note of this attempt
 						_ = c.writeIndex(idx)
 					}
 				}

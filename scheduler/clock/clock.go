@@ -1,6 +1,14 @@
-// Package clock gives the station engine and the emulator one notion of
-// time: the real clock, or an accelerated virtual clock so that a day of
-// passes runs in seconds.
+// Package clock gives the station engine, the emulator and everything
+// that waits one notion of time: the real clock, or an accelerated
+// virtual clock so that a day of passes runs in seconds.
+//
+// Tests get a simulated clock by running inside a testing/synctest
+// bubble: there the standard library's time is virtual, it advances only
+// when every goroutine of the bubble is blocked, and both clocks here
+// read and wait on it. A test in a bubble connects its parts with
+// in-memory links (net.Pipe) instead of sockets, since a goroutine
+// waiting on a socket is not blocked in the bubble's sense. Nothing that
+// waits may use the wall clock directly: it waits on a Clock.
 package clock
 
 import (
@@ -8,13 +16,35 @@ import (
 	"time"
 )
 
-// Clock tells time and waits. Sleep returns ctx.Err() when ctx ends first.
+// Clock tells time and waits on it. Durations given to Sleep, After,
+// AfterFunc and NewTimer are of the clock's own (virtual) time.
 type Clock interface {
 	Now() time.Time
+	// Sleep returns ctx.Err() when ctx ends first.
 	Sleep(ctx context.Context, d time.Duration) error
+	// After sends the clock's time on the channel once d has passed.
+	After(d time.Duration) <-chan time.Time
+	// NewTimer is time.NewTimer on this clock.
+	NewTimer(d time.Duration) *Timer
+	// AfterFunc calls f in its own goroutine once d has passed; Stop
+	// the timer to cancel it.
+	AfterFunc(d time.Duration, f func()) *Timer
 	// Factor is how many virtual seconds pass per wall second (1: real).
 	Factor() float64
 }
+
+// Timer is a timer of a Clock. C delivers the clock's time when it fires.
+type Timer struct {
+	C      <-chan time.Time
+	t      *time.Timer
+	factor float64
+}
+
+// Stop prevents the timer from firing; it reports whether it did.
+func (t *Timer) Stop() bool { return t.t.Stop() }
+
+// Reset makes the timer fire after d of the clock's time.
+func (t *Timer) Reset(d time.Duration) bool { return t.t.Reset(wall(d, t.factor)) }
 
 // Real is the system clock.
 type Real struct{}
@@ -23,6 +53,11 @@ func (Real) Now() time.Time  { return time.Now().UTC() }
 func (Real) Factor() float64 { return 1 }
 func (Real) Sleep(ctx context.Context, d time.Duration) error {
 	return sleepWall(ctx, d)
+}
+func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (r Real) NewTimer(d time.Duration) *Timer       { return newTimer(d, 1, r.Now) }
+func (Real) AfterFunc(d time.Duration, f func()) *Timer {
+	return &Timer{t: time.AfterFunc(d, f), factor: 1}
 }
 
 // Scaled is virtual time: it starts at Start when created and runs Factor
@@ -34,13 +69,25 @@ type Scaled struct {
 }
 
 // NewScaled returns a virtual clock reading start now and running factor
-// times real time.
+// times real time. A factor that is not a positive finite number is 1.
 func NewScaled(start time.Time, factor float64) *Scaled {
-	if factor <= 0 {
+	return NewScaledAt(start, factor, time.Now())
+}
+
+// NewScaledAt returns a virtual clock that reads start at the wall time
+// anchor and runs factor times real time: processes given the same start,
+// factor and anchor share one virtual time.
+func NewScaledAt(start time.Time, factor float64, anchor time.Time) *Scaled {
+	if !(factor > 0) || factor > MaxFactor {
 		factor = 1
 	}
-	return &Scaled{start: start.UTC(), wall0: time.Now(), factor: factor}
+	return &Scaled{start: start.UTC(), wall0: anchor, factor: factor}
 }
+
+// MaxFactor is the fastest a scaled clock runs: a virtual year in about
+// three wall seconds. Faster, a nanosecond of wall time is more than a
+// virtual microsecond and timers lose their meaning.
+const MaxFactor = 1e7
 
 func (s *Scaled) Now() time.Time {
 	return s.start.Add(time.Duration(float64(time.Since(s.wall0)) * s.factor))
@@ -50,17 +97,48 @@ func (s *Scaled) Factor() float64 { return s.factor }
 
 // Sleep waits d of virtual time.
 func (s *Scaled) Sleep(ctx context.Context, d time.Duration) error {
-	return sleepWall(ctx, time.Duration(float64(d)/s.factor))
+	return sleepWall(ctx, wall(d, s.factor))
 }
 
-// NewScaledAt returns a virtual clock that reads start at the wall time
-// anchor and runs factor times real time: processes given the same start,
-// factor and anchor share one virtual time.
-func NewScaledAt(start time.Time, factor float64, anchor time.Time) *Scaled {
-	if factor <= 0 {
-		factor = 1
+// After fires after d of virtual time.
+func (s *Scaled) After(d time.Duration) <-chan time.Time { return s.NewTimer(d).C }
+
+// NewTimer fires after d of virtual time.
+func (s *Scaled) NewTimer(d time.Duration) *Timer { return newTimer(d, s.factor, s.Now) }
+
+// AfterFunc calls f after d of virtual time.
+func (s *Scaled) AfterFunc(d time.Duration, f func()) *Timer {
+	return &Timer{t: time.AfterFunc(wall(d, s.factor), f), factor: s.factor}
+}
+
+// newTimer is a wall timer of d/factor whose channel carries the virtual
+// time now() when it fires.
+func newTimer(d time.Duration, factor float64, now func() time.Time) *Timer {
+	c := make(chan time.Time, 1)
+	t := &Timer{C: c, factor: factor}
+	t.t = time.AfterFunc(wall(d, factor), func() {
+		select {
+		case c <- now():
+		default:
+		}
+	})
+	return t
+}
+
+// wall is the wall duration of d virtual at factor, rounded up so that a
+// timer never fires before its virtual time.
+func wall(d time.Duration, factor float64) time.Duration {
+	if d <= 0 {
+		return 0
 	}
-	return &Scaled{start: start.UTC(), wall0: anchor, factor: factor}
+	if factor == 1 {
+		return d
+	}
+	w := time.Duration(float64(d) / factor)
+	if float64(w)*factor < float64(d) {
+		w++
+	}
+	return w
 }
 
 // NextAnchor is the next wall time that is a whole multiple of 10 s: the

@@ -32,7 +32,7 @@ var (
 	ErrNotAvailable   = errors.New("function not available")      // -11
 	ErrVFO            = errors.New("VFO not targetable")          // -12, -16
 	ErrOutOfRange     = errors.New("argument out of domain")      // -17
-	ErrOther          = errors.New("Hamlib error")
+	ErrOther          = errors.New("error from Hamlib")
 )
 
 var codes = map[int]error{

@@ -23,7 +23,6 @@ type G3RUH struct {
 	level   float64 // mean magnitude of the filtered signal, for soft values
 	n       int64
 	dd      dedup
-	buf     []float32
 }
 
 type g3ruhFilter struct {

@@ -87,10 +87,9 @@ var ErrTruncated = errors.New("input ends early")
 
 // Decoder reads items from a byte slice.
 type Decoder struct {
-	b     []byte
-	off   int
-	base  int // added to offsets in errors (a decoder over part of a bundle)
-	depth int
+	b    []byte
+	off  int
+	base int // added to offsets in errors (a decoder over part of a bundle)
 }
 
 // NewDecoder reads b; base is b's offset in a larger input, for errors.

@@ -179,7 +179,6 @@ func (q pq) Less(i, j int) bool    { return q[i].l.less(q[j].l) }
 func (q pq) Swap(i, j int)         { q[i], q[j] = q[j], q[i] }
 func (q *pq) Push(x any)           { *q = append(*q, x.(item)) }
 func (q *pq) Pop() any             { o := *q; it := o[len(o)-1]; *q = o[:len(o)-1]; return it }
-func (q pq) peek() *label          { return q[0].l }
 func (q *pq) add(ci int, l *label) { heap.Push(q, item{ci, l}) }
 
 // search finds the best route that starts with the hop first.

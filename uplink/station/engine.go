@@ -208,7 +208,7 @@ type Engine struct {
 type heard struct {
 	data     string
 	injected bool
-	at       time.Time // wall clock
+	at       time.Time
 }
 
 // diversityWindow is how long a frame heard by one receiver is
@@ -219,7 +219,7 @@ const diversityWindow = 3 * time.Second
 // the same bytes within diversityWindow. A repeat from the same receiver
 // is the satellite sending again, and is kept.
 func (e *Engine) deliver(ctx context.Context, data []byte, injected bool) bool {
-	now := time.Now()
+	now := e.o.Clock.Now()
 	e.mu.Lock()
 	k := 0
 	dup := false
@@ -486,11 +486,6 @@ func (e *Engine) connectLoop(ctx context.Context) {
 	}
 }
 
-// wall converts a virtual duration to wall time for timers.
-func (e *Engine) wall(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / e.o.Clock.Factor())
-}
-
 // idleUntil handles frames (telemetry still arriving) until t.
 func (e *Engine) idleUntil(ctx context.Context, t time.Time) error {
 	return e.idle(ctx, t, nil)
@@ -503,11 +498,15 @@ func (e *Engine) waitReplan(ctx context.Context, t time.Time) error {
 }
 
 func (e *Engine) idle(ctx context.Context, t time.Time, replanned <-chan struct{}) error {
+	timer := e.o.Clock.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
 	for {
 		d := t.Sub(e.o.Clock.Now())
 		if d <= 0 {
 			return nil
 		}
+		timer.Reset(d)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -515,7 +514,7 @@ func (e *Engine) idle(ctx context.Context, t time.Time, replanned <-chan struct{
 			return errReplanned
 		case b := <-e.frames:
 			e.handle(b, nil, -1)
-		case <-time.After(e.wall(d)):
+		case <-timer.C:
 		}
 	}
 }
@@ -679,14 +678,15 @@ func (e *Engine) flushBundles(link *dtn.Link, call ax25.Address, now time.Time, 
 
 // waitFrames handles arriving frames for the (virtual) duration d.
 func (e *Engine) waitFrames(ctx context.Context, c Contact, rep *Report, d time.Duration) error {
-	timer := time.After(e.wall(d))
+	timer := e.o.Clock.NewTimer(d)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case b := <-e.frames:
 			e.handle(b, rep, c.NORAD)
-		case <-timer:
+		case <-timer.C:
 			return nil
 		}
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	// reason Refuse gave it (RefuseNotAcceptable otherwise).
 	Receive func(peer string, bundle []byte) error
 	Log     io.Writer
+	// Dial opens the connection for Dial (nil: TCP); a test on a
+	// simulated clock connects in memory.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 func (c *Config) defaults() {
@@ -136,7 +139,13 @@ type Session struct {
 // Dial opens a session with the node at addr. If peer is not empty, the
 // peer must be that node.
 func Dial(ctx context.Context, addr, peer string, cfg Config) (*Session, error) {
-	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	dial := cfg.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		}
+	}
+	c, err := dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +159,13 @@ func Dial(ctx context.Context, addr, peer string, cfg Config) (*Session, error) 
 
 // Serve accepts sessions on ln until ctx ends, handing each established
 // one to handle (in its own goroutine). Failed handshakes are logged.
+// It returns once every handler has returned.
 func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(*Session)) error {
 	cfg.defaults()
-	go func() {
-		<-ctx.Done()
-		ln.Close()
-	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -168,7 +178,9 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(*Sessio
 			}
 			return err
 		}
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			s, err := handshake(hctx, c, cfg, false, "")
 			cancel()
@@ -408,11 +420,11 @@ func (s *Session) readLoop() {
 				s.ending.Store(true)
 				s.term.Store(&TerminatedError{Reason: TermReason(m.Reason), ByPeer: true})
 				s.control(&Msg{Type: MsgSessTerm, Flags: FlagReply, Reason: m.Reason})
-				// let the writer send the reply, then close
-				go func() {
-					time.Sleep(200 * time.Millisecond)
+				// let the writer send the reply, then close (a timer, not a
+				// goroutine: nothing is left waiting once the session ends)
+				time.AfterFunc(200*time.Millisecond, func() {
 					s.end(&TerminatedError{Reason: TermReason(m.Reason), ByPeer: true})
-				}()
+				})
 				continue
 			}
 			select {
