@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -474,6 +475,17 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		res.Accounts = append(res.Accounts, a)
 	}
 	sort.Slice(res.Accounts, func(i, j int) bool { return res.Accounts[i].NORAD < res.Accounts[j].NORAD })
+	// reports in the order of their contacts' ends (two stations may end
+	// at the same instant, and report in either order)
+	slices.SortStableFunc(res.Reports, func(a, b station.Report) int {
+		if c := a.End.Compare(b.End); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Station, b.Station); c != 0 {
+			return c
+		}
+		return a.Sat - b.Sat
+	})
 	res.Commands, _ = hist.Commands()
 	return res, ctx.Err()
 }

@@ -1118,6 +1118,7 @@ func (e *Emulator) Onboard() []Onboard {
 		for id := range d.cmdSeen {
 			o.Received = append(o.Received, id)
 		}
+		slices.Sort(o.Received)
 		out = append(out, o)
 	}
 	return out
