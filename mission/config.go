@@ -63,6 +63,8 @@ type StationConfig struct {
 	// always); Unavailable lists maintenance and reserved time.
 	Available   []Window `yaml:"available"`
 	Unavailable []Window `yaml:"unavailable"`
+	// Link: the uplink's EIRP and the downlink receiver's G/T.
+	Link LinkConfig `yaml:"link"`
 }
 
 // RadioConfig names the station's radio endpoints.
@@ -122,6 +124,8 @@ type SatelliteConfig struct {
 	Keys       []string `yaml:"keys"`     // key ids (fingerprints)
 	// Demand is met before the scheduling objective (per day of window).
 	Demand DemandConfig `yaml:"demand"`
+	// Link: the downlink's EIRP, the uplink receiver's G/T, the losses.
+	Link LinkConfig `yaml:"link"`
 }
 
 // DemandConfig is a satellite's minimum contact per day.
@@ -417,6 +421,7 @@ func (m *Mission) validate(v *validator) {
 			v.at(fmt.Sprintf("station %q is also stations[%d]", s.Name, j), "stations", i, "name")
 		}
 		names[s.Name] = i
+		s.Link.validate(v, "stations", i, "link")
 		if !(s.Lat >= -90 && s.Lat <= 90) {
 			v.at(fmt.Sprintf("latitude %g is outside [-90, 90]", s.Lat), "stations", i, "lat")
 		}
@@ -505,6 +510,7 @@ func (m *Mission) validate(v *validator) {
 		if s.DownlinkHz < 0 || s.UplinkHz < 0 {
 			v.at("frequencies must not be negative", "satellites", i)
 		}
+		s.Link.validate(v, "satellites", i, "link")
 		if s.Modem != "" {
 			if _, ok := Modems[s.Modem]; !ok {
 				v.at(fmt.Sprintf("unknown modem %q (known: afsk1200, g3ruh9600, bpsk1200, gmsk9600)", s.Modem), "satellites", i, "modem")

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -179,11 +178,8 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		return nil, err
 	}
 	// the contact plan
-	po := plan.Options{
-		Elements: o.Elements, Mission: o.Mission, Stations: o.Mission.PassStations(),
-		Start: o.Start, Duration: o.Duration, MinContactS: o.Mission.Scheduling.MinContactS,
-		MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: mustCreate(filepath.Join(o.DataDir, "plan.json")), Log: o.Out,
-	}
+	po := plan.NetworkOptions(o.Mission, o.Elements, o.Start, o.Duration, o.Out)
+	po.Out = mustCreate(filepath.Join(o.DataDir, "plan.json"))
 	pl, err := plan.Run(ctx, po)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -214,10 +210,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	var eb *Bundles
 	var contacts []cgr.Contact
 	nodes := map[string]*dtn.Node{}
-	satNodes, bitRates := SatNodes(o.Mission) // (nodes matter only with bundles; rates pace handshakes too)
+	satNodes, bitRates := o.Mission.SatNodes() // (nodes matter only with bundles; rates pace handshakes too)
 	if o.Bundles != nil {
 		var err error
-		if contacts, err = Contacts(o.Mission, pl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err != nil {
+		if contacts, err = dtn.MissionContacts(o.Mission, pl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err != nil {
 			return nil, err
 		}
 		eb = &Bundles{Dir: filepath.Join(o.DataDir, "bundles", "drones"), Contacts: contacts, Deliver: o.Bundles.Directive, Quota: o.Bundles.Quota, NoSync: o.Speed > 10}
@@ -298,7 +294,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	var engines []*station.Engine
 	var grounds []*sdls.Ground
 	for i, sc := range o.Mission.Stations {
-		stContacts := StationContacts(pl, i)
+		stContacts := station.PlanContacts(pl, i)
 		var sec station.FrameSecurity
 		var ground *sdls.Ground
 		if o.Security != nil {
@@ -327,13 +323,13 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			}
 		}
 		engines = append(engines, station.New(station.Options{
-			Name: sc.Name, Call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), TNC: emu.Addr(sc.Name), Dial: dial,
+			Name: sc.Name, Call: station.Callsign(o.Mission, i), TNC: emu.Addr(sc.Name), Dial: dial,
 			Contacts: stContacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out, Security: sec,
 			DTN: nodes[sc.Name], SatNodes: satNodes, BitRate: bitRates,
 			Reports: func(r station.Report) {
 				if o.Telemetry != nil {
 					o.Telemetry.Alarms.ContactEnded(r.Sat)
-					RecordPass(o.Telemetry, r)
+					station.RecordPass(o.Telemetry, r)
 				}
 				if o.Report != nil {
 					o.Report(r)
@@ -385,10 +381,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			res.Plan = npl
 			mu.Unlock()
 			for i, en := range engines {
-				en.SetContacts(StationContacts(npl, i))
+				en.SetContacts(station.PlanContacts(npl, i))
 			}
 			if o.Bundles != nil {
-				if cs, err := Contacts(o.Mission, npl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err == nil {
+				if cs, err := dtn.MissionContacts(o.Mission, npl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err == nil {
 					for _, n := range nodes {
 						n.SetContacts(cs)
 					}
@@ -555,25 +551,6 @@ func (r *DayResult) Summary(w io.Writer) {
 	}
 }
 
-// RecordPass stores a pass report as a point of measurement "pass" (tags
-// station and sat, at LOS), for the dashboards' pass statistics.
-func RecordPass(s *telemetry.Store, r station.Report) error {
-	f := []telemetry.Field{
-		{Key: "duration_s", Value: r.End.Sub(r.Start).Seconds()},
-		{Key: "frames_rx", Value: r.FramesRx}, {Key: "frames_tx", Value: r.FramesTx},
-		{Key: "packets", Value: r.Packets}, {Key: "duplicates", Value: r.Duplicates}, {Key: "gaps", Value: r.Gaps},
-		{Key: "frame_errors", Value: r.FrameErrors},
-		{Key: "commands_sent", Value: r.CommandsSent}, {Key: "commands_verified", Value: r.CommandsVerified},
-		{Key: "name", Value: r.Name},
-	}
-	if r.Radio != nil {
-		f = append(f, telemetry.Field{Key: "pointing_err_max_deg", Value: r.Radio.PointingErrMaxDeg},
-			telemetry.Field{Key: "doppler_max_hz", Value: r.Radio.DopplerMaxHz}, telemetry.Field{Key: "retunes", Value: r.Radio.Retunes},
-			telemetry.Field{Key: "radio_errors", Value: len(r.Radio.Errors)})
-	}
-	return s.Record("pass", [][2]string{{"sat", strconv.Itoa(r.Sat)}, {"station", r.Station}}, f, r.End)
-}
-
 // tapConn shows every write to a tap (the station's transmitted KISS
 // stream).
 type tapConn struct {
@@ -694,63 +671,3 @@ type memAddr string
 
 func (a memAddr) Network() string { return "memory" }
 func (a memAddr) String() string  { return string(a) }
-
-// Contacts are the routers' contact plan for pl: each pass at its
-// link's rate, weighed by the share of frames the link budget lets
-// through, and the terrestrial links between the named stations for the
-// whole span from-to.
-func Contacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string, from, to time.Time) ([]cgr.Contact, error) {
-	num := map[string]uint64{}
-	for _, st := range m.Stations {
-		if n, err := mission.IPNNode(st.DTNNode); err == nil {
-			num[st.Name] = uint64(n)
-		}
-	}
-	var terr [][2]uint64
-	for _, t := range terrestrial {
-		if num[t[0]] == 0 || num[t[1]] == 0 {
-			return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", t[0], t[1])
-		}
-		terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
-	}
-	budgets := map[int][2]LinkBudget{}
-	for i := range m.Satellites {
-		sc := &m.Satellites[i]
-		d, u := Budgets(sc)
-		budgets[sc.NORAD] = [2]LinkBudget{d, u}
-	}
-	return dtn.PassContacts(pl.DTNContacts(), terr, from, to, func(c *plan.DTNContact) float64 {
-		b := budgets[c.NORAD][0]
-		if c.Up {
-			b = budgets[c.NORAD][1]
-		}
-		return FrameSuccess(b, c.Range, c.Start, c.End, 8*(256+18))
-	}), nil
-}
-
-// StationContacts are the plan's contacts of the mission's station i.
-func StationContacts(pl *plan.Plan, i int) []station.Contact {
-	p := pl.Problem
-	var out []station.Contact
-	for _, c := range pl.Contacts {
-		cd := &p.Candidates[c.Cand]
-		if cd.Station == i {
-			sat := &p.Sats[cd.Sat]
-			out = append(out, station.Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
-		}
-	}
-	return out
-}
-
-// SatNodes returns the drones' DTN node numbers and link bit rates, by
-// NORAD number (what a station engine relays bundles with).
-func SatNodes(m *mission.Mission) (nodes map[int]uint64, bitRates map[int]float64) {
-	nodes, bitRates = map[int]uint64{}, map[int]float64{}
-	for _, sc := range m.Satellites {
-		if n, err := mission.IPNNode(sc.DTNNode); err == nil {
-			nodes[sc.NORAD] = uint64(n)
-		}
-		bitRates[sc.NORAD] = sc.LinkRate()
-	}
-	return nodes, bitRates
-}

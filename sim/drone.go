@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/ipgs/ipgs/mission"
 	"math"
 	"sort"
 	"time"
@@ -45,8 +46,8 @@ type drone struct {
 	prop    *sgp4.Propagator
 	dict    *command.Dictionary
 	bitRate float64
-	down    LinkBudget // satellite → ground
-	up      LinkBudget // ground → satellite
+	down    []mission.LinkBudget // satellite → ground, by station
+	up      []mission.LinkBudget // ground → satellite, by station
 
 	// onboard state
 	mode      uint8

@@ -39,6 +39,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/spp"
+	"github.com/ipgs/ipgs/uplink/station"
 )
 
 // Faults are injected on top of the link model.
@@ -165,6 +166,7 @@ type Stats struct {
 }
 
 type gstation struct {
+	idx    int       // in the mission's stations
 	node   uint64    // DTN node number (0: none)
 	upBusy time.Time // the uplink transmitter is busy until then
 	name   string
@@ -197,10 +199,11 @@ func (e *Emulator) onAir(d *drone, s *gstation, frame []byte, t time.Time) {
 	if !ok {
 		return
 	}
-	f := d.down.FreqHz
+	down := d.down[s.idx]
+	f := down.FreqHz
 	doppler := -f * l.RangeRate / (geo.SpeedOfLight)
 	baud := mission.BaudFor(d.bitRate)
-	cn0 := d.down.EbN0(l.RangeKm) + 10*math.Log10(d.down.BitRate)
+	cn0 := down.EbN0(l.RangeKm) + 10*math.Log10(down.BitRate)
 	s.air.Send(iq.Burst{Freq: f + doppler, CN0: cn0, Baud: baud, Frame: append([]byte(nil), frame...)})
 }
 
@@ -249,15 +252,6 @@ func (q *eventQueue) Push(x any)              { *q = append(*q, x.(event)) }
 func (q *eventQueue) Pop() any                { old := *q; e := old[len(old)-1]; *q = old[:len(old)-1]; return e }
 func (e *Emulator) at(t time.Time, fn func()) { heap.Push(&e.events, event{t, fn}) }
 
-// Callsign returns the AX.25 address the emulator and stations use for a
-// mission name or callsign.
-func Callsign(call, fallback string) ax25.Address {
-	if a, err := ax25.ParseAddress(call); err == nil && call != "" {
-		return a
-	}
-	return ax25.MustAddress(fallback)
-}
-
 // New builds the constellation and opens the station ports.
 func New(o Options) (*Emulator, error) {
 	if o.Mission == nil {
@@ -290,7 +284,8 @@ func New(o Options) (*Emulator, error) {
 		byID[el.CatalogNumber] = el
 	}
 	now := o.Clock.Now()
-	for i, sc := range o.Mission.Satellites {
+	calls := station.SatCallsigns(o.Mission)
+	for _, sc := range o.Mission.Satellites {
 		el := byID[sc.NORAD]
 		if el == nil {
 			return nil, fmt.Errorf("sim: no element set for %s (%d)", sc.Name, sc.NORAD)
@@ -299,12 +294,9 @@ func New(o Options) (*Emulator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)
 		}
-		down, up := Budgets(&sc)
 		d := &drone{
-			norad: sc.NORAD, name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("DRN%d", (i+1)%100)), prop: p, dict: o.Dictionary,
+			norad: sc.NORAD, name: sc.Name, call: calls[sc.NORAD], prop: p, dict: o.Dictionary,
 			bitRate: sc.LinkRate(),
-			down:    down,
-			up:      up,
 			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
 			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
 		}
@@ -339,6 +331,10 @@ func New(o Options) (*Emulator, error) {
 			}
 			d.node.Redeliver()
 		}
+		for j := range o.Mission.Stations {
+			down, up := mission.Budgets(&sc, &o.Mission.Stations[j])
+			d.down, d.up = append(d.down, down), append(d.up, up)
+		}
 		if o.Security != nil {
 			k := o.Security.KEM[sc.NORAD]
 			if k == nil {
@@ -368,8 +364,8 @@ func New(o Options) (*Emulator, error) {
 			node, _ = mission.IPNNode(sc.DTNNode)
 		}
 		e.sts = append(e.sts, &gstation{
-			node: uint64(node),
-			name: sc.Name, call: Callsign(sc.Callsign, fmt.Sprintf("GND%d", i+1)), topo: geo.NewTopocentric(sts[i].Location),
+			node: uint64(node), idx: i,
+			name: sc.Name, call: station.Callsign(o.Mission, i), topo: geo.NewTopocentric(sts[i].Location),
 			st: sts[i], ln: ln, conns: map[io.ReadWriteCloser]*kiss.Writer{},
 		})
 		if o.Serial {
@@ -674,12 +670,12 @@ func (e *Emulator) look(d *drone, s *gstation, t time.Time) (bool, float64) {
 
 // channel decides what happens to a frame of n bytes over a link at range
 // km: lost, corrupted (delivered with a bit flipped) or clean.
-func (e *Emulator) channel(b LinkBudget, rangeKm float64, n int, t time.Time) (lost, corrupt bool) {
+func (e *Emulator) channel(b mission.LinkBudget, rangeKm float64, n int, t time.Time) (lost, corrupt bool) {
 	if e.inBurst(t) {
 		e.count(func(st *Stats) { st.BurstLost++ })
 		return true, false
 	}
-	fer := FER(BER(b.EbN0(rangeKm)), 8*n)
+	fer := mission.FER(mission.BER(b.EbN0(rangeKm)), 8*n)
 	if e.o.Faults.IdealLink {
 		fer = 0
 	}
@@ -812,7 +808,7 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		lost, corrupt := e.channel(d.up, rng, len(air), now)
+		lost, corrupt := e.channel(d.up[s.idx], rng, len(air), now)
 		if lost {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
@@ -951,7 +947,7 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		e.onAir(d, s, b[:len(b)-2], t)
 		t = t.Add(airtime)
 		e.count(func(st *Stats) { st.FramesDown++ })
-		lost, corrupt := e.channel(d.down, rng, len(b), t)
+		lost, corrupt := e.channel(d.down[s.idx], rng, len(b), t)
 		if lost {
 			e.count(func(st *Stats) { st.LostDown++ })
 			continue
@@ -1053,7 +1049,7 @@ func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
 	}
 	e.count(func(st *Stats) { st.FramesDown++ })
 	e.onAir(d, s, b[:len(b)-2], now)
-	if lost, corrupt := e.channel(d.down, rng, len(b), now); lost {
+	if lost, corrupt := e.channel(d.down[s.idx], rng, len(b), now); lost {
 		e.count(func(st *Stats) { st.LostDown++ })
 		return
 	} else if corrupt {
@@ -1120,16 +1116,6 @@ func (e *Emulator) Onboard() []Onboard {
 		}
 		slices.Sort(o.Received)
 		out = append(out, o)
-	}
-	return out
-}
-
-// MissionCallsigns returns the callsign the emulator gives each mission
-// satellite, by NORAD number (stations use it to address them).
-func MissionCallsigns(m *mission.Mission) map[int]ax25.Address {
-	out := map[int]ax25.Address{}
-	for i, sc := range m.Satellites {
-		out[sc.NORAD] = Callsign(sc.Callsign, fmt.Sprintf("DRN%d", (i+1)%100))
 	}
 	return out
 }

@@ -52,7 +52,7 @@ func TestRTLTCPDownlink(t *testing.T) {
 	defer c.Close()
 	// Tune 50 kHz below the downlink, as an SDR keeps its DC spike off
 	// the signal, and predict the Doppler from the pass geometry.
-	f := d.down.FreqHz
+	f := d.down[0].FreqHz
 	centre := f - 50000
 	c.SetRate(250000)
 	c.Tune(centre)

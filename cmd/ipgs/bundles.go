@@ -69,7 +69,7 @@ func (d *stationDTN) start(ctx context.Context) (*dtn.Node, func(), error) {
 	if err != nil {
 		return nil, func() {}, nil
 	}
-	contacts, err := sim.Contacts(d.m, d.pl, d.m.TerrestrialLinks(), d.from, d.to)
+	contacts, err := dtn.MissionContacts(d.m, d.pl, d.m.TerrestrialLinks(), d.from, d.to)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -201,7 +201,7 @@ func tcpclIdentity(keysDir, station, nodeID string) (tls.Certificate, *x509.Cert
 // stations, and directives executed once verified against the trust
 // store (none without one).
 func simBundles(m *mission.Mission, data string, pl *plan.Plan, from, to time.Time, passEnv string, noSync bool, log io.Writer) (*sim.Bundles, error) {
-	contacts, err := sim.Contacts(m, pl, m.TerrestrialLinks(), from, to)
+	contacts, err := dtn.MissionContacts(m, pl, m.TerrestrialLinks(), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +238,7 @@ func planNetwork(ctx context.Context, m *mission.Mission, els []*tle.Elements, s
 
 // networkPlanOptions are the options every station plans the network with.
 func networkPlanOptions(m *mission.Mission, els []*tle.Elements, start time.Time, dur time.Duration, log io.Writer) plan.Options {
-	return plan.Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
-		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: devNull{}, Log: log}
+	return plan.NetworkOptions(m, els, start, dur, log)
 }
 
 func newBundleCmd() *cobra.Command {
@@ -289,7 +288,7 @@ func newBundleCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		contacts, err := sim.Contacts(m, pl, m.TerrestrialLinks(), start, start.Add(dur))
+		contacts, err := dtn.MissionContacts(m, pl, m.TerrestrialLinks(), start, start.Add(dur))
 		if err != nil {
 			return err
 		}

@@ -376,10 +376,10 @@ and appends a pass report (data/passes.jsonl).`,
 				return err
 			}
 			defer rep.Close()
-			contacts := sim.StationContacts(pl, idx)
+			contacts := station.PlanContacts(pl, idx)
 			board := &status.Board{Station: m.Stations[idx].Name, Clock: clk.Now}
 			board.SetPlan(status.PlanOf(pl, idx))
-			sats := sim.MissionCallsigns(m)
+			sats := station.SatCallsigns(m)
 			out := cmd.OutOrStdout()
 			var rad station.Radio
 			var rs *radio.Station
@@ -478,7 +478,7 @@ and appends a pass report (data/passes.jsonl).`,
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
 			}
 			var node *dtn.Node
-			satNodes, bitRates := sim.SatNodes(m) // (nodes matter only with bundles; rates pace handshakes too)
+			satNodes, bitRates := m.SatNodes() // (nodes matter only with bundles; rates pace handshakes too)
 			if f.bundles {
 				sd := &stationDTN{m: m, station: m.Stations[idx].Name, data: data, pl: pl, from: start, to: start.Add(dur), clk: clk, noSync: f.speed > 10, out: out, log: cmd.ErrOrStderr()}
 				var stop func()
@@ -490,7 +490,7 @@ and appends a pass report (data/passes.jsonl).`,
 			en := station.New(station.Options{
 				DTN: node, SatNodes: satNodes, BitRate: bitRates,
 				Security: sec,
-				Name:     m.Stations[idx].Name, Call: sim.Callsign(m.Stations[idx].Callsign, fmt.Sprintf("GND%d", idx+1)), TNC: f.tnc, Dial: dial,
+				Name:     m.Stations[idx].Name, Call: station.Callsign(m, idx), TNC: f.tnc, Dial: dial,
 				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
 				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
 				TNCTransmitOnly: f.receive == "sdr", Until: start.Add(dur),
@@ -504,7 +504,7 @@ and appends a pass report (data/passes.jsonl).`,
 					board.Report(r)
 					if alarms != nil {
 						alarms.ContactEnded(r.Sat)
-						sim.RecordPass(tstore, r)
+						station.RecordPass(tstore, r)
 					}
 					writeJSONLine(rep, r)
 					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
@@ -550,14 +550,14 @@ and appends a pass report (data/passes.jsonl).`,
 						return err
 					}
 					cur = npl
-					en.SetContacts(sim.StationContacts(npl, idx))
+					en.SetContacts(station.PlanContacts(npl, idx))
 					board.SetPlan(status.PlanOf(npl, idx))
 					if node != nil {
-						if cs, err := sim.Contacts(m, npl, m.TerrestrialLinks(), start, start.Add(dur)); err == nil {
+						if cs, err := dtn.MissionContacts(m, npl, m.TerrestrialLinks(), start, start.Add(dur)); err == nil {
 							node.SetContacts(cs)
 						}
 					}
-					fmt.Fprintf(out, "re-planned from %s with %d pins: %d contacts here\n", clk.Now().UTC().Format(time.RFC3339), len(pins), len(sim.StationContacts(npl, idx)))
+					fmt.Fprintf(out, "re-planned from %s with %d pins: %d contacts here\n", clk.Now().UTC().Format(time.RFC3339), len(pins), len(station.PlanContacts(npl, idx)))
 					return nil
 				}
 				ln, err := net.Listen("tcp", f.status)

@@ -55,7 +55,7 @@ func (Real) Sleep(ctx context.Context, d time.Duration) error {
 	return sleepWall(ctx, d)
 }
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
-func (r Real) NewTimer(d time.Duration) *Timer       { return newTimer(d, 1, r.Now) }
+func (r Real) NewTimer(d time.Duration) *Timer      { return newTimer(d, 1, r.Now) }
 func (Real) AfterFunc(d time.Duration, f func()) *Timer {
 	return &Timer{t: time.AfterFunc(d, f), factor: 1}
 }

@@ -263,3 +263,14 @@ func Run(ctx context.Context, o Options) (*Plan, error) {
 	}
 	return pl, err
 }
+
+// NetworkOptions are the options every part of a mission plans the
+// network with (ipgs station run on each station, the emulator, the
+// in-process day): one contact per satellite at a time, the mission's
+// minimum contact and the default rotator, so that separate processes
+// given the same start and span plan the same contacts.
+func NetworkOptions(m *mission.Mission, els []*tle.Elements, start time.Time, dur time.Duration, log io.Writer) Options {
+	return Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: dur,
+		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: mission.DefaultSlewDegS, SettleS: mission.DefaultSettleS,
+		Format: "json", Out: io.Discard, Log: log}
+}

@@ -293,3 +293,12 @@ func Plausible(b []byte) bool {
 	}
 	return false
 }
+
+// AddressOr parses call, or fallback when call is empty or not a valid
+// address (a mission's callsign, defaulted).
+func AddressOr(call, fallback string) Address {
+	if a, err := ParseAddress(call); err == nil && call != "" {
+		return a
+	}
+	return MustAddress(fallback)
+}

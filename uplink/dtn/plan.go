@@ -1,0 +1,52 @@
+package dtn
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/uplink/cgr"
+)
+
+// MissionContacts are the routers' contact plan for pl: each pass at its
+// link's rate, weighed by the share of frames the mission's link budget
+// lets through, and the terrestrial links between the named stations for
+// the whole span from-to. Every bundle node of a mission routes on it:
+// the stations' and, in the emulator, the drones'.
+func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string, from, to time.Time) ([]cgr.Contact, error) {
+	num := map[string]uint64{}
+	for _, st := range m.Stations {
+		if n, err := mission.IPNNode(st.DTNNode); err == nil {
+			num[st.Name] = uint64(n)
+		}
+	}
+	var terr [][2]uint64
+	for _, t := range terrestrial {
+		if num[t[0]] == 0 || num[t[1]] == 0 {
+			return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", t[0], t[1])
+		}
+		terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
+	}
+	type key struct {
+		sat     int
+		station string
+	}
+	budgets := map[key][2]mission.LinkBudget{}
+	for i := range m.Satellites {
+		sc := &m.Satellites[i]
+		for j := range m.Stations {
+			st := &m.Stations[j]
+			d, u := mission.Budgets(sc, st)
+			budgets[key{sc.NORAD, st.Name}] = [2]mission.LinkBudget{d, u}
+		}
+	}
+	return PassContacts(pl.DTNContacts(), terr, from, to, func(c *plan.DTNContact) float64 {
+		b := budgets[key{c.NORAD, c.Station}]
+		d := b[0]
+		if c.Up {
+			d = b[1]
+		}
+		return mission.FrameSuccess(d, c.Range, c.Start, c.End, 8*(256+18))
+	}), nil
+}
