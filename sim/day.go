@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -29,6 +28,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/tcpcl"
@@ -209,8 +209,6 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	}
 	var eb *Bundles
 	var contacts []cgr.Contact
-	nodes := map[string]*dtn.Node{}
-	satNodes, bitRates := o.Mission.SatNodes() // (nodes matter only with bundles; rates pace handshakes too)
 	if o.Bundles != nil {
 		var err error
 		if contacts, err = dtn.MissionContacts(o.Mission, pl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err != nil {
@@ -224,81 +222,37 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		return nil, err
 	}
 	defer emu.Close()
-	if o.Bundles != nil {
-		for _, st := range o.Mission.Stations {
-			n, err := mission.IPNNode(st.DTNNode)
-			if err != nil {
-				continue
-			}
-			bs, err := bstore.Open(filepath.Join(o.DataDir, "bundles", st.Name+".db"), bstore.Options{Quota: o.Bundles.Quota, NoSync: o.Speed > 10})
-			if err != nil {
-				return nil, err
-			}
-			defer bs.Close()
-			node := dtn.NewNode(uint64(n), bs, o.Out)
-			node.Now = clk.Now
-			node.SetContacts(contacts)
-			if o.Bundles.Deliver != nil {
-				name := st.Name
-				node.Deliver = func(raw []byte, e bstore.Entry) error { return o.Bundles.Deliver(name, raw, e) }
-			}
-			node.Redeliver()
-			nodes[st.Name] = node
-		}
-		if len(o.Bundles.Terrestrial) > 0 {
-			gctx, stopGround := context.WithCancel(ctx)
-			var links sync.WaitGroup
-			defer links.Wait()
-			defer stopGround()
-			if err := groundLinks(gctx, &links, o.Bundles.Terrestrial, nodes, clk, o.InMemory); err != nil {
-				return nil, err
-			}
-		}
-		if o.Bundles.Ready != nil {
-			if err := o.Bundles.Ready(nodes, emu, clk); err != nil {
-				return nil, err
-			}
-		}
-	}
-	tmFile, err := os.OpenFile(filepath.Join(o.DataDir, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer tmFile.Close()
-	sink := station.NewFileSink(tmFile)
-	sink.NoSync = o.Speed > 10
-	repFile, err := os.OpenFile(filepath.Join(o.DataDir, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer repFile.Close()
-
 	if o.Planned != nil {
 		o.Planned(pl)
 	}
-	var tmSink station.Sink = sink
+	var links map[string]groundLink
+	if o.Bundles != nil && len(o.Bundles.Terrestrial) > 0 {
+		if links, err = groundLinks(o.Mission, o.Bundles.Terrestrial, o.InMemory); err != nil {
+			return nil, err
+		}
+	}
 	shipDone := make(chan error, 1)
 	var shipper *telemetry.Shipper
 	sctx, stopShip := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopShip()
-	if o.Telemetry != nil {
-		tmSink = station.IngestSink(sink, o.Telemetry)
-		if o.Influx != nil {
-			shipper = &telemetry.Shipper{Spool: o.Telemetry.Spool, To: *o.Influx, Log: o.Out, Rejected: filepath.Join(o.DataDir, "telemetry", "rejected.lp")}
-			go func() { shipDone <- shipper.Run(sctx) }()
-		}
+	if o.Telemetry != nil && o.Influx != nil {
+		shipper = &telemetry.Shipper{Spool: o.Telemetry.Spool, To: *o.Influx, Log: o.Out, Rejected: filepath.Join(o.DataDir, "telemetry", "rejected.lp")}
+		go func() { shipDone <- shipper.Run(sctx) }()
 	}
 	res := &DayResult{Plan: pl}
 	var mu sync.Mutex
-	calls := emu.Callsigns()
-	var engines []*station.Engine
+	var stations []*ground.Runtime
+	defer func() {
+		for _, rt := range stations {
+			rt.Close()
+		}
+	}()
 	var grounds []*sdls.Ground
+	nodes := map[string]*dtn.Node{}
 	for i, sc := range o.Mission.Stations {
-		stContacts := station.PlanContacts(pl, i)
 		var sec station.FrameSecurity
-		var ground *sdls.Ground
 		if o.Security != nil {
-			ground = &sdls.Ground{Station: o.Security.Stations[sc.Name], SatKeys: map[int]*keys.Public{}, Budget: o.Security.Budget}
+			ground := &sdls.Ground{Station: o.Security.Stations[sc.Name], SatKeys: map[int]*keys.Public{}, Budget: o.Security.Budget}
 			for n, k := range o.Security.Sats {
 				ground.SatKeys[n] = &k.Public
 			}
@@ -322,44 +276,50 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				return serialtnc.Open(serialtnc.Options{Port: path})
 			}
 		}
-		engines = append(engines, station.New(station.Options{
-			Name: sc.Name, Call: station.Callsign(o.Mission, i), TNC: emu.Addr(sc.Name), Dial: dial,
-			Contacts: stContacts, Sats: calls, History: hist, Sink: tmSink, Clock: clk, Log: o.Out, Security: sec,
-			DTN: nodes[sc.Name], SatNodes: satNodes, BitRate: bitRates,
+		var bundles *ground.Bundles
+		if o.Bundles != nil && sc.DTNNode != "" {
+			name := sc.Name
+			bundles = &ground.Bundles{Store: filepath.Join(o.DataDir, "bundles", sc.Name+".db"), Quota: o.Bundles.Quota, Terrestrial: o.Bundles.Terrestrial}
+			if o.Bundles.Deliver != nil {
+				bundles.Deliver = func(raw []byte, e bstore.Entry) error { return o.Bundles.Deliver(name, raw, e) }
+			}
+			if l, ok := links[sc.Name]; ok {
+				bundles.TLS, bundles.Listener, bundles.Peers, bundles.Dial = l.tls, l.ln, l.peers, l.dial
+			}
+		}
+		rt, err := ground.New(ground.Config{
+			Mission: o.Mission, Elements: o.Elements, Station: i, Plan: pl, Start: o.Start, Duration: o.Duration, Clock: clk,
+			Dir: filepath.Join(o.DataDir, "stations", sc.Name), History: hist, TNC: emu.Addr(sc.Name), Dial: dial,
+			Security: sec, Telemetry: o.Telemetry, Bundles: bundles, NoSync: o.Speed > 10, Log: o.Out,
 			Reports: func(r station.Report) {
-				if o.Telemetry != nil {
-					o.Telemetry.Alarms.ContactEnded(r.Sat)
-					station.RecordPass(o.Telemetry, r)
-				}
 				if o.Report != nil {
 					o.Report(r)
 				}
 				mu.Lock()
 				res.Reports = append(res.Reports, r)
-				b, _ := json.Marshal(r)
-				repFile.Write(append(b, '\n'))
 				mu.Unlock()
-				hs := ""
-				if r.HandshakeBytes > 0 {
-					hs = fmt.Sprintf(", handshake %d B in %.0f s", r.HandshakeBytes, r.HandshakeSeconds)
-				}
-				if r.BundleSegsRx+r.BundleSegsTx > 0 {
-					hs += fmt.Sprintf(", bundles %d up %d down (%d/%d segments)", r.BundlesTx, r.BundlesRx, r.BundleSegsTx, r.BundleSegsRx)
-				}
-				fmt.Fprintf(o.Out, "%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified%s\n",
-					r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified, hs)
+				fmt.Fprintln(o.Out, reportLine(r))
 			},
 			Progress: func(pr station.Progress) {
-				if o.Telemetry != nil {
-					o.Telemetry.Alarms.Progress(pr.Sat, pr.Station, pr.Time, pr.Packets)
-				}
 				if o.Progress != nil {
 					o.Progress(pr)
 				}
 				fmt.Fprintf(o.Out, "%s  %-8s %-9s %s  rx %4d frames %4d packets\n", pr.Time.Format("01-02 15:04:05"), pr.Station, pr.Name,
 					elevation(emu, pr), pr.FramesRx, pr.Packets)
 			},
-		}))
+		})
+		if err != nil {
+			return nil, err
+		}
+		stations = append(stations, rt)
+		if n := rt.Node(); n != nil {
+			nodes[sc.Name] = n
+		}
+	}
+	if o.Bundles != nil && o.Bundles.Ready != nil {
+		if err := o.Bundles.Ready(nodes, emu, clk); err != nil {
+			return nil, err
+		}
 	}
 	if o.Replanner != nil {
 		var rmu sync.Mutex
@@ -380,14 +340,11 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			mu.Lock()
 			res.Plan = npl
 			mu.Unlock()
-			for i, en := range engines {
-				en.SetContacts(station.PlanContacts(npl, i))
+			for _, rt := range stations {
+				rt.SetPlan(npl)
 			}
 			if o.Bundles != nil {
 				if cs, err := dtn.MissionContacts(o.Mission, npl, o.Bundles.Terrestrial, o.Start, o.Start.Add(o.Duration)); err == nil {
-					for _, n := range nodes {
-						n.SetContacts(cs)
-					}
 					emu.SetContacts(cs)
 				}
 			}
@@ -406,13 +363,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		o.Started(func(name string) (net.Conn, error) { return dialStation(ectx, emu, name) })
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(engines))
-	for i, en := range engines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = en.Run(ctx)
-		}()
+	errs := make([]error, len(stations))
+	for i, rt := range stations {
+		wg.Go(func() { errs[i] = rt.Run(ctx) })
 	}
 	wg.Wait()
 	stopEmu()
@@ -447,8 +400,8 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	}
 	// account for every packet
 	ground := map[int]map[uint32]bool{}
-	for _, en := range engines {
-		for sat, nos := range en.Received() {
+	for _, rt := range stations {
+		for sat, nos := range rt.Engine().Received() {
 			if ground[sat] == nil {
 				ground[sat] = map[uint32]bool{}
 			}
@@ -551,6 +504,19 @@ func (r *DayResult) Summary(w io.Writer) {
 	}
 }
 
+// reportLine is the live line at the end of a contact.
+func reportLine(r station.Report) string {
+	hs := ""
+	if r.HandshakeBytes > 0 {
+		hs = fmt.Sprintf(", handshake %d B in %.0f s", r.HandshakeBytes, r.HandshakeSeconds)
+	}
+	if r.BundleSegsRx+r.BundleSegsTx > 0 {
+		hs += fmt.Sprintf(", bundles %d up %d down (%d/%d segments)", r.BundlesTx, r.BundlesRx, r.BundleSegsTx, r.BundleSegsRx)
+	}
+	return fmt.Sprintf("%s  %-8s %-9s LOS  rx %4d frames %4d packets (%d dup, %d gaps), %d frame errors, tx %3d, commands %d sent %d verified%s",
+		r.End.Format("01-02 15:04:05"), r.Station, r.Name, r.FramesRx, r.Packets, r.Duplicates, r.Gaps, r.FrameErrors, r.FramesTx, r.CommandsSent, r.CommandsVerified, hs)
+}
+
 // tapConn shows every write to a tap (the station's transmitted KISS
 // stream).
 type tapConn struct {
@@ -572,11 +538,25 @@ func dialStation(ctx context.Context, emu *Emulator, name string) (net.Conn, err
 	return emu.Dial(name)
 }
 
-// groundLinks joins the stations' nodes pairwise over TCPCL with TLS on
-// loopback, or in memory (identities made for the day), as separate
-// stations would be: each listens, the smaller node number dials. The
-// links run in goroutines of wg until ctx ends.
-func groundLinks(ctx context.Context, wg *sync.WaitGroup, pairs [][2]string, nodes map[string]*dtn.Node, clk clock.Clock, inMemory bool) error {
+// groundLink is one station's part of the day's TCPCL ground links.
+type groundLink struct {
+	tls   *tls.Config
+	ln    net.Listener
+	peers []ground.Peer
+	dial  func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// groundLinks joins the stations' bundle agents pairwise over TCPCL with
+// TLS (identities made for the day) on loopback, or in memory, as
+// separate stations would be: each listens, the smaller node number
+// dials.
+func groundLinks(m *mission.Mission, pairs [][2]string, inMemory bool) (map[string]groundLink, error) {
+	num := map[string]uint64{}
+	for _, st := range m.Stations {
+		if n, err := mission.IPNNode(st.DTNNode); err == nil {
+			num[st.Name] = uint64(n)
+		}
+	}
 	ids := map[string]tls.Certificate{}
 	pool := x509.NewCertPool()
 	for _, p := range pairs {
@@ -584,15 +564,18 @@ func groundLinks(ctx context.Context, wg *sync.WaitGroup, pairs [][2]string, nod
 			if _, ok := ids[st]; ok {
 				continue
 			}
-			id, err := tcpcl.NewIdentity(dtn.NodeID(nodes[st].Num))
+			if num[st] == 0 {
+				return nil, fmt.Errorf("terrestrial link %s-%s: both stations need a dtn_node", p[0], p[1])
+			}
+			id, err := tcpcl.NewIdentity(dtn.NodeID(num[st]))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ids[st] = id
 			pool.AddCert(id.Leaf)
 		}
 	}
-	addrs := map[string]string{}
+	links := map[string]groundLink{}
 	mem := map[string]*memListener{}
 	var dial func(ctx context.Context, addr string) (net.Conn, error)
 	if inMemory {
@@ -606,24 +589,24 @@ func groundLinks(ctx context.Context, wg *sync.WaitGroup, pairs [][2]string, nod
 		} else {
 			var err error
 			if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-				return err
+				for _, l := range links {
+					l.ln.Close()
+				}
+				return nil, err
 			}
 		}
-		addrs[st] = ln.Addr().String()
-		n := nodes[st]
-		wg.Go(func() { n.ServeGround(ctx, ln, n.TCPCLConfig(tcpcl.TLSConfig(id, pool), clk.Now), clk.Now) })
+		links[st] = groundLink{tls: tcpcl.TLSConfig(id, pool), ln: ln, dial: dial}
 	}
 	for _, p := range pairs {
-		a, b := nodes[p[0]], nodes[p[1]]
-		if a.Num > b.Num {
-			a, b, p[0], p[1] = b, a, p[1], p[0]
+		a, b := p[0], p[1]
+		if num[a] > num[b] {
+			a, b = b, a
 		}
-		cfg := a.TCPCLConfig(tcpcl.TLSConfig(ids[p[0]], pool), clk.Now)
-		cfg.Dial = dial
-		addr := addrs[p[1]]
-		wg.Go(func() { a.Peer(ctx, addr, b.Num, cfg, clk.Now) })
+		l := links[a]
+		l.peers = append(l.peers, ground.Peer{Addr: links[b].ln.Addr().String(), Node: num[b]})
+		links[a] = l
 	}
-	return nil
+	return links, nil
 }
 
 // memListener is a listener of in-memory connections (net.Pipe), named

@@ -1,0 +1,161 @@
+package ground
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/cgr"
+	"github.com/ipgs/ipgs/uplink/dtn"
+)
+
+// Bundles configure a station's bundle agent. The station must have a
+// dtn_node in the mission; a station without one runs no agent.
+type Bundles struct {
+	Store string // the bundle store's file
+	Quota [3]int64
+	// Terrestrial are the mission's ground links (pairs of station
+	// names): the routers' contact plan has them for the whole window.
+	Terrestrial [][2]string
+	// Deliver takes a bundle for this node (nil: it is written to Inbox,
+	// or kept when there is none).
+	Deliver func(raw []byte, e bstore.Entry) error
+	// Inbox, Outbox and Admin, when set, are the folder delivered bundles
+	// are written to, the folder whose files are sent as bundles, and the
+	// admin socket (ipgs bundle list/send).
+	Inbox, Outbox, Admin string
+	// TCPCL ground links: the TLS identity and trusted certificates,
+	// where sessions from other stations are accepted (nil: nowhere; the
+	// runtime closes it), and the peers this station dials (the smaller
+	// node number dials), with Dial (nil: TCP).
+	TLS      *tls.Config
+	Listener net.Listener
+	Peers    []Peer
+	Dial     func(ctx context.Context, addr string) (net.Conn, error)
+	Out      io.Writer // what the operator reads: TCPCL address, deliveries
+}
+
+// Peer is another station's bundle agent that this one dials.
+type Peer struct {
+	Addr string
+	Node uint64
+}
+
+// agent is a runtime's bundle agent.
+type agent struct {
+	r     *Runtime
+	b     *Bundles
+	store *bstore.Store
+	node  *dtn.Node
+}
+
+func newAgent(r *Runtime, b *Bundles) (*agent, error) {
+	sc := &r.cfg.Mission.Stations[r.cfg.Station]
+	num, err := mission.IPNNode(sc.DTNNode)
+	if err != nil {
+		return nil, fmt.Errorf("bundles: station %s: %w", sc.Name, err)
+	}
+	contacts, err := r.contacts(r.cfg.Plan, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(b.Store), 0o755); err != nil {
+		return nil, err
+	}
+	bs, err := bstore.Open(b.Store, bstore.Options{Quota: b.Quota, NoSync: r.cfg.NoSync})
+	if err != nil {
+		return nil, fmt.Errorf("%w (is another ipgs station run working %s?)", err, sc.Name)
+	}
+	if b.Out == nil {
+		b.Out = io.Discard
+	}
+	a := &agent{r: r, b: b, store: bs}
+	a.node = dtn.NewNode(uint64(num), bs, r.cfg.Log)
+	a.node.Now = r.cfg.Clock.Now
+	a.node.SetContacts(contacts)
+	switch {
+	case b.Deliver != nil:
+		a.node.Deliver = b.Deliver
+	case b.Inbox != "":
+		a.node.Deliver = func(raw []byte, e bstore.Entry) error {
+			_, err := dtn.WriteFile(b.Inbox, raw)
+			if err == nil {
+				fmt.Fprintf(b.Out, "%s bundle %s from %s delivered (%d bytes) to %s\n", r.cfg.Clock.Now().UTC().Format(time.RFC3339), e.ID, e.Source, e.Size, b.Inbox)
+			}
+			return err
+		}
+	}
+	a.node.Redeliver()
+	return a, nil
+}
+
+// contacts is the routers' contact plan for pl.
+func (r *Runtime) contacts(pl *plan.Plan, b *Bundles) ([]cgr.Contact, error) {
+	return dtn.MissionContacts(r.cfg.Mission, pl, b.Terrestrial, r.cfg.Start, r.cfg.Start.Add(r.cfg.Duration))
+}
+
+// run starts the agent's goroutines in wg; they stop when ctx ends.
+func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
+	n, b, clk, log := a.node, a.b, a.r.cfg.Clock, a.r.cfg.Log
+	if b.Admin != "" {
+		wg.Go(func() {
+			if err := n.ServeAdmin(ctx, b.Admin, clk.Now); err != nil && ctx.Err() == nil {
+				fmt.Fprintln(log, "bundles: admin socket:", err)
+			}
+		})
+	}
+	if b.Outbox != "" {
+		if err := os.MkdirAll(b.Outbox, 0o755); err != nil {
+			fmt.Fprintln(log, "bundles: outbox:", err)
+		}
+		// the outbox is a folder people and programs drop files in: it is
+		// looked at twice a wall second, whatever the clock's speed
+		wg.Go(func() {
+			t := time.NewTicker(500 * time.Millisecond)
+			defer t.Stop()
+			for {
+				if _, err := n.TakeOutbox(b.Outbox, clk.Now()); err != nil {
+					fmt.Fprintln(log, "bundles: outbox:", err)
+				}
+				n.Expire(clk.Now())
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		})
+	}
+	if b.TLS == nil {
+		return
+	}
+	cfg := n.TCPCLConfig(b.TLS, clk.Now)
+	cfg.Dial = b.Dial
+	if b.Listener != nil {
+		wg.Go(func() {
+			if err := n.ServeGround(ctx, b.Listener, cfg, clk.Now); err != nil && !errors.Is(err, context.Canceled) {
+				fmt.Fprintln(log, "bundles: TCPCL:", err)
+			}
+		})
+	}
+	for _, p := range b.Peers {
+		wg.Go(func() { n.Peer(ctx, p.Addr, p.Node, cfg, clk.Now) })
+	}
+}
+
+func (a *agent) close() {
+	if a.b.Listener != nil {
+		a.b.Listener.Close()
+	}
+	a.store.Close()
+}

@@ -1,0 +1,326 @@
+// Package ground is a ground station's runtime: everything one station
+// runs to work its part of the network's contact plan, in one place.
+// ipgs station run is one runtime; the demo, the in-process desktop and
+// the emulator's whole-day tests run one per station against the
+// emulator, on one clock.
+//
+// A runtime owns the station engine (TNC link, radios, link security),
+// the station's files (telemetry.jsonl and passes.jsonl in its folder),
+// the telemetry store's shipper, the bundle agent with its TCPCL ground
+// links, and the status endpoint. Run starts them all and returns only
+// once every goroutine it started has returned.
+package ground
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/station"
+	"github.com/ipgs/ipgs/uplink/station/status"
+)
+
+// Config is what a station runtime is made of.
+type Config struct {
+	Mission  *mission.Mission
+	Elements []*tle.Elements
+	Station  int        // index in Mission.Stations
+	Plan     *plan.Plan // the network's plan (plan.NetworkOptions)
+	Start    time.Time  // the planned window
+	Duration time.Duration
+	Clock    clock.Clock
+	// Dir is the station's own folder: telemetry.jsonl, passes.jsonl and,
+	// when History is nil, commands.jsonl.
+	Dir     string
+	History *command.History // shared by the stations of one process
+	// The TNC: Dial opens it (nil: TCP to TNC, host:port).
+	TNC          string
+	Dial         func(ctx context.Context) (io.ReadWriteCloser, error)
+	TransmitOnly bool // the downlink comes only through Engine().Inject (an SDR)
+	Radio        station.Radio
+	Security     station.FrameSecurity
+	// Telemetry, if set, decodes, checks and spools every packet before
+	// it is acknowledged; Influx, if set too, is where the runtime ships
+	// the spool.
+	Telemetry *telemetry.Store
+	Influx    *telemetry.Influx
+	Bundles   *Bundles // nil: no bundle agent
+	// Status, if set, is where the status endpoint is served (ipgs gui
+	// --attach): an address to listen on.
+	Status string
+	// NoSync skips fsyncs (accelerated clocks: a millisecond of fsync is
+	// seconds of virtual time).
+	NoSync bool
+	Log    io.Writer // what goes wrong, and the engine's notes
+	// Reports and Progress, if set, see every pass report and progress
+	// line after the runtime recorded them.
+	Reports  func(station.Report)
+	Progress func(station.Progress)
+}
+
+// Runtime is a running station. Make it with New, run it with Run.
+type Runtime struct {
+	cfg    Config
+	name   string
+	engine *station.Engine
+	board  *status.Board
+	node   *dtn.Node
+	agent  *agent
+
+	tmFile, repFile *os.File
+	ownHistory      bool
+	status          net.Listener
+
+	closeOnce  sync.Once
+	replanning sync.Mutex
+	mu         sync.Mutex // guards plan and repFile writes
+	plan       *plan.Plan
+}
+
+// New opens the station's files, bundle store and status port, and makes
+// its engine; nothing runs until Run.
+func New(cfg Config) (r *Runtime, err error) {
+	if cfg.Mission == nil || cfg.Plan == nil {
+		return nil, errors.New("ground: a mission and a plan are needed")
+	}
+	if cfg.Station < 0 || cfg.Station >= len(cfg.Mission.Stations) {
+		return nil, fmt.Errorf("ground: no station %d in the mission", cfg.Station)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	sc := &cfg.Mission.Stations[cfg.Station]
+	r = &Runtime{cfg: cfg, name: sc.Name, plan: cfg.Plan}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	if r.tmFile, err = os.OpenFile(filepath.Join(cfg.Dir, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return nil, err
+	}
+	if r.repFile, err = os.OpenFile(filepath.Join(cfg.Dir, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return nil, err
+	}
+	hist := cfg.History
+	if hist == nil {
+		if hist, err = command.OpenHistory(filepath.Join(cfg.Dir, "commands.jsonl")); err != nil {
+			return nil, err
+		}
+		hist.NoSync = cfg.NoSync
+		r.ownHistory = true
+		r.cfg.History = hist
+	}
+	r.board = &status.Board{Station: sc.Name, Clock: cfg.Clock.Now}
+	r.board.SetPlan(status.PlanOf(cfg.Plan, cfg.Station))
+	fs := station.NewFileSink(r.tmFile)
+	fs.NoSync = cfg.NoSync
+	var sink station.Sink = fs
+	if ts := cfg.Telemetry; ts != nil {
+		sink = station.IngestSink(sink, ts)
+		r.board.Alarms = ts.Alarms.Alarms
+		prev := ts.OnDecoded
+		ts.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
+			if prev != nil {
+				prev(p, d)
+			}
+			if p.Station == sc.Name {
+				boardValues(r.board, p, d)
+			}
+		}
+	}
+	if cfg.Bundles != nil {
+		if r.agent, err = newAgent(r, cfg.Bundles); err != nil {
+			return nil, err
+		}
+		r.node = r.agent.node
+	}
+	if cfg.Status != "" {
+		if r.status, err = net.Listen("tcp", cfg.Status); err != nil {
+			return nil, fmt.Errorf("status endpoint %s: %w", cfg.Status, err)
+		}
+	}
+	satNodes, bitRates := cfg.Mission.SatNodes()
+	r.engine = station.New(station.Options{
+		Name: sc.Name, Call: station.Callsign(cfg.Mission, cfg.Station), TNC: cfg.TNC, Dial: cfg.Dial,
+		TNCPort: uint8(sc.Radio.TNCPort), KISS: KISSParams(sc.Radio.KISS), TNCTransmitOnly: cfg.TransmitOnly,
+		Contacts: station.PlanContacts(cfg.Plan, cfg.Station), Sats: station.SatCallsigns(cfg.Mission),
+		History: r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
+		DTN: r.node, SatNodes: satNodes, BitRate: bitRates, Until: cfg.Start.Add(cfg.Duration),
+		Progress: r.progress, Reports: r.report,
+	})
+	return r, nil
+}
+
+// Name is the station's name.
+func (r *Runtime) Name() string { return r.name }
+
+// Engine is the station engine (an SDR hands it frames with Inject).
+func (r *Runtime) Engine() *station.Engine { return r.engine }
+
+// Node is the station's bundle node (nil: none).
+func (r *Runtime) Node() *dtn.Node { return r.node }
+
+// Board is the station's status as the status endpoint serves it.
+func (r *Runtime) Board() *status.Board { return r.board }
+
+// StatusAddr is where the status endpoint listens ("" without one).
+func (r *Runtime) StatusAddr() string {
+	if r.status == nil {
+		return ""
+	}
+	return r.status.Addr().String()
+}
+
+// Plan is the network plan the station works.
+func (r *Runtime) Plan() *plan.Plan {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.plan
+}
+
+func (r *Runtime) progress(p station.Progress) {
+	r.board.Progress(p)
+	if ts := r.cfg.Telemetry; ts != nil {
+		ts.Alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
+	}
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(p)
+	}
+}
+
+func (r *Runtime) report(rep station.Report) {
+	r.board.Report(rep)
+	if ts := r.cfg.Telemetry; ts != nil {
+		ts.Alarms.ContactEnded(rep.Sat)
+		if err := station.RecordPass(ts, rep); err != nil {
+			fmt.Fprintf(r.cfg.Log, "station %s: pass report not stored as telemetry: %v\n", r.name, err)
+		}
+	}
+	r.mu.Lock()
+	err := writeJSONLine(r.repFile, rep)
+	r.mu.Unlock()
+	if err != nil {
+		fmt.Fprintf(r.cfg.Log, "station %s: %s: %v\n", r.name, r.repFile.Name(), err)
+		r.board.Problem("passes", fmt.Sprintf("pass reports not written: %v", err))
+	}
+	if r.cfg.Reports != nil {
+		r.cfg.Reports(rep)
+	}
+}
+
+// Run works the station until the end of the planned window or ctx,
+// with everything it owns, and returns once all of it has stopped. It
+// returns ctx.Err() when ctx ended first.
+func (r *Runtime) Run(ctx context.Context) error {
+	defer r.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // (runs first: everything below stops, then is joined)
+	if ts, to := r.cfg.Telemetry, r.cfg.Influx; ts != nil && to != nil {
+		sh := &telemetry.Shipper{Spool: ts.Spool, To: *to, Log: r.cfg.Log, Rejected: filepath.Join(r.cfg.Dir, "rejected.lp"),
+			Problem: func(text string) { r.board.Problem("store", text) }}
+		wg.Go(func() { sh.Run(ctx) })
+	}
+	if r.agent != nil {
+		r.agent.run(ctx, &wg)
+	}
+	if r.status != nil {
+		hs := &http.Server{Handler: r.statusServer(), ReadHeaderTimeout: 10 * time.Second}
+		wg.Go(func() { hs.Serve(r.status) })
+		wg.Go(func() {
+			<-ctx.Done()
+			hs.Close()
+		})
+	}
+	return r.engine.Run(ctx)
+}
+
+// Close closes what New opened, for a runtime that will not Run (Run
+// closes it when it returns); again, it does nothing.
+func (r *Runtime) Close() { r.closeOnce.Do(r.close) }
+
+func (r *Runtime) close() {
+	if r.agent != nil {
+		r.agent.close()
+	}
+	if r.status != nil {
+		r.status.Close()
+	}
+	if r.tmFile != nil {
+		r.tmFile.Close()
+	}
+	if r.repFile != nil {
+		r.repFile.Close()
+	}
+}
+
+// statusServer is the status endpoint's handler: the board, alarm
+// acknowledgements, re-plans and the store's history.
+func (r *Runtime) statusServer() *status.Server {
+	srv := &status.Server{Board: r.board}
+	if ts := r.cfg.Telemetry; ts != nil {
+		srv.Ack = func(id, who string) error { return ts.Alarms.Ack(id, who, r.cfg.Clock.Now()) }
+		srv.History = func(q telemetry.Query) ([]telemetry.Sample, error) { return telemetry.QuerySpool(ts.Spool, q) }
+	}
+	srv.Replan = func(ctx context.Context, pins []status.Pass) error {
+		var locks []plan.LockEntry
+		for _, p := range pins {
+			locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+		}
+		_, err := r.Replan(ctx, locks)
+		return err
+	}
+	return srv
+}
+
+func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
+	telemetry.Readings(p, d, func(v telemetry.Reading) {
+		b.Value(status.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: v.Severity.String(), At: v.At})
+	})
+}
+
+// KISSParams converts the mission file's KISS settings (nil: none are
+// sent, the TNC keeps its own).
+func KISSParams(k *mission.KISSConfig) *kiss.Params {
+	if k == nil {
+		return nil
+	}
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	return &kiss.Params{TXDelay: ms(k.TXDelayMS), Persistence: uint8(k.Persistence), SlotTime: ms(k.SlotTimeMS), TXTail: ms(k.TXTailMS), FullDuplex: k.FullDuplex}
+}
+
+// writeJSONLine appends v as one line of JSON, in one write.
+func writeJSONLine(f *os.File, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(b, '\n'))
+	return err
+}
