@@ -20,11 +20,11 @@ import (
 	"github.com/ipgs/ipgs/pqlink/gov"
 	"github.com/ipgs/ipgs/pqlink/keys"
 	"github.com/ipgs/ipgs/pqlink/trust"
-	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/uplink/bstore"
 	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/proto"
 	"github.com/ipgs/ipgs/uplink/tcpcl"
 	"github.com/spf13/cobra"
@@ -40,129 +40,46 @@ func adminSocket(data, station string) string {
 	return filepath.Join(data, "bundles", station+".sock")
 }
 
-// stationDTN is a station's bundle agent in ipgs station run.
-type stationDTN struct {
-	m       *mission.Mission
-	station string
-	data    string
-	pl      *plan.Plan
-	from    time.Time
-	to      time.Time
-	clk     clock.Clock
-	noSync  bool
-	out     io.Writer // what the operator reads
-	log     io.Writer
-}
-
-// start opens the station's store and runs its agent until ctx ends:
-// routing on the plan, the outbox, the inbox, the admin socket and the
-// TCPCL ground links. It returns nil, nil when the station is no DTN
-// node.
-func (d *stationDTN) start(ctx context.Context) (*dtn.Node, func(), error) {
-	var st *mission.StationConfig
-	for i := range d.m.Stations {
-		if d.m.Stations[i].Name == d.station {
-			st = &d.m.Stations[i]
-		}
-	}
+// stationBundles configures station idx's bundle agent for ipgs station
+// run: its store, outbox, inbox and admin socket under the data folder,
+// and its TCPCL ground links. Each station's TLS identity is made on
+// first use in the keys folder's tcpcl/ (NAME.crt, NAME.key); a station
+// trusts every certificate in that folder, so joining two stations means
+// copying each one's NAME.crt to the other.
+func stationBundles(m *mission.Mission, idx int, data string, out io.Writer) (*ground.Bundles, error) {
+	st := &m.Stations[idx]
 	num, err := mission.IPNNode(st.DTNNode)
 	if err != nil {
-		return nil, func() {}, nil
+		return nil, err
 	}
-	contacts, err := dtn.MissionContacts(d.m, d.pl, d.m.TerrestrialLinks(), d.from, d.to)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(d.data, "bundles"), 0o755); err != nil {
-		return nil, nil, err
-	}
-	bs, err := bstore.Open(bundleStorePath(d.data, d.station), bstore.Options{NoSync: d.noSync})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (is another ipgs station run working %s?)", err, d.station)
-	}
-	n := dtn.NewNode(uint64(num), bs, d.log)
-	n.Now = d.clk.Now
-	n.SetContacts(contacts)
-	inbox := inboxDir(d.data, d.station)
-	n.Deliver = func(raw []byte, e bstore.Entry) error {
-		_, err := dtn.WriteFile(inbox, raw)
-		if err == nil {
-			fmt.Fprintf(d.out, "%s bundle %s from %s delivered (%d bytes) to %s\n", d.clk.Now().UTC().Format(time.RFC3339), e.ID, e.Source, e.Size, inbox)
-		}
-		return err
-	}
-	n.Redeliver()
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		if err := n.ServeAdmin(ctx, adminSocket(d.data, d.station), d.clk.Now); err != nil {
-			fmt.Fprintln(d.log, "ipgs: bundle admin socket:", err)
-		}
-	}()
-	outbox := outboxDir(d.data, d.station)
-	os.MkdirAll(outbox, 0o755)
-	go func() {
-		t := time.NewTicker(500 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if _, err := n.TakeOutbox(outbox, d.clk.Now()); err != nil {
-				fmt.Fprintln(d.log, "ipgs: outbox:", err)
+	b := &ground.Bundles{Store: bundleStorePath(data, st.Name), Terrestrial: m.TerrestrialLinks(),
+		Inbox: inboxDir(data, st.Name), Outbox: outboxDir(data, st.Name), Admin: adminSocket(data, st.Name), Out: out}
+	for i := range m.Stations {
+		o := &m.Stations[i]
+		for _, l := range b.Terrestrial {
+			if l != [2]string{st.Name, o.Name} && l != [2]string{o.Name, st.Name} {
+				continue
 			}
-			n.Expire(d.clk.Now())
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	if err := d.ground(ctx, n, st); err != nil {
-		cancel()
-		bs.Close()
-		return nil, nil, err
-	}
-	fmt.Fprintf(d.out, "bundles: node %s, store %s, outbox %s, inbox %s, %d contacts in the plan\n", dtn.NodeID(n.Num), bundleStorePath(d.data, d.station), outbox, inbox, len(contacts))
-	return n, func() { cancel(); bs.Close() }, nil
-}
-
-// ground starts the TCPCL listener and the sessions to the station's
-// terrestrial peers. Each station's TLS identity is made on first use in
-// the keys folder's tcpcl/ (NAME.crt, NAME.key); a station trusts every
-// certificate in that folder, so joining two stations means copying each
-// one's NAME.crt to the other.
-func (d *stationDTN) ground(ctx context.Context, n *dtn.Node, st *mission.StationConfig) error {
-	var peers []*mission.StationConfig
-	for i := range d.m.Stations {
-		o := &d.m.Stations[i]
-		for _, l := range d.m.TerrestrialLinks() {
-			if l == [2]string{st.Name, o.Name} || l == [2]string{o.Name, st.Name} {
-				peers = append(peers, o)
+			if pn, err := mission.IPNNode(o.DTNNode); err == nil && o.TCPCL != "" && pn > num {
+				b.Peers = append(b.Peers, ground.Peer{Addr: o.TCPCL, Node: uint64(pn)}) // the smaller node number dials
 			}
 		}
 	}
-	if st.TCPCL == "" && len(peers) == 0 {
-		return nil
+	if st.TCPCL == "" && len(b.Peers) == 0 {
+		return b, nil
 	}
-	id, pool, err := tcpclIdentity(trust.KeysDir(d.m, d.data), st.Name, dtn.NodeID(n.Num))
+	id, pool, err := tcpclIdentity(trust.KeysDir(m, data), st.Name, dtn.NodeID(uint64(num)))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cfg := n.TCPCLConfig(tcpcl.TLSConfig(id, pool), d.clk.Now)
+	b.TLS = tcpcl.TLSConfig(id, pool)
 	if st.TCPCL != "" {
-		ln, err := net.Listen("tcp", st.TCPCL)
-		if err != nil {
-			return fmt.Errorf("tcpcl: %w", err)
+		if b.Listener, err = net.Listen("tcp", st.TCPCL); err != nil {
+			return nil, fmt.Errorf("tcpcl: %w", err)
 		}
-		fmt.Fprintf(d.out, "bundles: TCPCLv4 with TLS 1.3 on %s\n", ln.Addr())
-		go n.ServeGround(ctx, ln, cfg, d.clk.Now)
+		fmt.Fprintf(out, "bundles: TCPCLv4 with TLS 1.3 on %s\n", b.Listener.Addr())
 	}
-	for _, p := range peers {
-		pn, err := mission.IPNNode(p.DTNNode)
-		if err != nil || p.TCPCL == "" || uint64(pn) < n.Num {
-			continue // the smaller node number dials
-		}
-		go n.Peer(ctx, p.TCPCL, uint64(pn), cfg, d.clk.Now)
-	}
-	return nil
+	return b, nil
 }
 
 // tcpclIdentity loads (making it the first time) a station's TLS

@@ -131,7 +131,7 @@ func TestStationReceivesThroughSDR(t *testing.T) {
 	}()
 	var rep station.Report
 	poll(t, time.Until(anchor.Add(3*time.Minute)), "the pass report", func() bool {
-		b, err := os.ReadFile(filepath.Join(data, "passes.jsonl"))
+		b, err := os.ReadFile(filepath.Join(data, "stations", "Tromso", "passes.jsonl"))
 		return err == nil && json.Unmarshal(b, &rep) == nil
 	})
 	t.Logf("pass %s–%s: %d frames, %d packets, %d frame errors; radio %+v", rep.Start.Format(time.TimeOnly), rep.End.Format(time.TimeOnly),

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -25,7 +21,6 @@ import (
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/catalog"
 	"github.com/ipgs/ipgs/scheduler/clock"
-	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/radio"
 	"github.com/ipgs/ipgs/sdr/rx"
@@ -33,14 +28,12 @@ import (
 	"github.com/ipgs/ipgs/sdr/track"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/telemetry"
-	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/telemetry/influxd"
 	"github.com/ipgs/ipgs/telemetry/spool"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
-	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/station"
-	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 // missionFlags locate the mission file and the data folder.
@@ -324,9 +317,9 @@ func newStationCmd() *cobra.Command {
 		Short: "Work a station's contacts: sessions, telemetry, commands, pass reports",
 		Long: `Plans the network's contacts for --duration and works this station's:
 before AOS prepares the radios, at AOS opens a session with the satellite,
-stores and acknowledges telemetry (data/telemetry.jsonl), uplinks queued
+stores and acknowledges telemetry (data/stations/STATION/telemetry.jsonl), uplinks queued
 commands (ipgs cmd send) and records their verification, closes at LOS
-and appends a pass report (data/passes.jsonl).`,
+and appends a pass report (data/stations/STATION/passes.jsonl).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, els, _, data, err := f.load(cmd.Context())
@@ -366,20 +359,7 @@ and appends a pass report (data/passes.jsonl).`,
 			if err != nil {
 				return err
 			}
-			tmf, err := os.OpenFile(filepath.Join(data, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-			if err != nil {
-				return err
-			}
-			defer tmf.Close()
-			rep, err := os.OpenFile(filepath.Join(data, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-			if err != nil {
-				return err
-			}
-			defer rep.Close()
-			contacts := station.PlanContacts(pl, idx)
-			board := &status.Board{Station: m.Stations[idx].Name, Clock: clk.Now}
-			board.SetPlan(status.PlanOf(pl, idx))
-			sats := station.SatCallsigns(m)
+			name := m.Stations[idx].Name
 			out := cmd.OutOrStdout()
 			var rad station.Radio
 			var rs *radio.Station
@@ -430,12 +410,15 @@ and appends a pass report (data/passes.jsonl).`,
 				rad = rs
 				fmt.Fprintf(out, "radios: rig %s, rotator %s, SDR %s (receiving through %s)\n", orNone(rigAddr), orNone(rotAddr), orNone(rtlAddr), f.receive)
 			}
-			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", m.Stations[idx].Name, len(contacts), dur, f.tnc)
+			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", name, len(station.PlanContacts(pl, idx)), dur, f.tnc)
+			cfg := ground.Config{
+				Mission: m, Elements: els, Station: idx, Plan: pl, Start: start, Duration: dur, Clock: clk,
+				Dir: filepath.Join(data, "stations", name), History: hist, TNC: f.tnc, Dial: dial, TransmitOnly: f.receive == "sdr", Radio: rad,
+				Status: f.status, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(),
+				Reports: func(r station.Report) { fmt.Fprintln(out, stationReportLine(r, rs != nil && rs.SDR != nil)) },
+			}
 			// telemetry: decoded, checked and spooled before any ACK, then
 			// shipped to InfluxDB when one is configured
-			var sink station.Sink = station.NewFileSink(tmf)
-			var alarms *telemetry.Monitor
-			var tstore *telemetry.Store
 			tc := telemetry.ConfigFor(m, data)
 			if tc.Dictionary != "" {
 				td, err := tc.LoadDictionary()
@@ -443,7 +426,7 @@ and appends a pass report (data/passes.jsonl).`,
 					return err
 				}
 				// each station its own store: stations on one machine share the data folder
-				tc.Dir = filepath.Join(tc.Dir, m.Stations[idx].Name)
+				tc.Dir = filepath.Join(tc.Dir, name)
 				store, err := telemetry.OpenStoreWith(tc.Dir, td, spool.Options{NoSync: f.speed > 10})
 				if err != nil {
 					return err
@@ -452,124 +435,44 @@ and appends a pass report (data/passes.jsonl).`,
 				if store.Spool.Recovery != "" {
 					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
 				}
-				sink, alarms, tstore = station.IngestSink(sink, store), store.Alarms, store
-				board.Alarms = store.Alarms.Alarms
-				store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) { boardValues(board, p, d) }
+				cfg.Telemetry, cfg.Influx = store, tc.Influx
 				if tc.Influx != nil {
-					sh := &telemetry.Shipper{Spool: store.Spool, To: *tc.Influx, Log: cmd.ErrOrStderr(), Rejected: filepath.Join(tc.Dir, "rejected.lp"),
-						Problem: func(text string) { board.Problem("store", text) }}
-					go sh.Run(cmd.Context())
 					fmt.Fprintf(out, "telemetry: store %s, InfluxDB %s bucket %s\n", tc.Dir, tc.Influx.URL, tc.Influx.Bucket)
 				} else {
 					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
 				}
 			}
-			var sec station.FrameSecurity
 			if f.secure {
 				st, err := trust.Load(m, trust.KeysDir(m, data))
 				if err != nil {
 					return err
 				}
-				g, err := st.Ground(m.Stations[idx].Name, passphraseFrom(f.passEnv), clk.Now())
+				g, err := st.Ground(name, passphraseFrom(f.passEnv), clk.Now())
 				if err != nil {
 					return mission.BadInput(fmt.Errorf("link security: %v (ipgs keys init makes the keys and the trust store)", err))
 				}
-				sec = g
+				cfg.Security = g
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
 			}
-			var node *dtn.Node
-			satNodes, bitRates := m.SatNodes() // (nodes matter only with bundles; rates pace handshakes too)
-			if f.bundles {
-				sd := &stationDTN{m: m, station: m.Stations[idx].Name, data: data, pl: pl, from: start, to: start.Add(dur), clk: clk, noSync: f.speed > 10, out: out, log: cmd.ErrOrStderr()}
-				var stop func()
-				if node, stop, err = sd.start(cmd.Context()); err != nil {
+			if f.bundles && m.Stations[idx].DTNNode != "" {
+				if cfg.Bundles, err = stationBundles(m, idx, data, out); err != nil {
 					return err
 				}
-				defer stop()
 			}
-			en := station.New(station.Options{
-				DTN: node, SatNodes: satNodes, BitRate: bitRates,
-				Security: sec,
-				Name:     m.Stations[idx].Name, Call: station.Callsign(m, idx), TNC: f.tnc, Dial: dial,
-				TNCPort: uint8(m.Stations[idx].Radio.TNCPort), KISS: kissParams(m.Stations[idx].Radio.KISS),
-				Contacts: contacts, Sats: sats, History: hist, Sink: sink, Clock: clk, Log: cmd.ErrOrStderr(), Radio: rad,
-				TNCTransmitOnly: f.receive == "sdr", Until: start.Add(dur),
-				Progress: func(p station.Progress) {
-					board.Progress(p)
-					if alarms != nil {
-						alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
-					}
-				},
-				Reports: func(r station.Report) {
-					board.Report(r)
-					if alarms != nil {
-						alarms.ContactEnded(r.Sat)
-						station.RecordPass(tstore, r)
-					}
-					writeJSONLine(rep, r)
-					fmt.Fprintf(out, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
-						r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
-					if r.HandshakeBytes > 0 {
-						fmt.Fprintf(out, "; link security handshake %d bytes in %.1f s", r.HandshakeBytes, r.HandshakeSeconds)
-					}
-					if r.SecurityRejected > 0 {
-						fmt.Fprintf(out, "; %d downlink frames refused by link security", r.SecurityRejected)
-					}
-					if r.Radio != nil {
-						fmt.Fprintf(out, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
-							r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
-						if rs != nil && rs.SDR != nil {
-							fmt.Fprintf(out, "; SDR %d frames (%d repaired), FLL %+.0f Hz", r.Radio.SDRFrames, r.Radio.SDRRepaired, r.Radio.SDRFLLHz)
-						}
-					}
-					fmt.Fprintln(out)
-				},
-			})
+			rt, err := ground.New(cfg)
+			if err != nil {
+				return err
+			}
 			if rs != nil {
-				rs.Frames = en.Inject
+				rs.Frames = rt.Engine().Inject
 			}
-			if f.status != "" {
-				srv := &status.Server{Board: board}
-				if alarms != nil {
-					srv.Ack = func(id, who string) error { return alarms.Ack(id, who, time.Now().UTC()) }
-				}
-				if tstore != nil {
-					srv.History = func(q telemetry.Query) ([]telemetry.Sample, error) { return telemetry.QuerySpool(tstore.Spool, q) }
-				}
-				var rmu sync.Mutex
-				cur := pl
-				srv.Replan = func(ctx context.Context, pins []status.Pass) error {
-					rmu.Lock()
-					defer rmu.Unlock()
-					var locks []plan.LockEntry
-					for _, p := range pins {
-						locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
-					}
-					npl, err := plan.Replan(ctx, networkPlanOptions(m, els, start, dur, cmd.ErrOrStderr()), cur, locks, clk.Now())
-					if err != nil {
-						return err
-					}
-					cur = npl
-					en.SetContacts(station.PlanContacts(npl, idx))
-					board.SetPlan(status.PlanOf(npl, idx))
-					if node != nil {
-						if cs, err := dtn.MissionContacts(m, npl, m.TerrestrialLinks(), start, start.Add(dur)); err == nil {
-							node.SetContacts(cs)
-						}
-					}
-					fmt.Fprintf(out, "re-planned from %s with %d pins: %d contacts here\n", clk.Now().UTC().Format(time.RFC3339), len(pins), len(station.PlanContacts(npl, idx)))
-					return nil
-				}
-				ln, err := net.Listen("tcp", f.status)
-				if err != nil {
-					return fmt.Errorf("--status %s: %w", f.status, err)
-				}
-				hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-				go hs.Serve(ln)
-				defer hs.Close()
-				fmt.Fprintf(out, "status: http://%s/api/status (ipgs gui --attach %s)\n", ln.Addr(), ln.Addr())
+			if n := rt.Node(); n != nil {
+				fmt.Fprintf(out, "bundles: node %s, store %s, outbox %s, inbox %s\n", dtn.NodeID(n.Num), cfg.Bundles.Store, cfg.Bundles.Outbox, cfg.Bundles.Inbox)
 			}
-			err = en.Run(cmd.Context())
+			if a := rt.StatusAddr(); a != "" {
+				fmt.Fprintf(out, "status: http://%s/api/status (ipgs gui --attach %s)\n", a, a)
+			}
+			err = rt.Run(cmd.Context())
 			if errors.Is(err, context.Canceled) {
 				return nil
 			}
@@ -704,14 +607,6 @@ func stationOf(r command.Record) string {
 	return "(" + r.Station + ")"
 }
 
-// boardValues records a decoded packet's values, checked against their
-// limits, on the status board.
-func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
-	telemetry.Readings(p, d, func(r telemetry.Reading) {
-		b.Value(status.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity.String(), At: r.At})
-	})
-}
-
 // findStation is the index of the mission's station called name.
 func findStation(m *mission.Mission, name, config string) (int, error) {
 	for i, s := range m.Stations {
@@ -770,26 +665,6 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-type devNull struct{}
-
-func (devNull) Write(b []byte) (int, error) { return len(b), nil }
-
-func writeJSONLine(f *os.File, v any) {
-	b, err := json.Marshal(v)
-	if err == nil {
-		f.Write(append(b, '\n'))
-	}
-}
-
-// kissParams converts the mission file's KISS settings (nil: none sent).
-func kissParams(k *mission.KISSConfig) *kiss.Params {
-	if k == nil {
-		return nil
-	}
-	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-	return &kiss.Params{TXDelay: ms(k.TXDelayMS), Persistence: uint8(k.Persistence), SlotTime: ms(k.SlotTimeMS), TXTail: ms(k.TXTailMS), FullDuplex: k.FullDuplex}
 }
 
 // startInfluxd starts a local InfluxDB 1.8 with its data in dir: bin is a
@@ -862,4 +737,25 @@ func lookupCommand(dict *command.Dictionary, name string, args []string) (*comma
 		return nil, nil, mission.BadInput(err)
 	}
 	return def, vals, nil
+}
+
+// stationReportLine is ipgs station run's line at the end of a contact.
+func stationReportLine(r station.Report, sdr bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
+		r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
+	if r.HandshakeBytes > 0 {
+		fmt.Fprintf(&b, "; link security handshake %d bytes in %.1f s", r.HandshakeBytes, r.HandshakeSeconds)
+	}
+	if r.SecurityRejected > 0 {
+		fmt.Fprintf(&b, "; %d downlink frames refused by link security", r.SecurityRejected)
+	}
+	if r.Radio != nil {
+		fmt.Fprintf(&b, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
+			r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
+		if sdr {
+			fmt.Fprintf(&b, "; SDR %d frames (%d repaired), FLL %+.0f Hz", r.Radio.SDRFrames, r.Radio.SDRRepaired, r.Radio.SDRFLLHz)
+		}
+	}
+	return b.String()
 }
