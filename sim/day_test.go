@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ipgs/ipgs/uplink/station"
 	"os"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/ipgs/ipgs/uplink/station"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"

@@ -1,10 +1,11 @@
 package sim
 
 import (
-	"github.com/ipgs/ipgs/mission"
 	"math"
 	"sort"
 	"time"
+
+	"github.com/ipgs/ipgs/mission"
 
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"

@@ -1,0 +1,220 @@
+package mission
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+)
+
+func (m *Mission) validate(v *validator) {
+	if m.Version != 0 && m.Version != 1 {
+		v.at(fmt.Sprintf("version %d is not supported (this ipgs reads version 1)", m.Version), "version")
+	}
+	if len(m.Stations) == 0 {
+		v.at("at least one station is required", "stations")
+	}
+	names := map[string]int{}
+	for i, s := range m.Stations {
+		if strings.TrimSpace(s.Name) == "" {
+			v.at("name is empty", "stations", i, "name")
+		} else if j, dup := names[s.Name]; dup {
+			v.at(fmt.Sprintf("station %q is also stations[%d]", s.Name, j), "stations", i, "name")
+		}
+		names[s.Name] = i
+		s.Link.validate(v, "stations", i, "link")
+		if !(s.Lat >= -90 && s.Lat <= 90) {
+			v.at(fmt.Sprintf("latitude %g is outside [-90, 90]", s.Lat), "stations", i, "lat")
+		}
+		if !(s.Lon >= -180 && s.Lon <= 360) {
+			v.at(fmt.Sprintf("longitude %g is outside [-180, 360]", s.Lon), "stations", i, "lon")
+		}
+		if !(s.AltM >= -500 && s.AltM <= 100000) {
+			v.at(fmt.Sprintf("altitude %g m is outside [-500, 100000]", s.AltM), "stations", i, "alt_m")
+		}
+		if s.MinElevation != nil && !(*s.MinElevation >= -5 && *s.MinElevation < 90) {
+			v.at(fmt.Sprintf("minimum elevation %g is outside [-5, 90)", *s.MinElevation), "stations", i, "min_elevation")
+		}
+		if _, err := NewHorizonMask(maskPoints(s.HorizonMask)); err != nil {
+			v.at(err.Error(), "stations", i, "horizon_mask")
+		}
+		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
+			v.at(err.Error(), "stations", i, "dtn_node")
+		}
+		if s.TCPCL != "" {
+			if _, _, err := net.SplitHostPort(s.TCPCL); err != nil {
+				v.at(fmt.Sprintf("tcpcl %q: want host:port", s.TCPCL), "stations", i, "tcpcl")
+			}
+		}
+		for j, peer := range s.Terrestrial {
+			k := slices.IndexFunc(m.Stations, func(o StationConfig) bool { return o.Name == peer })
+			switch {
+			case k < 0:
+				v.at(fmt.Sprintf("%q is not a station of this mission", peer), "stations", i, "terrestrial", j)
+			case k == i:
+				v.at("a station cannot link to itself", "stations", i, "terrestrial", j)
+			case s.DTNNode == "" || m.Stations[k].DTNNode == "":
+				v.at(fmt.Sprintf("a ground link to %s needs a dtn_node at both stations", peer), "stations", i, "terrestrial", j)
+			case m.Stations[k].TCPCL == "":
+				v.at(fmt.Sprintf("%s has no tcpcl address to dial", peer), "stations", i, "terrestrial", j)
+			}
+		}
+		switch s.Radio.Duplex {
+		case "", "rx", "half", "full":
+		default:
+			v.at(fmt.Sprintf("duplex %q: want rx, half or full", s.Radio.Duplex), "stations", i, "radio", "duplex")
+		}
+		if s.Radio.TNCPort < 0 || s.Radio.TNCPort > 15 {
+			v.at(fmt.Sprintf("KISS port %d is outside 0-15", s.Radio.TNCPort), "stations", i, "radio", "tnc_port")
+		}
+		if k := s.Radio.KISS; k != nil {
+			for _, f := range []struct {
+				key string
+				ms  int
+			}{{"txdelay_ms", k.TXDelayMS}, {"slottime_ms", k.SlotTimeMS}, {"txtail_ms", k.TXTailMS}} {
+				if f.ms < 0 || f.ms > 2550 {
+					v.at(fmt.Sprintf("%d ms is outside 0-2550 (KISS sends 10 ms units in one byte)", f.ms), "stations", i, "radio", "kiss", f.key)
+				}
+			}
+			if k.Persistence < 0 || k.Persistence > 255 {
+				v.at(fmt.Sprintf("persistence %d is outside 0-255", k.Persistence), "stations", i, "radio", "kiss", "persistence")
+			}
+		}
+		if s.Rotator.SlewDegS < 0 || s.Rotator.SettleS < 0 {
+			v.at("slew rate and settle time must not be negative", "stations", i, "rotator")
+		}
+		for _, w := range []struct {
+			key string
+			ws  []Window
+		}{{"available", s.Available}, {"unavailable", s.Unavailable}} {
+			for j, win := range w.ws {
+				if win.From.IsZero() || win.To.IsZero() {
+					v.at("a window needs both from and to (RFC 3339)", "stations", i, w.key, j)
+				} else if !win.To.After(win.From) {
+					v.at(fmt.Sprintf("window ends (%s) before it starts (%s)", win.To.Format(time.RFC3339), win.From.Format(time.RFC3339)), "stations", i, w.key, j)
+				}
+			}
+		}
+	}
+	m.validateSecurity(v)
+	if len(m.Satellites) == 0 {
+		v.at("at least one satellite is required", "satellites")
+	}
+	ids := map[int]int{}
+	for i, s := range m.Satellites {
+		if s.NORAD <= 0 {
+			v.at(fmt.Sprintf("NORAD id %d must be a positive number", s.NORAD), "satellites", i, "norad")
+		} else if j, dup := ids[s.NORAD]; dup {
+			v.at(fmt.Sprintf("NORAD id %d is also satellites[%d]", s.NORAD, j), "satellites", i, "norad")
+		}
+		ids[s.NORAD] = i
+		if s.DownlinkHz < 0 || s.UplinkHz < 0 {
+			v.at("frequencies must not be negative", "satellites", i)
+		}
+		s.Link.validate(v, "satellites", i, "link")
+		if s.Modem != "" {
+			if _, ok := Modems[s.Modem]; !ok {
+				v.at(fmt.Sprintf("unknown modem %q (known: afsk1200, g3ruh9600, bpsk1200, gmsk9600)", s.Modem), "satellites", i, "modem")
+			}
+		}
+		if s.Priority != nil && !(*s.Priority > 0) {
+			v.at(fmt.Sprintf("priority %g must be positive", *s.Priority), "satellites", i, "priority")
+		}
+		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
+			v.at(err.Error(), "satellites", i, "dtn_node")
+		}
+		if s.Demand.ContactsPerDay < 0 || s.Demand.SecondsPerDay < 0 {
+			v.at("demands must not be negative", "satellites", i, "demand")
+		}
+		if len(s.TLESources) == 0 && len(m.Catalog.Sources) == 0 {
+			v.at("no tle_sources, and no catalog.sources to find it in", "satellites", i)
+		}
+	}
+	if m.Catalog.StaleDays != nil && !(*m.Catalog.StaleDays > 0) {
+		v.at("stale_days must be positive", "catalog", "stale_days")
+	}
+	if e := m.Scheduling.MinElevation; e != nil && !(*e >= -5 && *e < 90) {
+		v.at(fmt.Sprintf("minimum elevation %g is outside [-5, 90)", *e), "scheduling", "min_elevation")
+	}
+	if m.Scheduling.MinContactS < 0 {
+		v.at("min_contact_s must not be negative", "scheduling", "min_contact_s")
+	}
+	if m.Scheduling.MaxStationsPerSat < 0 {
+		v.at("max_stations_per_sat must not be negative", "scheduling", "max_stations_per_sat")
+	}
+}
+
+func maskPoints(pairs [][2]float64) []MaskPoint {
+	pts := make([]MaskPoint, len(pairs))
+	for i, p := range pairs {
+		pts[i] = MaskPoint{AzDeg: p[0], ElDeg: p[1]}
+	}
+	return pts
+}
+
+func isKeyID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Mission) validateSecurity(v *validator) {
+	sec := m.Security
+	names := map[string]bool{}
+	for _, st := range m.Stations {
+		names[st.Name] = true
+	}
+	norads := map[int]bool{}
+	for _, sc := range m.Satellites {
+		norads[sc.NORAD] = true
+	}
+	for i, g := range sec.Stations {
+		if !names[g.Station] {
+			v.at(fmt.Sprintf("station %q is not in stations", g.Station), "security", "stations", i, "station")
+		}
+		if !isKeyID(g.Key) {
+			v.at(fmt.Sprintf("key %q is not a key id (32 hex digits, as ipgs keys list shows)", g.Key), "security", "stations", i, "key")
+		}
+		for _, n := range g.Satellites {
+			if !norads[n] {
+				v.at(fmt.Sprintf("satellite %d is not in satellites", n), "security", "stations", i, "satellites")
+			}
+		}
+		if !g.NotBefore.IsZero() && !g.NotAfter.IsZero() && !g.NotAfter.After(g.NotBefore) {
+			v.at("not_after must come after not_before", "security", "stations", i)
+		}
+	}
+	kinds := map[string]bool{"proposal": true, "vote": true, "directive": true, "revocation": true}
+	for i, a := range sec.Authorities {
+		if !isKeyID(a.Key) {
+			v.at(fmt.Sprintf("key %q is not a key id", a.Key), "security", "authorities", i, "key")
+		}
+		if len(a.Kinds) == 0 {
+			v.at("an authority needs at least one kind (proposal, vote, directive, revocation)", "security", "authorities", i, "kinds")
+		}
+		for _, k := range a.Kinds {
+			if !kinds[k] {
+				v.at(fmt.Sprintf("unknown kind %q (proposal, vote, directive, revocation)", k), "security", "authorities", i, "kinds")
+			}
+		}
+	}
+	for i, id := range sec.Revoked {
+		if !isKeyID(id) {
+			v.at(fmt.Sprintf("%q is not a key id", id), "security", "revoked", i)
+		}
+	}
+	for i, sc := range m.Satellites {
+		for j, id := range sc.Keys {
+			if !isKeyID(id) {
+				v.at(fmt.Sprintf("%q is not a key id", id), "satellites", i, "keys", j)
+			}
+		}
+	}
+}

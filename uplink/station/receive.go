@@ -1,0 +1,133 @@
+package station
+
+import (
+	"fmt"
+
+	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/proto"
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
+// handle processes one received frame. rep may be nil between contacts.
+func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
+	now := e.o.Clock.Now()
+	if rep != nil {
+		rep.FramesRx++
+		rep.BytesRx += len(b)
+	}
+	bad := func() {
+		if rep != nil {
+			rep.FrameErrors++
+		}
+	}
+	f, err := ax25.Decode(b, false) // the TNC checked and removed the FCS
+	if err != nil {
+		bad()
+		return
+	}
+	sat, ok := e.byCall[f.Src.String()]
+	if !ok {
+		return
+	}
+	info := f.Info
+	if ls, ok := e.o.Security.(LinkSecurity); ok {
+		// nothing unverified goes further: forged, replayed and plain
+		// frames are counted and dropped; a confirm completes a handshake
+		if info, err = ls.Open(sat, info); err != nil {
+			if rep != nil {
+				rep.SecurityRejected++
+			}
+			return
+		}
+		if info == nil {
+			return
+		}
+	}
+	p, rest, err := spp.Decode(info)
+	if err != nil || len(rest) != 0 {
+		bad()
+		return
+	}
+	if p.Type != spp.TM {
+		return
+	}
+	if p.APID == proto.APIDBundleSeg || p.APID == proto.APIDBundleAck {
+		e.mu.Lock()
+		link := e.link
+		if e.linkSat != sat {
+			link = nil
+		}
+		e.mu.Unlock()
+		if link == nil {
+			return // no contact with it: resent later
+		}
+		if p.APID == proto.APIDBundleAck {
+			if err := link.Snd.OnAck(p.Data, now); err != nil {
+				bad()
+			}
+			return
+		}
+		if err := link.Rcv.Receive(p.Data, now); err != nil {
+			bad()
+			return
+		}
+		if rep != nil {
+			rep.BundleSegsRx++
+			if call, ok := e.o.Sats[sat]; ok {
+				e.flushBundles(link, call, now, rep, false)
+			}
+		}
+		return
+	}
+	no, err := proto.PacketNo(p.Data)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	if e.seen[sat] == nil {
+		e.seen[sat] = map[uint32]bool{}
+	}
+	dup := e.seen[sat][no]
+	e.mu.Unlock()
+	if dup {
+		if rep != nil && sat == contactSat {
+			rep.Duplicates++
+		}
+		e.mu.Lock()
+		e.pending[sat] = addRange(e.pending[sat], no) // acknowledge again: the first ack was lost
+		e.mu.Unlock()
+		return
+	}
+	raw, _ := p.Encode(nil)
+	tm := &TM{Sat: sat, Station: e.o.Name, No: no, APID: p.APID, Seq: p.Seq, Onboard: p.Time, Ground: now, Raw: raw}
+	switch p.APID {
+	case proto.APIDHousekeeping:
+		if h, err := proto.DecodeHK(p.Data); err == nil {
+			tm.HK = &h
+		}
+	case proto.APIDCmdAck:
+		if a, err := proto.DecodeCmdAck(p.Data); err == nil {
+			tm.CmdAck = &a
+			e.verification(sat, &a, now, rep)
+		}
+	}
+	if e.o.Sink != nil {
+		if err := e.o.Sink.Write(tm); err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: telemetry sink: %v (packet %d of %d stays onboard)\n", e.o.Name, err, no, sat)
+			return // not acknowledged: the satellite keeps it
+		}
+	}
+	e.mu.Lock()
+	e.seen[sat][no] = true
+	if sat == contactSat {
+		e.pending[sat] = addRange(e.pending[sat], no)
+	}
+	e.mu.Unlock()
+	if rep != nil && sat == contactSat {
+		rep.Packets++
+		if rep.FirstNo == 0 || no < rep.FirstNo {
+			rep.FirstNo = no
+		}
+		rep.LastNo = max(rep.LastNo, no)
+	}
+}

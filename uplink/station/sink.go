@@ -1,0 +1,123 @@
+package station
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/proto"
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
+// TM is one telemetry packet as received on the ground.
+type TM struct {
+	Sat     int           `json:"sat"`
+	Station string        `json:"station"`
+	No      uint32        `json:"no"`
+	APID    uint16        `json:"apid"`
+	Seq     uint16        `json:"seq"`
+	Onboard time.Time     `json:"onboard_time"`
+	Ground  time.Time     `json:"ground_time"`
+	HK      *proto.HK     `json:"hk,omitempty"`
+	CmdAck  *proto.CmdAck `json:"cmd_ack,omitempty"`
+	Raw     []byte        `json:"raw"` // the space packet
+}
+
+// Sink stores telemetry. Packets written are durable once Sync returns:
+// the engine calls Sync before it acknowledges anything to the satellite,
+// so a packet is never released onboard before it is safe on the ground.
+type Sink interface {
+	Write(tm *TM) error
+	Sync() error
+}
+
+// FileSink appends telemetry as JSON lines, buffered; Sync flushes and
+// fsyncs.
+type FileSink struct {
+	mu    sync.Mutex
+	f     syncWriter
+	buf   *bufio.Writer
+	dirty bool
+	// NoSync skips the fsync (accelerated simulations only: there a
+	// millisecond of fsync is many seconds of virtual time).
+	NoSync bool
+}
+
+type syncWriter interface {
+	io.Writer
+	Sync() error
+}
+
+// NewFileSink writes to f (an *os.File).
+func NewFileSink(f syncWriter) *FileSink {
+	return &FileSink{f: f, buf: bufio.NewWriterSize(f, 256<<10)}
+}
+
+func (s *FileSink) Write(tm *TM) error {
+	b, err := json.Marshal(tm)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dirty = true
+	_, err = s.buf.Write(append(b, '\n'))
+	return err
+}
+
+// Sync makes everything written durable.
+func (s *FileSink) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	if err := s.buf.Flush(); err != nil {
+		return err
+	}
+	s.dirty = false
+	if s.NoSync {
+		return nil
+	}
+	return s.f.Sync()
+}
+
+// Ingester takes decoded-to-be telemetry packets (telemetry.Store is one).
+type Ingester interface {
+	IngestPacket(sat int, station string, apid uint16, onboard, ground time.Time, data []byte) error
+	Sync() error
+}
+
+// IngestSink is a Sink that passes every packet to an ingester (the
+// telemetry store: dictionary decoding, limits, InfluxDB) after next
+// (nil: none), and syncs both.
+func IngestSink(next Sink, in Ingester) Sink { return &ingestSink{next, in} }
+
+type ingestSink struct {
+	next Sink
+	in   Ingester
+}
+
+func (s *ingestSink) Write(tm *TM) error {
+	if s.next != nil {
+		if err := s.next.Write(tm); err != nil {
+			return err
+		}
+	}
+	p, _, err := spp.Decode(tm.Raw)
+	if err != nil {
+		return nil // the engine only stores packets it could open
+	}
+	return s.in.IngestPacket(tm.Sat, tm.Station, tm.APID, tm.Onboard, tm.Ground, p.Data)
+}
+
+func (s *ingestSink) Sync() error {
+	if s.next != nil {
+		if err := s.next.Sync(); err != nil {
+			return err
+		}
+	}
+	return s.in.Sync()
+}

@@ -1,0 +1,100 @@
+package station
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
+// connectLoop keeps a TNC connection open, reading frames into e.frames.
+func (e *Engine) connectLoop(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		var c io.ReadWriteCloser
+		var err error
+		if e.o.Dial != nil {
+			c, err = e.o.Dial(ctx)
+		} else {
+			c, err = (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, "tcp", e.o.TNC)
+		}
+		if err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: TNC %s: %v (retrying)\n", e.o.Name, e.o.TNC, err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		w := kiss.NewWriter(c)
+		if e.o.KISS != nil {
+			if err := w.Configure(e.o.TNCPort, *e.o.KISS); err != nil {
+				fmt.Fprintf(e.o.Log, "station %s: TNC %s: KISS parameters: %v\n", e.o.Name, e.o.TNC, err)
+			}
+		}
+		e.mu.Lock()
+		e.conn, e.w = c, w
+		e.mu.Unlock()
+		kiss.ReadData(c, 4096, func(port uint8, data []byte) bool {
+			if port != e.o.TNCPort || e.o.TNCTransmitOnly {
+				return true
+			}
+			return e.deliver(ctx, data, false)
+		})
+		if ctx.Err() != nil {
+			c.Close()
+			return
+		}
+		e.mu.Lock()
+		e.conn, e.w = nil, nil
+		e.mu.Unlock()
+		c.Close()
+	}
+}
+
+// send transmits a telecommand packet, through the frame security layer
+// when there is one.
+func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
+	pkt, err := (&spp.Packet{Type: spp.TC, APID: apid, Data: data}).Encode(nil)
+	if err != nil {
+		return
+	}
+	if e.o.Security != nil {
+		if pkt, err = e.o.Security.Protect(e.byCall[dst.String()], pkt); err != nil {
+			fmt.Fprintf(e.o.Log, "station %s: frame security: %v (frame not sent)\n", e.o.Name, err)
+			return
+		}
+	}
+	e.sendInfo(dst, pkt, rep)
+}
+
+// sendInfo transmits one frame with the information field info.
+func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
+	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: info}).Encode(false) // KISS: the TNC adds the FCS
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	w := e.w
+	if w != nil {
+		if nc, ok := e.conn.(net.Conn); ok {
+			nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		}
+		if w.Data(e.o.TNCPort, b) != nil {
+			w = nil
+		}
+	}
+	e.mu.Unlock()
+	if w != nil && rep != nil {
+		rep.FramesTx++
+		rep.BytesTx += len(b)
+	}
+}
