@@ -40,6 +40,9 @@ type DayOptions struct {
 	Start      time.Time
 	Duration   time.Duration
 	Speed      float64 // virtual seconds per wall second
+	// Clock, if set, is the day's clock (it must read Start now); nil: a
+	// clock from Start at Speed. A desktop shows the day on the same one.
+	Clock clock.Clock
 	Faults     Faults
 	DataDir    string // command history, telemetry, pass reports
 	Seed       uint64
@@ -192,7 +195,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			return nil, err
 		}
 	}
-	clk := clock.NewScaled(o.Start, o.Speed)
+	clk := o.Clock
+	if clk == nil {
+		clk = clock.NewScaled(o.Start, o.Speed)
+	}
 	var esec *Security
 	if o.Security != nil {
 		esec = &Security{KEM: o.Security.Sats, Trusted: map[int]map[string]*keys.Public{}}

@@ -110,42 +110,44 @@ func Run(ctx context.Context, o Options) error {
 			return ready(ns, e, c)
 		}
 	}
-	go func() {
+	// one clock for the day and the views: the views show the day's time
+	clk := clock.NewScaled(o.Start, o.Speed)
+	var wg sync.WaitGroup // the day and the views' refresh, joined when the window closes
+	wg.Go(func() {
+		tick := time.NewTicker(200 * time.Millisecond) // the views' frame rate, in wall time
+		defer tick.Stop()
+		n := 0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				now := clk.Now()
+				m.SetNow(now)
+				m.SetMap(tracker.Marks(now), stations, gui.Subsolar(now))
+				m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, clk.Now()) })
+				m.SetRadios(radiosOf(now, m, props, o.Mission))
+				m.SetProblems(problemsOf(now, o, radioErrs.get()))
+				if n++; n%10 == 0 { // every 2 s: routing every bundle is not free
+					nodesMu.Lock()
+					ns := nodes
+					nodesMu.Unlock()
+					m.SetBundles(bundlesOf(now, ns))
+					if vote != nil {
+						m.SetProposals(proposalsOf(now, vote, o.Mission))
+					}
+				}
+			}
+		}
+	})
+	wg.Go(func() {
 		sec, err := sim.NewDaySecurity(o.Mission)
 		if err != nil {
 			fmt.Fprintln(o.Log, "gui:", err)
 			return
 		}
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		clk0, wall0 := o.Start, time.Now()
-		n := 0
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-tick.C:
-					now := clk0.Add(time.Duration(float64(time.Since(wall0)) * o.Speed))
-					m.SetNow(now)
-					m.SetMap(tracker.Marks(now), stations, gui.Subsolar(now))
-					m.SetAlarms(store.Alarms.Alarms(), func(id, who string) error { return store.Alarms.Ack(id, who, time.Now().UTC()) })
-					m.SetRadios(radiosOf(now, m, props, o.Mission))
-					m.SetProblems(problemsOf(now, o, radioErrs.get()))
-					if n++; n%10 == 0 { // every 2 s: routing every bundle is not free
-						nodesMu.Lock()
-						ns := nodes
-						nodesMu.Unlock()
-						m.SetBundles(bundlesOf(now, ns))
-						if vote != nil {
-							m.SetProposals(proposalsOf(now, vote, o.Mission))
-						}
-					}
-				}
-			}
-		}()
 		_, err = sim.RunDay(ctx, sim.DayOptions{
-			Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Start: o.Start, Duration: o.Duration, Speed: o.Speed,
+			Mission: o.Mission, Elements: o.Elements, Dictionary: o.Dictionary, Start: o.Start, Duration: o.Duration, Speed: o.Speed, Clock: clk,
 			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec, Bundles: bundles,
 			Queue: func(h *command.History, _ *command.Dictionary) error {
 				m.SetCommanding(o.Dictionary, h)
@@ -185,8 +187,10 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintln(o.Log, "gui:", err)
 		}
-	}()
+	})
 	w.ShowAndRun()
+	cancel()
+	wg.Wait()
 	return nil
 }
 
