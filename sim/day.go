@@ -42,11 +42,11 @@ type DayOptions struct {
 	Speed      float64 // virtual seconds per wall second
 	// Clock, if set, is the day's clock (it must read Start now); nil: a
 	// clock from Start at Speed. A desktop shows the day on the same one.
-	Clock clock.Clock
-	Faults     Faults
-	DataDir    string // command history, telemetry, pass reports
-	Seed       uint64
-	Out        io.Writer // live lines and the summary (nil: quiet)
+	Clock   clock.Clock
+	Faults  Faults
+	DataDir string // command history, telemetry, pass reports
+	Seed    uint64
+	Out     io.Writer // live lines and the summary (nil: quiet)
 	// Queue is called once the history is open, before the first contact,
 	// to queue commands.
 	Queue func(h *command.History, d *command.Dictionary) error
