@@ -191,7 +191,9 @@ func (e *Engine) uplinkCommands(c Contact, call ax25.Address, now time.Time, sen
 		if _, again := sentAt[cmd.ID]; !again {
 			rep.CommandsSent++
 			if cmd.State() == command.Queued {
-				e.o.History.Stage(cmd.ID, c.NORAD, command.Sent, now, e.o.Name, "")
+				if err := e.o.History.Stage(cmd.ID, c.NORAD, command.Sent, now, e.o.Name, ""); err != nil {
+					fmt.Fprintf(e.o.Log, "station %s: command history: %v (command %d sent, not recorded as sent)\n", e.o.Name, err, cmd.ID)
+				}
 			}
 		}
 		sentAt[cmd.ID] = now
@@ -206,7 +208,9 @@ func (e *Engine) verification(sat int, a *proto.CmdAck, now time.Time, rep *Repo
 	if a.Stage == proto.StageReceived && a.Reason == "duplicate" {
 		return
 	}
-	e.o.History.Stage(a.CmdID, sat, stage, now, e.o.Name, a.Reason)
+	if err := e.o.History.Stage(a.CmdID, sat, stage, now, e.o.Name, a.Reason); err != nil {
+		fmt.Fprintf(e.o.Log, "station %s: command history: %v (command %d %s, not recorded)\n", e.o.Name, err, a.CmdID, stage)
+	}
 	if rep != nil && command.Final(stage) {
 		rep.CommandsVerified++
 	}
