@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/pqlink/trust"
+	"github.com/ipgs/ipgs/sdr/hamlib"
+	"github.com/ipgs/ipgs/sdr/radio"
+	"github.com/ipgs/ipgs/sdr/rx"
+	"github.com/ipgs/ipgs/sdr/serialtnc"
+	"github.com/ipgs/ipgs/sdr/track"
+	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/spool"
+	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/ground"
+	"github.com/ipgs/ipgs/uplink/station"
+)
+
+func newStationCmd() *cobra.Command {
+	st := &cobra.Command{Use: "station", Short: "Ground station engine"}
+	var f struct {
+		missionFlags
+		name, tnc, start, duration, anchor string
+		rig, rot                           string
+		rtlTCP, receive, recordIQ          string
+		speed                              float64
+		secure, bundles                    bool
+		passEnv                            string
+		status                             string
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Work a station's contacts: sessions, telemetry, commands, pass reports",
+		Long: `Plans the network's contacts for --duration and works this station's:
+before AOS prepares the radios, at AOS opens a session with the satellite,
+stores and acknowledges telemetry (data/stations/STATION/telemetry.jsonl), uplinks queued
+commands (ipgs cmd send) and records their verification, closes at LOS
+and appends a pass report (data/stations/STATION/passes.jsonl).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, els, _, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			idx, err := findStation(m, f.name, f.config)
+			if err != nil {
+				return err
+			}
+			clk, start, err := virtualClock(cmd, f.start, f.anchor, f.speed)
+			if err != nil {
+				return err
+			}
+			dur, err := mission.ParseDuration(f.duration)
+			if err != nil || dur <= 0 {
+				return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
+			}
+			if f.tnc == "" {
+				f.tnc = m.Stations[idx].Radio.TNC
+			}
+			var dial func(context.Context) (io.ReadWriteCloser, error)
+			if dev, ok := strings.CutPrefix(f.tnc, "serial:"); ok {
+				dial = func(context.Context) (io.ReadWriteCloser, error) {
+					return serialtnc.Open(serialtnc.Options{Port: dev})
+				}
+			}
+			f.tnc = strings.TrimPrefix(f.tnc, "tcp://")
+			if f.tnc == "" {
+				return usage(fmt.Errorf("no TNC: give --tnc host:port (or serial:/dev/...) or radio.tnc in the mission file"))
+			}
+			pl, err := planNetwork(cmd.Context(), m, els, start, dur, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
+			if err != nil {
+				return err
+			}
+			name := m.Stations[idx].Name
+			out := cmd.OutOrStdout()
+			var rad station.Radio
+			var rs *radio.Station
+			rtlAddr := pick(f.rtlTCP, m.Stations[idx].Radio.RTLTCP)
+			switch f.receive {
+			case "":
+				f.receive = "tnc"
+				if rtlAddr != "" {
+					f.receive = "both"
+				}
+			case "tnc":
+			case "sdr", "both":
+				if rtlAddr == "" {
+					return usage(fmt.Errorf("--receive %s needs an SDR: give --rtl-tcp host:port or radio.rtl_tcp in the mission file", f.receive))
+				}
+			default:
+				return usage(fmt.Errorf("--receive %q: want tnc, sdr or both", f.receive))
+			}
+			if f.receive == "tnc" {
+				rtlAddr = ""
+			}
+			if rigAddr, rotAddr := pick(f.rig, m.Stations[idx].Radio.Rig), pick(f.rot, m.Stations[idx].Rotator.Address); rigAddr != "" || rotAddr != "" || rtlAddr != "" {
+				rc := m.Stations[idx].Radio
+				rs = &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr(),
+					Duplex: rc.Duplex, RXVFO: rc.RXVFO, TXVFO: rc.TXVFO}
+				if rigAddr != "" {
+					rs.Rig = hamlib.DialRig(rigAddr, 0)
+					defer rs.Rig.Close()
+				}
+				if rotAddr != "" {
+					rs.Rotator = hamlib.DialRotator(rotAddr, 0)
+					defer rs.Rotator.Close()
+				}
+				for _, e := range els {
+					if p, err := sgp4.New(e); err == nil {
+						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p}
+						for _, sc := range m.Satellites {
+							if sc.NORAD == e.CatalogNumber {
+								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: sc.Baud()}
+							}
+						}
+					}
+				}
+				if rtlAddr != "" {
+					rs.SDR = &rx.Config{Addr: rtlAddr, Repair: 1}
+					rs.RecordDir = f.recordIQ
+				}
+				rad = rs
+				fmt.Fprintf(out, "radios: rig %s, rotator %s, SDR %s (receiving through %s)\n", orNone(rigAddr), orNone(rotAddr), orNone(rtlAddr), f.receive)
+			}
+			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", name, len(station.PlanContacts(pl, idx)), dur, f.tnc)
+			cfg := ground.Config{
+				Mission: m, Elements: els, Station: idx, Plan: pl, Start: start, Duration: dur, Clock: clk,
+				Dir: filepath.Join(data, "stations", name), History: hist, TNC: f.tnc, Dial: dial, TransmitOnly: f.receive == "sdr", Radio: rad,
+				Status: f.status, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(),
+				Reports: func(r station.Report) { fmt.Fprintln(out, stationReportLine(r, rs != nil && rs.SDR != nil)) },
+			}
+			// telemetry: decoded, checked and spooled before any ACK, then
+			// shipped to InfluxDB when one is configured
+			tc := telemetry.ConfigFor(m, data)
+			if tc.Dictionary != "" {
+				td, err := tc.LoadDictionary()
+				if err != nil {
+					return err
+				}
+				// each station its own store: stations on one machine share the data folder
+				tc.Dir = filepath.Join(tc.Dir, name)
+				store, err := telemetry.OpenStoreWith(tc.Dir, td, spool.Options{NoSync: f.speed > 10})
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				if store.Spool.Recovery != "" {
+					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
+				}
+				cfg.Telemetry, cfg.Influx = store, tc.Influx
+				if tc.Influx != nil {
+					fmt.Fprintf(out, "telemetry: store %s, InfluxDB %s bucket %s\n", tc.Dir, tc.Influx.URL, tc.Influx.Bucket)
+				} else {
+					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
+				}
+			}
+			if f.secure {
+				st, err := trust.Load(m, trust.KeysDir(m, data))
+				if err != nil {
+					return err
+				}
+				g, err := st.Ground(name, passphraseFrom(f.passEnv), clk.Now())
+				if err != nil {
+					return mission.BadInput(fmt.Errorf("link security: %v (ipgs keys init makes the keys and the trust store)", err))
+				}
+				cfg.Security = g
+				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
+			}
+			if f.bundles && m.Stations[idx].DTNNode != "" {
+				if cfg.Bundles, err = stationBundles(m, idx, data, out); err != nil {
+					return err
+				}
+			}
+			rt, err := ground.New(cfg)
+			if err != nil {
+				return err
+			}
+			if rs != nil {
+				rs.Frames = rt.Engine().Inject
+			}
+			if n := rt.Node(); n != nil {
+				fmt.Fprintf(out, "bundles: node %s, store %s, outbox %s, inbox %s\n", dtn.NodeID(n.Num), cfg.Bundles.Store, cfg.Bundles.Outbox, cfg.Bundles.Inbox)
+			}
+			if a := rt.StatusAddr(); a != "" {
+				fmt.Fprintf(out, "status: http://%s/api/status (ipgs gui --attach %s)\n", a, a)
+			}
+			err = rt.Run(cmd.Context())
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	addMissionFlags(run, &f.missionFlags)
+	run.Flags().StringVar(&f.name, "station", "", "station name (from the mission file)")
+	run.Flags().StringVar(&f.tnc, "tnc", "", "KISS TNC: host:port (TCP) or serial:/dev/ttyX (default: the station's radio.tnc)")
+	run.Flags().StringVar(&f.start, "start", "now", "virtual start, RFC 3339 (with the emulator: the same as ipgs sim)")
+	run.Flags().StringVar(&f.duration, "duration", "1d", "how far ahead to plan and work")
+	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
+	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
+	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
+	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link with the station's key from the trust store (ipgs keys)")
+	run.Flags().BoolVar(&f.bundles, "bundles", true, "run the station's bundle agent (when it has a dtn_node): store, routing, outbox and inbox, TCPCL ground links")
+	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")
+	run.Flags().StringVar(&f.rtlTCP, "rtl-tcp", "", "rtl_tcp host:port of an SDR that receives the downlink (default: the station's radio.rtl_tcp; \"none\" to disable)")
+	run.Flags().StringVar(&f.receive, "receive", "", "where the downlink comes from: tnc, sdr (the TNC only transmits) or both (default: both with an SDR, else tnc)")
+	run.Flags().StringVar(&f.recordIQ, "record-iq", "", "directory to keep each pass's SDR samples in as SigMF, with the decoded frames annotated")
+	run.Flags().StringVar(&f.status, "status", "", "serve the station's status for mission control (ipgs gui --attach) on this host:port, e.g. 127.0.0.1:8101")
+	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
+	st.AddCommand(run)
+	return st
+}
+
+// findStation is the index of the mission's station called name.
+func findStation(m *mission.Mission, name, config string) (int, error) {
+	for i, s := range m.Stations {
+		if strings.EqualFold(s.Name, name) {
+			return i, nil
+		}
+	}
+	return -1, usage(fmt.Errorf("--station %q is not in %s", name, config))
+}
+
+// pick returns the flag when given ("none" disables), else the mission's value.
+func pick(flag, mission string) string {
+	switch flag {
+	case "none":
+		return ""
+	case "":
+		return mission
+	}
+	return flag
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// passphraseFrom reads a passphrase from the named environment variable.
+func passphraseFrom(env string) []byte {
+	if env == "" {
+		return nil
+	}
+	return []byte(os.Getenv(env))
+}
+
+// stationReportLine is ipgs station run's line at the end of a contact.
+func stationReportLine(r station.Report, sdr bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s LOS: rx %d frames, %d packets, %d frame errors, %d commands verified",
+		r.End.Format(time.RFC3339), r.Name, r.FramesRx, r.Packets, r.FrameErrors, r.CommandsVerified)
+	if r.HandshakeBytes > 0 {
+		fmt.Fprintf(&b, "; link security handshake %d bytes in %.1f s", r.HandshakeBytes, r.HandshakeSeconds)
+	}
+	if r.SecurityRejected > 0 {
+		fmt.Fprintf(&b, "; %d downlink frames refused by link security", r.SecurityRejected)
+	}
+	if r.Radio != nil {
+		fmt.Fprintf(&b, "; pointing error mean %.1f° max %.1f°, Doppler up to %.0f Hz, %d retunes, %d radio errors",
+			r.Radio.PointingErrMeanDeg, r.Radio.PointingErrMaxDeg, r.Radio.DopplerMaxHz, r.Radio.Retunes, len(r.Radio.Errors))
+		if sdr {
+			fmt.Fprintf(&b, "; SDR %d frames (%d repaired), FLL %+.0f Hz", r.Radio.SDRFrames, r.Radio.SDRRepaired, r.Radio.SDRFLLHz)
+		}
+	}
+	return b.String()
+}
