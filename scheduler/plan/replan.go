@@ -2,7 +2,10 @@ package plan
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/ipgs/ipgs/mission"
 )
 
 // Locks returns the plan's contacts as a re-plan's lock entries (pinned
@@ -25,7 +28,14 @@ func (pl *Plan) Locks() []LockEntry {
 // still fit, those under way exactly; the rest of the window is planned
 // anew. o is what prev was planned with; its Start, Duration, Lock and
 // Out are replaced. prev's contacts pinned but not in pins are unpinned.
+//
+// A pin that names a satellite or station not in prev's problem, or
+// whose interval is empty or reaches outside prev's window, is refused
+// with an error that names it (mission.BadInput), and nothing is planned.
 func Replan(ctx context.Context, o Options, prev *Plan, pins []LockEntry, from time.Time) (*Plan, error) {
+	if err := CheckPins(prev, pins); err != nil {
+		return nil, err
+	}
 	end := prev.Problem.Start.Add(prev.Problem.Duration)
 	o.Start, o.Duration = from, end.Sub(from)
 	if o.Format == "" || o.Format == "table" {
@@ -49,3 +59,31 @@ func Replan(ctx context.Context, o Options, prev *Plan, pins []LockEntry, from t
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// CheckPins refuses pins that prev's window cannot hold: unknown
+// satellites or stations, empty intervals, intervals outside the window.
+func CheckPins(prev *Plan, pins []LockEntry) error {
+	p := prev.Problem
+	from, to := p.Start, p.Start.Add(p.Duration)
+	sats, sts := map[int]bool{}, map[string]bool{}
+	for _, s := range p.Sats {
+		sats[s.NORAD] = true
+	}
+	for _, s := range p.Stations {
+		sts[s.Name] = true
+	}
+	for i, pin := range pins {
+		switch {
+		case !sats[pin.Sat]:
+			return mission.BadInput(fmt.Errorf("pins[%d]: satellite %d is not in the plan", i, pin.Sat))
+		case !sts[pin.Station]:
+			return mission.BadInput(fmt.Errorf("pins[%d]: station %q is not in the plan", i, pin.Station))
+		case !pin.End.After(pin.Start):
+			return mission.BadInput(fmt.Errorf("pins[%d]: %s–%s is not an interval", i, pin.Start.Format(time.RFC3339), pin.End.Format(time.RFC3339)))
+		case pin.Start.Before(from) || pin.End.After(to):
+			return mission.BadInput(fmt.Errorf("pins[%d]: %s–%s reaches outside the plan's window %s–%s", i,
+				pin.Start.Format(time.RFC3339), pin.End.Format(time.RFC3339), from.Format(time.RFC3339), to.Format(time.RFC3339)))
+		}
+	}
+	return nil
+}

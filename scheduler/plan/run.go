@@ -129,6 +129,14 @@ func (p *Problem) resolveLocks(entries []LockEntry) ([]Lock, []string) {
 			notes = append(notes, fmt.Sprintf("previous contact %d@%s %s no longer has a pass (new elements or station window)", e.Sat, e.Station, e.Start.Format(time.RFC3339)))
 			continue
 		}
+		// a contact is never longer than its pass (a lock file or a pin
+		// may say otherwise)
+		// (one under way keeps its start, before this window's)
+		c := &p.Candidates[best]
+		if a >= 0 {
+			a = max(a, c.AOS)
+		}
+		b = min(b, c.LOS)
 		locks = append(locks, Lock{Cand: best, Start: a, End: b, Pinned: e.Pinned, Started: a < 0})
 	}
 	return locks, notes

@@ -91,6 +91,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusBadRequest, err)
 			return
 		}
+		if req.Pins == nil {
+			fail(http.StatusBadRequest, errors.New(`re-plan request: no "pins" (an empty list re-plans without pins)`))
+			return
+		}
 		for i, p := range req.Pins {
 			if p.Sat <= 0 || p.Station == "" || !p.End.After(p.Start) {
 				fail(http.StatusBadRequest, fmt.Errorf("re-plan request: pins[%d]: want a satellite, a station and an interval", i))

@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -107,4 +108,30 @@ func FuzzDecodeSnapshot(f *testing.F) {
 			t.Fatal("no snapshot and no error")
 		}
 	})
+}
+
+// TestReplanRefusesNull (issue finding: a null body was a re-plan with
+// no pins, answered 200): a re-plan request must carry "pins"; an empty
+// list is a re-plan without pins.
+func TestReplanRefusesNull(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(&Server{Board: &Board{Station: "A", Clock: time.Now},
+		Replan: func(context.Context, []Pass) error { calls++; return nil }})
+	defer srv.Close()
+	for _, c := range []struct {
+		body string
+		code int
+	}{{"null", 400}, {"{}", 400}, {`{"pins": null}`, 400}, {`{"pins": []}`, 200}} {
+		resp, err := http.Post(srv.URL+"/api/replan", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.code {
+			t.Errorf("%s: %d, want %d", c.body, resp.StatusCode, c.code)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("%d re-plans, want 1", calls)
+	}
 }
