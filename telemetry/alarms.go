@@ -29,6 +29,7 @@ type Alarm struct {
 	Units    string    `json:"units,omitempty"`
 	Limit    []float64 `json:"limit,omitempty"` // the range that was left
 	Mode     string    `json:"mode,omitempty"`
+	Text     string    `json:"text,omitempty"` // a station alarm's reason
 	Raised   time.Time `json:"raised"`
 	Cleared  time.Time `json:"cleared,omitzero"`
 	Acked    time.Time `json:"acked,omitzero"`
@@ -206,6 +207,34 @@ func (m *Monitor) Progress(sat int, station string, now time.Time, packets int) 
 		return
 	}
 	a = &Alarm{ID: id, Sat: sat, Station: station, Severity: "stale", Value: now.Sub(w.last).Seconds(), Units: "s", Raised: now}
+	m.alarms[id] = a
+	m.emit("raised", a, now)
+}
+
+// Station raises the station alarm kind at station (severity red or
+// yellow) with the reason text, or clears it when text is "": a problem
+// of the station itself (it cannot store telemetry, it heard nothing in a
+// pass), not of a satellite's values. Its ID is station/STATION/KIND.
+func (m *Monitor) Station(station, kind, severity, text string, now time.Time) {
+	id := "station/" + station + "/" + kind
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a := m.alarms[id]
+	if text == "" {
+		if a != nil && a.Cleared.IsZero() {
+			a.Cleared = now
+			m.emit("cleared", a, now)
+		}
+		return
+	}
+	if a != nil && a.Cleared.IsZero() {
+		if a.Text != text {
+			a.Text = text
+			m.emit("changed", a, now)
+		}
+		return
+	}
+	a = &Alarm{ID: id, Station: station, Field: kind, Severity: severity, Text: text, Raised: now}
 	m.alarms[id] = a
 	m.emit("raised", a, now)
 }

@@ -12,6 +12,7 @@
 package ground
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,7 +85,8 @@ type Runtime struct {
 	node   *dtn.Node
 	agent  *agent
 
-	tmFile, repFile *os.File
+	tm      *station.FileSink
+	repFile *os.File
 	ownHistory      bool
 	status          net.Listener
 
@@ -119,11 +121,18 @@ func New(cfg Config) (r *Runtime, err error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	if r.tmFile, err = os.OpenFile(filepath.Join(cfg.Dir, "telemetry.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+	if r.tm, err = station.OpenFileSink(filepath.Join(cfg.Dir, "telemetry.jsonl")); err != nil {
 		return nil, err
 	}
-	if r.repFile, err = os.OpenFile(filepath.Join(cfg.Dir, "passes.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+	if r.tm.Recovered != "" {
+		fmt.Fprintf(cfg.Log, "station %s: %s\n", sc.Name, r.tm.Recovered)
+	}
+	var note string
+	if r.repFile, note, err = openLog(filepath.Join(cfg.Dir, "passes.jsonl")); err != nil {
 		return nil, err
+	}
+	if note != "" {
+		fmt.Fprintf(cfg.Log, "station %s: %s\n", sc.Name, note)
 	}
 	hist := cfg.History
 	if hist == nil {
@@ -136,9 +145,9 @@ func New(cfg Config) (r *Runtime, err error) {
 	}
 	r.board = &status.Board{Station: sc.Name, Clock: cfg.Clock.Now}
 	r.board.SetPlan(status.PlanOf(cfg.Plan, cfg.Station))
-	fs := station.NewFileSink(r.tmFile)
-	fs.NoSync = cfg.NoSync
-	var sink station.Sink = fs
+	r.tm.NoSync = cfg.NoSync
+	r.tm.OnProblem = func(text string) { r.problem("disk", text) }
+	var sink station.Sink = r.tm
 	if ts := cfg.Telemetry; ts != nil {
 		sink = station.IngestSink(sink, ts)
 		r.board.Alarms = ts.Alarms.Alarms
@@ -200,6 +209,18 @@ func (r *Runtime) Plan() *plan.Plan {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.plan
+}
+
+// problem raises (text != "") or clears a problem of the station: on
+// the status board and, with a telemetry store, as a station alarm.
+func (r *Runtime) problem(kind, text string) {
+	r.board.Problem(kind, text)
+	if ts := r.cfg.Telemetry; ts != nil {
+		ts.Alarms.Station(r.name, kind, "red", text, r.cfg.Clock.Now())
+	}
+	if text != "" {
+		fmt.Fprintf(r.cfg.Log, "station %s: %s\n", r.name, text)
+	}
 }
 
 func (r *Runtime) progress(p station.Progress) {
@@ -272,8 +293,10 @@ func (r *Runtime) close() {
 	if r.status != nil {
 		r.status.Close()
 	}
-	if r.tmFile != nil {
-		r.tmFile.Close()
+	if r.tm != nil {
+		if err := r.tm.Close(); err != nil {
+			fmt.Fprintf(r.cfg.Log, "station %s: %v\n", r.name, err)
+		}
 	}
 	if r.repFile != nil {
 		r.repFile.Close()
@@ -323,4 +346,21 @@ func writeJSONLine(f *os.File, v any) error {
 	}
 	_, err = f.Write(append(b, '\n'))
 	return err
+}
+
+// openLog opens (creating) a JSON-lines file for appending, first cutting
+// a torn last line (a crash in the middle of a write); note says so.
+func openLog(path string) (f *os.File, note string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, "", err
+	}
+	if n := bytes.LastIndexByte(b, '\n') + 1; n < len(b) {
+		if err := os.Truncate(path, int64(n)); err != nil {
+			return nil, "", fmt.Errorf("%s: cutting a torn last line: %w", path, err)
+		}
+		note = fmt.Sprintf("%s: cut a torn last line of %d bytes at byte %d", path, len(b)-n, n)
+	}
+	f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	return f, note, err
 }

@@ -1,14 +1,17 @@
 package station
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -34,26 +37,110 @@ func TestAddRangeMergesRuns(t *testing.T) {
 	}
 }
 
-type syncBuf struct {
-	bytes.Buffer
+// memFile is a file in memory; while full is set, a write stores only
+// part of what it is given and fails with ENOSPC, as a full disk does.
+type memFile struct {
+	b     []byte
 	syncs int
+	full  bool
 }
 
-func (s *syncBuf) Sync() error { s.syncs++; return nil }
+func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
+	n := len(p)
+	if f.full {
+		n = len(p) / 2
+	}
+	if need := int(off) + n; need > len(f.b) {
+		f.b = append(f.b, make([]byte, need-len(f.b))...)
+	}
+	copy(f.b[off:], p[:n])
+	if f.full {
+		return n, syscall.ENOSPC
+	}
+	return n, nil
+}
+func (f *memFile) Sync() error               { f.syncs++; return nil }
+func (f *memFile) Close() error              { return nil }
+func (f *memFile) Truncate(size int64) error { f.b = f.b[:size]; return nil }
+func (f *memFile) lines() []string           { return strings.SplitAfter(string(f.b), "\n") }
 
 func TestFileSinkDurableOnSync(t *testing.T) {
-	var b syncBuf
-	s := NewFileSink(&b)
+	var f memFile
+	s := NewFileSink(&f)
 	s.Write(&TM{Sat: 1, No: 1})
-	if b.Len() != 0 {
-		t.Fatalf("written before Sync: %q", b.String())
+	if len(f.b) != 0 {
+		t.Fatalf("written before Sync: %q", f.b)
 	}
-	if err := s.Sync(); err != nil || b.Len() == 0 || b.syncs != 1 {
-		t.Fatalf("after Sync: %d bytes, %d syncs, %v", b.Len(), b.syncs, err)
+	if err := s.Sync(); err != nil || len(f.b) == 0 || f.syncs != 1 {
+		t.Fatalf("after Sync: %d bytes, %d syncs, %v", len(f.b), f.syncs, err)
 	}
 	s.Sync()
-	if b.syncs != 1 {
+	if f.syncs != 1 {
 		t.Errorf("Sync with nothing new synced again")
+	}
+}
+
+// TestFullDisk (issue: after ENOSPC the station stored nothing until it
+// was restarted, bufio keeping its first error): while the disk is full
+// Sync fails, leaves no half line and raises the problem; once there is
+// room the next Sync writes every packet, once, and clears it.
+func TestFullDisk(t *testing.T) {
+	var f memFile
+	s := NewFileSink(&f)
+	var problems []string
+	s.OnProblem = func(text string) { problems = append(problems, text) }
+	s.Write(&TM{Sat: 1, No: 1})
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	f.full = true
+	s.Write(&TM{Sat: 1, No: 2})
+	s.Write(&TM{Sat: 1, No: 3})
+	for range 3 {
+		if err := s.Sync(); !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("Sync on a full disk: %v", err)
+		}
+		if !strings.HasSuffix(string(f.b), "\n") {
+			t.Fatalf("a half line left on disk: %q", f.b)
+		}
+	}
+	s.Write(&TM{Sat: 1, No: 3}) // resent by the satellite: not acknowledged yet
+	f.full = false
+	if err := s.Sync(); err != nil {
+		t.Fatalf("Sync once there is room: %v", err)
+	}
+	if got := len(f.lines()) - 1; got != 3 {
+		t.Fatalf("%d lines, want 3: %q", got, f.b)
+	}
+	if len(problems) != 2 || problems[0] == "" || problems[1] != "" {
+		t.Errorf("problems %q: want raised once, then cleared", problems)
+	}
+}
+
+// TestTornTail (issue: after a full disk and kill -9 telemetry.jsonl had
+// a line of two records merged and duplicate rows): opening cuts a torn
+// last line, and a packet the file holds is not written again.
+func TestTornTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "telemetry.jsonl")
+	whole := `{"sat":9,"no":1}` + "\n" + `{"sat":9,"no":2}` + "\n"
+	os.WriteFile(path, []byte(whole+`{"sat":9,"n`), 0o644)
+	s, err := OpenFileSink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Recovered == "" {
+		t.Error("the torn line was not reported")
+	}
+	for _, no := range []uint32{2, 3, 3} {
+		s.Write(&TM{Sat: 9, No: no})
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if !strings.HasPrefix(string(b), whole) || len(lines) != 3 || !strings.Contains(lines[2], `"no":3`) {
+		t.Fatalf("file after the restart:\n%s", b)
 	}
 }
 

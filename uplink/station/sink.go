@@ -1,10 +1,6 @@
 package station
 
 import (
-	"bufio"
-	"encoding/json"
-	"io"
-	"sync"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/proto"
@@ -31,57 +27,6 @@ type TM struct {
 type Sink interface {
 	Write(tm *TM) error
 	Sync() error
-}
-
-// FileSink appends telemetry as JSON lines, buffered; Sync flushes and
-// fsyncs.
-type FileSink struct {
-	mu    sync.Mutex
-	f     syncWriter
-	buf   *bufio.Writer
-	dirty bool
-	// NoSync skips the fsync (accelerated simulations only: there a
-	// millisecond of fsync is many seconds of virtual time).
-	NoSync bool
-}
-
-type syncWriter interface {
-	io.Writer
-	Sync() error
-}
-
-// NewFileSink writes to f (an *os.File).
-func NewFileSink(f syncWriter) *FileSink {
-	return &FileSink{f: f, buf: bufio.NewWriterSize(f, 256<<10)}
-}
-
-func (s *FileSink) Write(tm *TM) error {
-	b, err := json.Marshal(tm)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dirty = true
-	_, err = s.buf.Write(append(b, '\n'))
-	return err
-}
-
-// Sync makes everything written durable.
-func (s *FileSink) Sync() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.dirty {
-		return nil
-	}
-	if err := s.buf.Flush(); err != nil {
-		return err
-	}
-	s.dirty = false
-	if s.NoSync {
-		return nil
-	}
-	return s.f.Sync()
 }
 
 // Ingester takes decoded-to-be telemetry packets (telemetry.Store is one).
