@@ -85,10 +85,10 @@ type Runtime struct {
 	node   *dtn.Node
 	agent  *agent
 
-	tm      *station.FileSink
-	repFile *os.File
-	ownHistory      bool
-	status          net.Listener
+	tm         *station.FileSink
+	repFile    *os.File
+	ownHistory bool
+	status     net.Listener
 
 	closeOnce  sync.Once
 	replanning sync.Mutex
