@@ -231,7 +231,41 @@ func newBundleCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE:  func(cmd *cobra.Command, args []string) error { return ask(cmd, "route "+args[0]) },
 	}
-	for _, c := range []*cobra.Command{list, route} {
+	salvage := &cobra.Command{
+		Use:   "salvage --station S",
+		Short: "Move a damaged bundle store aside and start it anew with every bundle that can still be read",
+		Long: `When a station's bundle store is damaged (ipgs station run and ipgs bundle
+list say so and name the file), salvage moves the file aside (FILE.damaged-TIME,
+kept for inspection), opens a new store in its place and puts back every
+bundle it can still read. It says how many it kept and what was lost. Run it
+with the station stopped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m, _, _, data, err := f.load(cmd.Context())
+			if err != nil {
+				return err
+			}
+			idx, err := findStation(m, f.station, f.config)
+			if err != nil {
+				return err
+			}
+			path := bundleStorePath(data, m.Stations[idx].Name)
+			if _, err := os.Stat(path); err != nil {
+				return mission.BadInput(fmt.Errorf("no bundle store: %w", err))
+			}
+			res, err := bstore.Salvage(path, bstore.Options{}, time.Now())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "moved the damaged store to %s\nkept %d bundles in a new %s\n", res.MovedTo, res.Kept, path)
+			for _, l := range res.Lost {
+				fmt.Fprintf(out, "not readable: %s\n", l)
+			}
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{list, route, salvage} {
 		addMissionFlags(c, &f.missionFlags)
 		c.Flags().StringVar(&f.station, "station", "", "station name")
 		c.Flags().StringVar(&f.start, "start", "now", "when the station is not running: plan from this time")

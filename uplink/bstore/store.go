@@ -27,6 +27,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -109,14 +112,29 @@ type Store struct {
 }
 
 // Open opens (creating) the store in file path. Only one process may
-// have it open; a second waits up to two seconds and fails.
-func Open(path string, o Options) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+// have it open; a second waits up to two seconds and fails. Every page of
+// the file is read once first: a damaged file is a *CorruptError naming
+// it (never a panic), and Salvage recovers what can be read.
+func Open(path string, o Options) (s *Store, err error) {
+	var db *bolt.DB
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				closeQuietly(db)
+			}
+			s, err = nil, &CorruptError{Path: path, Reason: fmt.Sprint(r)}
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("bstore: %s: %w", path, err)
 	}
+	if err := readAll(db); err != nil {
+		closeQuietly(db)
+		return nil, &CorruptError{Path: path, Reason: err.Error()}
+	}
 	db.NoSync = o.NoSync
-	s := &Store{db: db, quota: o.Quota}
+	s = &Store{db: db, quota: o.Quota}
 	for i, q := range s.quota {
 		if q <= 0 {
 			s.quota[i] = DefaultQuota[i]
@@ -135,6 +153,130 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("bstore: %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// CorruptError is a store file that cannot be read: Salvage it.
+type CorruptError struct {
+	Path, Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("bstore: %s is damaged (%s): salvage it (ipgs bundle salvage) to keep the bundles that can be read", e.Path, e.Reason)
+}
+
+// readAll reads every bucket's every key and value once; a page bbolt
+// cannot make sense of panics in this goroutine, and Open recovers it.
+func readAll(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error { return nil })
+		})
+	})
+}
+
+// closeQuietly closes a database that may be damaged.
+func closeQuietly(db *bolt.DB) {
+	defer func() { recover() }()
+	db.Close()
+}
+
+// Salvaged says what Salvage did.
+type Salvaged struct {
+	MovedTo string   // where the damaged file now is
+	Kept    int      // bundles read and stored again
+	Lost    []string // what could not be read: bundle ids, or why none were
+}
+
+// Salvage moves a damaged store aside (to path.damaged-TIME) and starts an
+// empty one at path with every bundle that can still be read from the
+// damaged file. Receptions in progress and the record of bundles seen
+// before are not carried over: a bundle sent again is taken again.
+func Salvage(path string, o Options, now time.Time) (*Salvaged, error) {
+	res := &Salvaged{MovedTo: fmt.Sprintf("%s.damaged-%s", path, now.UTC().Format("20060102T150405Z"))}
+	if err := os.Rename(path, res.MovedTo); err != nil {
+		return nil, fmt.Errorf("bstore: salvage: %w", err)
+	}
+	bundles, lost := readDamaged(res.MovedTo)
+	res.Lost = lost
+	s, err := Open(path, o)
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	for _, raw := range bundles {
+		if _, err := s.Put(raw, 0, now); err != nil {
+			res.Lost = append(res.Lost, err.Error())
+			continue
+		}
+		res.Kept++
+	}
+	return res, nil
+}
+
+// readDamaged reads what bundles it can from a damaged store file: the
+// ids any bucket still lists, then each bundle on its own, so that a
+// damaged page costs only the bundles on it.
+func readDamaged(path string) (bundles [][]byte, lost []string) {
+	var db *bolt.DB
+	err := try(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+		return err
+	})
+	if err != nil {
+		return nil, []string{fmt.Sprintf("every bundle: %v", err)}
+	}
+	defer closeQuietly(db)
+	ids := map[string]bool{}
+	for _, bkt := range [][]byte{bktMeta, bktSeen, bktRaw} {
+		err := try(func() error {
+			return db.View(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bkt)
+				if b == nil {
+					return nil
+				}
+				return b.ForEach(func(k, _ []byte) error { ids[string(k)] = true; return nil })
+			})
+		})
+		if err != nil {
+			lost = append(lost, fmt.Sprintf("part of the list of bundles (%s): %v", bkt, err))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		var raw []byte
+		err := try(func() error {
+			return db.View(func(tx *bolt.Tx) error {
+				if b := tx.Bucket(bktRaw); b != nil {
+					raw = bytes.Clone(b.Get([]byte(id)))
+				}
+				return nil
+			})
+		})
+		switch {
+		case err != nil:
+			lost = append(lost, fmt.Sprintf("%s: %v", id, err))
+		case raw == nil:
+			// seen or delivered before, not held: nothing to keep
+		default:
+			if _, _, err := Describe(raw); err != nil {
+				lost = append(lost, fmt.Sprintf("%s: %v", id, err))
+				continue
+			}
+			bundles = append(bundles, raw)
+		}
+	}
+	return bundles, lost
+}
+
+// try runs f, turning a panic (bbolt on a page it cannot read) into an
+// error.
+func try(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("unreadable: %v", r)
+		}
+	}()
+	return f()
 }
 
 // Close closes the store.

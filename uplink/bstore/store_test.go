@@ -1,7 +1,10 @@
 package bstore
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -185,5 +188,66 @@ func TestRanges(t *testing.T) {
 	}
 	if _, _, err := DecodeRanges([]byte{0, 1, 0, 0, 0, 5, 0, 0, 0, 5}); err == nil {
 		t.Fatal("an empty range decoded")
+	}
+}
+
+// TestCorruptStore (issue: one page of a bundle store overwritten made
+// ipgs bundle list and ipgs station run panic with "invalid freelist
+// page"): a damaged store is an error naming the file, for whichever page
+// is hit; Salvage moves it aside, keeps the bundles that can be read, says
+// what was lost, and the store opens again.
+func TestCorruptStore(t *testing.T) {
+	now := t0.Add(time.Minute)
+	for _, page := range []int{2, 3, 4, 5, -1} {
+		t.Run(fmt.Sprintf("page %d", page), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "Tromso.db")
+			s := open(t, path, Options{})
+			for i := range 40 {
+				if _, err := s.Put(mk(t, uint64(i+1), 3000, 1, time.Hour), 0, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.Close()
+			b, _ := os.ReadFile(path)
+			at := page * 4096
+			if page < 0 {
+				at = len(b) - 4096
+			}
+			copy(b[at:at+4096], bytes.Repeat([]byte{0xA5}, 4096))
+			os.WriteFile(path, b, 0o600)
+
+			s, err := Open(path, Options{})
+			if err == nil {
+				// a free page: nothing the store holds was hit
+				l, err := s.List()
+				s.Close()
+				if err != nil || len(l) != 40 {
+					t.Fatalf("a store that opens lists %d bundles, %v", len(l), err)
+				}
+				t.Logf("page %d was free: the store opens with every bundle", page)
+				return
+			}
+			var ce *CorruptError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("open of a damaged store: %v; want a CorruptError naming %s", err, path)
+			}
+			res, err := Salvage(path, Options{}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = open(t, path, Options{})
+			defer s.Close()
+			if res.Kept == 0 {
+				t.Errorf("nothing salvaged of 40 bundles: %q", res.Lost)
+			}
+			l, _ := s.List()
+			if len(l) != res.Kept || res.Kept+len(res.Lost) == 0 {
+				t.Fatalf("salvage kept %d, the store holds %d, lost %v", res.Kept, len(l), res.Lost)
+			}
+			if _, err := os.Stat(res.MovedTo); err != nil {
+				t.Errorf("the damaged file is not kept: %v", err)
+			}
+			t.Logf("%v; kept %d of 40, lost %d (%.60q)", err, res.Kept, len(res.Lost), res.Lost)
+		})
 	}
 }
