@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,12 +192,7 @@ func QuerySpool(sp *spool.Spool, q Query) ([]Sample, error) {
 	if err := errors.Join(err, perr); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(out, func(a, b Sample) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Field, b.Field)
-	})
+	sortSamples(out)
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[len(out)-q.Limit:]
 	}
@@ -220,7 +216,10 @@ func (q *Query) Flux(bucket string) string {
 	if q.Field != "" {
 		fmt.Fprintf(&f, "  |> filter(fn: (r) => r._field == %s)\n", strconv.Quote(q.Field))
 	}
-	f.WriteString("  |> group()\n  |> sort(columns: [\"_time\"])\n")
+	// one table per series, never grouped across fields: InfluxDB 1.8
+	// cannot put an integer and a float field in one table ("expected
+	// float cursor type"); QueryInflux merges the tables
+	f.WriteString("  |> sort(columns: [\"_time\"])\n")
 	if q.Limit > 0 {
 		fmt.Fprintf(&f, "  |> tail(n: %d)\n", q.Limit)
 	}
@@ -245,6 +244,12 @@ func QueryInflux(ctx context.Context, to Influx, q Query) ([]Sample, error) {
 	}
 	if res.Err() != nil {
 		return nil, fmt.Errorf("InfluxDB %s: %w", to.URL, res.Err())
+	}
+	// the tables merged in time order, as the spool answers; the limit
+	// (each table brought its last Limit) over all of them
+	sortSamples(out)
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[len(out)-q.Limit:]
 	}
 	return out, nil
 }
@@ -271,4 +276,15 @@ func CountPoints(ctx context.Context, to Influx, measurement, field string, sinc
 		out[sat] = n
 	}
 	return out, res.Err()
+}
+
+// sortSamples orders samples by time, then satellite, measurement and
+// field: the one order of the spool's and InfluxDB's answers.
+func sortSamples(out []Sample) {
+	slices.SortStableFunc(out, func(a, b Sample) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.Sat, b.Sat), strings.Compare(a.Measurement, b.Measurement), strings.Compare(a.Field, b.Field))
+	})
 }

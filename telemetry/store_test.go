@@ -332,3 +332,66 @@ func TestShipperReportsProblem(t *testing.T) {
 		t.Errorf("acked %d points InfluxDB never took", st.Acked)
 	}
 }
+
+// TestExportMixedTypes (issue: ipgs tm export failed on InfluxDB 1.8.3
+// with HTTP 500 "expected float cursor type, got
+// *reads.integerMultiShardArrayCursor": the Flux query grouped fields of
+// mixed types into one table): every field of the example dictionary's
+// housekeeping, integers and floats, comes back from the real server as
+// the spool has it.
+func TestExportMixedTypes(t *testing.T) {
+	d := exampleDict(t)
+	st, err := OpenStore(t.TempDir(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for no := uint32(0); no < 20; no++ {
+		st.Ingest(hkPacket(90002, no))
+	}
+	st.Sync()
+	q := Query{Sat: "90002", Since: epoch, Until: epoch.Add(time.Hour)}
+	want, err := QuerySpool(st.Spool, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, s := range want {
+		kinds[fmt.Sprintf("%T", s.Value)] = true
+	}
+	if len(kinds) < 2 {
+		t.Fatalf("the packets carry only %v: not a mixed-type test", kinds)
+	}
+	srv := influxdtest.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	to := Influx{URL: srv.URL(), Bucket: srv.Bucket()}
+	sh := &Shipper{Spool: st.Spool, To: to}
+	done := make(chan error, 1)
+	go func() { done <- sh.Run(ctx) }()
+	for st.Spool.State().Acked < st.Spool.State().Synced {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, limit := range []int{0, 7} {
+		q.Limit = limit
+		got, err := QueryInflux(ctx, to, q)
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+		w := want
+		if limit > 0 {
+			w = want[len(want)-limit:]
+		}
+		if len(got) != len(w) {
+			t.Fatalf("limit %d: %d samples from InfluxDB, %d in the spool", limit, len(got), len(w))
+		}
+		for i := range w {
+			if !got[i].Time.Equal(w[i].Time) || got[i].Field != w[i].Field || fmt.Sprint(got[i].Value) != fmt.Sprint(w[i].Value) {
+				t.Fatalf("limit %d, sample %d: InfluxDB %+v, spool %+v", limit, i, got[i], w[i])
+			}
+		}
+	}
+	t.Logf("%d samples of %d kinds (%v) read back alike", len(want), len(kinds), kinds)
+	cancel()
+	<-done
+}
