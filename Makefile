@@ -7,7 +7,7 @@ SHARED     ?= ../shared
 BIN        := $(CURDIR)/bin
 DATA       := $(CURDIR)/data
 PY         := /usr/bin/python3
-FUZZTIME   ?= 10s
+FUZZTIME   ?= 5s
 export GOFLAGS := -buildvcs=false
 
 # Debian packages the tests, the demo and the references use.

@@ -47,7 +47,7 @@ func TestMissionErrorsNameFileLineField(t *testing.T) {
 		{"unknown field", "alt_m: 5", "m.yaml:6: stations[0].altitude: field altitude not found"},
 		{"range", "lon: 20", "m.yaml:5: stations[0].lon: longitude 720 is outside [-180, 360]"},
 		{"mask", "horizon_mask: [[0, 5], [180, 15]]", "m.yaml:7: stations[0].horizon_mask: azimuth 0 appears twice"},
-		{"priority", "norad: 1", "m.yaml:11: satellites[0].priority: priority -1 must be positive"},
+		{"priority", "norad: 1", "m.yaml:11: satellites[0].priority: priority -1 must be a positive number up to 1e6"},
 		{"terrestrial", "alt_m: 5", "m.yaml:8: stations[0].terrestrial[0]: \"B\" is not a station of this mission"},
 		{"tcpcl", "alt_m: 5", "m.yaml:7: stations[0].tcpcl: tcpcl \"4556\": want host:port"},
 	} {
@@ -130,4 +130,37 @@ func FuzzStationsCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		ParseStationsCSV(strings.NewReader(s), "fuzz.csv", 10)
 	})
+}
+
+// TestMissionRefusesNonFinite (issue: priority .inf was taken and then
+// broke schedule --format json and demo with "json: unsupported value:
+// +Inf" and no place; downlink_hz .nan was taken; two satellites could
+// share a name): every such value is refused at its place.
+func TestMissionRefusesNonFinite(t *testing.T) {
+	for _, c := range []struct{ repl, want string }{
+		{"norad: 1\n    priority: .inf", "satellites[0].priority"},
+		{"norad: 1\n    priority: .nan", "satellites[0].priority"},
+		{"norad: 1\n    downlink_hz: .nan", "satellites[0].downlink_hz"},
+		{"norad: 1\n    uplink_hz: -.inf", "satellites[0].uplink_hz"},
+		{"norad: 1\n    bit_rate: .inf", "satellites[0].bit_rate"},
+		{"norad: 1\n    demand: {seconds_per_day: .nan}", "satellites[0].demand.seconds_per_day"},
+	} {
+		_, err := Parse([]byte(strings.Replace(goodMission, "norad: 1", c.repl, 1)), "m.yaml")
+		if err == nil || !strings.Contains(err.Error(), "m.yaml:") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want an error at %s", c.repl, err, c.want)
+		}
+	}
+	two := goodMission + "  - name: " + satName(t) + "\n    norad: 2\n    tle_sources: [x.tle]\n"
+	if _, err := Parse([]byte(two), "m.yaml"); err == nil || !strings.Contains(err.Error(), "satellites[1].name") {
+		t.Errorf("a second satellite of the same name: %v", err)
+	}
+}
+
+// satName is the good mission's first satellite's name.
+func satName(t *testing.T) string {
+	m, err := Parse([]byte(goodMission), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Satellites[0].Name
 }

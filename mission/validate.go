@@ -102,15 +102,26 @@ func (m *Mission) validate(v *validator) {
 		v.at("at least one satellite is required", "satellites")
 	}
 	ids := map[int]int{}
+	satNames := map[string]int{}
 	for i, s := range m.Satellites {
+		if strings.TrimSpace(s.Name) == "" {
+			v.at("name is empty", "satellites", i, "name")
+		} else if j, dup := satNames[s.Name]; dup {
+			v.at(fmt.Sprintf("satellite %q is also satellites[%d]", s.Name, j), "satellites", i, "name")
+		}
+		satNames[s.Name] = i
 		if s.NORAD <= 0 {
 			v.at(fmt.Sprintf("NORAD id %d must be a positive number", s.NORAD), "satellites", i, "norad")
 		} else if j, dup := ids[s.NORAD]; dup {
 			v.at(fmt.Sprintf("NORAD id %d is also satellites[%d]", s.NORAD, j), "satellites", i, "norad")
 		}
 		ids[s.NORAD] = i
-		if s.DownlinkHz < 0 || s.UplinkHz < 0 {
-			v.at("frequencies must not be negative", "satellites", i)
+		// a number out of range, NaN and ±Inf are all refused here: they
+		// would surface later as a plan that cannot be written
+		inRange(v, s.DownlinkHz, 0, 3e11, "Hz", "satellites", i, "downlink_hz")
+		inRange(v, s.UplinkHz, 0, 3e11, "Hz", "satellites", i, "uplink_hz")
+		if s.BitRate != 0 {
+			inRange(v, s.BitRate, 1, 1e10, "bit/s", "satellites", i, "bit_rate")
 		}
 		s.Link.validate(v, "satellites", i, "link")
 		if s.Modem != "" {
@@ -118,28 +129,25 @@ func (m *Mission) validate(v *validator) {
 				v.at(fmt.Sprintf("unknown modem %q (known: afsk1200, g3ruh9600, bpsk1200, gmsk9600)", s.Modem), "satellites", i, "modem")
 			}
 		}
-		if s.Priority != nil && !(*s.Priority > 0) {
-			v.at(fmt.Sprintf("priority %g must be positive", *s.Priority), "satellites", i, "priority")
+		if s.Priority != nil && !(*s.Priority > 0 && *s.Priority <= 1e6) {
+			v.at(fmt.Sprintf("priority %g must be a positive number up to 1e6", *s.Priority), "satellites", i, "priority")
 		}
 		if _, err := IPNNode(s.DTNNode); s.DTNNode != "" && err != nil {
 			v.at(err.Error(), "satellites", i, "dtn_node")
 		}
-		if s.Demand.ContactsPerDay < 0 || s.Demand.SecondsPerDay < 0 {
-			v.at("demands must not be negative", "satellites", i, "demand")
-		}
+		inRange(v, s.Demand.ContactsPerDay, 0, 1e4, "contacts", "satellites", i, "demand", "contacts_per_day")
+		inRange(v, s.Demand.SecondsPerDay, 0, 86400, "s", "satellites", i, "demand", "seconds_per_day")
 		if len(s.TLESources) == 0 && len(m.Catalog.Sources) == 0 {
 			v.at("no tle_sources, and no catalog.sources to find it in", "satellites", i)
 		}
 	}
-	if m.Catalog.StaleDays != nil && !(*m.Catalog.StaleDays > 0) {
-		v.at("stale_days must be positive", "catalog", "stale_days")
+	if m.Catalog.StaleDays != nil && !(*m.Catalog.StaleDays > 0 && *m.Catalog.StaleDays <= 3650) {
+		v.at(fmt.Sprintf("stale_days %g must be a positive number of days up to 3650", *m.Catalog.StaleDays), "catalog", "stale_days")
 	}
 	if e := m.Scheduling.MinElevation; e != nil && !(*e >= -5 && *e < 90) {
 		v.at(fmt.Sprintf("minimum elevation %g is outside [-5, 90)", *e), "scheduling", "min_elevation")
 	}
-	if m.Scheduling.MinContactS < 0 {
-		v.at("min_contact_s must not be negative", "scheduling", "min_contact_s")
-	}
+	inRange(v, m.Scheduling.MinContactS, 0, 86400, "s", "scheduling", "min_contact_s")
 	if m.Scheduling.MaxStationsPerSat < 0 {
 		v.at("max_stations_per_sat must not be negative", "scheduling", "max_stations_per_sat")
 	}
@@ -216,5 +224,12 @@ func (m *Mission) validateSecurity(v *validator) {
 				v.at(fmt.Sprintf("%q is not a key id", id), "satellites", i, "keys", j)
 			}
 		}
+	}
+}
+
+// inRange refuses x outside [lo, hi], NaN and ±Inf included, at path.
+func inRange(v *validator, x, lo, hi float64, units string, path ...any) {
+	if !(x >= lo && x <= hi) {
+		v.at(fmt.Sprintf("%g %s is outside [%g, %g]", x, units, lo, hi), path...)
 	}
 }

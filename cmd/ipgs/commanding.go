@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/spp"
 )
 
 func newCmdCmd() *cobra.Command {
@@ -51,6 +53,12 @@ commands need --yes.`,
 			if f.at != "" {
 				if at, err = mission.ParseTime(f.at, time.Now()); err != nil {
 					return usage(err)
+				}
+				// a tag the onboard time code cannot carry would be clamped,
+				// and one at its epoch means "at once"
+				if err := spp.CheckCUC(at); err != nil || !at.After(spp.Epoch) {
+					return usage(fmt.Errorf("--at %s: an onboard time tag must be after %s and no later than %s", f.at,
+						spp.Epoch.Format(time.RFC3339), spp.FromCUC(math.MaxUint32, 0).Format(time.RFC3339)))
 				}
 			}
 			payload, err := def.Encode(vals)

@@ -76,6 +76,13 @@ func loadInputs(cmd *cobra.Command, f inputFlags) (*inputs, error) {
 	default:
 		return nil, usage(fmt.Errorf("--tle is required (a TLE or OMM file) unless --stations is a mission file"))
 	}
+	if len(in.elems) == 0 && len(in.perrs) == 0 {
+		src := f.tle
+		if src == "" {
+			src = "the mission's sources"
+		}
+		return nil, mission.BadInput(fmt.Errorf("no element set in %s: nothing to predict", src))
+	}
 	for _, e := range in.elems {
 		for _, w := range e.Warnings {
 			fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: warning:", w)

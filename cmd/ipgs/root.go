@@ -12,8 +12,9 @@ func newRoot() *cobra.Command {
 
 Exit status: 0 success, 1 the run failed, 2 bad usage or bad input,
 130 interrupted.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: checkFlags,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}

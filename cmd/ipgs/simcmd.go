@@ -53,9 +53,9 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 			}
 			var bundles *sim.Bundles
 			if f.bundles {
-				dur, err := mission.ParseDuration(f.duration)
-				if err != nil || dur <= 0 {
-					return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
+				dur, err := planSpan(f.duration)
+				if err != nil {
+					return err
 				}
 				pl, err := planNetwork(cmd.Context(), m, els, start, dur, cmd.ErrOrStderr())
 				if err != nil {
@@ -125,13 +125,27 @@ func simSecurity(m *mission.Mission, data, passEnv string, at time.Time) (*sim.S
 // simSpan reads --start (RFC 3339 or now, to the minute) and --duration
 // of a simulated run.
 func simSpan(startFlag, durationFlag string) (time.Time, time.Duration, error) {
-	dur, err := mission.ParseDuration(durationFlag)
-	if err != nil || dur <= 0 {
-		return time.Time{}, 0, usage(fmt.Errorf("--duration %q: want a positive length such as 12h", durationFlag))
+	dur, err := planSpan(durationFlag)
+	if err != nil {
+		return time.Time{}, 0, err
 	}
 	start, err := mission.ParseTime(startFlag, time.Now().Truncate(time.Minute))
 	if err != nil {
 		return time.Time{}, 0, usage(err)
 	}
 	return start, dur, nil
+}
+
+// maxPlanSpan is the longest window a station, the emulator or the demo
+// plans and works at once: a quarter. (Ten years took minutes to plan,
+// and the process did not answer SIGTERM meanwhile.)
+const maxPlanSpan = 92 * 24 * time.Hour
+
+// planSpan reads a --duration of operations: positive, at most a quarter.
+func planSpan(flag string) (time.Duration, error) {
+	dur, err := mission.ParseDuration(flag)
+	if err != nil || !(dur > 0 && dur <= maxPlanSpan) {
+		return 0, usage(fmt.Errorf("--duration %q: want a positive length up to 92d, such as 12h", flag))
+	}
+	return dur, nil
 }

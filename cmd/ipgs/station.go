@@ -62,9 +62,9 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 			if err != nil {
 				return err
 			}
-			dur, err := mission.ParseDuration(f.duration)
-			if err != nil || dur <= 0 {
-				return usage(fmt.Errorf("--duration %q: want a positive length", f.duration))
+			dur, err := planSpan(f.duration)
+			if err != nil {
+				return err
 			}
 			if f.tnc == "" {
 				f.tnc = m.Stations[idx].Radio.TNC

@@ -65,8 +65,9 @@ func Run(ctx context.Context, o Options) error {
 				e.Label(), e.Epoch.Format(time.RFC3339), -e.Age(o.Start).Hours()/24)
 		}
 	}
-	decayed := 0
+	decayed, written := 0, 0
 	err = Stream(ctx, props, o.Stations, o.Start, o.Duration, o.Workers, func(r SatResult) error {
+		written += len(r.Passes)
 		for i := range r.Passes {
 			p := &r.Passes[i]
 			if err := w.Write(p, elems[r.Index].Name, o.Stations[p.Station].Name, stale[r.Index]); err != nil {
@@ -88,6 +89,10 @@ func Run(ctx context.Context, o Options) error {
 	if bad > 0 {
 		return mission.BadInput(fmt.Errorf("%d satellite(s) could not be propagated", bad))
 	}
-	_ = decayed // decay is a fact of the orbit, not an error of the run
+	// decay is a fact of the orbit, not an error of the run, unless no
+	// satellite could be followed at all: then nothing usable came out
+	if decayed > 0 && decayed == len(props) && written == 0 {
+		return mission.BadInput(fmt.Errorf("no satellite could be propagated in the window from %s (decayed, or elements far from their epoch): no passes", o.Start.Format(time.RFC3339)))
+	}
 	return nil
 }

@@ -105,6 +105,16 @@ func CUC(t time.Time) (uint32, uint16) {
 	return uint32(sec), uint16(frac)
 }
 
+// CheckCUC reports whether t can be carried as a CUC time: from Epoch to
+// 2^32 s later (2136-02-07T06:28:15Z); an error names the range.
+func CheckCUC(t time.Time) error {
+	last := FromCUC(math.MaxUint32, 0)
+	if t.Before(Epoch) || t.After(last) {
+		return fmt.Errorf("%s is outside the onboard time code's range %s to %s", t.UTC().Format(time.RFC3339), Epoch.Format(time.RFC3339), last.Format(time.RFC3339))
+	}
+	return nil
+}
+
 // FromCUC is the inverse of CUC.
 func FromCUC(sec uint32, frac uint16) time.Time {
 	return Epoch.Add(time.Duration(sec)*time.Second + time.Duration(frac)*time.Second/65536)
