@@ -164,3 +164,14 @@ func satName(t *testing.T) string {
 	}
 	return m.Satellites[0].Name
 }
+
+// TestFlowMappingField (issue: norad: "abc" in a flow mapping was
+// reported at satellites[0].name): the field whose value is wrong is
+// named, wherever it stands on its line.
+func TestFlowMappingField(t *testing.T) {
+	doc := "stations:\n  - {name: A, lat: 1, lon: 2}\nsatellites:\n  - {name: S, norad: \"abc\", tle_sources: [s.tle]}\n"
+	_, err := Parse([]byte(doc), "m.yaml")
+	if err == nil || !strings.Contains(err.Error(), "m.yaml:4: satellites[0].norad:") {
+		t.Fatalf("got %v, want the error at m.yaml:4: satellites[0].norad", err)
+	}
+}

@@ -64,7 +64,15 @@ func located(source string, root *yaml.Node, msg string) string {
 		return source + ": " + msg
 	}
 	line, _ := strconv.Atoi(mm[1])
-	field := fieldAtLine(root, line, "")
+	// the value the message quotes finds its field among several on one
+	// line (a flow mapping); else the first field on the line
+	field := ""
+	if q := quotedRE.FindStringSubmatch(mm[2]); q != nil {
+		field = fieldAtLine(root, line, q[1], "")
+	}
+	if field == "" {
+		field = fieldAtLine(root, line, "", "")
+	}
 	text := typeNameRE.ReplaceAllString(mm[2], "")
 	if field != "" {
 		return fmt.Sprintf("%s:%d: %s: %s", source, line, field, text)
@@ -74,12 +82,15 @@ func located(source string, root *yaml.Node, msg string) string {
 
 func cleanYAMLError(s string) string { return strings.TrimPrefix(s, "yaml: ") }
 
-// fieldAtLine returns the dotted path of the key or item on a line.
-func fieldAtLine(n *yaml.Node, line int, path string) string {
+var quotedRE = regexp.MustCompile("`([^`]*)`")
+
+// fieldAtLine returns the dotted path of the key or item on a line; with
+// value set, of the scalar item on the line that holds it.
+func fieldAtLine(n *yaml.Node, line int, value, path string) string {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if f := fieldAtLine(c, line, path); f != "" {
+			if f := fieldAtLine(c, line, value, path); f != "" {
 				return f
 			}
 		}
@@ -90,22 +101,22 @@ func fieldAtLine(n *yaml.Node, line int, path string) string {
 			if path != "" {
 				p = path + "." + k.Value
 			}
-			if f := fieldAtLine(v, line, p); f != "" {
+			if f := fieldAtLine(v, line, value, p); f != "" {
 				return f
 			}
-			if k.Line == line {
+			if k.Line == line && value == "" {
 				return p
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			if f := fieldAtLine(c, line, p); f != "" {
+			if f := fieldAtLine(c, line, value, p); f != "" {
 				return f
 			}
 		}
 	default:
-		if n.Line == line {
+		if n.Line == line && (value == "" || n.Value == value) {
 			return path
 		}
 	}

@@ -148,6 +148,7 @@ func TestRelayKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three processes for about a minute")
 	}
+	t.Parallel() // a process test on the wall clock: alongside the others like it
 	dir := t.TempDir()
 	mf := relayMission(t, dir)
 	data := filepath.Join(dir, "data")

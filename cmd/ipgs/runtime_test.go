@@ -34,6 +34,7 @@ func TestStationRuntimeInProcessAndProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs passes on an accelerated clock")
 	}
+	t.Parallel() // a process test on the wall clock: alongside the others like it
 	dir := t.TempDir()
 	mf := relayMission(t, dir)
 	start := time.Date(2026, 11, 22, 0, 11, 0, 0, time.UTC) // DRONE-12 is up over Tromso

@@ -19,6 +19,7 @@ func TestStationStatusEndpoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a pass on an accelerated clock")
 	}
+	t.Parallel() // a process test on the wall clock: alongside the others like it
 	dir := t.TempDir()
 	mf := relayMission(t, dir)
 	// with the telemetry dictionary (a store of its own) but no InfluxDB

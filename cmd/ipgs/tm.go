@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,6 +72,9 @@ func newTMCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := options(cmd, queryFormat)
 			if err != nil {
+				return err
+			}
+			if err := knownSatField(mf.config, args[0], args[1]); err != nil {
 				return err
 			}
 			o.Sat, o.Field, o.Limit = args[0], args[1], limit
@@ -142,4 +148,43 @@ func newTMCmd() *cobra.Command {
 	ack.Flags().StringVar(&by, "by", "", "operator (default: the login name)")
 	tm.AddCommand(query, export, alarms, ack)
 	return tm
+}
+
+// passFields are the fields of the pass reports stored as telemetry
+// (measurement "pass").
+var passFields = []string{"duration_s", "frames_rx", "frames_tx", "packets", "duplicates", "gaps", "frame_errors",
+	"commands_sent", "commands_verified", "name", "pointing_err_max_deg", "doppler_max_hz", "retunes", "radio_errors"}
+
+// knownSatField refuses a query of a satellite the mission does not have
+// or a field neither its dictionary nor the pass reports have: such a
+// query would print nothing and look like an empty store.
+func knownSatField(config, sat, field string) error {
+	m, err := mission.Load(config)
+	if err != nil {
+		return err
+	}
+	if _, err := strconv.Atoi(sat); err != nil {
+		return mission.BadInput(fmt.Errorf("satellite %q: give its NORAD number", sat))
+	}
+	if _, err := findSat(m, sat); err != nil {
+		return err
+	}
+	if slices.Contains(passFields, field) {
+		return nil
+	}
+	d, err := telemetry.ConfigFor(m, "").LoadDictionary()
+	if err != nil {
+		return nil // no dictionary to check against: the store answers
+	}
+	var known []string
+	for _, p := range d.Packets {
+		for _, f := range p.Fields {
+			if f.Name == field {
+				return nil
+			}
+			known = append(known, f.Name)
+		}
+	}
+	slices.Sort(known)
+	return mission.BadInput(fmt.Errorf("field %q is not in the telemetry dictionary (known: %s) nor in the pass reports", field, strings.Join(slices.Compact(known), ", ")))
 }

@@ -40,3 +40,17 @@ func TestTMQueryAndExportFormats(t *testing.T) {
 		t.Fatalf("export: %d %q %s", code, out, errs)
 	}
 }
+
+// TestTMQueryUnknown (issue: tm query of an unknown field or satellite
+// printed nothing with exit 0, as an empty store would): exit 2 and why.
+func TestTMQueryUnknown(t *testing.T) {
+	for _, c := range []struct{ sat, field, want string }{
+		{"90001", "nosuch", "not in the telemetry dictionary"},
+		{"12345", "battery", "not in the mission"},
+	} {
+		_, stderr, code := run(t, "tm", "query", c.sat, c.field, "--config", "../../examples/mission.yaml", "--local", "--data", t.TempDir())
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("tm query %s %s: exit %d, %q", c.sat, c.field, code, stderr)
+		}
+	}
+}

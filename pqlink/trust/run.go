@@ -3,6 +3,7 @@ package trust
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,7 +106,10 @@ func (s *Store) List(w io.Writer, now time.Time) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", id, k.Kind, k.Owner, k.Created.Format("2006-01-02"), orNo(private[id]), strings.Join(roles, "; "))
 	}
-	if len(ids) == 0 {
+	for _, f := range slices.Sorted(maps.Keys(s.Unreadable)) {
+		fmt.Fprintf(tw, "UNREADABLE\t\t%s\t\t\tnot trusted: %v\n", filepath.Base(f), s.Unreadable[f])
+	}
+	if len(ids) == 0 && len(s.Unreadable) == 0 {
 		fmt.Fprintf(tw, "(no keys in %s: ipgs keys gen makes one)\n", s.Dir)
 	}
 	tw.Flush()

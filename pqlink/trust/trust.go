@@ -26,7 +26,10 @@ import (
 type Store struct {
 	Dir     string                  // the keys folder
 	Keys    map[string]*keys.Public // every public key found, by id
-	m       *mission.Mission
+	// Unreadable are key files that could not be read, with why: they
+	// are not trusted (a damaged file fails closed), and List shows them.
+	Unreadable map[string]error
+	m          *mission.Mission
 	revoked map[string]Revocation
 }
 
@@ -85,7 +88,7 @@ func KeysDir(m *mission.Mission, data string) string {
 // Load reads every key file (*.key, *.pub) in dir and the revocations in
 // dir/revocations.
 func Load(m *mission.Mission, dir string) (*Store, error) {
-	s := &Store{Dir: dir, Keys: map[string]*keys.Public{}, m: m, revoked: map[string]Revocation{}}
+	s := &Store{Dir: dir, Keys: map[string]*keys.Public{}, Unreadable: map[string]error{}, m: m, revoked: map[string]Revocation{}}
 	for _, id := range m.Security.Revoked {
 		s.revoked[id] = Revocation{Key: id, Reason: "listed in the mission file"}
 	}
@@ -94,11 +97,13 @@ func Load(m *mission.Mission, dir string) (*Store, error) {
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return nil, err
+				s.Unreadable[f] = err
+				continue
 			}
 			k, err := keys.ParsePublic(b, f)
 			if err != nil {
-				return nil, err
+				s.Unreadable[f] = err
+				continue
 			}
 			s.Keys[k.ID] = k
 		}

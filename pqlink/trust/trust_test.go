@@ -133,3 +133,24 @@ func TestSignedRevocation(t *testing.T) {
 		t.Errorf("forged revocation: %v", err)
 	}
 }
+
+// TestCorruptKeyFile (issue: one corrupt key file made keys list fail
+// outright): the other keys load and list, the damaged file is listed
+// as unreadable and is not trusted.
+func TestCorruptKeyFile(t *testing.T) {
+	s, ks := setup(t)
+	bad := filepath.Join(s.Dir, "broken.pub")
+	os.WriteFile(bad, []byte("{not json"), 0o644)
+	s2, err := Load(s.m, s.Dir)
+	if err != nil {
+		t.Fatalf("one damaged key file: %v", err)
+	}
+	if len(s2.Keys) != len(ks) || s2.Unreadable[bad] == nil {
+		t.Fatalf("%d keys, unreadable %v; want %d and %s", len(s2.Keys), s2.Unreadable, len(ks), bad)
+	}
+	var b bytes.Buffer
+	s2.List(&b, t0)
+	if !strings.Contains(b.String(), "UNREADABLE") || !strings.Contains(b.String(), "broken.pub") || !strings.Contains(b.String(), ks["perth"].ID) {
+		t.Fatalf("list:\n%s", b.String())
+	}
+}
