@@ -24,13 +24,13 @@ import (
 
 // Store is a mission's trust store.
 type Store struct {
-	Dir     string                  // the keys folder
-	Keys    map[string]*keys.Public // every public key found, by id
+	Dir  string                  // the keys folder
+	Keys map[string]*keys.Public // every public key found, by id
 	// Unreadable are key files that could not be read, with why: they
 	// are not trusted (a damaged file fails closed), and List shows them.
 	Unreadable map[string]error
 	m          *mission.Mission
-	revoked map[string]Revocation
+	revoked    map[string]Revocation
 }
 
 // Revocation withdraws trust in a key from a time on. It is published as
