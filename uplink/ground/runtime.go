@@ -212,11 +212,16 @@ func (r *Runtime) Plan() *plan.Plan {
 }
 
 // problem raises (text != "") or clears a problem of the station: on
-// the status board and, with a telemetry store, as a station alarm.
+// the status board and, with a telemetry store, as a station alarm (red
+// when the station cannot keep what it receives, yellow otherwise).
 func (r *Runtime) problem(kind, text string) {
 	r.board.Problem(kind, text)
 	if ts := r.cfg.Telemetry; ts != nil {
-		ts.Alarms.Station(r.name, kind, "red", text, r.cfg.Clock.Now())
+		sev := "yellow"
+		if kind == "disk" {
+			sev = "red"
+		}
+		ts.Alarms.Station(r.name, kind, sev, text, r.cfg.Clock.Now())
 	}
 	if text != "" {
 		fmt.Fprintf(r.cfg.Log, "station %s: %s\n", r.name, text)
@@ -235,6 +240,18 @@ func (r *Runtime) progress(p station.Progress) {
 
 func (r *Runtime) report(rep station.Report) {
 	r.board.Report(rep)
+	// a whole planned contact without a frame is a station problem: say
+	// so, with the causes the engine can check; a contact that hears
+	// anything clears it
+	if rep.FramesRx == 0 {
+		text := r.engine.Silent(station.Contact{NORAD: rep.Sat, Name: rep.Name, Start: rep.Start, End: rep.End})
+		if rep.RadioError != "" {
+			text += "; the radio: " + rep.RadioError
+		}
+		r.problem("silent", text)
+	} else {
+		r.problem("silent", "")
+	}
 	if ts := r.cfg.Telemetry; ts != nil {
 		ts.Alarms.ContactEnded(rep.Sat)
 		if err := station.RecordPass(ts, rep); err != nil {

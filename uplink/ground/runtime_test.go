@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -15,6 +17,7 @@ import (
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
+	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -97,5 +100,58 @@ func TestReplanWedge(t *testing.T) {
 			t.Fatalf("%d pass reports, %d contacts planned", len(reports), want)
 		}
 		t.Logf("%d contacts worked to the end of the window", want)
+	})
+}
+
+// TestSilentPass (issue: a station whose clock was hours off reported
+// "rx 0 frames" every pass and never said why): a planned contact that
+// hears nothing raises a problem that says so and names what the engine
+// can check: here, frames heard while no contact was planned.
+func TestSilentPass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, els := example(t)
+		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+		const window = 3 * time.Hour
+		pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, window, io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := station.PlanContacts(pl, 0)
+		slices.SortFunc(cs, func(a, b station.Contact) int { return a.Start.Compare(b.Start) })
+		first := cs[0]
+		clk := clock.NewScaled(start, 100)
+		// a TNC that hears the satellite only when no contact is planned:
+		// what a station whose clock is off sees
+		tnc := func(context.Context) (io.ReadWriteCloser, error) {
+			ground, tnc := net.Pipe()
+			go io.Copy(io.Discard, tnc)
+			go func() {
+				if d := first.Start.Add(-5 * time.Minute).Sub(clk.Now()); d > 0 {
+					time.Sleep(d / 100)
+				}
+				kiss.NewWriter(tnc).Data(0, []byte("a frame from a satellite out of plan"))
+			}()
+			return ground, nil
+		}
+		var problems []string
+		var rt *Runtime
+		ctx, stop := context.WithCancel(context.Background())
+		rt, err = New(Config{Mission: m, Elements: els, Station: 0, Plan: pl, Start: start, Duration: window,
+			Clock: clk, Dir: t.TempDir(), Dial: tnc, NoSync: true,
+			Reports: func(station.Report) {
+				problems = rt.Board().Snapshot().Problems
+				stop() // the first contact is enough
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Run(ctx); err != nil && ctx.Err() == nil {
+			t.Fatal(err)
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0], "heard nothing in the contact with "+first.Name) ||
+			!strings.Contains(problems[0], "1 frames were heard between contacts") {
+			t.Fatalf("problems after a silent contact: %q", problems)
+		}
+		t.Logf("%s", problems[0])
 	})
 }

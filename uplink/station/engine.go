@@ -110,6 +110,11 @@ type Engine struct {
 	recent          []heard         // frames received lately, for diversity; guarded by mu
 	injected, dupes int             // frames from Inject, and copies dropped; guarded by mu
 	contacts        []Contact       // the plan, by start; guarded by mu
+	// what a silent pass is diagnosed with; guarded by mu
+	heardAt    time.Time     // the last frame from a receiver
+	between    int           // frames heard outside contacts since the last contact
+	offset     time.Duration // ground time minus onboard time of the last packet
+	offsetSeen bool
 	replanned       chan struct{}   // SetContacts wakes Run's waits
 }
 

@@ -11,6 +11,12 @@ import (
 // handle processes one received frame. rep may be nil between contacts.
 func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 	now := e.o.Clock.Now()
+	e.mu.Lock()
+	e.heardAt = now
+	if rep == nil {
+		e.between++
+	}
+	e.mu.Unlock()
 	if rep != nil {
 		rep.FramesRx++
 		rep.BytesRx += len(b)
@@ -100,6 +106,13 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 	}
 	raw, _ := p.Encode(nil)
 	tm := &TM{Sat: sat, Station: e.o.Name, No: no, APID: p.APID, Seq: p.Seq, Onboard: p.Time, Ground: now, Raw: raw}
+	if sat == contactSat {
+		// a packet's onboard time is when it was made, seconds before it
+		// came down; hours between them say a clock is off
+		e.mu.Lock()
+		e.offset, e.offsetSeen = now.Sub(p.Time), true
+		e.mu.Unlock()
+	}
 	switch p.APID {
 	case proto.APIDHousekeeping:
 		if h, err := proto.DecodeHK(p.Data); err == nil {
