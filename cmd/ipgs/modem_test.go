@@ -101,7 +101,7 @@ func TestModemDecode(t *testing.T) {
 // stored, and the pass's SigMF recording has an annotation per frame.
 func TestStationReceivesThroughSDR(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 90 s of a pass in real time")
+		t.Skip("runs a two-minute pass in real time")
 	}
 	dir := t.TempDir()
 	mf := relayMission(t, dir)
@@ -120,7 +120,7 @@ func TestStationReceivesThroughSDR(t *testing.T) {
 		return m != nil
 	})
 	st := startProc(t, dir, "Tromso", append([]string{"station", "run", "--station", "Tromso", "--tnc", fmt.Sprintf("127.0.0.1:%d", base),
-		"--rig", "none", "--rotator", "none", "--rtl-tcp", rtl, "--receive", "sdr", "--record-iq", filepath.Join(dir, "iq"), "--duration", "90s"}, common...)...)
+		"--rig", "none", "--rotator", "none", "--rtl-tcp", rtl, "--receive", "sdr", "--record-iq", filepath.Join(dir, "iq"), "--duration", "2m"}, common...)...)
 	defer func() {
 		if t.Failed() {
 			for _, p := range []*proc{emu, st} {
