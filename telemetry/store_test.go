@@ -395,3 +395,64 @@ func TestExportMixedTypes(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestShipperInfluxRestart: InfluxDB killed (SIGKILL) while the shipper
+// works and started again on its data: the points that arrived meanwhile
+// wait in the spool, the shipper says why, and in the end InfluxDB holds
+// every point exactly once.
+func TestShipperInfluxRestart(t *testing.T) {
+	d := exampleDict(t)
+	st, err := OpenStore(t.TempDir(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := influxdtest.Start(t)
+	to := Influx{URL: srv.URL(), Bucket: srv.Bucket()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	problems := make(chan string, 100)
+	sh := &Shipper{Spool: st.Spool, To: to, Problem: func(s string) { problems <- s }}
+	done := make(chan error, 1)
+	go func() { done <- sh.Run(ctx) }()
+	ingest := func(from, to uint32) {
+		for no := from; no < to; no++ {
+			st.Ingest(hkPacket(90003, no))
+		}
+		st.Sync()
+	}
+	shipped := func() bool { s := st.Spool.State(); return s.Acked >= s.Synced }
+	wait := func(what string, ok func() bool) {
+		for deadline := time.Now().Add(60 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	ingest(0, 100)
+	wait("the first points shipped", shipped)
+	srv.Stop() // kill -9
+	ingest(100, 200)
+	select {
+	case p := <-problems:
+		t.Logf("with InfluxDB down: %s", p)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the shipper never said InfluxDB is down")
+	}
+	if shipped() {
+		t.Fatal("points acknowledged while InfluxDB was down")
+	}
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wait("the points of the outage shipped", shipped)
+	n, err := CountPoints(ctx, to, "hk", "battery", epoch.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n["90003"] != 200 {
+		t.Fatalf("InfluxDB holds %d points of 90003, 200 were stored", n["90003"])
+	}
+	cancel()
+	<-done
+}

@@ -69,6 +69,8 @@ type Config struct {
 	// NoSync skips fsyncs (accelerated clocks: a millisecond of fsync is
 	// seconds of virtual time).
 	NoSync bool
+	// SinkFile, if set, wraps telemetry.jsonl (a test's full disk).
+	SinkFile func(*os.File) station.SinkFile
 	Log    io.Writer // what goes wrong, and the engine's notes
 	// Reports and Progress, if set, see every pass report and progress
 	// line after the runtime recorded them.
@@ -113,15 +115,16 @@ func New(cfg Config) (r *Runtime, err error) {
 	}
 	sc := &cfg.Mission.Stations[cfg.Station]
 	r = &Runtime{cfg: cfg, name: sc.Name, plan: cfg.Plan}
+	made := r // (a failing return sets r to nil before this runs)
 	defer func() {
 		if err != nil {
-			r.Close()
+			made.Close()
 		}
 	}()
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	if r.tm, err = station.OpenFileSink(filepath.Join(cfg.Dir, "telemetry.jsonl")); err != nil {
+	if r.tm, err = station.OpenFileSinkWith(filepath.Join(cfg.Dir, "telemetry.jsonl"), cfg.SinkFile); err != nil {
 		return nil, err
 	}
 	if r.tm.Recovered != "" {

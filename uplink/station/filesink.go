@@ -21,7 +21,7 @@ import (
 // nil, so a packet is on the ground exactly once or still onboard.
 type FileSink struct {
 	mu      sync.Mutex
-	f       sinkFile
+	f       SinkFile
 	path    string
 	size    int64 // bytes of whole lines in the file
 	pending []byte
@@ -42,7 +42,9 @@ type packetKey struct {
 	no  uint32
 }
 
-type sinkFile interface {
+// SinkFile is what a FileSink writes to: an *os.File, or a test's file
+// that fails as a full disk does.
+type SinkFile interface {
 	io.WriterAt
 	io.Closer
 	Sync() error
@@ -54,11 +56,21 @@ type sinkFile interface {
 // holds are remembered so that a satellite's resend of one is not kept
 // twice.
 func OpenFileSink(path string) (*FileSink, error) {
+	return OpenFileSinkWith(path, nil)
+}
+
+// OpenFileSinkWith is OpenFileSink writing through wrap(file) (nil: the
+// file itself): a test's seam for a disk that fills up.
+func OpenFileSinkWith(path string, wrap func(*os.File) SinkFile) (*FileSink, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	s := &FileSink{f: f, path: path, have: map[packetKey]bool{}}
+	var sf SinkFile = f
+	if wrap != nil {
+		sf = wrap(f)
+	}
+	s := &FileSink{f: sf, path: path, have: map[packetKey]bool{}}
 	if err := s.load(f); err != nil {
 		f.Close()
 		return nil, err
@@ -105,7 +117,7 @@ func (s *FileSink) load(f *os.File) error {
 
 // NewFileSink keeps telemetry in f, from its start (tests; OpenFileSink
 // opens a file).
-func NewFileSink(f sinkFile) *FileSink {
+func NewFileSink(f SinkFile) *FileSink {
 	return &FileSink{f: f, have: map[packetKey]bool{}}
 }
 
