@@ -71,7 +71,7 @@ type Config struct {
 	NoSync bool
 	// SinkFile, if set, wraps telemetry.jsonl (a test's full disk).
 	SinkFile func(*os.File) station.SinkFile
-	Log    io.Writer // what goes wrong, and the engine's notes
+	Log      io.Writer // what goes wrong, and the engine's notes
 	// Reports and Progress, if set, see every pass report and progress
 	// line after the runtime recorded them.
 	Reports  func(station.Report)
