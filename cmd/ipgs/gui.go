@@ -8,6 +8,7 @@ import (
 	"github.com/ipgs/ipgs/gui/desktop"
 	_ "github.com/ipgs/ipgs/gui/locale" // before Fyne reads the locale
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 func newGUICmd() *cobra.Command {
@@ -16,6 +17,7 @@ func newGUICmd() *cobra.Command {
 		duration, start string
 		speed           float64
 		attach          []string
+		tokenFile       string
 	}
 	c := &cobra.Command{
 		Use:   "gui",
@@ -35,8 +37,12 @@ and re-plans go to them, commands to the mission's command history.`,
 				return err
 			}
 			if len(f.attach) > 0 {
+				tok, err := status.LoadToken(pick(f.tokenFile, statusTokenPath(m, data)))
+				if err != nil {
+					return err
+				}
 				return desktop.Attach(cmd.Context(), desktop.AttachOptions{Mission: m, Elements: els, Dictionary: dict, DataDir: data,
-					Stations: f.attach, Influx: telemetry.ConfigFor(m, data).Influx, Log: cmd.ErrOrStderr()})
+					Stations: f.attach, Token: tok, Influx: telemetry.ConfigFor(m, data).Influx, Log: cmd.ErrOrStderr()})
 			}
 			start, dur, err := simSpan(f.start, f.duration)
 			if err != nil {
@@ -54,6 +60,7 @@ and re-plans go to them, commands to the mission's command history.`,
 	c.Flags().StringVar(&f.duration, "duration", "12h", "simulated span")
 	c.Flags().StringVar(&f.start, "start", "now", "simulated start, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 100, "virtual seconds per wall second")
+	c.Flags().StringVar(&f.tokenFile, "token-file", "", "with --attach: the stations' status token (default: status.token in the keys folder, as ipgs station run --status keeps it)")
 	c.Flags().StringSliceVar(&f.attach, "attach", nil, "attach to running stations' status endpoints (host:port, comma-separated) instead of flying the mission in-process")
 	return c
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/station"
+	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 func newStationCmd() *cobra.Command {
@@ -139,10 +140,16 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 				fmt.Fprintf(out, "radios: rig %s, rotator %s, SDR %s (receiving through %s)\n", orNone(rigAddr), orNone(rotAddr), orNone(rtlAddr), f.receive)
 			}
 			fmt.Fprintf(out, "station %s: %d contacts in the next %s, TNC %s\n", name, len(station.PlanContacts(pl, idx)), dur, f.tnc)
+			var statusToken string
+			if f.status != "" {
+				if statusToken, err = status.LoadToken(statusTokenPath(m, data)); err != nil {
+					return err
+				}
+			}
 			cfg := ground.Config{
 				Mission: m, Elements: els, Station: idx, Plan: pl, Start: start, Duration: dur, Clock: clk,
 				Dir: filepath.Join(data, "stations", name), History: hist, TNC: f.tnc, Dial: dial, TransmitOnly: f.receive == "sdr", Radio: rad,
-				Status: f.status, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(),
+				Status: f.status, StatusToken: statusToken, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(),
 				Reports: func(r station.Report) { fmt.Fprintln(out, stationReportLine(r, rs != nil && rs.SDR != nil)) },
 			}
 			// telemetry: decoded, checked and spooled before any ACK, then
@@ -282,4 +289,10 @@ func stationReportLine(r station.Report, sdr bool) string {
 		}
 	}
 	return b.String()
+}
+
+// statusTokenPath is where a station keeps the token of its status
+// endpoint, mode 0600, beside its keys; ipgs gui --attach reads it there.
+func statusTokenPath(m *mission.Mission, data string) string {
+	return filepath.Join(trust.KeysDir(m, data), "status.token")
 }

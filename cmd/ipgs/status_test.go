@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,10 +47,18 @@ func TestStationStatusEndpoint(t *testing.T) {
 	ctx := context.Background()
 	var s *status.Snapshot
 	poll(t, 30*time.Second, "the status endpoint", func() bool {
-		var err error
+		b, err := os.ReadFile(filepath.Join(data, "keys", "status.token"))
+		if err != nil {
+			return false
+		}
+		c.Token = strings.TrimSpace(string(b))
 		s, err = c.Snapshot(ctx)
 		return err == nil
 	})
+	// without the token, or as a page on another site, nothing
+	if _, err := (&status.Client{Addr: addr}).Snapshot(ctx); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a client without the token: %v", err)
+	}
 	if s.Station != "Tromso" || len(s.Plan) == 0 {
 		t.Fatalf("snapshot: station %q, %d contacts", s.Station, len(s.Plan))
 	}

@@ -28,8 +28,9 @@ type AttachOptions struct {
 	// mission's data_dir, shared by the stations on this machine).
 	DataDir string
 	// Stations are the running station engines' status addresses
-	// (ipgs station run --status).
+	// (ipgs station run --status), and Token the secret they share.
 	Stations []string
+	Token    string
 	// Influx, when set, is where charts fetch older values if no station
 	// has them.
 	Influx *telemetry.Influx
@@ -54,12 +55,18 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	ps := props(Options{Elements: o.Elements})
 	at := &attached{o: o, m: m, props: ps, tracks: &skyTracks{props: ps, mission: o.Mission}}
 	for _, addr := range o.Stations {
-		at.clients = append(at.clients, &status.Client{Addr: addr})
+		at.clients = append(at.clients, &status.Client{Addr: addr, Token: o.Token})
 	}
 	m.SetReplanner(at.replan)
 	m.SetBackfill(at.backfill)
-	go at.poll(ctx)
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		at.poll(ctx)
+	}()
 	w.ShowAndRun()
+	cancel()
+	<-polled
 	return nil
 }
 

@@ -64,8 +64,10 @@ type Config struct {
 	Influx    *telemetry.Influx
 	Bundles   *Bundles // nil: no bundle agent
 	// Status, if set, is where the status endpoint is served (ipgs gui
-	// --attach): an address to listen on.
-	Status string
+	// --attach): an address on the loopback interface. StatusToken is the
+	// secret its clients present (status.LoadToken keeps one).
+	Status      string
+	StatusToken string
 	// NoSync skips fsyncs (accelerated clocks: a millisecond of fsync is
 	// seconds of virtual time).
 	NoSync bool
@@ -171,6 +173,12 @@ func New(cfg Config) (r *Runtime, err error) {
 		r.node = r.agent.node
 	}
 	if cfg.Status != "" {
+		if err := loopback(cfg.Status); err != nil {
+			return nil, err
+		}
+		if len(cfg.StatusToken) < 32 {
+			return nil, errors.New("status endpoint: no token (status.LoadToken makes one)")
+		}
 		if r.status, err = net.Listen("tcp", cfg.Status); err != nil {
 			return nil, fmt.Errorf("status endpoint %s: %w", cfg.Status, err)
 		}
@@ -292,7 +300,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.agent.run(ctx, &wg)
 	}
 	if r.status != nil {
-		hs := &http.Server{Handler: r.statusServer(), ReadHeaderTimeout: 10 * time.Second}
+		hs := &http.Server{Handler: r.statusServer(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 		wg.Go(func() { hs.Serve(r.status) })
 		wg.Go(func() {
 			<-ctx.Done()
@@ -326,7 +335,7 @@ func (r *Runtime) close() {
 // statusServer is the status endpoint's handler: the board, alarm
 // acknowledgements, re-plans and the store's history.
 func (r *Runtime) statusServer() *status.Server {
-	srv := &status.Server{Board: r.board}
+	srv := &status.Server{Board: r.board, Token: r.cfg.StatusToken, Hosts: status.LoopbackHosts(r.status.Addr().String())}
 	if ts := r.cfg.Telemetry; ts != nil {
 		srv.Ack = func(id, who string) error { return ts.Alarms.Ack(id, who, r.cfg.Clock.Now()) }
 		srv.History = func(q telemetry.Query) ([]telemetry.Sample, error) { return telemetry.QuerySpool(ts.Spool, q) }
@@ -383,4 +392,21 @@ func openLog(path string) (f *os.File, note string, err error) {
 	}
 	f, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	return f, note, err
+}
+
+// loopback refuses a listening address off the loopback interface: the
+// status endpoint has no TLS, so it serves only this machine (an operator
+// elsewhere reaches it through an SSH tunnel).
+func loopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("status endpoint %q: want host:port", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("status endpoint %q: only a loopback address (127.0.0.1:PORT) is served; reach it from elsewhere through an SSH tunnel", addr)
+	}
+	return nil
 }

@@ -3,12 +3,20 @@ package status
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,11 +26,49 @@ import (
 
 // Server serves a Board and the operator's actions. Ack, Replan and
 // History may be nil: the action is then refused (501).
+//
+// Every request must carry the station's token (Authorization: Bearer)
+// and name one of Hosts in its Host header (a page that rebinds its own
+// name to this address names its own host); a request from a browser
+// page (Origin set) must come from the endpoint's own origin; a POST must
+// be application/json (a page cannot send that cross-origin without
+// asking first). All of it is checked before anything is read or done.
 type Server struct {
 	Board   *Board
 	Ack     func(id, who string) error
 	Replan  func(ctx context.Context, pins []Pass) error
 	History func(q telemetry.Query) ([]telemetry.Sample, error)
+	// Token is the secret every client presents (empty: every request is
+	// refused).
+	Token string
+	// Hosts are the host:port names a request may give in Host.
+	Hosts []string
+}
+
+// guard refuses a request that is not the operator's own: it reports
+// false after answering.
+func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
+	fail := func(code int, msg string) bool {
+		http.Error(w, msg, code)
+		return false
+	}
+	if !slices.Contains(s.Hosts, r.Host) {
+		return fail(http.StatusMisdirectedRequest, fmt.Sprintf("host %q is not this station's", r.Host))
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host && o != "https://"+r.Host {
+		return fail(http.StatusForbidden, fmt.Sprintf("origin %q may not use this station", o))
+	}
+	if r.Method == http.MethodPost {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			return fail(http.StatusUnsupportedMediaType, "a request body must be application/json")
+		}
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if s.Token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.Token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ipgs station"`)
+		return fail(http.StatusUnauthorized, "the station's token is needed (ipgs gui --attach presents it)")
+	}
+	return true
 }
 
 // ReplanRequest is the body of POST /api/replan.
@@ -40,6 +86,9 @@ type AckRequest struct {
 const maxBody = 16 << 20
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.guard(w, r) {
+		return
+	}
 	fail := func(code int, err error) {
 		http.Error(w, err.Error(), code)
 	}
@@ -185,8 +234,9 @@ func DecodeSnapshot(r io.Reader) (*Snapshot, error) {
 
 // Client talks to a station's status endpoint.
 type Client struct {
-	Addr string // host:port, or a URL
-	HTTP *http.Client
+	Addr  string // host:port, or a URL
+	Token string // the station's token
+	HTTP  *http.Client
 }
 
 func (c *Client) url(path string) string {
@@ -213,6 +263,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
 	hc := c.HTTP
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
@@ -270,4 +321,53 @@ func (c *Client) History(ctx context.Context, sat int, packet, field string, sin
 		return nil, err
 	}
 	return out, nil
+}
+
+// NewToken makes a station token: 32 random bytes, hex.
+func NewToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// LoadToken reads the token at path, making it (mode 0600) when there is
+// none. A token file others may read is refused.
+func LoadToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return "", err
+		}
+		tok := NewToken()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return "", err
+		}
+		_, err = f.WriteString(tok + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return tok, err
+	}
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("%s: mode %v lets others read the station's token: chmod 600 it", path, fi.Mode().Perm())
+	}
+	tok := strings.TrimSpace(string(b))
+	if len(tok) < 32 {
+		return "", fmt.Errorf("%s: a token of %d characters is too short (want 32 or more)", path, len(tok))
+	}
+	return tok, nil
+}
+
+// LoopbackHosts are the names a client on this machine gives for a
+// listener at addr (127.0.0.1:PORT, localhost:PORT, [::1]:PORT).
+func LoopbackHosts(addr string) []string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	return []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("localhost", port), net.JoinHostPort("::1", port), addr}
 }

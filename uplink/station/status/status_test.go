@@ -25,7 +25,7 @@ func TestServerAndClient(t *testing.T) {
 	b.Value(Value{Sat: 90001, Packet: "hk", Field: "battery", Value: 6.2, Units: "V", Severity: "red", At: t0.Add(time.Second)})
 	var acked string
 	var pinned []Pass
-	srv := httptest.NewServer(&Server{Board: b,
+	srv := serve(&Server{Board: b,
 		Ack: func(id, who string) error {
 			if id != alarms[0].ID {
 				return errors.New("no alarm " + id)
@@ -42,7 +42,7 @@ func TestServerAndClient(t *testing.T) {
 			return []telemetry.Sample{{Time: t0, Sat: q.Sat, Measurement: q.Measurement, Field: q.Field, Value: 6.1}}, nil
 		}})
 	defer srv.Close()
-	c := &Client{Addr: strings.TrimPrefix(srv.URL, "http://")}
+	c := &Client{Addr: strings.TrimPrefix(srv.URL, "http://"), Token: testToken}
 	ctx := context.Background()
 
 	s, err := c.Snapshot(ctx)
@@ -115,14 +115,17 @@ func FuzzDecodeSnapshot(f *testing.F) {
 // list is a re-plan without pins.
 func TestReplanRefusesNull(t *testing.T) {
 	calls := 0
-	srv := httptest.NewServer(&Server{Board: &Board{Station: "A", Clock: time.Now},
+	srv := serve(&Server{Board: &Board{Station: "A", Clock: time.Now},
 		Replan: func(context.Context, []Pass) error { calls++; return nil }})
 	defer srv.Close()
 	for _, c := range []struct {
 		body string
 		code int
 	}{{"null", 400}, {"{}", 400}, {`{"pins": null}`, 400}, {`{"pins": []}`, 200}} {
-		resp, err := http.Post(srv.URL+"/api/replan", "application/json", strings.NewReader(c.body))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/replan", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,5 +136,65 @@ func TestReplanRefusesNull(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("%d re-plans, want 1", calls)
+	}
+}
+
+const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// serve starts srv on loopback with the test token, answering to its own
+// address.
+func serve(srv *Server) *httptest.Server {
+	ts := httptest.NewUnstartedServer(srv)
+	srv.Token, srv.Hosts = testToken, LoopbackHosts(ts.Listener.Addr().String())
+	ts.Start()
+	return ts
+}
+
+// TestHostilePage (issue: the status endpoint obeyed any web page: a
+// page the operator visits could POST text/plain to /api/replan and
+// /api/alarms/ack, and read /api/status and /api/history by DNS
+// rebinding): every such request is refused with 4xx before anything is
+// done; the operator's own client, with the token, still works.
+func TestHostilePage(t *testing.T) {
+	acted := 0
+	srv := serve(&Server{Board: &Board{Station: "A", Clock: time.Now},
+		Ack:    func(string, string) error { acted++; return nil },
+		Replan: func(context.Context, []Pass) error { acted++; return nil }})
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	auth := "Bearer " + testToken
+	for _, c := range []struct {
+		name, method, path, ctype, origin, host, auth string
+		code                                         int
+	}{
+		{"text/plain POST from a foreign page", "POST", "/api/replan", "text/plain", "http://evil.example", host, "", 403},
+		{"text/plain POST, no origin", "POST", "/api/alarms/ack", "text/plain", "", host, auth, 415},
+		{"form POST from a foreign page with the token", "POST", "/api/replan", "application/x-www-form-urlencoded", "http://evil.example", host, auth, 403},
+		{"JSON POST without the token", "POST", "/api/replan", "application/json", "", host, "", 401},
+		{"JSON POST with a wrong token", "POST", "/api/replan", "application/json", "", host, "Bearer 0000000000000000000000000000000000000000", 401},
+		{"DNS rebinding: a foreign Host", "GET", "/api/status", "", "", "evil.example:80", auth, 421},
+		{"DNS rebinding of history", "GET", "/api/history?sat=1&packet=hk&field=battery", "", "http://evil.example", "evil.example:80", auth, 421},
+		{"status without the token", "GET", "/api/status", "", "", host, "", 401},
+		{"the operator's own request", "GET", "/api/status", "", "", host, auth, 200},
+		{"the operator's own JSON POST", "POST", "/api/replan", "application/json", "http://" + host, host, auth, 200},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(`{"pins": []}`))
+		req.Host = c.host
+		for k, v := range map[string]string{"Content-Type": c.ctype, "Origin": c.origin, "Authorization": c.auth} {
+			if v != "" {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.code {
+			t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.code)
+		}
+	}
+	if acted != 1 {
+		t.Errorf("%d actions taken, want the operator's one", acted)
 	}
 }
