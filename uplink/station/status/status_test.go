@@ -165,7 +165,7 @@ func TestHostilePage(t *testing.T) {
 	auth := "Bearer " + testToken
 	for _, c := range []struct {
 		name, method, path, ctype, origin, host, auth string
-		code                                         int
+		code                                          int
 	}{
 		{"text/plain POST from a foreign page", "POST", "/api/replan", "text/plain", "http://evil.example", host, "", 403},
 		{"text/plain POST, no origin", "POST", "/api/alarms/ack", "text/plain", "", host, auth, 415},
