@@ -55,7 +55,7 @@ func groundLinks(m *mission.Mission, pairs [][2]string, inMemory bool) (map[stri
 		}
 	}
 	ids := map[string]tls.Certificate{}
-	pool := x509.NewCertPool()
+	var pool []*x509.Certificate
 	for _, p := range pairs {
 		for _, st := range p {
 			if _, ok := ids[st]; ok {
@@ -69,7 +69,7 @@ func groundLinks(m *mission.Mission, pairs [][2]string, inMemory bool) (map[stri
 				return nil, err
 			}
 			ids[st] = id
-			pool.AddCert(id.Leaf)
+			pool = append(pool, id.Leaf)
 		}
 	}
 	links := map[string]groundLink{}

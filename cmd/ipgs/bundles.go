@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -83,8 +84,9 @@ func stationBundles(m *mission.Mission, idx int, data string, out io.Writer) (*g
 }
 
 // tcpclIdentity loads (making it the first time) a station's TLS
-// identity and the certificates it trusts.
-func tcpclIdentity(keysDir, station, nodeID string) (tls.Certificate, *x509.CertPool, error) {
+// identity and the certificates it trusts: each of the folder's
+// certificates, pinned (none vouches for another).
+func tcpclIdentity(keysDir, station, nodeID string) (tls.Certificate, []*x509.Certificate, error) {
 	dir := filepath.Join(keysDir, "tcpcl")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return tls.Certificate{}, nil, err
@@ -99,18 +101,24 @@ func tcpclIdentity(keysDir, station, nodeID string) (tls.Certificate, *x509.Cert
 	if err != nil {
 		return id, nil, err
 	}
-	pool := x509.NewCertPool()
+	var trusted []*x509.Certificate
 	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return id, nil, err
 		}
-		if !pool.AppendCertsFromPEM(b) {
+		blk, _ := pem.Decode(b)
+		if blk == nil || blk.Type != "CERTIFICATE" {
 			return id, nil, fmt.Errorf("%s: no PEM certificate", f)
 		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return id, nil, fmt.Errorf("%s: %w", f, err)
+		}
+		trusted = append(trusted, c)
 	}
-	return id, pool, nil
+	return id, trusted, nil
 }
 
 // simBundles makes the emulator's drones bundle nodes (ipgs sim): their

@@ -74,9 +74,7 @@ func TestGroundRelay(t *testing.T) {
 	b, db := mk(2)
 	ia, _ := tcpcl.NewIdentity(NodeID(1))
 	ib, _ := tcpcl.NewIdentity(NodeID(2))
-	pool := x509.NewCertPool()
-	pool.AddCert(ia.Leaf)
-	pool.AddCert(ib.Leaf)
+	pool := []*x509.Certificate{ia.Leaf, ib.Leaf}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -81,8 +81,10 @@ func NodeIDs(c *x509.Certificate) []string {
 }
 
 // NewIdentity makes a node's TLS identity: an ECDSA P-256 key and a
-// self-signed certificate naming the node id, valid for ten years. A
-// peer trusts it by holding the certificate (Trust).
+// self-signed certificate naming the node id, valid for ten years. It is
+// a leaf: it can sign nothing (an identity that was a CA let one node
+// issue a certificate naming another). A peer trusts it by holding this
+// very certificate (TLSConfig pins it).
 func NewIdentity(nodeID string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -97,9 +99,9 @@ func NewIdentity(nodeID string) (tls.Certificate, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial, Subject: pkix.Name{CommonName: nodeID, Organization: []string{"ipgs"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true, IsCA: true,
+		BasicConstraintsValid: true, IsCA: false,
 		ExtraExtensions: []pkix.Extension{san},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -139,25 +141,26 @@ func LoadIdentity(certFile, keyFile string) (tls.Certificate, error) {
 }
 
 // TLSConfig is the TLS 1.3 configuration for a node with identity id
-// that trusts the certificates in trusted (its peers' self-signed
-// certificates, or the CAs that issued them). Both ends present
-// certificates; a peer is authenticated by its certificate's chain and
-// the node id it names, which the session compares with the node id the
-// peer claims in SESS_INIT (host names are not checked: a node is known
-// by its node id). The key exchange is Go's default, which leads with
-// the post-quantum hybrid X25519MLKEM768.
-func TLSConfig(id tls.Certificate, trusted *x509.CertPool) *tls.Config {
+// that trusts exactly the certificates in trusted: its peers'
+// certificates, each pinned. Both ends present certificates; a peer is
+// accepted only when the certificate it presents is one of trusted, byte
+// for byte, with a valid date, and the session then requires the node id
+// the peer claims in SESS_INIT to be one its certificate names. No chain
+// is built: a trusted certificate vouches for no other, so no node can
+// issue itself a certificate naming another (host names are not checked:
+// a node is known by its node id). The key exchange is Go's default,
+// which leads with the post-quantum hybrid X25519MLKEM768.
+func TLSConfig(id tls.Certificate, trusted []*x509.Certificate) *tls.Config {
 	verify := func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
 			return errors.New("tcpcl: the peer sent no certificate")
 		}
-		inter := x509.NewCertPool()
-		for _, c := range cs.PeerCertificates[1:] {
-			inter.AddCert(c)
+		leaf := cs.PeerCertificates[0]
+		if !slices.ContainsFunc(trusted, func(c *x509.Certificate) bool { return c.Equal(leaf) }) {
+			return fmt.Errorf("tcpcl: the peer's certificate for %v is not one this node trusts", NodeIDs(leaf))
 		}
-		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: trusted, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		if err != nil {
-			return fmt.Errorf("tcpcl: peer certificate for %v: %w", NodeIDs(cs.PeerCertificates[0]), err)
+		if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+			return fmt.Errorf("tcpcl: the peer's certificate for %v is valid from %s to %s", NodeIDs(leaf), leaf.NotBefore.Format(time.RFC3339), leaf.NotAfter.Format(time.RFC3339))
 		}
 		return nil
 	}
@@ -165,7 +168,7 @@ func TLSConfig(id tls.Certificate, trusted *x509.CertPool) *tls.Config {
 		MinVersion:         tls.VersionTLS13,
 		Certificates:       []tls.Certificate{id},
 		ClientAuth:         tls.RequireAnyClientCert,
-		InsecureSkipVerify: true, // the chain is checked by VerifyConnection, the name by the session
+		InsecureSkipVerify: true, // the certificate is pinned by VerifyConnection, the name checked by the session
 		VerifyConnection:   verify,
 	}
 }

@@ -3,12 +3,16 @@ package tcpcl
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -88,10 +92,8 @@ func pair(t testing.TB) (a, b *tls.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ia.Leaf)
-	pool.AddCert(ib.Leaf)
-	return TLSConfig(ia, pool), TLSConfig(ib, pool)
+	trusted := []*x509.Certificate{ia.Leaf, ib.Leaf}
+	return TLSConfig(ia, trusted), TLSConfig(ib, trusted)
 }
 
 type sink struct {
@@ -211,9 +213,7 @@ func TestAuthentication(t *testing.T) {
 		t.Error("dialling ipn:3.0 accepted ipn:2.0")
 	}
 	stranger, _ := NewIdentity("ipn:1.0")
-	pool := x509.NewCertPool()
-	pool.AddCert(stranger.Leaf)
-	if _, err := Dial(context.Background(), addr, "", Config{NodeID: "ipn:1.0", TLS: TLSConfig(stranger, pool)}); err == nil {
+	if _, err := Dial(context.Background(), addr, "", Config{NodeID: "ipn:1.0", TLS: TLSConfig(stranger, []*x509.Certificate{stranger.Leaf})}); err == nil {
 		t.Error("an untrusted certificate got a session")
 	}
 	if _, err := Dial(context.Background(), addr, "", Config{NodeID: "ipn:1.0"}); err == nil {
@@ -341,4 +341,72 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNodeImpersonation (issue: every node certificate was a CA and a
+// node trusted every certificate in keys/tcpcl/ as a root, so node A
+// could issue itself a certificate naming node B and open a session as
+// B): A presenting a certificate it issued for B, with its own trusted
+// certificate as the issuer, gets no session; nor does a certificate of
+// the old kind (a CA) used to sign one.
+func TestNodeImpersonation(t *testing.T) {
+	ia, _ := NewIdentity("ipn:1.0")
+	ib, _ := NewIdentity("ipn:2.0")
+	ic, _ := NewIdentity("ipn:3.0") // the victim's peer, which B's bundles go to
+	if ia.Leaf.IsCA || ia.Leaf.KeyUsage&x509.KeyUsageCertSign != 0 {
+		t.Fatal("a node identity can sign certificates")
+	}
+	trusted := []*x509.Certificate{ia.Leaf, ib.Leaf, ic.Leaf}
+	addr, _ := serve(t, Config{NodeID: "ipn:3.0", TLS: TLSConfig(ic, trusted), Receive: (&sink{}).receive})
+	for _, issuer := range []struct {
+		name string
+		id   tls.Certificate
+	}{{"A's leaf", ia}, {"A as a CA (an identity of the old kind)", oldCA(t, "ipn:1.0")}} {
+		forged := issue(t, issuer.id, "ipn:2.0")
+		cfg := TLSConfig(forged, trusted)
+		cfg.Certificates = []tls.Certificate{forged, issuer.id} // the chain up to A
+		_, err := Dial(context.Background(), addr, "ipn:3.0", Config{NodeID: "ipn:2.0", TLS: cfg})
+		if err == nil {
+			t.Errorf("%s: a certificate A issued for B got a session as B", issuer.name)
+		} else {
+			t.Logf("%s: refused: %v", issuer.name, err)
+		}
+	}
+	// B itself still gets one
+	if s, err := Dial(context.Background(), addr, "ipn:3.0", Config{NodeID: "ipn:2.0", TLS: TLSConfig(ib, trusted)}); err != nil {
+		t.Fatalf("B: %v", err)
+	} else {
+		s.Close()
+	}
+}
+
+// oldCA is an identity as NewIdentity made them before: a CA.
+func oldCA(t *testing.T, nodeID string) tls.Certificate {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	san, _ := bundleEIDSAN(nodeID)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: nodeID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, ExtraExtensions: []pkix.Extension{san}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+// issue makes a certificate naming nodeID signed by issuer's key.
+func issue(t *testing.T, issuer tls.Certificate, nodeID string) tls.Certificate {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	san, _ := bundleEIDSAN(nodeID)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(8), Subject: pkix.Name{CommonName: nodeID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}, ExtraExtensions: []pkix.Extension{san}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer.Leaf, &key.PublicKey, issuer.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	return tls.Certificate{Certificate: [][]byte{der, issuer.Leaf.Raw}, PrivateKey: key, Leaf: leaf}
 }
