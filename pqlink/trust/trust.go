@@ -90,7 +90,7 @@ func KeysDir(m *mission.Mission, data string) string {
 func Load(m *mission.Mission, dir string) (*Store, error) {
 	s := &Store{Dir: dir, Keys: map[string]*keys.Public{}, Unreadable: map[string]error{}, m: m, revoked: map[string]Revocation{}}
 	for _, id := range m.Security.Revoked {
-		s.revoked[id] = Revocation{Key: id, Reason: "listed in the mission file"}
+		s.revoke(Revocation{Key: id, Reason: "listed in the mission file"})
 	}
 	for _, pat := range []string{"*.key", "*.pub"} {
 		files, _ := filepath.Glob(filepath.Join(dir, pat))
@@ -110,15 +110,19 @@ func Load(m *mission.Mission, dir string) (*Store, error) {
 	}
 	revs, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.bundle"))
 	for _, f := range revs {
+		// a revocation that does not verify is set aside, never a reason
+		// for the store not to load (anyone can drop a file in a folder)
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			s.Unreadable[f] = err
+			continue
 		}
 		r, err := s.openRevocation(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			s.Unreadable[f] = err
+			continue
 		}
-		s.revoked[r.Key] = r
+		s.revoke(r)
 	}
 	return s, nil
 }
@@ -170,8 +174,17 @@ func (s *Store) Revoke(id, reason string, by *keys.Private, effective time.Time)
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, "", err
 	}
-	s.revoked[id] = *r
+	s.revoke(*r)
 	return r, path, nil
+}
+
+// revoke records r; a key revoked twice stays revoked from the earlier
+// of the two (a later revocation never lifts an earlier one).
+func (s *Store) revoke(r Revocation) {
+	if old, ok := s.revoked[r.Key]; ok && (old.Effective.IsZero() || !r.Effective.IsZero() && old.Effective.Before(r.Effective)) {
+		return
+	}
+	s.revoked[r.Key] = r
 }
 
 // Errors of the checks.

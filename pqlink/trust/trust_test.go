@@ -129,9 +129,39 @@ func TestSignedRevocation(t *testing.T) {
 	pl.Data = bytes.Replace(pl.Data, []byte("stolen laptop"), []byte("stolen laptoq"), 1)
 	forged, _ := bd.Encode()
 	os.WriteFile(path, forged, 0o644)
-	if _, err := Load(s.m, s.Dir); !errors.Is(err, bpsec.ErrVerify) {
-		t.Errorf("forged revocation: %v", err)
+	// set aside, and named; the store loads (a file anyone can drop must
+	// not stop a station)
+	s3, err := Load(s.m, s.Dir)
+	if err != nil || !errors.Is(s3.Unreadable[path], bpsec.ErrVerify) {
+		t.Errorf("forged revocation: load %v, set aside %v", err, s3.Unreadable)
 	}
+}
+
+// TestRevocationNotLifted (issue: a later signed revocation lifted a key
+// listed in security.revoked, the map being overwritten): a key stays
+// revoked from the earliest revocation that names it, whatever comes
+// after.
+func TestRevocationNotLifted(t *testing.T) {
+	s, ks := setup(t)
+	perth := ks["perth"].ID
+	s.m.Security.Revoked = append(s.m.Security.Revoked, perth)
+	if _, _, err := s.Revoke(perth, "again, later", ks["council"], t0.Add(10*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*Store{mustLoad(t, s)} { // as a station loads it
+		if r, ok := st.Revoked(perth, t0); !ok || r.Reason != "listed in the mission file" {
+			t.Errorf("perth at t0: revoked %v (%+v); want revoked by the mission file", ok, r)
+		}
+	}
+}
+
+func mustLoad(t *testing.T, s *Store) *Store {
+	t.Helper()
+	s2, err := Load(s.m, s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s2
 }
 
 // TestCorruptKeyFile (issue: one corrupt key file made keys list fail
