@@ -47,6 +47,12 @@ const (
 // MaxBundle bounds what Decode accepts.
 const MaxBundle = 16 << 20
 
+// MaxBlocks is the most canonical blocks a bundle may have. Real bundles
+// carry a handful (payload, previous node, hop count, age, a few security
+// blocks); without a bound, 16 MiB of empty blocks made nearly a gigabyte
+// of decoded blocks.
+const MaxBlocks = 64
+
 // EID is an endpoint id: dtn:none, dtn://node/service, or ipn:node.service.
 type EID struct {
 	Scheme  uint64 // 1 dtn, 2 ipn
@@ -367,6 +373,9 @@ func Decode(data []byte) (*Bundle, error) {
 		if c == cbor.Break {
 			d.Skip0()
 			break
+		}
+		if len(b.Blocks) == MaxBlocks {
+			return nil, &cbor.Error{Offset: d.Offset(), Msg: fmt.Sprintf("more than %d blocks", MaxBlocks)}
 		}
 		var k Block
 		if err := decodeBlock(d, &k); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -148,4 +149,50 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded bundle does not decode: %v", err)
 		}
 	})
+}
+
+// TestBlockFlood (issue: decoding built every block before checking
+// them: 16 MiB of empty blocks, which any TCPCL peer may send, allocated
+// 936 MiB): a bundle of too many blocks is refused as it is read, with
+// allocation a small multiple of the input.
+func TestBlockFlood(t *testing.T) {
+	// a primary block, then empty blocks up to nearly 16 MiB, then a payload
+	ok := &Bundle{Primary: Primary{Dest: IPN(2, 1), Source: IPN(1, 1), ReportTo: IPN(1, 1), Lifetime: 1000},
+		Blocks: []Block{{Type: TypePayload, Number: 1, Data: []byte("x")}}}
+	raw, err := ok.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// raw is 0x9f, primary, payload, 0xff: splice empty blocks in front of the payload
+	prim := len(raw) - 1 - len(mustBlock(t, ok.Blocks[0]))
+	empty := []byte{0x85, 0x07, 0x02, 0x00, 0x00, 0x40} // [type 7, number 2, flags 0, CRC none, h'']
+	var flood bytes.Buffer
+	flood.Write(raw[:prim])
+	for flood.Len() < MaxBundle-64 {
+		flood.Write(empty)
+	}
+	flood.Write(raw[prim:])
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = Decode(flood.Bytes())
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("a bundle of 2.8 million blocks decoded")
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d bytes of blocks refused (%v), %d bytes allocated", flood.Len(), err, alloc)
+	if alloc > 4*uint64(flood.Len()) {
+		t.Errorf("decoding %d bytes allocated %d", flood.Len(), alloc)
+	}
+}
+
+func mustBlock(t *testing.T, k Block) []byte {
+	t.Helper()
+	b := &Bundle{Primary: Primary{Dest: IPN(2, 1), Source: IPN(1, 1), ReportTo: IPN(1, 1), Lifetime: 1000}, Blocks: []Block{k}}
+	raw, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw[1+len(b.Primary.Append(nil)) : len(raw)-1]
 }
