@@ -22,6 +22,7 @@ import (
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bstore/bstoretest"
 	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/station"
@@ -153,7 +154,7 @@ func TestFaultCampaign(t *testing.T) {
 		}
 		f.WriteString(`{"sat":90001,"station":"Tromso","no":99`)
 		f.Close()
-		damage(t, store)
+		bstoretest.Damage(t, store)
 		var ce *bstore.CorruptError
 		if _, err := ground.New(ground.Config{Mission: m, Elements: els, Station: idx, Plan: pl, Start: start, Duration: window, Clock: clk,
 			Dir: t.TempDir(), Bundles: &ground.Bundles{Store: store}}); !errors.As(err, &ce) {
@@ -243,27 +244,4 @@ func readLines(t *testing.T, path string) (lines [][]byte, torn bool) {
 		lines = append(lines, bytes.Clone(sc.Bytes()))
 	}
 	return lines, len(b) > 0 && b[len(b)-1] != '\n'
-}
-
-// damage overwrites the first page of the bundle store at path whose loss
-// the store notices (a page in use: which one depends on the store's
-// history).
-func damage(t *testing.T, path string) {
-	t.Helper()
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for page := 2; (page+1)*4096 <= len(good); page++ {
-		b := bytes.Clone(good)
-		copy(b[page*4096:(page+1)*4096], bytes.Repeat([]byte{0xA5}, 4096))
-		os.WriteFile(path, b, 0o600)
-		s, err := bstore.Open(path, bstore.Options{})
-		if err != nil {
-			t.Logf("bundle store: page %d overwritten", page)
-			return
-		}
-		s.Close()
-	}
-	t.Fatal("no page of the bundle store is in use")
 }

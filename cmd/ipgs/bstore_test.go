@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bstore/bstoretest"
 	"github.com/ipgs/ipgs/uplink/bundle"
 )
 
@@ -43,9 +43,7 @@ func TestCorruptBundleStore(t *testing.T) {
 		}
 	}
 	s.Close()
-	b, _ := os.ReadFile(path)
-	copy(b[3*4096:4*4096], bytes.Repeat([]byte{0xA5}, 4096))
-	os.WriteFile(path, b, 0o600)
+	bstoretest.Damage(t, path)
 
 	args := []string{"--config", mf, "--data", data, "--station", "Tromso"}
 	_, stderr, code := run(t, append([]string{"bundle", "list"}, args...)...)
