@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/example"
 	"github.com/ipgs/ipgs/uplink/station"
 
 	"github.com/ipgs/ipgs/mission"
@@ -17,22 +17,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/command"
 )
 
-func exampleMission(t testing.TB) (*mission.Mission, []*tle.Elements) {
-	t.Helper()
-	m, err := mission.Load("../examples/mission.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile("../examples/drones.tle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := tle.Parse(data, tle.Options{})
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
-	}
-	return m, res.Elements
-}
+func exampleMission(t testing.TB) (*mission.Mission, []*tle.Elements) { return example.Mission(t) }
 
 // queueSome queues a few commands for every satellite: a ping, a mode
 // change, a time-tagged log line, and one that must fail onboard.

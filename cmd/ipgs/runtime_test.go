@@ -13,8 +13,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/example"
 	"github.com/ipgs/ipgs/mission"
-	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/sim"
@@ -47,7 +47,7 @@ func TestStationRuntimeInProcessAndProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		els := loadElements(t, filepath.Join(dir, "drones.tle"))
+		els := example.Elements(t, filepath.Join(dir, "drones.tle"))
 		clk := clock.NewScaled(start, 60)
 		pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, window, io.Discard))
 		if err != nil {
@@ -115,19 +115,6 @@ func TestStationRuntimeInProcessAndProcess(t *testing.T) {
 			t.Errorf("%s %s: %d packets in process, %d as processes", a.Name, a.Start.Format(time.TimeOnly), a.Packets, b.Packets)
 		}
 	}
-}
-
-func loadElements(t *testing.T, path string) []*tle.Elements {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := tle.Parse(b, tle.Options{})
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
-	}
-	return res.Elements
 }
 
 func readReports(t *testing.T, path string) []station.Report {

@@ -14,10 +14,11 @@ import (
 const module = "github.com/ipgs/ipgs/"
 
 // rank of each top-level folder: a package may depend only on packages of
-// its own folder or of a lower rank.
+// its own folder or of a lower rank (internal/ holds helpers that know the
+// mission at most).
 var rank = map[string]int{
-	"internal": 0, "mission": 0, "scheduler": 1, "telemetry": 2, "uplink": 3, "pqlink": 4, "sdr": 4,
-	"sim": 5, "gui": 6, "cmd": 7,
+	"mission": 0, "internal": 1, "scheduler": 2, "telemetry": 3, "uplink": 4, "pqlink": 5, "sdr": 5,
+	"sim": 6, "gui": 7, "cmd": 8,
 }
 
 func top(pkg string) string {

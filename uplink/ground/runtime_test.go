@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/example"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
@@ -21,21 +21,17 @@ import (
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
-func example(t *testing.T) (*mission.Mission, []*tle.Elements) {
+// planned is the example mission and its network plan for window from
+// 2026-11-22T00:00Z.
+func planned(t *testing.T, window time.Duration) (*mission.Mission, []*tle.Elements, time.Time, *plan.Plan) {
 	t.Helper()
-	m, err := mission.Load("../../examples/mission.yaml")
+	m, els := example.Mission(t)
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, window, io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile("../../examples/drones.tle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := tle.Parse(b, tle.Options{})
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
-	}
-	return m, res.Elements
+	return m, els, start, pl
 }
 
 // silentTNC is a TNC that hears nothing and takes everything sent.
@@ -52,13 +48,8 @@ func silentTNC(context.Context) (io.ReadWriteCloser, error) {
 // plan to the end of the window.
 func TestReplanWedge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m, els := example(t)
-		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 		const window = 6 * time.Hour
-		pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, window, io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, els, start, pl := planned(t, window)
 		dir := t.TempDir()
 		var mu sync.Mutex
 		var reports []station.Report
@@ -109,13 +100,8 @@ func TestReplanWedge(t *testing.T) {
 // can check: here, frames heard while no contact was planned.
 func TestSilentPass(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m, els := example(t)
-		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 		const window = 3 * time.Hour
-		pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, window, io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, els, start, pl := planned(t, window)
 		cs := station.PlanContacts(pl, 0)
 		slices.SortFunc(cs, func(a, b station.Contact) int { return a.Start.Compare(b.Start) })
 		first := cs[0]
@@ -135,6 +121,7 @@ func TestSilentPass(t *testing.T) {
 		}
 		var problems []string
 		var rt *Runtime
+		var err error
 		ctx, stop := context.WithCancel(context.Background())
 		rt, err = New(Config{Mission: m, Elements: els, Station: 0, Plan: pl, Start: start, Duration: window,
 			Clock: clk, Dir: t.TempDir(), Dial: tnc, NoSync: true,
