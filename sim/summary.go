@@ -38,7 +38,7 @@ func (r *DayResult) Summary(w io.Writer) {
 				fmt.Fprintf(w, "  ... and %d more (ipgs tm alarms)\n", len(r.Alarms)-i)
 				break
 			}
-			fmt.Fprintf(w, "  %-22s %-6s %.6g %s (raised %s)\n", a.ID, a.Severity, a.Value, a.Units, a.Raised.Format("01-02 15:04:05"))
+			fmt.Fprintf(w, "  %-22s %-6s %s (raised %s)\n", a.ID, a.Severity, a.Reading(), a.Raised.Format("01-02 15:04:05"))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,15 @@ type Alarm struct {
 	Cleared  time.Time `json:"cleared,omitzero"`
 	Acked    time.Time `json:"acked,omitzero"`
 	AckedBy  string    `json:"acked_by,omitempty"`
+}
+
+// Reading is the alarm's value as an operator reads it: the value and
+// units, or a station alarm's reason.
+func (a *Alarm) Reading() string {
+	if a.Text != "" {
+		return a.Text
+	}
+	return strings.TrimSpace(fmt.Sprintf("%.6g %s", a.Value, a.Units))
 }
 
 // Event is one change of an alarm, as logged.

@@ -220,7 +220,7 @@ func RunAlarms(dir string, w io.Writer, asJSON bool) error {
 				lim += " (" + a.Mode + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.6g %s\t%s\t%s\t%s\n", a.ID, strings.ToUpper(a.Severity), state, a.Value, a.Units, lim, a.Raised.UTC().Format("2006-01-02 15:04:05"), a.Station)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, strings.ToUpper(a.Severity), state, a.Reading(), lim, a.Raised.UTC().Format("2006-01-02 15:04:05"), a.Station)
 	}
 	if len(alarms) == 0 {
 		fmt.Fprintln(tw, "(no alarms)")

@@ -256,6 +256,9 @@ func (r *Runtime) report(rep station.Report) {
 	// anything clears it
 	if rep.FramesRx == 0 {
 		text := r.engine.Silent(station.Contact{NORAD: rep.Sat, Name: rep.Name, Start: rep.Start, End: rep.End})
+		if rep.HandshakeBytes > 0 && rep.HandshakeSeconds == 0 {
+			text += fmt.Sprintf("; the link security handshake was never confirmed (%d bytes sent): nothing comes down before it is", rep.HandshakeBytes)
+		}
 		if rep.RadioError != "" {
 			text += "; the radio: " + rep.RadioError
 		}
