@@ -453,7 +453,10 @@ type Tally struct {
 	// Refused lists ballots for this proposal that were read but not
 	// counted, with the rule they broke (superseded ballots included).
 	Refused []string
-	Digest  string
+	// Equivocations are voters who signed different ballots at one
+	// sequence number: none of those counts.
+	Equivocations []string
+	Digest        string
 }
 
 // Tally counts the ballots for a proposal by the package's rule.
@@ -468,15 +471,23 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 	for _, v := range p.Roll {
 		onRoll[v.Key.ID] = v.Name
 	}
+	// valid ballots grouped by voter and sequence: a group whose ballots
+	// choose differently is an equivocation, refused whole and flagged; a
+	// voter's ballot is the one of its highest sequence that is not. The
+	// rule depends only on the set of ballots, never on their order.
+	type group struct {
+		items   []*Item
+		choices map[int]bool
+	}
+	groups := map[string]map[uint64]*group{}
 	seen := map[string]bool{}
-	best := map[string]*Item{}
 	for _, b := range l.Ballots {
 		if b.Ballot.Proposal != id {
 			continue
 		}
 		e := b.Envelope
 		who := fmt.Sprintf("ballot of %s (seq %d)", orKey(b.Voter, e.Author), e.Seq)
-		k := e.Author + "/" + hex.EncodeToString(e.Nonce)
+		k := fmt.Sprintf("%s/%s/%d/%d", e.Author, hex.EncodeToString(e.Nonce), e.Seq, b.Ballot.Choice)
 		if seen[k] {
 			continue // a copy: counts once
 		}
@@ -492,13 +503,40 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 			t.Refused = append(t.Refused, fmt.Sprintf("%s: choice %d is not an option", who, b.Ballot.Choice))
 			continue
 		}
-		if cur := best[e.Author]; cur == nil || later(b, cur) {
-			if cur != nil {
-				t.Refused = append(t.Refused, fmt.Sprintf("ballot of %s (seq %d): superseded by seq %d", orKey(cur.Voter, e.Author), cur.Envelope.Seq, e.Seq))
+		if groups[e.Author] == nil {
+			groups[e.Author] = map[uint64]*group{}
+		}
+		g := groups[e.Author][e.Seq]
+		if g == nil {
+			g = &group{choices: map[int]bool{}}
+			groups[e.Author][e.Seq] = g
+		}
+		g.items = append(g.items, b)
+		g.choices[b.Ballot.Choice] = true
+	}
+	best := map[string]*Item{}
+	for author, bySeq := range groups {
+		for seq, g := range bySeq {
+			name := orKey(g.items[0].Voter, author)
+			if len(g.choices) > 1 {
+				t.Equivocations = append(t.Equivocations, fmt.Sprintf("%s signed %d different ballots at seq %d", name, len(g.items), seq))
+				t.Refused = append(t.Refused, fmt.Sprintf("ballots of %s (seq %d): equivocation, none counts", name, seq))
+				continue
 			}
-			best[e.Author] = b
-		} else {
-			t.Refused = append(t.Refused, fmt.Sprintf("%s: superseded by seq %d", who, cur.Envelope.Seq))
+			rep := g.items[0]
+			for _, b := range g.items[1:] {
+				if later(b, rep) { // the same choice: the representative is the one of the least nonce
+					rep = b
+				}
+			}
+			if cur := best[author]; cur == nil || cur.Envelope.Seq < seq {
+				best[author] = rep
+			}
+		}
+		for seq := range bySeq {
+			if c := best[author]; c != nil && seq < c.Envelope.Seq {
+				t.Refused = append(t.Refused, fmt.Sprintf("ballot of %s (seq %d): superseded by seq %d", orKey(c.Voter, author), seq, c.Envelope.Seq))
+			}
 		}
 	}
 	for author, b := range best {
@@ -507,6 +545,7 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 	}
 	sort.Slice(t.Counted, func(i, j int) bool { return t.Counted[i].Key < t.Counted[j].Key })
 	sort.Strings(t.Refused)
+	sort.Strings(t.Equivocations)
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", id)
 	for i, c := range t.Counts {

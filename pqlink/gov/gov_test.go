@@ -1,6 +1,7 @@
 package gov
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -182,4 +183,55 @@ func FuzzBodies(f *testing.F) {
 		DecodeBallot(b)
 		DecodeDirective(b)
 	})
+}
+
+// voteWith is vote with the envelope's nonce given (an equivocating voter
+// reuses one).
+func voteWith(t *testing.T, k *keys.Private, prop string, choice int, seq uint64, cast time.Time, nonce []byte) []byte {
+	e := &bpsec.Envelope{Kind: KindVote, Seq: seq, Nonce: nonce, Expires: cast.Add(48 * time.Hour), Body: (&Ballot{prop, choice, cast}).Encode()}
+	raws, err := Seal(e, k, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(2, 7)}, nil, cast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raws[0]
+}
+
+// TestEquivocation (issue: the same voter signing two ballots of the same
+// nonce and sequence with different choices made the tally depend on
+// which arrived first): the tally is the same for every order of the
+// ballots and their copies, an equivocating voter's ballots at that
+// sequence do not count, and the equivocation is flagged.
+func TestEquivocation(t *testing.T) {
+	f := newFixture(t)
+	prop, id := f.propose(t)
+	at := now.Add(time.Hour)
+	nonce := bytes.Repeat([]byte{7}, 16)
+	ballots := [][]byte{
+		vote(t, f.alice, id, 0, 1, at),
+		voteWith(t, f.bob, id, 0, 1, at, nonce), // bob: yes and no, one nonce, one sequence
+		voteWith(t, f.bob, id, 1, 1, at, nonce),
+		vote(t, f.carol, id, 1, 1, at),
+		vote(t, f.carol, id, 0, 2, at.Add(time.Minute)), // carol changes her mind: fine
+		vote(t, f.carol, id, 0, 2, at.Add(time.Minute)), // and her ballot arrives twice (another nonce, same choice)
+	}
+	var digest string
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 200 {
+		raws := append([][]byte{prop}, ballots...)
+		raws = append(raws, ballots[rng.IntN(len(ballots))]) // a copy of one
+		rng.Shuffle(len(raws), func(i, j int) { raws[i], raws[j] = raws[j], raws[i] })
+		tl, err := Read(raws, f.auth).Tally(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			digest = tl.Digest
+			t.Logf("counts %v, equivocations %q", tl.Counts, tl.Equivocations)
+			if tl.Counts[0] != 2 || tl.Counts[1] != 0 || len(tl.Equivocations) != 1 || !strings.Contains(tl.Equivocations[0], "bob") {
+				t.Fatalf("counts %v, equivocations %q: want alice and carol yes, bob's equivocation flagged", tl.Counts, tl.Equivocations)
+			}
+		} else if tl.Digest != digest {
+			t.Fatalf("order %d: digest %s, first order %s", i, tl.Digest, digest)
+		}
+	}
 }
