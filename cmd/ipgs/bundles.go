@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
@@ -135,7 +136,8 @@ func simBundles(m *mission.Mission, data string, pl *plan.Plan, from, to time.Ti
 	if err != nil {
 		return b, nil
 	}
-	var replay bpsec.Replay
+	var mu sync.Mutex
+	replays := map[int]*bpsec.Replay{} // each drone its own: what one accepted says nothing of another
 	auth := gov.Authority{Key: func(id string) *keys.Public { return st.Keys[id] }, May: st.MayAuthor}
 	b.Deliver = func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
 		kem, _, err := st.Onboard(norad, passphraseFrom(passEnv), now)
@@ -143,7 +145,14 @@ func simBundles(m *mission.Mission, data string, pl *plan.Plan, from, to time.Ti
 			fmt.Fprintf(log, "sim: %d: a directive arrived, but the drone has no key: %v\n", norad, err)
 			return nil, nil
 		}
-		x, e, err := gov.OpenDirective(raw, norad, kem, auth, &replay, now)
+		mu.Lock()
+		replay := replays[norad]
+		if replay == nil {
+			replay = &bpsec.Replay{}
+			replays[norad] = replay
+		}
+		mu.Unlock()
+		x, e, err := gov.OpenDirective(raw, norad, kem, auth, replay, now)
 		if err != nil {
 			fmt.Fprintf(log, "sim: %d: directive refused: %v\n", norad, err)
 			return nil, nil

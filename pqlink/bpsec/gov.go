@@ -134,21 +134,30 @@ var (
 	ErrKind     = errors.New("the signer may not author this kind")
 )
 
-// Replay remembers which (author, nonce) pairs were accepted and each
-// author's highest sequence number. It is safe for concurrent use.
+// ReplayWindow is how far below an author's highest sequence number a
+// bundle may still arrive: bundles take different routes and overtake
+// each other.
+const ReplayWindow = 64
+
+// Replay remembers which (author, nonce) pairs and which sequence numbers
+// of each author were accepted. It is safe for concurrent use. Keep one
+// for each receiver (each drone): what one accepted says nothing of what
+// another has.
 type Replay struct {
 	mu     sync.Mutex
 	nonces map[string]time.Time // author+nonce → expiry (forgotten after)
-	seq    map[string]uint64
+	high   map[string]uint64    // author → highest sequence accepted
+	seen   map[string]map[uint64]bool
 }
 
-// Check accepts e once: a nonce seen before, or a sequence number not
-// above the author's last, is a replay.
+// Check accepts e once: a nonce seen before, a sequence number accepted
+// before, or one ReplayWindow or more below the author's highest is a
+// replay. Sequence numbers within the window may come in any order.
 func (r *Replay) Check(e *Envelope, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.nonces == nil {
-		r.nonces, r.seq = map[string]time.Time{}, map[string]uint64{}
+		r.nonces, r.high, r.seen = map[string]time.Time{}, map[string]uint64{}, map[string]map[uint64]bool{}
 	}
 	for k, exp := range r.nonces {
 		if now.After(exp) {
@@ -159,10 +168,26 @@ func (r *Replay) Check(e *Envelope, now time.Time) error {
 	if _, seen := r.nonces[k]; seen {
 		return fmt.Errorf("%w: nonce of %s seen before", ErrReplayed, e.Author)
 	}
-	if last, ok := r.seq[e.Author]; ok && e.Seq <= last {
-		return fmt.Errorf("%w: sequence %d of %s, last accepted %d", ErrReplayed, e.Seq, e.Author, last)
+	high, any := r.high[e.Author]
+	switch {
+	case any && e.Seq+ReplayWindow <= high:
+		return fmt.Errorf("%w: sequence %d of %s, more than %d below the highest accepted, %d", ErrReplayed, e.Seq, e.Author, ReplayWindow-1, high)
+	case r.seen[e.Author][e.Seq]:
+		return fmt.Errorf("%w: sequence %d of %s accepted before", ErrReplayed, e.Seq, e.Author)
 	}
-	r.nonces[k], r.seq[e.Author] = e.Expires, e.Seq
+	r.nonces[k] = e.Expires
+	if r.seen[e.Author] == nil {
+		r.seen[e.Author] = map[uint64]bool{}
+	}
+	r.seen[e.Author][e.Seq] = true
+	if !any || e.Seq > high {
+		r.high[e.Author] = e.Seq
+		for s := range r.seen[e.Author] {
+			if s+ReplayWindow <= e.Seq {
+				delete(r.seen[e.Author], s) // below the window: refused by the rule above
+			}
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package gov
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -233,5 +234,47 @@ func TestEquivocation(t *testing.T) {
 		} else if tl.Digest != digest {
 			t.Fatalf("order %d: digest %s, first order %s", i, tl.Digest, digest)
 		}
+	}
+}
+
+// TestDirectivesOutOfOrder (issue: directives that arrived out of order
+// were dropped, each author's sequence having to rise strictly): within
+// the replay window any order is accepted, each directive once; a copy,
+// and one far below the highest, are refused.
+func TestDirectivesOutOfOrder(t *testing.T) {
+	f := newFixture(t)
+	kem, err := keys.Generate(keys.KEM, "DRONE-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal := func(seq uint64) []byte {
+		x := &Directive{Sat: 90001, Opcode: 3, Command: "SET_MODE", Args: []byte{byte(seq)}}
+		e := &bpsec.Envelope{Kind: KindDirective, Seq: seq, Expires: now.Add(time.Hour), Body: x.Encode()}
+		raws, err := Seal(e, f.council, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(101, 7)}, []*keys.Public{&kem.Public}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raws[0]
+	}
+	var r bpsec.Replay
+	open := func(raw []byte) error {
+		_, _, err := OpenDirective(raw, 90001, kem, f.auth, &r, now.Add(time.Minute))
+		return err
+	}
+	ds := map[uint64][]byte{}
+	for _, seq := range []uint64{3, 1, 2, 5, 4} {
+		ds[seq] = seal(seq)
+		if err := open(ds[seq]); err != nil {
+			t.Errorf("directive %d, out of order: %v", seq, err)
+		}
+	}
+	if err := open(ds[2]); !errors.Is(err, bpsec.ErrReplayed) {
+		t.Errorf("directive 2 again: %v", err)
+	}
+	if err := open(seal(100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(seal(6)); !errors.Is(err, bpsec.ErrReplayed) {
+		t.Errorf("directive 6, far below 100: %v", err)
 	}
 }
