@@ -187,6 +187,9 @@ func newKeysCmd() *cobra.Command {
 				return fmt.Errorf("the written mission file does not load: %w", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "keys for %d stations, %d satellites and the council in %s; trust store in %s\n", len(m.Stations), len(m.Satellites), d, out)
+			if pass == nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: every private key in %s is UNSEALED (no --passphrase-env): anyone who can read that folder can sign as the council and every station; seal them, or keep the folder on this machine only (mode 0700)\n", d)
+			}
 			return nil
 		},
 	}

@@ -177,6 +177,9 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
 				}
 			}
+			if !f.secure && len(m.Security.Stations) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: the mission has a trust store, but the space link runs unprotected: give --secure to sign and verify it\n")
+			}
 			if f.secure {
 				st, err := trust.Load(m, trust.KeysDir(m, data))
 				if err != nil {

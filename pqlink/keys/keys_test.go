@@ -158,3 +158,30 @@ func FuzzParse(f *testing.F) {
 		Parse(b, "fuzz", []byte("p"))
 	})
 }
+
+// TestArgonBounds (issue: a crafted key file could ask for 4 GiB x 20
+// passes of argon2id when opened): parameters past four times the cost
+// ipgs seals with are refused before any work, naming the field; ipgs's
+// own cost opens.
+func TestArgonBounds(t *testing.T) {
+	for _, c := range []struct {
+		s    sealed
+		want string
+	}{
+		{sealed{KDF: "argon2id", Time: 20, MemoryKiB: 4 << 20, Threads: 4, Salt: make([]byte, 16), Nonce: make([]byte, 12)}, "time 20"},
+		{sealed{KDF: "argon2id", Time: 3, MemoryKiB: 4 << 20, Threads: 4, Salt: make([]byte, 16), Nonce: make([]byte, 12)}, "memory_kib"},
+		{sealed{KDF: "argon2id", Time: 10, MemoryKiB: 256 << 10, Threads: 4, Salt: make([]byte, 16), Nonce: make([]byte, 12)}, "passes over"},
+		{sealed{KDF: "argon2id", Time: 3, MemoryKiB: 64 << 10, Threads: 255, Salt: make([]byte, 16), Nonce: make([]byte, 12)}, "threads"},
+	} {
+		if _, err := c.s.aead([]byte("pw")); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error about %s", c.s, err, c.want)
+		}
+	}
+	s, err := seal(make([]byte, 32), []byte("pw"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.open([]byte("pw"), nil); err != nil {
+		t.Fatalf("ipgs's own cost: %v", err)
+	}
+}

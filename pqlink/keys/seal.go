@@ -48,9 +48,8 @@ func (s *sealed) aead(passphrase []byte) (cipher.AEAD, error) {
 	if s.KDF != "argon2id" {
 		return nil, fmt.Errorf("keys: unknown key derivation %q", s.KDF)
 	}
-	// bounds, so that a crafted file cannot ask for terabytes or hours
-	if s.Time < 1 || s.Time > 20 || s.MemoryKiB < 8<<10 || s.MemoryKiB > 4<<20 || s.Threads < 1 || len(s.Salt) < 16 || len(s.Nonce) != 12 {
-		return nil, fmt.Errorf("keys: sealed key parameters out of bounds")
+	if err := s.check(); err != nil {
+		return nil, err
 	}
 	k := argon2.IDKey(passphrase, s.Salt, s.Time, s.MemoryKiB, s.Threads, 32)
 	b, err := aes.NewCipher(k)
@@ -58,6 +57,33 @@ func (s *sealed) aead(passphrase []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(b)
+}
+
+// The most a sealed key file may ask of the machine that opens it: four
+// times the cost ipgs seals with, so that a crafted file cannot ask for
+// gigabytes or minutes (4 GiB x 20 passes was taken before).
+const (
+	maxArgonMemory = 256 << 10 // KiB
+	maxArgonTime   = 10
+	maxArgonCost   = 4 * argonTime * argonMemory // passes x KiB
+	maxArgonThread = 16
+)
+
+// check bounds the key derivation's parameters before any work is done.
+func (s *sealed) check() error {
+	switch {
+	case s.Time < 1 || s.Time > maxArgonTime:
+		return fmt.Errorf("keys: sealed key: time %d, want 1 to %d passes", s.Time, maxArgonTime)
+	case s.MemoryKiB < 8<<10 || s.MemoryKiB > maxArgonMemory:
+		return fmt.Errorf("keys: sealed key: memory_kib %d, want %d to %d", s.MemoryKiB, 8<<10, maxArgonMemory)
+	case uint64(s.Time)*uint64(s.MemoryKiB) > maxArgonCost:
+		return fmt.Errorf("keys: sealed key: %d passes over %d KiB is over the %d the file may ask for", s.Time, s.MemoryKiB, maxArgonCost)
+	case s.Threads < 1 || s.Threads > maxArgonThread:
+		return fmt.Errorf("keys: sealed key: threads %d, want 1 to %d", s.Threads, maxArgonThread)
+	case len(s.Salt) < 16 || len(s.Nonce) != 12:
+		return fmt.Errorf("keys: sealed key: a salt of %d bytes and a nonce of %d, want 16 or more and 12", len(s.Salt), len(s.Nonce))
+	}
+	return nil
 }
 
 func (s *sealed) open(passphrase, ad []byte) ([]byte, error) {
