@@ -100,7 +100,7 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	}
 	h = append(h, sig...)
 	transcript := sha256.Sum256(h)
-	up, down, ck, err := deriveKeys(ss, nonce, transcript)
+	ck, err := confirmKey(ss, nonce, transcript)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 			g.pending[sat] = p[len(p)-maxPending:]
 		}
 	}
-	g.sas[sat] = &sa{spi: spi, tx: up, rx: down, created: now, confirmKey: ck, transcript: transcript}
+	g.sas[sat] = &sa{spi: spi, created: now, confirmKey: ck, transcript: transcript, secret: ss, nonce: nonce}
 	var hid [1]byte
 	rand.Read(hid[:]) // random: two stations' Hellos never share fragments by design
 	frames := fragments(hid[0], h)
@@ -138,13 +138,15 @@ func (g *Ground) spiInUse(sat int, spi uint16) bool {
 // one. A pending one becomes current; the current one, if unconfirmed,
 // waits in pending for its own Confirm (its Hello may still be on the
 // way), and the Hellos older than the confirmed one are dropped.
-func (g *Ground) confirmed(sat int, spi uint16, mac []byte) error {
+func (g *Ground) confirmed(sat int, spi uint16, satNonce, mac []byte) error {
 	cur := g.sas[sat]
 	if cur != nil && cur.spi == spi {
-		if !hmac.Equal(mac, confirmMAC(cur.confirmKey, cur.transcript)) {
+		if cur.established || !hmac.Equal(mac, confirmMAC(cur.confirmKey, cur.transcript, satNonce)) {
 			return fmt.Errorf("%w: confirm MAC", ErrForged)
 		}
-		cur.established = true
+		if err := cur.establish(satNonce); err != nil {
+			return err
+		}
 		g.pending[sat] = nil // older Hellos: the satellite replaced them with this one
 		return nil
 	}
@@ -152,10 +154,12 @@ func (g *Ground) confirmed(sat int, spi uint16, mac []byte) error {
 		if p.spi != spi {
 			continue
 		}
-		if !hmac.Equal(mac, confirmMAC(p.confirmKey, p.transcript)) {
+		if !hmac.Equal(mac, confirmMAC(p.confirmKey, p.transcript, satNonce)) {
 			return fmt.Errorf("%w: confirm MAC", ErrForged)
 		}
-		p.established = true
+		if err := p.establish(satNonce); err != nil {
+			return err
+		}
 		rest := append([]*sa(nil), g.pending[sat][i+1:]...)
 		if cur != nil && !cur.established {
 			rest = append(rest, cur)
@@ -221,7 +225,7 @@ func (g *Ground) open(sat int, info []byte) ([]byte, error) {
 		if len(info) != confirmLen {
 			return nil, fmt.Errorf("%w: confirm of %d bytes", ErrUnknownSPI, len(info))
 		}
-		return nil, g.confirmed(sat, binary.BigEndian.Uint16(info[1:]), info[3:])
+		return nil, g.confirmed(sat, binary.BigEndian.Uint16(info[1:]), info[3:3+satNonceLen], info[3+satNonceLen:])
 	case TypeNoSA:
 		if len(info) == 3 && s != nil && binary.BigEndian.Uint16(info[1:]) == s.spi && s.established {
 			s.established = false // the next Begin starts a new handshake
@@ -382,7 +386,13 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	}
 	ss := xwing.Decapsulate(ct, o.KEM.Seed())
 	transcript := sha256.Sum256(h)
-	up, down, ck, err := deriveKeys(ss, nonce, transcript)
+	satNonce := make([]byte, satNonceLen)
+	rand.Read(satNonce)
+	up, down, err := deriveKeys(ss, nonce, satNonce, transcript)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ck, err := confirmKey(ss, nonce, transcript)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -396,7 +406,7 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	}
 	o.nonces[string(nonce)] = true
 	o.Stats.Handshakes++
-	reply := append([]byte{TypeConfirm, byte(spi >> 8), byte(spi)}, confirmMAC(ck, transcript)...)
+	reply := append(append([]byte{TypeConfirm, byte(spi >> 8), byte(spi)}, satNonce...), confirmMAC(ck, transcript, satNonce)...)
 	return nil, reply, spi, nil
 }
 
@@ -419,11 +429,14 @@ func (o *Onboard) Established(spi uint16) bool {
 	return o.sas[spi] != nil
 }
 
-// Reboot forgets every SA (an onboard reset keeps keys, not sessions).
+// Reboot forgets everything in RAM: every SA and the Hellos seen (an
+// onboard reset keeps keys, not sessions). A Hello replayed afterwards
+// gets an SA with keys of the satellite's fresh nonce, which the replayer
+// does not have and the recorded session never used.
 func (o *Onboard) Reboot() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.sas, o.byStation, o.frag = map[uint16]*sa{}, map[string]uint16{}, nil
+	o.sas, o.byStation, o.frag, o.nonces = map[uint16]*sa{}, map[string]uint16{}, nil, map[string]bool{}
 }
 
 // Counts returns the satellite's refusal and handshake counters.
@@ -438,4 +451,16 @@ func (g *Ground) Counts() Stats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.Stats
+}
+
+// establish derives the ground's keys once the Confirm brought the
+// satellite's nonce, and forgets the secret.
+func (s *sa) establish(satNonce []byte) error {
+	up, down, err := deriveKeys(s.secret, s.nonce, satNonce, s.transcript)
+	if err != nil {
+		return err
+	}
+	s.tx, s.rx, s.established = up, down, true
+	s.secret = nil
+	return nil
 }

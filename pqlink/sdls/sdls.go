@@ -30,6 +30,7 @@
 package sdls
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -54,7 +55,8 @@ const (
 const (
 	headerLen    = 1 + 2 + 8
 	tagLen       = 16
-	confirmLen   = 1 + 2 + 32
+	confirmLen   = 1 + 2 + satNonceLen + 32
+	satNonceLen  = 16 // the satellite's fresh randomness in every Confirm
 	xwingCTLen   = 1120
 	mldsaSigLen  = 3309
 	keyIDLen     = 16
@@ -120,15 +122,20 @@ type sa struct {
 	created     time.Time
 	confirmKey  []byte
 	transcript  [32]byte
+	secret      []byte // the ground's, until the Confirm: X-Wing's shared secret
+	nonce       []byte // and the Hello's nonce
 	established bool
 }
 
 // WindowSize is the anti-replay window, in frames.
 const WindowSize = 64
 
-// deriveKeys turns the shared secret into the SA's keys.
-func deriveKeys(ss []byte, nonce []byte, transcript [32]byte) (up, down dirKeys, confirm []byte, err error) {
-	okm, err := hkdf.Key(sha256.New, ss, nonce, "ipgs sdls v1 "+hex.EncodeToString(transcript[:]), 32+32+4+4+32)
+// deriveKeys turns the shared secret into the SA's keys. The satellite's
+// nonce (from its Confirm) goes into them too: a Hello replayed to a
+// satellite, even one rebooted and with its memory of Hellos gone, makes
+// keys nobody else has, never the recorded session's again.
+func deriveKeys(ss, nonce, satNonce []byte, transcript [32]byte) (up, down dirKeys, err error) {
+	okm, err := hkdf.Key(sha256.New, ss, append(bytes.Clone(nonce), satNonce...), "ipgs sdls v2 "+hex.EncodeToString(transcript[:]), 32+32+4+4)
 	if err != nil {
 		return
 	}
@@ -148,16 +155,21 @@ func deriveKeys(ss []byte, nonce []byte, transcript [32]byte) (up, down dirKeys,
 	if up, err = mk(okm[0:32], okm[64:68]); err != nil {
 		return
 	}
-	if down, err = mk(okm[32:64], okm[68:72]); err != nil {
-		return
-	}
-	return up, down, okm[72:104], nil
+	down, err = mk(okm[32:64], okm[68:72])
+	return up, down, err
 }
 
-func confirmMAC(key []byte, transcript [32]byte) []byte {
+// confirmKey is the key of the Confirm's MAC, known to both ends from
+// the Hello alone.
+func confirmKey(ss, nonce []byte, transcript [32]byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, ss, nonce, "ipgs sdls v2 confirm "+hex.EncodeToString(transcript[:]), 32)
+}
+
+func confirmMAC(key []byte, transcript [32]byte, satNonce []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("ipgs sdls confirm"))
 	m.Write(transcript[:])
+	m.Write(satNonce)
 	return m.Sum(nil)
 }
 
