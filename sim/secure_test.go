@@ -99,7 +99,7 @@ func TestDaySecure(t *testing.T) {
 				shook++
 				// a handshake that never completed (a poor pass, or a loaded
 				// machine slipping the accelerated clock) lets nothing through
-				if r.HandshakeSeconds <= 0 && r.Packets > 0 {
+				if r.HandshakeSeconds <= 0 && r.Packets > 0 && r.HandshakeRenewals == 0 {
 					t.Errorf("%s %s: %d packets after a handshake of %d bytes that never completed", r.Station, r.Name, r.Packets, r.HandshakeBytes)
 				} else if r.HandshakeSeconds <= 0 {
 					t.Logf("%s %s: handshake of %d bytes not completed in the pass", r.Station, r.Name, r.HandshakeBytes)

@@ -42,6 +42,16 @@ func (g *Ground) init() {
 	}
 }
 
+// Renewing reports whether sat's working SA was reported lost (a no-SA
+// notice): a new handshake is due, and the SA goes on meanwhile.
+func (g *Ground) Renewing(sat int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	s := g.sas[sat]
+	return s != nil && s.established && s.renew
+}
+
 // Established reports whether sat has a working SA.
 func (g *Ground) Established(sat int) bool {
 	g.mu.Lock()
@@ -59,7 +69,7 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	defer g.mu.Unlock()
 	g.init()
 	b := g.Budget.withDefaults()
-	if s := g.sas[sat]; s != nil && s.established && !s.exhausted(b, now) {
+	if s := g.sas[sat]; s != nil && s.established && !s.exhausted(b, now) && !s.renew {
 		return nil, nil
 	}
 	pk := g.SatKeys[sat]
@@ -104,13 +114,21 @@ func (g *Ground) Begin(sat int, now time.Time) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if old := g.sas[sat]; old != nil && !old.established {
+	hello := &sa{spi: spi, created: now, confirmKey: ck, transcript: transcript, secret: ss, nonce: nonce}
+	switch old := g.sas[sat]; {
+	case old != nil && old.established && old.renew:
+		// asked for a new association by a notice anyone could have
+		// forged: the one that works goes on until the new one is confirmed
+		g.pending[sat] = append(g.pending[sat], hello)
+	case old != nil && !old.established:
 		g.pending[sat] = append(g.pending[sat], old)
-		if p := g.pending[sat]; len(p) > maxPending {
-			g.pending[sat] = p[len(p)-maxPending:]
-		}
+		g.sas[sat] = hello
+	default:
+		g.sas[sat] = hello
 	}
-	g.sas[sat] = &sa{spi: spi, created: now, confirmKey: ck, transcript: transcript, secret: ss, nonce: nonce}
+	if p := g.pending[sat]; len(p) > maxPending {
+		g.pending[sat] = p[len(p)-maxPending:]
+	}
 	var hid [1]byte
 	rand.Read(hid[:]) // random: two stations' Hellos never share fragments by design
 	frames := fragments(hid[0], h)
@@ -228,7 +246,9 @@ func (g *Ground) open(sat int, info []byte) ([]byte, error) {
 		return nil, g.confirmed(sat, binary.BigEndian.Uint16(info[1:]), info[3:3+satNonceLen], info[3+satNonceLen:])
 	case TypeNoSA:
 		if len(info) == 3 && s != nil && binary.BigEndian.Uint16(info[1:]) == s.spi && s.established {
-			s.established = false // the next Begin starts a new handshake
+			// unauthenticated (the satellite lost the keys): it costs one
+			// handshake, never the association that works
+			s.renew = true
 			return nil, nil
 		}
 		return nil, fmt.Errorf("%w: no-SA notice", ErrUnknownSPI)
@@ -257,7 +277,7 @@ type Onboard struct {
 	mu        sync.Mutex
 	sas       map[uint16]*sa
 	byStation map[string]uint16
-	noticeAt  time.Time
+	noticeAt  map[uint16]time.Time
 	frag      map[uint8]*reassembly
 	nonces    map[string]bool
 	Stats     Stats
@@ -301,9 +321,15 @@ func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, uint16, e
 		if s == nil {
 			// tell the station (at most every 10 s), so that it sets up
 			// a new association instead of talking into the void
+			// a notice per SPI at most every 10 s: a forger's SPIs never
+			// silence the notice a station whose SA was really lost needs
 			var notice []byte
-			if now.Sub(o.noticeAt) >= 10*time.Second {
-				notice, o.noticeAt = []byte{TypeNoSA, info[1], info[2]}, now
+			if o.noticeAt == nil || len(o.noticeAt) > 1024 {
+				o.noticeAt = map[uint16]time.Time{}
+			}
+			if at, ok := o.noticeAt[spi]; !ok || now.Sub(at) >= 10*time.Second {
+				notice = []byte{TypeNoSA, info[1], info[2]}
+				o.noticeAt[spi] = now
 			}
 			return nil, notice, spi, fmt.Errorf("%w: SPI %d", ErrNoSA, spi)
 		}

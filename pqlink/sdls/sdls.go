@@ -125,6 +125,7 @@ type sa struct {
 	secret      []byte // the ground's, until the Confirm: X-Wing's shared secret
 	nonce       []byte // and the Hello's nonce
 	established bool
+	renew       bool // a no-SA notice came: handshake again, keep this one meanwhile
 }
 
 // WindowSize is the anti-replay window, in frames.

@@ -155,8 +155,8 @@ func TestRebootNoticeAndRehandshake(t *testing.T) {
 	if !errors.Is(err, ErrNoSA) || notice == nil {
 		t.Fatalf("after reboot: %v, notice %x", err, notice)
 	}
-	if _, err := p.g.Open(90001, notice); err != nil || p.g.Established(90001) {
-		t.Fatalf("notice: %v, established %v", err, p.g.Established(90001))
+	if _, err := p.g.Open(90001, notice); err != nil || !p.g.Renewing(90001) {
+		t.Fatalf("notice: %v, renewing %v", err, p.g.Renewing(90001))
 	}
 	if n := p.handshake(t, t0.Add(time.Minute)); n == 0 {
 		t.Fatal("no new handshake")
@@ -368,4 +368,43 @@ func (o *Onboard) sasOf() (int, uint16, bool) {
 		return len(o.sas), spi, true
 	}
 	return 0, 0, false
+}
+
+// TestForgedNotice (issue: a forged 3-byte no-association notice made the
+// station drop a working association, and the notice rate limit, shared
+// by every SPI, let a forger silence the notice a station really needs):
+// a forged notice costs one handshake while the association goes on
+// carrying commands; notices for other SPIs do not hold back a real one.
+func TestForgedNotice(t *testing.T) {
+	p := newPair(t)
+	p.handshake(t, t0)
+	_, spi, _ := p.o.sasOf()
+	forged := []byte{TypeNoSA, byte(spi >> 8), byte(spi)}
+	if _, err := p.g.Open(90001, forged); err != nil {
+		t.Fatal(err)
+	}
+	if !p.g.Established(90001) || !p.g.Renewing(90001) {
+		t.Fatalf("after a forged notice: established %v, renewing %v", p.g.Established(90001), p.g.Renewing(90001))
+	}
+	f, err := p.g.Protect(90001, []byte("cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _, err := p.o.Receive(f, t0); err != nil || string(got) != "cmd" {
+		t.Fatalf("a command after the forged notice: %q %v", got, err)
+	}
+	if n := p.handshake(t, t0.Add(time.Minute)); n == 0 || p.g.Renewing(90001) {
+		t.Fatalf("the handshake the notice asked for: %d bytes, renewing %v", n, p.g.Renewing(90001))
+	}
+	// a forger's frames for SPIs the satellite does not have draw notices
+	// for those SPIs; a real loss (a reboot) still gets its own at once
+	for i := range 5 {
+		junk := append([]byte{TypeProtected, 0xEE, byte(i)}, make([]byte, headerLen)...)
+		p.o.Receive(junk, t0.Add(2*time.Minute))
+	}
+	p.o.Reboot()
+	f, _ = p.g.Protect(90001, []byte("cmd"))
+	if _, notice, _, _ := p.o.Receive(f, t0.Add(2*time.Minute)); notice == nil {
+		t.Fatal("after a reboot the station got no notice: the forger's frames used it up")
+	}
 }

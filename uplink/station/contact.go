@@ -43,7 +43,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 		if !now.Before(c.End) {
 			break
 		}
-		if secure && (!checked || !ls.Established(c.NORAD)) {
+		if secure && (!checked || !ls.Established(c.NORAD) || ls.Renewing(c.NORAD)) {
 			// the first step of a contact asks whether the association
 			// goes on (Begin sends nothing) or needs a handshake; without
 			// a confirm in 30 s, the handshake starts over
@@ -61,6 +61,9 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 				if len(frames) > 0 && helloAt.IsZero() {
 					helloAt = now
 				}
+				if len(frames) > 0 && ls.Established(c.NORAD) {
+					rep.HandshakeRenewals++ // the association in use goes on meanwhile
+				}
 				nextHello = now.Add(30*time.Second + e.airtime(c.NORAD, n, len(frames)))
 			}
 			checked = true
@@ -71,7 +74,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 				continue
 			}
 		}
-		if !helloAt.IsZero() { // the confirm came
+		if !helloAt.IsZero() && !ls.Renewing(c.NORAD) { // the confirm came
 			rep.HandshakeSeconds += now.Sub(helloAt).Seconds()
 			helloAt = time.Time{}
 		}

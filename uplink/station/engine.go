@@ -54,6 +54,9 @@ type LinkSecurity interface {
 	FrameSecurity
 	Begin(sat int, now time.Time) ([][]byte, error)
 	Established(sat int) bool
+	// Renewing: the SA works, but a new handshake is due (an
+	// unauthenticated notice said the satellite lost it).
+	Renewing(sat int) bool
 	Open(sat int, info []byte) ([]byte, error)
 }
 

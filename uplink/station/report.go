@@ -47,10 +47,13 @@ type Report struct {
 	// Link security: the handshake's bytes on the uplink and the time
 	// from its first frame to the satellite's confirm (0: the association
 	// of an earlier pass was resumed), and downlink frames refused.
-	HandshakeBytes   int         `json:"handshake_bytes,omitempty"`
-	HandshakeSeconds float64     `json:"handshake_s,omitempty"`
-	SecurityRejected int         `json:"security_rejected,omitempty"`
-	Radio            *RadioStats `json:"radio,omitempty"`
+	HandshakeBytes   int     `json:"handshake_bytes,omitempty"`
+	HandshakeSeconds float64 `json:"handshake_s,omitempty"`
+	SecurityRejected int     `json:"security_rejected,omitempty"`
+	// HandshakeRenewals are handshakes made while the association in use
+	// went on (an unauthenticated no-association notice asked for them).
+	HandshakeRenewals int         `json:"handshake_renewals,omitempty"`
+	Radio             *RadioStats `json:"radio,omitempty"`
 	// Bundles: segments each way, bundles whose custody passed each way.
 	BundleSegsTx int `json:"bundle_segments_tx,omitempty"`
 	BundleSegsRx int `json:"bundle_segments_rx,omitempty"`
