@@ -273,6 +273,10 @@ type Onboard struct {
 	// satellite (the trust store's answer for it).
 	Trusted map[string]*keys.Public
 	Skew    time.Duration // how far a Hello's time may be off (default 10 min)
+	// Budget bounds an association onboard too: past twice the station's
+	// budget (which renews at half its frames, or at its bytes or
+	// lifetime), the satellite drops it, whatever the station does.
+	Budget Budget
 
 	mu        sync.Mutex
 	sas       map[uint16]*sa
@@ -318,6 +322,10 @@ func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, uint16, e
 		}
 		spi := binary.BigEndian.Uint16(info[1:])
 		s := o.sas[spi]
+		if s != nil && s.expired(o.Budget.withDefaults(), now) {
+			o.drop(spi)
+			s = nil
+		}
 		if s == nil {
 			// tell the station (at most every 10 s), so that it sets up
 			// a new association instead of talking into the void
@@ -489,4 +497,20 @@ func (s *sa) establish(satNonce []byte) error {
 	s.tx, s.rx, s.established = up, down, true
 	s.secret = nil
 	return nil
+}
+
+// drop forgets the SA spi.
+func (o *Onboard) drop(spi uint16) {
+	delete(o.sas, spi)
+	for st, v := range o.byStation {
+		if v == spi {
+			delete(o.byStation, st)
+		}
+	}
+}
+
+// expired reports whether an SA has outlived twice the station's budget:
+// the satellite's own bound, for a station that never renews.
+func (s *sa) expired(b Budget, now time.Time) bool {
+	return s.frames >= b.Frames || s.bytes >= 2*b.Bytes || now.Sub(s.created) >= 2*b.Lifetime
 }

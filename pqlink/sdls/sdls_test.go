@@ -408,3 +408,24 @@ func TestForgedNotice(t *testing.T) {
 		t.Fatal("after a reboot the station got no notice: the forger's frames used it up")
 	}
 }
+
+// TestOnboardExpiry (issue: onboard associations never expired): past
+// twice the station's lifetime the satellite drops an association and
+// says so; a fresh handshake works again.
+func TestOnboardExpiry(t *testing.T) {
+	p := newPair(t)
+	p.handshake(t, t0)
+	f, _ := p.g.Protect(90001, []byte("cmd"))
+	late := t0.Add(15 * 24 * time.Hour)
+	if got, notice, _, err := p.o.Receive(f, late); !errors.Is(err, ErrNoSA) || notice == nil || got != nil {
+		t.Fatalf("a frame under a 15-day-old association: %q, notice %x, %v", got, notice, err)
+	}
+	if n, _, _ := p.o.sasOf(); n != 0 {
+		t.Fatal("the expired association is still onboard")
+	}
+	p.handshake(t, late)
+	f, _ = p.g.Protect(90001, []byte("cmd"))
+	if got, _, _, err := p.o.Receive(f, late); err != nil || string(got) != "cmd" {
+		t.Fatalf("after a new handshake: %q %v", got, err)
+	}
+}
