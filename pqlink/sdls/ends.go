@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -282,15 +283,29 @@ type Onboard struct {
 	sas       map[uint16]*sa
 	byStation map[string]uint16
 	noticeAt  map[uint16]time.Time
-	frag      map[uint8]*reassembly
+	frag      map[[2]uint8]*reassembly // by hello id and fragment count
+	fragSeq   uint64
 	nonces    map[string]bool
 	Stats     Stats
 }
 
+// reassembly gathers one Hello's fragments. An index may hold a few
+// different fragments: an attacker who reads a Hello's id (it is in the
+// clear) and sends a fragment of his own under it does not take the real
+// one's place; the combination that verifies wins.
 type reassembly struct {
-	parts [][]byte
-	have  int
+	parts [][][]byte // by index, the distinct fragments heard
+	have  int        // indices with at least one
+	seq   uint64     // when it started, for eviction
 }
+
+// Bounds of reassembly: Hellos gathered at once, and the different
+// fragments kept for one index (3 of each of the 5 fragments: at most 243
+// signatures checked).
+const (
+	maxReassembly = 4
+	maxVariants   = 3
+)
 
 // Receive handles an uplink information field. A protected frame gives
 // its payload and the SPI of its SA. The last fragment of a valid Hello
@@ -352,25 +367,36 @@ func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, uint16, e
 			return nil, nil, 0, fmt.Errorf("%w: fragment %d of %d", ErrBadHello, idx, n)
 		}
 		if o.frag == nil {
-			o.frag = map[uint8]*reassembly{}
+			o.frag = map[[2]uint8]*reassembly{}
 		}
-		r := o.frag[id]
-		if r == nil || len(r.parts) != n {
-			r = &reassembly{parts: make([][]byte, n)}
-			if len(o.frag) >= 4 {
-				o.frag = map[uint8]*reassembly{} // bounded: a few Hellos at a time
+		key := [2]uint8{id, uint8(n)}
+		r := o.frag[key]
+		if r == nil {
+			if len(o.frag) >= maxReassembly {
+				o.evict()
 			}
-			o.frag[id] = r
+			o.fragSeq++
+			r = &reassembly{parts: make([][][]byte, n), seq: o.fragSeq}
+			o.frag[key] = r
 		}
-		if r.parts[idx] == nil {
-			r.parts[idx] = bytes.Clone(info[4:])
-			r.have++
+		part := info[4:]
+		if !slices.ContainsFunc(r.parts[idx], func(p []byte) bool { return bytes.Equal(p, part) }) {
+			if len(r.parts[idx]) >= maxVariants {
+				return nil, nil, 0, fmt.Errorf("%w: fragment %d of hello %d heard in more than %d versions", ErrBadHello, idx, id, maxVariants)
+			}
+			if len(r.parts[idx]) == 0 {
+				r.have++
+			}
+			r.parts[idx] = append(r.parts[idx], bytes.Clone(part))
 		}
 		if r.have < n {
 			return nil, nil, 0, nil
 		}
-		delete(o.frag, id)
-		return o.hello(bytes.Join(r.parts, nil), now)
+		payload, reply, spi, err := o.tryHellos(r, now)
+		if err == nil {
+			delete(o.frag, key)
+		}
+		return payload, reply, spi, err
 	}
 	return nil, nil, 0, ErrUnauthenticated
 }
@@ -513,4 +539,47 @@ func (o *Onboard) drop(spi uint16) {
 // the satellite's own bound, for a station that never renews.
 func (s *sa) expired(b Budget, now time.Time) bool {
 	return s.frames >= b.Frames || s.bytes >= 2*b.Bytes || now.Sub(s.created) >= 2*b.Lifetime
+}
+
+// evict makes room for one more Hello: the one with the fewest fragments
+// goes (the newest of those: a flood of one-fragment junk evicts itself,
+// not a Hello that began before it), never all of them.
+func (o *Onboard) evict() {
+	var worst [2]uint8
+	var w *reassembly
+	for k, r := range o.frag {
+		if w == nil || r.have < w.have || r.have == w.have && r.seq > w.seq {
+			worst, w = k, r
+		}
+	}
+	delete(o.frag, worst)
+}
+
+// tryHellos tries each combination of the fragments heard, the first
+// heard first, until one is a valid Hello.
+func (o *Onboard) tryHellos(r *reassembly, now time.Time) ([]byte, []byte, uint16, error) {
+	pick := make([]int, len(r.parts))
+	var err error
+	for {
+		h := make([]byte, 0, HelloLen)
+		for i, v := range pick {
+			h = append(h, r.parts[i][v]...)
+		}
+		var payload, reply []byte
+		var spi uint16
+		if payload, reply, spi, err = o.hello(h, now); err == nil {
+			return payload, reply, spi, nil
+		}
+		// next combination (an odometer over the variants)
+		i := 0
+		for ; i < len(pick); i++ {
+			if pick[i]++; pick[i] < len(r.parts[i]) {
+				break
+			}
+			pick[i] = 0
+		}
+		if i == len(pick) {
+			return nil, nil, 0, err
+		}
+	}
 }

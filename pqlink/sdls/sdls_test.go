@@ -429,3 +429,40 @@ func TestOnboardExpiry(t *testing.T) {
 		t.Fatalf("after a new handshake: %q %v", got, err)
 	}
 }
+
+// TestHelloFragmentJunk (issue: four junk Hello fragments flushed the
+// reassembly, and one fragment under the Hello's id, which is in the
+// clear, took the real fragment's place): a Hello still gets through
+// junk fragments of other ids and a forged fragment of its own id sent
+// ahead of the real one.
+func TestHelloFragmentJunk(t *testing.T) {
+	p := newPair(t)
+	frames, err := p.g.Begin(90001, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, n := frames[0][1], frames[0][3]
+	var reply []byte
+	for i, f := range frames {
+		if i == 1 {
+			for j := range 6 { // junk under other ids, more than the slots
+				junk := []byte{TypeHello, id + 1 + byte(j), 0, n, 1, 2, 3}
+				p.o.Receive(junk, t0)
+			}
+		}
+		if i == 2 { // the attacker read the id and sends fragment 3 first
+			forged := bytes.Clone(frames[3])
+			forged[100] ^= 0xFF
+			p.o.Receive(forged, t0)
+		}
+		if _, r, _, err := p.o.Receive(f, t0); err == nil && r != nil {
+			reply = r
+		}
+	}
+	if reply == nil {
+		t.Fatal("the Hello did not get through the junk")
+	}
+	if _, err := p.g.Open(90001, reply); err != nil || !p.g.Established(90001) {
+		t.Fatalf("confirm: %v", err)
+	}
+}
