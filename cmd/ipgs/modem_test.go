@@ -121,14 +121,7 @@ func TestStationReceivesThroughSDR(t *testing.T) {
 	})
 	st := startProc(t, dir, "Tromso", append([]string{"station", "run", "--station", "Tromso", "--tnc", fmt.Sprintf("127.0.0.1:%d", base),
 		"--rig", "none", "--rotator", "none", "--rtl-tcp", rtl, "--receive", "sdr", "--record-iq", filepath.Join(dir, "iq"), "--duration", "2m"}, common...)...)
-	defer func() {
-		if t.Failed() {
-			for _, p := range []*proc{emu, st} {
-				out := p.output()
-				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
-			}
-		}
-	}()
+	logOnFailure(t, emu, st)
 	var rep station.Report
 	poll(t, time.Until(anchor.Add(3*time.Minute)), "the pass report", func() bool {
 		b, err := os.ReadFile(filepath.Join(data, "stations", "Tromso", "passes.jsonl"))

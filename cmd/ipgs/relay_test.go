@@ -28,6 +28,18 @@ type proc struct {
 	log  string
 }
 
+// logOnFailure shows the end of each process's output when t fails.
+func logOnFailure(t *testing.T, procs ...*proc) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range procs {
+				out := p.output()
+				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
+			}
+		}
+	})
+}
+
 func startProc(t *testing.T, dir, name string, args ...string) *proc {
 	p := &proc{t: t, name: name, args: args, log: filepath.Join(dir, name+".log")}
 	p.start()
@@ -166,14 +178,7 @@ func TestRelayKill9(t *testing.T) {
 	}
 	tromso := startProc(t, dir, "Tromso", stationArgs("Tromso", base)...)
 	wallops := startProc(t, dir, "Wallops", stationArgs("Wallops", base+1)...)
-	defer func() {
-		if t.Failed() {
-			for _, p := range []*proc{emu, tromso, wallops} {
-				out := p.output()
-				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
-			}
-		}
-	}()
+	logOnFailure(t, emu, tromso, wallops)
 
 	// the bundle, posted in Tromso's outbox
 	payload := make([]byte, 60_000)

@@ -84,14 +84,7 @@ func TestStationRuntimeInProcessAndProcess(t *testing.T) {
 	emu := startProc(t, dir, "sim", append([]string{"sim", "--base-port", fmt.Sprint(base)}, common...)...)
 	st := startProc(t, dir, "Tromso", append([]string{"station", "run", "--station", "Tromso", "--tnc", fmt.Sprintf("127.0.0.1:%d", base),
 		"--rig", "none", "--rotator", "none"}, common...)...)
-	defer func() {
-		if t.Failed() {
-			for _, p := range []*proc{emu, st} {
-				out := p.output()
-				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
-			}
-		}
-	}()
+	logOnFailure(t, emu, st)
 	var asProc []station.Report
 	poll(t, time.Until(anchor.Add(window/60+30*time.Second)), "the station's pass reports", func() bool {
 		asProc = readReports(t, filepath.Join(data, "stations", "Tromso", "passes.jsonl"))

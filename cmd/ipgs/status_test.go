@@ -35,14 +35,7 @@ func TestStationStatusEndpoint(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", base+3)
 	st := startProc(t, dir, "Tromso", append([]string{"station", "run", "--station", "Tromso", "--tnc", fmt.Sprintf("127.0.0.1:%d", base),
 		"--rig", "none", "--rotator", "none", "--duration", "3h", "--status", addr}, common...)...)
-	defer func() {
-		if t.Failed() {
-			for _, p := range []*proc{emu, st} {
-				out := p.output()
-				t.Logf("--- %s (last 4 kB):\n%s", p.name, out[max(0, len(out)-4096):])
-			}
-		}
-	}()
+	logOnFailure(t, emu, st)
 	c := &status.Client{Addr: addr}
 	ctx := context.Background()
 	var s *status.Snapshot
