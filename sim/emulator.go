@@ -84,6 +84,9 @@ type Options struct {
 type Security struct {
 	KEM     map[int]*keys.Private
 	Trusted map[int]map[string]*keys.Public
+	// May, if set, judges a station key for a drone at a time (the trust
+	// store's grants and revocations), at every Hello and uplink frame.
+	May func(sat int, stationKey string, t time.Time) error
 }
 
 // Emulator is a running constellation. Use Serve; Addr says where each
@@ -228,6 +231,10 @@ func New(o Options) (*Emulator, error) {
 				return nil, fmt.Errorf("sim: link security: no X-Wing key for %s (%d)", sc.Name, sc.NORAD)
 			}
 			d.sec = &sdls.Onboard{Sat: sc.NORAD, KEM: k, Trusted: o.Security.Trusted[sc.NORAD]}
+			if may := o.Security.May; may != nil {
+				sat := sc.NORAD
+				d.sec.May = func(id string, t time.Time) error { return may(sat, id, t) }
+			}
 			d.secSPI = map[int]uint16{}
 		}
 		e.drones = append(e.drones, d)

@@ -111,7 +111,8 @@ func simSecurity(m *mission.Mission, data, passEnv string, at time.Time) (*sim.S
 	if err != nil {
 		return nil, err
 	}
-	sec := &sim.Security{KEM: map[int]*keys.Private{}, Trusted: map[int]map[string]*keys.Public{}}
+	sec := &sim.Security{KEM: map[int]*keys.Private{}, Trusted: map[int]map[string]*keys.Public{},
+		May: func(sat int, id string, t time.Time) error { return st.MayCommand(id, sat, t) }}
 	for _, sc := range m.Satellites {
 		k, tr, err := st.Onboard(sc.NORAD, passphraseFrom(passEnv), at)
 		if err != nil {

@@ -273,7 +273,11 @@ type Onboard struct {
 	// Trusted are the station signature keys allowed to command this
 	// satellite (the trust store's answer for it).
 	Trusted map[string]*keys.Public
-	Skew    time.Duration // how far a Hello's time may be off (default 10 min)
+	// May, if set, is the trust store's judgement of a station key at a
+	// time (its grant's window, revocations): asked at every Hello and
+	// every uplink frame, so trust is never a snapshot of the handshake.
+	May  func(stationKey string, t time.Time) error
+	Skew time.Duration // how far a Hello's time may be off (default 10 min)
 	// Budget bounds an association onboard too: past twice the station's
 	// budget (which renews at half its frames, or at its bytes or
 	// lifetime), the satellite drops it, whatever the station does.
@@ -356,6 +360,12 @@ func (o *Onboard) receive(info []byte, now time.Time) ([]byte, []byte, uint16, e
 			}
 			return nil, notice, spi, fmt.Errorf("%w: SPI %d", ErrNoSA, spi)
 		}
+		if o.May != nil {
+			if err := o.May(s.station, now); err != nil {
+				o.drop(spi) // the station's grant ended or its key was revoked
+				return nil, nil, spi, fmt.Errorf("%w: %v", ErrUntrusted, err)
+			}
+		}
 		p, err := s.open(info)
 		return p, nil, spi, err
 	case TypeHello:
@@ -420,6 +430,11 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	if pub == nil {
 		return nil, nil, 0, fmt.Errorf("%w: %s", ErrUntrusted, stKey)
 	}
+	if o.May != nil {
+		if err := o.May(stKey, now); err != nil {
+			return nil, nil, 0, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		}
+	}
 	pk, err := pub.Verifier()
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("%w: %v", ErrUntrusted, err)
@@ -459,7 +474,7 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	if old, ok := o.byStation[stKey]; ok {
 		delete(o.sas, old)
 	}
-	o.sas[spi] = &sa{spi: spi, tx: down, rx: up, created: now, established: true}
+	o.sas[spi] = &sa{spi: spi, tx: down, rx: up, created: now, established: true, station: stKey}
 	o.byStation[stKey] = spi
 	if len(o.nonces) > 4096 {
 		o.nonces = map[string]bool{} // the time check covers what this forgets

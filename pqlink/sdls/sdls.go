@@ -125,7 +125,8 @@ type sa struct {
 	secret      []byte // the ground's, until the Confirm: X-Wing's shared secret
 	nonce       []byte // and the Hello's nonce
 	established bool
-	renew       bool // a no-SA notice came: handshake again, keep this one meanwhile
+	renew       bool   // a no-SA notice came: handshake again, keep this one meanwhile
+	station     string // onboard: the station key that set it up
 }
 
 // WindowSize is the anti-replay window, in frames.

@@ -466,3 +466,40 @@ func TestHelloFragmentJunk(t *testing.T) {
 		t.Fatalf("confirm: %v", err)
 	}
 }
+
+// TestOnboardTrustRechecked (issue: onboard trust was a snapshot: a
+// grant's end and a revocation were never checked again after the
+// handshake): a station whose grant ends mid-association has its next
+// frame refused and the association dropped, and a Hello after the end
+// gets none.
+func TestOnboardTrustRechecked(t *testing.T) {
+	p := newPair(t)
+	end := t0.Add(time.Hour)
+	p.o.May = func(id string, at time.Time) error {
+		if !at.Before(end) {
+			return errors.New("the grant ended at " + end.Format(time.RFC3339))
+		}
+		return nil
+	}
+	p.handshake(t, t0)
+	f, _ := p.g.Protect(90001, []byte("cmd"))
+	if got, _, _, err := p.o.Receive(f, t0.Add(time.Minute)); err != nil || string(got) != "cmd" {
+		t.Fatalf("within the grant: %q %v", got, err)
+	}
+	f, _ = p.g.Protect(90001, []byte("cmd"))
+	if _, _, _, err := p.o.Receive(f, end); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("a frame after the grant ended: %v", err)
+	}
+	if n, _, _ := p.o.sasOf(); n != 0 {
+		t.Fatal("the association outlived the grant")
+	}
+	g2 := &Ground{Station: p.g.Station, SatKeys: p.g.SatKeys} // the station, restarted
+	frames, _ := g2.Begin(90001, end)
+	var err error
+	for _, fr := range frames {
+		_, _, _, err = p.o.Receive(fr, end)
+	}
+	if !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("a Hello after the grant ended: %v", err)
+	}
+}
