@@ -181,7 +181,12 @@ func (sh *Shipper) Run(ctx context.Context) error {
 	}
 	batches := make(chan batch, 1)
 	readErr := make(chan error, 1)
-	go func() {
+	var reader sync.WaitGroup
+	defer func() {
+		cancel()
+		reader.Wait() // the reader goes with Run
+	}()
+	reader.Go(func() {
 		r := sh.Spool.NewReader(sh.Spool.State().Acked)
 		defer r.Close()
 		var buf []byte
@@ -211,7 +216,7 @@ func (sh *Shipper) Run(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
-	}()
+	})
 	backoff := 250 * time.Millisecond
 	for {
 		var b batch

@@ -61,7 +61,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.st.Rate = DefaultRate
 	}
 	s.mu.Unlock()
-	go func() { <-ctx.Done(); ln.Close() }()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -81,14 +82,19 @@ func (s *Server) logf(format string, args ...any) {
 }
 
 func (s *Server) serve(ctx context.Context, conn net.Conn) {
-	defer conn.Close()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { <-ctx.Done(); conn.Close() }()
+	var commands sync.WaitGroup
+	defer func() {
+		cancel()
+		conn.Close()
+		commands.Wait() // the command reader ends with the connection
+	}()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	if _, err := conn.Write(AppendHeader(nil, s.Header)); err != nil {
 		return
 	}
-	go func() {
+	commands.Go(func() {
 		defer cancel()
 		err := ReadCommands(conn, func(c Command) {
 			s.apply(c)
@@ -100,7 +106,7 @@ func (s *Server) serve(ctx context.Context, conn net.Conn) {
 		if errors.As(err, &pe) {
 			s.logf("rtl_tcp client %s: %v", conn.RemoteAddr(), err)
 		}
-	}()
+	})
 	// Stream in slices of 10 ms, paced by the wall clock.
 	start := time.Now()
 	var sent float64

@@ -31,6 +31,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -197,6 +198,18 @@ func Salvage(path string, o Options, now time.Time) (*Salvaged, error) {
 		return nil, fmt.Errorf("bstore: salvage: %w", err)
 	}
 	bundles, lost := readDamaged(res.MovedTo)
+	// and what a damaged branch page hides from the tree: every leaf page,
+	// read on its own
+	seen := map[string]bool{}
+	for _, raw := range bundles {
+		seen[string(raw)] = true
+	}
+	for _, raw := range scanPages(res.MovedTo) {
+		if !seen[string(raw)] {
+			seen[string(raw)] = true
+			bundles = append(bundles, raw)
+		}
+	}
 	res.Lost = lost
 	s, err := Open(path, o)
 	if err != nil {
@@ -205,10 +218,20 @@ func Salvage(path string, o Options, now time.Time) (*Salvaged, error) {
 	defer s.Close()
 	for _, raw := range bundles {
 		if _, err := s.Put(raw, 0, now); err != nil {
-			res.Lost = append(res.Lost, err.Error())
+			if !errors.Is(err, ErrDuplicate) {
+				res.Lost = append(res.Lost, err.Error())
+			}
 			continue
 		}
 		res.Kept++
+	}
+	if res.Kept > 0 {
+		// what the tree could not read but the page scan found is not lost
+		res.Lost = slices.DeleteFunc(res.Lost, func(l string) bool {
+			id, _, _ := strings.Cut(l, ": ")
+			_, _, ok, _ := s.Get(id)
+			return ok
+		})
 	}
 	return res, nil
 }
