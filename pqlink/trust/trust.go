@@ -7,6 +7,10 @@
 package trust
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -42,6 +46,10 @@ type Revocation struct {
 	Reason    string
 	Effective time.Time
 	By        string // the authority's key id
+	// Learned is when this node first had the revocation (recorded in
+	// revocations/learned.json): it takes effect no later than that, and
+	// its author is judged then, not at the time the author claims.
+	Learned time.Time
 }
 
 func (r *Revocation) body() []byte {
@@ -86,8 +94,21 @@ func KeysDir(m *mission.Mission, data string) string {
 }
 
 // Load reads every key file (*.key, *.pub) in dir and the revocations in
-// dir/revocations.
-func Load(m *mission.Mission, dir string) (*Store, error) {
+// dir/revocations, as of now.
+func Load(m *mission.Mission, dir string) (*Store, error) { return LoadAt(m, dir, time.Now()) }
+
+// LoadAt is Load at the time now: revocations first seen are recorded as
+// learned then.
+//
+// Revocations are applied in the order this node learned them. Each is
+// judged when it was learned: an author revoked by then (by the mission
+// file or a revocation learned earlier) revokes nothing, whatever date it
+// claims, so a revoked key can never backdate its way back; and each takes
+// effect no later than when it was learned. Revocations learned at the
+// same time are judged against what was known before them, all alike, so
+// two authorities revoking each other are both revoked: never a key freed
+// by the order of files.
+func LoadAt(m *mission.Mission, dir string, now time.Time) (*Store, error) {
 	s := &Store{Dir: dir, Keys: map[string]*keys.Public{}, Unreadable: map[string]error{}, m: m, revoked: map[string]Revocation{}}
 	for _, id := range m.Security.Revoked {
 		s.revoke(Revocation{Key: id, Reason: "listed in the mission file"})
@@ -108,6 +129,13 @@ func Load(m *mission.Mission, dir string) (*Store, error) {
 			s.Keys[k.ID] = k
 		}
 	}
+	learned := readLearned(dir)
+	type signed struct {
+		file string
+		r    Revocation
+	}
+	var rs []signed
+	changed := false
 	revs, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.bundle"))
 	for _, f := range revs {
 		// a revocation that does not verify is set aside, never a reason
@@ -122,9 +150,70 @@ func Load(m *mission.Mission, dir string) (*Store, error) {
 			s.Unreadable[f] = err
 			continue
 		}
-		s.revoke(r)
+		h := sha256.Sum256(b)
+		k := hex.EncodeToString(h[:])
+		at, ok := learned[k]
+		if !ok {
+			at, changed = now.UTC(), true
+			learned[k] = at
+		}
+		r.Learned = at
+		if r.Effective.IsZero() || r.Effective.After(at) {
+			r.Effective = at
+		}
+		rs = append(rs, signed{f, r})
+	}
+	slices.SortFunc(rs, func(a, b signed) int {
+		return cmp.Or(a.r.Learned.Compare(b.r.Learned), strings.Compare(a.file, b.file))
+	})
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j].r.Learned.Equal(rs[i].r.Learned) {
+			j++
+		}
+		var ok []Revocation
+		for _, x := range rs[i:j] {
+			if err := s.MayAuthor(x.r.By, "revocation", x.r.Learned); err != nil {
+				s.Unreadable[x.file] = fmt.Errorf("revocation of %s by %s, learned %s: %w", x.r.Key, x.r.By, x.r.Learned.Format(time.RFC3339), err)
+				continue
+			}
+			ok = append(ok, x.r)
+		}
+		for _, r := range ok {
+			s.revoke(r)
+		}
+		i = j
+	}
+	if changed {
+		// best effort: a folder that cannot be written still loads, and
+		// learns these again (as now) the next time
+		writeLearned(dir, learned)
 	}
 	return s, nil
+}
+
+// readLearned reads when this node first had each revocation file, by
+// the file's SHA-256.
+func readLearned(dir string) map[string]time.Time {
+	out := map[string]time.Time{}
+	b, err := os.ReadFile(filepath.Join(dir, "revocations", "learned.json"))
+	if err == nil {
+		json.Unmarshal(b, &out) // a damaged record: learned again, as now
+	}
+	return out
+}
+
+func writeLearned(dir string, learned map[string]time.Time) error {
+	b, err := json.MarshalIndent(learned, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "revocations", "learned.json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // openRevocation verifies a revocation bundle: signed by an authority
@@ -146,10 +235,7 @@ func (s *Store) openRevocation(raw []byte) (Revocation, error) {
 		return r, err
 	}
 	r.By = e.Author
-	if err := s.MayAuthor(e.Author, "revocation", r.Effective); err != nil {
-		return r, err
-	}
-	return r, nil
+	return r, nil // its author is judged when it was learned (LoadAt)
 }
 
 // Revoke publishes a revocation of key id as a bundle signed with the
@@ -173,6 +259,15 @@ func (s *Store) Revoke(id, reason string, by *keys.Private, effective time.Time)
 	path := filepath.Join(dir, id+".bundle")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, "", err
+	}
+	// learned here now, as the next Load will say
+	learned := readLearned(s.Dir)
+	h := sha256.Sum256(raw)
+	learned[hex.EncodeToString(h[:])] = now.UTC()
+	writeLearned(s.Dir, learned)
+	r.Learned = now.UTC()
+	if r.Effective.IsZero() || r.Effective.After(r.Learned) {
+		r.Effective = r.Learned
 	}
 	s.revoke(*r)
 	return r, path, nil

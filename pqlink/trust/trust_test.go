@@ -184,3 +184,105 @@ func TestCorruptKeyFile(t *testing.T) {
 		t.Fatalf("list:\n%s", b.String())
 	}
 }
+
+// twoAuthorities is a trust store in which the council and the board may
+// each sign revocations.
+func twoAuthorities(t *testing.T) (string, *mission.Mission, map[string]*keys.Private) {
+	t.Helper()
+	dir := t.TempDir()
+	ks := map[string]*keys.Private{}
+	for _, name := range []string{"council", "board", "perth"} {
+		k, _, err := Gen(dir, "sig", name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks[name] = k
+	}
+	src, err := os.ReadFile("../../examples/mission.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := string(src) + fmt.Sprintf(`
+security:
+  stations:
+    - {station: Perth, key: %s}
+  authorities:
+    - {name: council, key: %s, kinds: [revocation]}
+    - {name: board, key: %s, kinds: [revocation]}
+`, ks["perth"].ID, ks["council"].ID, ks["board"].ID)
+	mpath := filepath.Join(dir, "mission.yaml")
+	os.WriteFile(mpath, []byte(y), 0o644)
+	m, err := mission.Load(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, m, ks
+}
+
+// TestBackdatedRevocation (issue: a revoked authority kept its powers by
+// backdating: revocations were judged at the time their signer chose, so
+// the council, once revoked by the board, signed a revocation of the
+// board dated before its own and freed itself): a revocation is judged
+// when this node learned it, and takes effect no later than then; the
+// revoked council revokes nothing; two authorities that revoke each other
+// in what a node learns at once are both revoked, whatever the order of
+// the files.
+func TestBackdatedRevocation(t *testing.T) {
+	dir, m, ks := twoAuthorities(t)
+	l1 := time.Now().UTC().Truncate(time.Second)
+	s, err := LoadAt(m, dir, l1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Revoke(ks["council"].ID, "key stolen", ks["board"], l1); err != nil {
+		t.Fatal(err)
+	}
+	// the revoked council answers with a revocation of the board, dated
+	// a year before its own revocation
+	s2, _ := LoadAt(m, dir, l1.Add(time.Minute))
+	s2.revoked = map[string]Revocation{} // (the attacker's own store, which ignores the revocation)
+	if _, _, err := s2.Revoke(ks["board"].ID, "retaliation", ks["council"], l1.AddDate(-1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	later := l1.Add(time.Hour)
+	st, err := LoadAt(m, dir, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Revoked(ks["board"].ID, later); ok {
+		t.Error("the revoked council revoked the board with a backdated revocation")
+	}
+	if _, ok := st.Revoked(ks["council"].ID, later); !ok {
+		t.Error("the council is not revoked")
+	}
+	var refused []string
+	for f, err := range st.Unreadable {
+		refused = append(refused, filepath.Base(f)+": "+err.Error())
+	}
+	t.Logf("set aside: %q", refused)
+
+	// a node that learns both at once: both are revoked
+	fresh := t.TempDir()
+	for _, f := range []string{"*.pub", "*.key"} {
+		files, _ := filepath.Glob(filepath.Join(dir, f))
+		for _, src := range files {
+			b, _ := os.ReadFile(src)
+			os.WriteFile(filepath.Join(fresh, filepath.Base(src)), b, 0o600)
+		}
+	}
+	os.MkdirAll(filepath.Join(fresh, "revocations"), 0o755)
+	bundles, _ := filepath.Glob(filepath.Join(dir, "revocations", "*.bundle"))
+	for _, src := range bundles {
+		b, _ := os.ReadFile(src)
+		os.WriteFile(filepath.Join(fresh, "revocations", filepath.Base(src)), b, 0o644)
+	}
+	fs, err := LoadAt(m, fresh, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c := fs.Revoked(ks["council"].ID, later)
+	_, b := fs.Revoked(ks["board"].ID, later)
+	if !c || !b {
+		t.Errorf("learned at once: council revoked %v, board revoked %v; want both", c, b)
+	}
+}
