@@ -17,12 +17,7 @@ func (m *Mission) validate(v *validator) {
 	}
 	names := map[string]int{}
 	for i, s := range m.Stations {
-		if strings.TrimSpace(s.Name) == "" {
-			v.at("name is empty", "stations", i, "name")
-		} else if j, dup := names[s.Name]; dup {
-			v.at(fmt.Sprintf("station %q is also stations[%d]", s.Name, j), "stations", i, "name")
-		}
-		names[s.Name] = i
+		uniqueName(v, names, s.Name, "station", "stations", i)
 		s.Link.validate(v, "stations", i, "link")
 		if !(s.Lat >= -90 && s.Lat <= 90) {
 			v.at(fmt.Sprintf("latitude %g is outside [-90, 90]", s.Lat), "stations", i, "lat")
@@ -104,12 +99,7 @@ func (m *Mission) validate(v *validator) {
 	ids := map[int]int{}
 	satNames := map[string]int{}
 	for i, s := range m.Satellites {
-		if strings.TrimSpace(s.Name) == "" {
-			v.at("name is empty", "satellites", i, "name")
-		} else if j, dup := satNames[s.Name]; dup {
-			v.at(fmt.Sprintf("satellite %q is also satellites[%d]", s.Name, j), "satellites", i, "name")
-		}
-		satNames[s.Name] = i
+		uniqueName(v, satNames, s.Name, "satellite", "satellites", i)
 		if s.NORAD <= 0 {
 			v.at(fmt.Sprintf("NORAD id %d must be a positive number", s.NORAD), "satellites", i, "norad")
 		} else if j, dup := ids[s.NORAD]; dup {
@@ -232,4 +222,15 @@ func inRange(v *validator, x, lo, hi float64, units string, path ...any) {
 	if !(x >= lo && x <= hi) {
 		v.at(fmt.Sprintf("%g %s is outside [%g, %g]", x, units, lo, hi), path...)
 	}
+}
+
+// uniqueName refuses an empty name, or one that list[i] shares with an
+// earlier item (seen maps names to their index).
+func uniqueName(v *validator, seen map[string]int, name, what, list string, i int) {
+	if strings.TrimSpace(name) == "" {
+		v.at("name is empty", list, i, "name")
+	} else if j, dup := seen[name]; dup {
+		v.at(fmt.Sprintf("%s %q is also %s[%d]", what, name, list, j), list, i, "name")
+	}
+	seen[name] = i
 }

@@ -26,12 +26,12 @@ func newTMCmd() *cobra.Command {
 	var since, until, queryFormat, exportFormat string
 	var local bool
 	var limit int
-	config := func() (telemetry.Config, error) {
+	config := func() (*mission.Mission, telemetry.Config, error) {
 		m, err := mission.Load(mf.config)
 		if err != nil {
-			return telemetry.Config{}, err
+			return nil, telemetry.Config{}, err
 		}
-		return telemetry.ConfigFor(m, mf.dataDir(m)), nil
+		return m, telemetry.ConfigFor(m, mf.dataDir(m)), nil
 	}
 	window := func() (time.Time, time.Time, error) {
 		now := time.Now().UTC()
@@ -52,16 +52,16 @@ func newTMCmd() *cobra.Command {
 		return now.Add(-s), u, nil
 	}
 	// options are a query's settings from the flags shared by query and export
-	options := func(cmd *cobra.Command, format string) (telemetry.QueryOptions, error) {
-		c, err := config()
+	options := func(cmd *cobra.Command, format string) (*mission.Mission, telemetry.QueryOptions, error) {
+		m, c, err := config()
 		if err != nil {
-			return telemetry.QueryOptions{}, err
+			return nil, telemetry.QueryOptions{}, err
 		}
 		from, to, err := window()
 		if err != nil {
-			return telemetry.QueryOptions{}, err
+			return nil, telemetry.QueryOptions{}, err
 		}
-		return telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(), Query: telemetry.Query{Since: from, Until: to}}, nil
+		return m, telemetry.QueryOptions{Config: c, Local: local, Format: format, Out: cmd.OutOrStdout(), Query: telemetry.Query{Since: from, Until: to}}, nil
 	}
 	query := &cobra.Command{
 		Use:   "query SAT FIELD",
@@ -70,11 +70,11 @@ func newTMCmd() *cobra.Command {
   ipgs tm query 90001 temp --since 2026-11-22T00:00:00Z --format csv`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := options(cmd, queryFormat)
+			m, o, err := options(cmd, queryFormat)
 			if err != nil {
 				return err
 			}
-			if err := knownSatField(mf.config, args[0], args[1]); err != nil {
+			if err := knownSatField(m, o.Config, args[0], args[1]); err != nil {
 				return err
 			}
 			o.Sat, o.Field, o.Limit = args[0], args[1], limit
@@ -86,7 +86,7 @@ func newTMCmd() *cobra.Command {
 		Short: "Every stored value: CSV or JSON (from InfluxDB or the store), or line protocol (lp) from the local store",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := options(cmd, exportFormat)
+			_, o, err := options(cmd, exportFormat)
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func newTMCmd() *cobra.Command {
 		Short: "Alarms that are active or not yet acknowledged",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := config()
+			_, c, err := config()
 			if err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func newTMCmd() *cobra.Command {
 		Short: "Acknowledge an alarm (IDs as tm alarms lists them, e.g. 90001/hk/battery)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := config()
+			_, c, err := config()
 			if err != nil {
 				return err
 			}
@@ -158,11 +158,7 @@ var passFields = []string{"duration_s", "frames_rx", "frames_tx", "packets", "du
 // knownSatField refuses a query of a satellite the mission does not have
 // or a field neither its dictionary nor the pass reports have: such a
 // query would print nothing and look like an empty store.
-func knownSatField(config, sat, field string) error {
-	m, err := mission.Load(config)
-	if err != nil {
-		return err
-	}
+func knownSatField(m *mission.Mission, c telemetry.Config, sat, field string) error {
 	if _, err := strconv.Atoi(sat); err != nil {
 		return mission.BadInput(fmt.Errorf("satellite %q: give its NORAD number", sat))
 	}
@@ -172,7 +168,7 @@ func knownSatField(config, sat, field string) error {
 	if slices.Contains(passFields, field) {
 		return nil
 	}
-	d, err := telemetry.ConfigFor(m, "").LoadDictionary()
+	d, err := c.LoadDictionary()
 	if err != nil {
 		return nil // no dictionary to check against: the store answers
 	}
