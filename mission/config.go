@@ -153,6 +153,10 @@ type SecurityConfig struct {
 	// Revoked lists key ids no longer trusted (signed revocations in
 	// KeysDir/revocations are applied as well).
 	Revoked []string `yaml:"revoked"`
+	// Receipts is how many distinct stations must have signed a receipt
+	// for a proposal or ballot before it is judged (default 1; 2 or more
+	// and one compromised station cannot vouch alone).
+	Receipts int `yaml:"receipts"`
 }
 
 // StationGrant lets a station key command satellites in a time window

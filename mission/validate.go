@@ -203,6 +203,9 @@ func (m *Mission) validateSecurity(v *validator) {
 			}
 		}
 	}
+	if sec.Receipts < 0 || sec.Receipts > len(m.Stations) {
+		v.at(fmt.Sprintf("receipts %d: between 1 and the %d stations (0: one)", sec.Receipts, len(m.Stations)), "security", "receipts")
+	}
 	for i, id := range sec.Revoked {
 		if !isKeyID(id) {
 			v.at(fmt.Sprintf("%q is not a key id", id), "security", "revoked", i)

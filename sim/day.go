@@ -101,7 +101,10 @@ type DayBundles struct {
 	// one arriving at a drone's.
 	Deliver   func(station string, raw []byte, e bstore.Entry) error
 	Directive func(norad int, raw []byte, now time.Time) (*proto.Command, error)
-	Quota     [3]int64
+	// Witness answers bundles delivered to a station (its receipts; see
+	// ground.Bundles.Witness).
+	Witness func(station string, raws [][]byte, now time.Time) ([][]byte, error)
+	Quota   [3]int64
 }
 
 // DaySecurity are the keys of a secured day: each station's ML-DSA-65 key
@@ -285,6 +288,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			bundles = &ground.Bundles{Store: filepath.Join(o.DataDir, "bundles", sc.Name+".db"), Quota: o.Bundles.Quota, Terrestrial: o.Bundles.Terrestrial}
 			if o.Bundles.Deliver != nil {
 				bundles.Deliver = func(raw []byte, e bstore.Entry) error { return o.Bundles.Deliver(name, raw, e) }
+			}
+			if o.Bundles.Witness != nil {
+				bundles.Witness = func(raws [][]byte, now time.Time) ([][]byte, error) { return o.Bundles.Witness(name, raws, now) }
 			}
 			if l, ok := links[sc.Name]; ok {
 				bundles.TLS, bundles.Listener, bundles.Peers, bundles.Dial = l.tls, l.ln, l.peers, l.dial

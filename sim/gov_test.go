@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -23,12 +24,18 @@ import (
 
 // TestDayGovernance runs a vote across the three example stations with no
 // terrestrial links: the proposal and every ballot travel only through
-// the drones. Each station tallies what it holds; the tallies are
-// identical. Alice's ballot, cast at Tromso, reaches Wallops by the time
-// Tromso's route predicted. A forged, an unsigned and an expired ballot,
-// and a replay, reach stations and are never counted. A directive signed
-// by the council reaches DRONE-01, which verifies, decrypts and executes
-// it.
+// the drones, and every station receipts what it first holds. Each
+// station tallies what it holds; every tally's digest equals the honest
+// tally's (the proposal and alice's, bob's and carol's ballots alone).
+// Alice's ballot, cast at Tromso, reaches Wallops by the time Tromso's
+// route predicted. An attacker's bundles reach the stations and none
+// counts: a forged, an unsigned and an expired ballot; a replay; a
+// proposal by a revoked council key dated before its revocation
+// (backdating); mallory's two ballots of one sequence (equivocation); her
+// ballot sent after the close, dated before it; and a receipt for it
+// dated before the close, signed by the attacker as Wallops (a station
+// impersonated). A directive signed by the council reaches DRONE-01,
+// which verifies, decrypts and executes it.
 func TestDayGovernance(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, els := exampleMission(t)
@@ -41,22 +48,38 @@ func TestDayGovernance(t *testing.T) {
 			return k
 		}
 		council := gen(keys.Sig, "council")
-		alice, bob, carol := gen(keys.Sig, "alice"), gen(keys.Sig, "bob"), gen(keys.Sig, "carol")
+		alice, bob, carol, mallory := gen(keys.Sig, "alice"), gen(keys.Sig, "bob"), gen(keys.Sig, "carol"), gen(keys.Sig, "mallory")
+		oldCouncil, attacker := gen(keys.Sig, "old council"), gen(keys.Sig, "attacker")
 		droneKEM := gen(keys.KEM, "DRONE-01")
+		stationKeys := map[string]*keys.Private{}
+		for _, st := range []string{"Tromso", "Wallops", "Perth"} {
+			stationKeys[st] = gen(keys.Sig, st)
+		}
+		revoked := start.Add(-time.Hour) // the old council key's revocation
 		auth := gov.Authority{
 			Key: func(id string) *keys.Public {
-				if id == council.ID {
-					return &council.Public
+				for _, k := range []*keys.Private{council, oldCouncil, stationKeys["Tromso"], stationKeys["Wallops"], stationKeys["Perth"]} {
+					if id == k.ID {
+						return &k.Public
+					}
 				}
 				return nil
 			},
-			May: func(id, kind string, _ time.Time) error {
-				if id == council.ID {
+			May: func(id, kind string, at time.Time) error {
+				if id == council.ID || (id == oldCouncil.ID && at.Before(revoked)) {
 					return nil
 				}
-				return fmt.Errorf("not an authority")
+				return fmt.Errorf("not an authority at %s", at.Format(time.RFC3339))
+			},
+			Witness: func(id, station string, _ time.Time) error {
+				if k := stationKeys[station]; k != nil && k.ID == id {
+					return nil
+				}
+				return fmt.Errorf("not %s's key", station)
 			},
 		}
+		witness := map[string]*gov.Witness{}
+		var honest [][]byte // what an honest tally reads
 		dict := command.Default()
 		logDef, ok := dict.Lookup("LOG")
 		if !ok {
@@ -89,12 +112,21 @@ func TestDayGovernance(t *testing.T) {
 						}
 						return out
 					}
-					// submit sends copies to dsts from station st and keeps one
+					for _, st := range []string{"Tromso", "Wallops", "Perth"} {
+						witness[st] = &gov.Witness{Station: st, Key: stationKeys[st], Src: eid(st), Dsts: append(others(st), eid(st))}
+					}
+					// submit sends copies to dsts from station st, keeps one,
+					// and has st receipt it
 					submit := func(st string, raws [][]byte) error {
 						mu.Lock()
 						ledger[st] = append(ledger[st], raws[0])
+						honest = append(honest, raws[0])
 						mu.Unlock()
-						for _, raw := range raws {
+						receipts, err := witness[st].Observe(raws[:1], now)
+						if err != nil {
+							return err
+						}
+						for _, raw := range append(raws, receipts...) {
 							if _, err := nodes[st].Submit(raw, now); err != nil {
 								return err
 							}
@@ -102,7 +134,7 @@ func TestDayGovernance(t *testing.T) {
 						return nil
 					}
 					p := &gov.Proposal{Title: "Raise the heater setpoint", Text: "to 25 C on every drone", Options: []string{"yes", "no"},
-						Opens: now, Closes: now.Add(5 * time.Hour), Roll: []gov.Voter{{Name: "alice", Key: alice.Public}, {Name: "bob", Key: bob.Public}, {Name: "carol", Key: carol.Public}}}
+						Opens: now, Closes: now.Add(5 * time.Hour), Roll: []gov.Voter{{Name: "alice", Key: alice.Public}, {Name: "bob", Key: bob.Public}, {Name: "carol", Key: carol.Public}, {Name: "mallory", Key: mallory.Public}}}
 					pe := &bpsec.Envelope{Kind: gov.KindProposal, Seq: 1, Expires: now.Add(12 * time.Hour), Body: p.Encode()}
 					raws, err := gov.Seal(pe, council, eid("Tromso"), others("Tromso"), nil, now)
 					if err != nil {
@@ -182,6 +214,61 @@ func TestDayGovernance(t *testing.T) {
 					if _, err := nodes["Perth"].Submit(a[0], now); err != nil {
 						return err
 					}
+					// backdating: the revoked council key's proposal, its
+					// bundle dated before the revocation
+					bp := &gov.Proposal{Title: "Hand the drones to the old council", Options: []string{"yes", "no"},
+						Opens: revoked.Add(-2 * time.Hour), Closes: now.Add(5 * time.Hour), Roll: []gov.Voter{{Name: "mallory", Key: mallory.Public}}}
+					bpe := &bpsec.Envelope{Kind: gov.KindProposal, Seq: 1, Expires: now.Add(12 * time.Hour), Body: bp.Encode()}
+					braws, err := gov.Seal(bpe, oldCouncil, eid("Perth"), others("Perth"), nil, revoked.Add(-2*time.Hour))
+					if err != nil {
+						return err
+					}
+					// equivocation: mallory (on the roll) signs yes and no
+					// under one nonce and one sequence, handed in at two
+					// stations
+					nonce := []byte("mallory-nonce-16")
+					eq := func(choice int, st string) [][]byte {
+						e := &bpsec.Envelope{Kind: gov.KindVote, Seq: 1, Nonce: nonce, Expires: now.Add(12 * time.Hour), Body: (&gov.Ballot{Proposal: propID, Choice: choice, Cast: now}).Encode()}
+						r, err := gov.Seal(e, mallory, eid(st), append(others(st), eid(st)), nil, now)
+						if err != nil {
+							t.Fatal(err)
+						}
+						return r
+					}
+					for _, raw := range append(braws, eq(0, "Perth")...) {
+						if _, err := nodes["Perth"].Submit(raw, now); err != nil {
+							return err
+						}
+					}
+					for _, raw := range eq(1, "Wallops") {
+						if _, err := nodes["Wallops"].Submit(raw, now); err != nil {
+							return err
+						}
+					}
+					// after the close: mallory's ballot dated before it, and
+					// a receipt for it dated before it, signed by the
+					// attacker as Wallops
+					closes := now.Add(5 * time.Hour)
+					c.AfterFunc(closes.Add(10*time.Minute).Sub(now), func() {
+						at := c.Now()
+						e := &bpsec.Envelope{Kind: gov.KindVote, Seq: 2, Expires: at.Add(12 * time.Hour), Body: (&gov.Ballot{Proposal: propID, Choice: 1, Cast: closes.Add(-time.Minute)}).Encode()}
+						lraws, err := gov.Seal(e, mallory, eid("Perth"), append(others("Perth"), eid("Perth")), nil, closes.Add(-time.Minute))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						fake := &gov.Witness{Station: "Wallops", Key: attacker, Src: eid("Wallops"), Dsts: append(others("Wallops"), eid("Wallops"))}
+						fr, err := fake.Observe(lraws[:1], closes.Add(-time.Hour))
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						for _, raw := range append(lraws, fr...) {
+							if _, err := nodes["Perth"].Submit(raw, at); err != nil {
+								t.Error(err)
+							}
+						}
+					})
 					// the council's directive to DRONE-01, encrypted for it
 					vals, err := logDef.Validate([]string{directiveText})
 					if err != nil {
@@ -207,6 +294,9 @@ func TestDayGovernance(t *testing.T) {
 					delivered[st+" "+e.ID] = clk.Now()
 					return nil
 				},
+				Witness: func(st string, raws [][]byte, now time.Time) ([][]byte, error) {
+					return witness[st].Observe(raws, now)
+				},
 				Directive: func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
 					x, e, err := gov.OpenDirective(raw, norad, droneKEM, auth, &replay, now)
 					if err != nil {
@@ -220,6 +310,23 @@ func TestDayGovernance(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// the honest tally: the proposal and the honest ballots, with the
+		// stations' receipts
+		mu.Lock()
+		for _, st := range []string{"Tromso", "Wallops", "Perth"} {
+			for _, raw := range ledger[st] {
+				if b, err := bundle.Decode(raw); err == nil {
+					if e, err := bpsec.DecodeEnvelope(b.Payload().Data); err == nil && e.Kind == gov.KindReceipt && auth.Key(e.Author) != nil {
+						honest = append(honest, raw)
+					}
+				}
+			}
+		}
+		mu.Unlock()
+		ht, err := gov.Read(honest, auth).Tally(propID)
+		if err != nil {
+			t.Fatalf("the honest tally: %v", err)
 		}
 		var digests []string
 		for _, st := range []string{"Tromso", "Wallops", "Perth"} {
@@ -236,10 +343,22 @@ func TestDayGovernance(t *testing.T) {
 			if tl.Counts[0] != 2 || tl.Counts[1] != 1 {
 				t.Errorf("%s counts %v, want yes 2, no 1", st, tl.Counts)
 			}
+			if len(l.Proposals) != 1 {
+				t.Errorf("%s holds %d proposals, want 1 (the backdated one refused)", st, len(l.Proposals))
+			}
+			if len(tl.Equivocations) != 1 {
+				t.Errorf("%s: equivocations %q, want mallory's", st, tl.Equivocations)
+			}
+			if st == "Perth" && !strings.Contains(strings.Join(tl.Refused, "\n"), "ballot of mallory (seq 2): first held by [Perth]") {
+				t.Errorf("Perth: mallory's late ballot is not refused for its receipt: %q", tl.Refused)
+			}
+			if tl.Digest != ht.Digest {
+				t.Errorf("%s's digest %s, the honest tally's %s", st, tl.Digest, ht.Digest)
+			}
 			digests = append(digests, tl.Digest)
 		}
-		if len(digests) != 3 || digests[0] != digests[1] || digests[1] != digests[2] {
-			t.Errorf("the tallies differ: %v", digests)
+		if len(digests) != 3 {
+			t.Errorf("tallies at %d stations", len(digests))
 		}
 		at, ok := delivered["Wallops "+aliceID]
 		if !ok {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/kiss"
@@ -22,10 +23,13 @@ import (
 
 // TestDaySecure flies six hours with the space link secured (pqlink/sdls)
 // while an attacker on Tromso's TNC port replays every frame the station
-// sent, sends plain commands, and forges protected ones. Everything the
-// ground sent gets through; nothing of the attacker's is ever received
-// onboard; every refusal is counted; a drone that reboots gets a new
-// association.
+// sent (Hellos included, before and after a drone's power cycle), sends
+// plain commands, forges protected ones, and answers every Hello it sees
+// with junk Hello fragments under other ids and a forged fragment under
+// the Hello's own. Everything the ground sent gets through; nothing of
+// the attacker's is ever received onboard; every refusal is counted;
+// every handshake the stations began completes; a drone that reboots
+// gets a new association.
 func TestDaySecure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, els := exampleMission(t)
@@ -146,7 +150,23 @@ func attack(ctx context.Context, c net.Conn, mu *sync.Mutex, captured *[][]byte,
 			// the same frame with a bit flipped inside the ciphertext
 			var data []byte
 			kiss.ReadData(bytes.NewReader(raw), kiss.MaxFrame, func(_ uint8, d []byte) bool { data = d; return false })
-			if f, err := ax25.Decode(data, false); err == nil && len(f.Info) > 20 && f.Info[0] == 0x51 {
+			f, err := ax25.Decode(data, false)
+			if err == nil && len(f.Info) > 4 && f.Info[0] == sdls.TypeHello && f.Info[2] == 0 {
+				// a Hello's first fragment, its id in clear: junk under
+				// five other ids, and a forged last fragment under its own
+				id, n := f.Info[1], f.Info[3]
+				for j := range 5 {
+					junk := ax25.Frame{Dst: f.Dst, Src: f.Src, Info: []byte{sdls.TypeHello, id + 1 + byte(j), 0, n, 1, 2, 3}}
+					if b, err := junk.Encode(false); err == nil {
+						w.Data(0, b)
+					}
+				}
+				forged := ax25.Frame{Dst: f.Dst, Src: f.Src, Info: append([]byte{sdls.TypeHello, id, n - 1, n}, bytes.Repeat([]byte{0xA5}, 64)...)}
+				if b, err := forged.Encode(false); err == nil {
+					w.Data(0, b)
+				}
+			}
+			if err == nil && len(f.Info) > 20 && f.Info[0] == sdls.TypeProtected {
 				f.Info = bytes.Clone(f.Info)
 				f.Info[15] ^= 0x10
 				if b, err := f.Encode(false); err == nil {

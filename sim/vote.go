@@ -29,8 +29,10 @@ import (
 type Vote struct {
 	m        *mission.Mission
 	council  *keys.Private
-	voters   []*keys.Private // one per station
-	kem      *keys.Private   // the first drone's X-Wing key
+	voters   []*keys.Private          // one per station
+	stations map[string]*keys.Private // each station's receipt key
+	witness  map[string]*gov.Witness
+	kem      *keys.Private // the first drone's X-Wing key
 	sat      int
 	text     string
 	replay   bpsec.Replay
@@ -45,7 +47,7 @@ func NewVote(m *mission.Mission) (*Vote, error) {
 	if len(m.Stations) < 2 || len(m.Satellites) == 0 {
 		return nil, fmt.Errorf("a vote needs two stations and a drone")
 	}
-	v := &Vote{m: m, sat: m.Satellites[0].NORAD, ledger: map[string][][]byte{}}
+	v := &Vote{m: m, sat: m.Satellites[0].NORAD, ledger: map[string][][]byte{}, stations: map[string]*keys.Private{}, witness: map[string]*gov.Witness{}}
 	var err error
 	if v.council, err = keys.Generate(keys.Sig, "council"); err != nil {
 		return nil, err
@@ -59,6 +61,9 @@ func NewVote(m *mission.Mission) (*Vote, error) {
 			return nil, err
 		}
 		v.voters = append(v.voters, k)
+		if v.stations[st.Name], err = keys.Generate(keys.Sig, st.Name); err != nil {
+			return nil, err
+		}
 	}
 	v.text = "directive: heater setpoint 25 C (decided by the council's vote)"
 	return v, nil
@@ -70,6 +75,11 @@ func (v *Vote) auth() gov.Authority {
 			if id == v.council.ID {
 				return &v.council.Public
 			}
+			for _, k := range v.stations {
+				if k.ID == id {
+					return &k.Public
+				}
+			}
 			return nil
 		},
 		May: func(id, kind string, _ time.Time) error {
@@ -77,6 +87,12 @@ func (v *Vote) auth() gov.Authority {
 				return nil
 			}
 			return fmt.Errorf("%s is not the council", id)
+		},
+		Witness: func(id, station string, _ time.Time) error {
+			if k := v.stations[station]; k != nil && k.ID == id {
+				return nil
+			}
+			return fmt.Errorf("%s is not station %s's key", id, station)
 		},
 	}
 }
@@ -92,6 +108,15 @@ func (v *Vote) Bundles(dict *command.Dictionary) *DayBundles {
 			v.ledger[st] = append(v.ledger[st], raw)
 			v.mu.Unlock()
 			return nil
+		},
+		Witness: func(st string, raws [][]byte, now time.Time) ([][]byte, error) {
+			v.mu.Lock()
+			w := v.witness[st]
+			v.mu.Unlock()
+			if w == nil {
+				return nil, nil
+			}
+			return w.Observe(raws, now)
 		},
 		Directive: func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
 			if norad != v.sat {
@@ -126,11 +151,28 @@ func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now t
 		}
 		return out
 	}
+	v.mu.Lock()
+	for _, st := range names {
+		var all []bundle.EID
+		for _, o := range names {
+			all = append(all, eid(o))
+		}
+		v.witness[st] = &gov.Witness{Station: st, Key: v.stations[st], Src: eid(st), Dsts: all}
+	}
+	v.mu.Unlock()
+	// submit posts an item at station st: its ledger keeps a copy, the
+	// station receipts it (first held on the ground there), and the
+	// bundles go to every other station
 	submit := func(st string, raws [][]byte) error {
 		v.mu.Lock()
 		v.ledger[st] = append(v.ledger[st], raws[0])
+		w := v.witness[st]
 		v.mu.Unlock()
-		for _, raw := range raws {
+		receipts, err := w.Observe(raws[:1], now)
+		if err != nil {
+			return err
+		}
+		for _, raw := range append(raws, receipts...) {
 			if _, err := nodes[st].Submit(raw, now); err != nil {
 				return err
 			}

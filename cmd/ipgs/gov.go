@@ -35,7 +35,7 @@ type govFlags struct {
 func addGovFlags(c *cobra.Command, f *govFlags) {
 	addMissionFlags(c, &f.missionFlags)
 	c.Flags().StringVar(&f.station, "station", "", "the station whose ledger (its bundle inbox) and outbox are used")
-	c.Flags().StringVar(&f.now, "now", "", "the time to act at, RFC 3339 (default: the clock's time)")
+	c.Flags().StringVar(&f.now, "now", "", "the time to sign at, RFC 3339 (default: the clock's time); the station's receipts are dated by the clock whatever this says")
 	c.Flags().StringVar(&f.start, "start", "now", "with the emulator: its virtual clock's --start")
 	c.Flags().Float64Var(&f.speed, "speed", 1, "with the emulator: its --speed")
 	c.Flags().StringVar(&f.anchor, "wall-start", "", "with the emulator: its --wall-start")
@@ -49,7 +49,8 @@ type govEnv struct {
 	station *mission.StationConfig
 	node    uint64
 	trust   *trust.Store
-	now     time.Time
+	now     time.Time // when to act (--now, or the clock)
+	clock   time.Time // the clock's time, whatever --now says: receipts are dated by it
 	pass    []byte
 }
 
@@ -72,16 +73,15 @@ func (f *govFlags) env(cmd *cobra.Command) (*govEnv, error) {
 		return nil, mission.BadInput(fmt.Errorf("station %s has no dtn_node: it cannot carry governance bundles", g.station.Name))
 	}
 	g.node = uint64(n)
+	clk, _, err := virtualClock(cmd, f.start, f.anchor, f.speed)
+	if err != nil {
+		return nil, err
+	}
+	g.now, g.clock = clk.Now(), clk.Now()
 	if f.now != "" {
 		if g.now, err = mission.ParseTime(f.now, time.Now()); err != nil {
 			return nil, usage(err)
 		}
-	} else {
-		clk, _, err := virtualClock(cmd, f.start, f.anchor, f.speed)
-		if err != nil {
-			return nil, err
-		}
-		g.now = clk.Now()
 	}
 	if g.trust, err = trust.Load(m, trust.KeysDir(m, data)); err != nil {
 		return nil, err
@@ -110,7 +110,37 @@ func (g *govEnv) ledger() (*gov.Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gov.Read(raws, gov.Authority{Key: func(id string) *keys.Public { return g.trust.Keys[id] }, May: g.trust.MayAuthor}), nil
+	return gov.Read(raws, govAuthority(g.trust)), nil
+}
+
+// govAuthority is what reading governance bundles needs of a trust store.
+func govAuthority(st *trust.Store) gov.Authority {
+	return gov.Authority{Key: func(id string) *keys.Public { return st.Keys[id] }, May: st.MayAuthor, Witness: st.MayWitness, Quorum: st.Quorum()}
+}
+
+// stationWitness makes the receipts of the station named, signed with
+// its key in force at now (sealed keys need pass).
+func stationWitness(m *mission.Mission, st *trust.Store, station string, pass []byte, now time.Time) (*gov.Witness, error) {
+	id, err := st.StationKey(station, now)
+	if err != nil {
+		return nil, err
+	}
+	k, err := st.LoadPrivate(id, pass)
+	if err != nil {
+		return nil, err
+	}
+	w := &gov.Witness{Station: station, Key: k}
+	for _, sc := range m.Stations {
+		n, err := mission.IPNNode(sc.DTNNode)
+		if err != nil {
+			continue
+		}
+		w.Dsts = append(w.Dsts, bundle.IPN(uint64(n), govService))
+		if strings.EqualFold(sc.Name, station) {
+			w.Src = bundle.IPN(uint64(n), govService)
+		}
+	}
+	return w, nil
 }
 
 func (g *govEnv) proposal(l *gov.Ledger, prefix string) (*gov.Item, error) {
@@ -151,19 +181,36 @@ func (g *govEnv) others() []bundle.EID {
 }
 
 // post hands sealed bundles to the station's agent (its outbox) and
-// keeps the first in the station's own ledger.
+// keeps the first in the station's own ledger, with the station's signed
+// receipt for it (sent to every station) when its key can be opened.
 func (g *govEnv) post(w io.Writer, raws [][]byte, ledger bool) error {
 	if ledger {
 		if _, err := dtn.WriteFile(inboxDir(g.data, g.station.Name), raws[0]); err != nil {
 			return err
 		}
+		wit, err := stationWitness(g.m, g.trust, g.station.Name, g.pass, g.clock)
+		if err != nil {
+			fmt.Fprintf(w, "  not receipted by %s (%v): it counts once another station has receipted it\n", g.station.Name, err)
+		} else {
+			// dated by the clock, never by --now: a receipt is the
+			// station's word of when it held the item
+			receipts, err := wit.Observe(raws[:1], g.clock)
+			if err != nil {
+				return err
+			}
+			raws = append(raws, receipts...)
+		}
 	}
 	for _, raw := range raws {
-		path, err := dtn.WriteFile(outboxDir(g.data, g.station.Name), raw)
+		_, e, _ := bstore.Describe(raw)
+		dir := outboxDir(g.data, g.station.Name)
+		if e.DestNode == g.node {
+			dir = inboxDir(g.data, g.station.Name) // the station's own receipt
+		}
+		path, err := dtn.WriteFile(dir, raw)
 		if err != nil {
 			return err
 		}
-		_, e, _ := bstore.Describe(raw)
 		fmt.Fprintf(w, "  bundle %s → %s (%d bytes): %s\n", e.ID, e.Dest, e.Size, path)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestGovCommands walks the governance commands at one station without
@@ -38,15 +39,22 @@ func TestGovCommands(t *testing.T) {
 	if council == nil {
 		t.Fatalf("no council key in:\n%s", out)
 	}
-	at := func(when string) []string { return append([]string{"--now", when, "--station", "Tromso"}, cm...) }
+	// the station's clock (--start) and the time signed (--now) agree,
+	// except where an attack says otherwise
+	at := func(when string) []string {
+		return append([]string{"--now", when, "--start", when, "--station", "Tromso"}, cm...)
+	}
 	out, errs, code := run(t, append([]string{"gov", "propose", "--key", council[1], "--title", "Heater to 25 C", "--option", "yes", "--option", "no",
 		"--voter", ids["alice"], "--voter", ids["bob"], "--opens", "2026-11-22T00:00:00Z", "--closes", "10h"}, at("2026-11-22T00:00:00Z")...)...)
 	if code != 0 {
 		t.Fatalf("propose: exit %d: %s", code, errs)
 	}
 	prop := regexp.MustCompile(`proposal ([0-9a-f]{32})`).FindStringSubmatch(out)[1]
-	if n, _ := filepath.Glob(filepath.Join(outboxDir(data, "Tromso"), "*.bundle")); len(n) != 2 {
-		t.Fatalf("%d bundles in the outbox, want one per other station", len(n))
+	if n, _ := filepath.Glob(filepath.Join(outboxDir(data, "Tromso"), "*.bundle")); len(n) != 4 {
+		t.Fatalf("%d bundles in the outbox, want the proposal and Tromso's receipt for each other station", len(n))
+	}
+	if n, _ := filepath.Glob(filepath.Join(inboxDir(data, "Tromso"), "*.bundle")); len(n) != 2 {
+		t.Fatalf("%d bundles in the ledger, want the proposal and Tromso's receipt", len(n))
 	}
 	if _, errs, code := run(t, append([]string{"gov", "vote", prop[:8], "yes", "--key", ids["alice"]}, at("2026-11-22T01:00:00Z")...)...); code != 0 {
 		t.Fatalf("vote: %s", errs)
@@ -66,8 +74,17 @@ func TestGovCommands(t *testing.T) {
 	if _, errs, code := run(t, append([]string{"gov", "vote", prop, "2", "--key", ids["bob"]}, at("2026-11-22T02:00:00Z")...)...); code != 0 {
 		t.Fatalf("vote by number: %s", errs)
 	}
+	// (issue: a ballot sent after the close but dated before it, with
+	// gov vote --now, replaced the voter's first) the station's receipt
+	// is dated by its clock, after the close: the ballot does not count
+	late := append([]string{"gov", "vote", prop, "no", "--key", ids["alice"]}, at("2026-11-22T09:59:00Z")...)
+	late[len(late)-len(cm)-3] = "2026-11-22T11:00:00Z" // --start: the station's clock
+	if _, errs, code := run(t, late...); code != 0 {
+		t.Fatalf("late vote: %s", errs)
+	}
 	out, errs, code = run(t, append([]string{"gov", "tally", prop}, at("2026-11-22T12:00:00Z")...)...)
-	if code != 0 || !strings.Contains(out, "yes                  1") || !strings.Contains(out, "no                   1") || !strings.Contains(out, "2 ballots counted") {
+	if code != 0 || !strings.Contains(out, "yes                  1") || !strings.Contains(out, "no                   1") || !strings.Contains(out, "2 ballots counted") ||
+		!strings.Contains(out, "not before the close") || !strings.Contains(out, "evidence: stations' signed receipts") {
 		t.Fatalf("tally: exit %d %s\n%s", code, errs, out)
 	}
 	out, _, code = run(t, append([]string{"gov", "show", prop}, at("2026-11-22T12:00:00Z")...)...)
@@ -97,5 +114,31 @@ func TestGovCommands(t *testing.T) {
 	out, errs, code = run(t, append([]string{"gov", "directive", prop, "--sat", "DRONE-01", "--key", council[1], "LOG", "heater 25C"}, at("2026-11-22T12:00:00Z")...)...)
 	if code != 0 || !strings.Contains(out, "→ ipn:101.7") {
 		t.Fatalf("directive: exit %d %s\n%s", code, errs, out)
+	}
+}
+
+// TestSecureByDefault (issue: --secure was off by default even when the
+// mission had a trust store): with a trust store, station run signs the
+// link and governance receipts unless told --secure=false, and then it
+// warns.
+func TestSecureByDefault(t *testing.T) {
+	dir := t.TempDir()
+	mf := relayMission(t, dir)
+	data := filepath.Join(dir, "data")
+	cm := []string{"--config", mf, "--data", data}
+	if _, errs, code := run(t, append([]string{"keys", "init", "--out", mf + ".new"}, cm...)...); code != 0 {
+		t.Fatalf("keys init: %s", errs)
+	}
+	os.Rename(mf+".new", mf)
+	now := time.Now().UTC().Format(time.RFC3339)
+	station := append([]string{"station", "run", "--station", "Tromso", "--tnc", "127.0.0.1:1", "--rig", "none", "--rotator", "none",
+		"--duration", "1m", "--speed", "1000", "--start", now, "--wall-start", now, "--status", ""}, cm...)
+	out, errs, code := run(t, station...)
+	if code != 0 || !strings.Contains(out, "link security: signing with") || !strings.Contains(out, "governance: this station receipts") {
+		t.Fatalf("station run with a trust store: exit %d\n%s\n%s", code, out, errs)
+	}
+	out, errs, code = run(t, append(station, "--secure=false")...)
+	if code != 0 || strings.Contains(out, "link security") || !strings.Contains(errs, "--secure=false: the space link runs unprotected") {
+		t.Fatalf("station run --secure=false: exit %d\n%s\n%s", code, out, errs)
 	}
 }

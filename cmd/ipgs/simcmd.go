@@ -45,6 +45,9 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 				return err
 			}
 			var sec *sim.Security
+			if !cmd.Flags().Changed("secure") {
+				f.secure = len(m.Security.Stations) > 0 // on whenever there is a trust store
+			}
 			if f.secure {
 				if sec, err = simSecurity(m, data, f.passEnv, clk.Now()); err != nil {
 					return err
@@ -90,7 +93,7 @@ over TCP (station i on --base-port+i; 127.0.0.1 unless --host). Run
 		},
 	}
 	addMissionFlags(c, &f.missionFlags)
-	c.Flags().BoolVar(&f.secure, "secure", false, "the drones enforce link security with the keys of the trust store (ipgs keys)")
+	c.Flags().BoolVar(&f.secure, "secure", false, "the drones enforce link security with the keys of the trust store (ipgs keys); on by default when the mission has one")
 	c.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of sealed keys")
 	c.Flags().StringVar(&f.start, "start", "now", "virtual start time, RFC 3339")
 	c.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/pqlink/gov"
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/radio"
@@ -177,9 +178,13 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 					fmt.Fprintf(out, "telemetry: store %s (no InfluxDB configured)\n", tc.Dir)
 				}
 			}
-			if !f.secure && len(m.Security.Stations) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: the mission has a trust store, but the space link runs unprotected: give --secure to sign and verify it\n")
+			if !cmd.Flags().Changed("secure") {
+				f.secure = len(m.Security.Stations) > 0 // on whenever there is a trust store
 			}
+			if !f.secure && len(m.Security.Stations) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ipgs: warning: the mission has a trust store, but --secure=false: the space link runs unprotected and this station signs no governance receipts\n")
+			}
+			var witness *gov.Witness
 			if f.secure {
 				st, err := trust.Load(m, trust.KeysDir(m, data))
 				if err != nil {
@@ -191,10 +196,17 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 				}
 				cfg.Security = g
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
+				if witness, err = stationWitness(m, st, name, passphraseFrom(f.passEnv), clk.Now()); err != nil {
+					return mission.BadInput(fmt.Errorf("governance receipts: %v", err))
+				}
 			}
 			if f.bundles && m.Stations[idx].DTNNode != "" {
 				if cfg.Bundles, err = stationBundles(m, idx, data, out); err != nil {
 					return err
+				}
+				if witness != nil {
+					cfg.Bundles.Witness = witness.Observe
+					fmt.Fprintf(out, "governance: this station receipts every proposal and ballot it receives, signed with %s\n", witness.Key.ID)
 				}
 			}
 			rt, err := ground.New(cfg)
@@ -225,7 +237,7 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
-	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link with the station's key from the trust store (ipgs keys)")
+	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link and sign governance receipts with the station's key from the trust store (ipgs keys); on by default when the mission has one")
 	run.Flags().BoolVar(&f.bundles, "bundles", true, "run the station's bundle agent (when it has a dtn_node): store, routing, outbox and inbox, TCPCL ground links")
 	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")
 	run.Flags().StringVar(&f.rtlTCP, "rtl-tcp", "", "rtl_tcp host:port of an SDR that receives the downlink (default: the station's radio.rtl_tcp; \"none\" to disable)")

@@ -9,15 +9,26 @@
 //
 // # The tally rule
 //
-// A proposal counts if an authority allowed to sign proposals signed it.
-// Its id is the first 16 bytes of SHA-256 over its envelope, in hex, so
-// every copy of it has the same id. For a proposal, a ballot is counted
-// when all of these hold:
+// Authors choose every time they sign, so times that decide something
+// come from receipts instead: when a station first holds a proposal or a
+// ballot (its operator posted it, or it was delivered there) it signs a
+// receipt (KindReceipt) with its own key and sends it to every station.
+// An item's evidence is the time by which the quorum of distinct stations
+// (Authority.Quorum, the mission's security.receipts) held it.
+//
+// An item's id is the first 16 bytes of SHA-256 over its envelope, in
+// hex, so every copy of it has the same id. A proposal counts if an
+// authority allowed to sign proposals at its evidence time signed it (a
+// revoked authority cannot backdate one); until the quorum has receipted
+// it, it and the ballots on its roll are pending. For a proposal, a
+// ballot is counted when all of these hold:
 //
 //   - it carries a valid ML-DSA-65 signature by a key on the proposal's
 //     roll (unsigned and forged ballots are refused when read);
 //   - its envelope had not expired when its bundle was created;
 //   - its cast time (signed) lies in [opens, closes);
+//   - its evidence lies before closes (a ballot sent after the close
+//     counts for nothing whatever times it claims);
 //   - its choice is one of the options.
 //
 // Copies of the same envelope (the same author and nonce: a replay, or
@@ -303,6 +314,12 @@ func Seal(e *bpsec.Envelope, author *keys.Private, src bundle.EID, dsts []bundle
 type Authority struct {
 	Key func(id string) *keys.Public             // a trusted key (nil: unknown)
 	May func(id, kind string, t time.Time) error // whether it may sign kind at t
+	// Witness says whether key id may sign receipts as station at t
+	// (nil: no station may, and nothing is ever counted).
+	Witness func(id, station string, t time.Time) error
+	// Quorum is how many distinct stations must have receipted an item
+	// before it is judged (0: one).
+	Quorum int
 }
 
 // Item is a governance bundle read and verified.
@@ -314,6 +331,9 @@ type Item struct {
 	ID       string    // KindProposal: its id
 	Ballot   *Ballot   // KindVote
 	Voter    string    // KindVote: the voter's name on the roll
+	// Evidence is when the quorum of stations held it, by their
+	// receipts (zero: not yet).
+	Evidence Evidence
 }
 
 // Rejection is a bundle that was not accepted, and why.
@@ -328,6 +348,12 @@ type Ledger struct {
 	Proposals map[string]*Item
 	Ballots   []*Item
 	Rejected  []Rejection
+	// Pending are proposals no quorum of stations has receipted yet, and
+	// ballots on their rolls: judged when the receipts arrive.
+	Pending []Rejection
+
+	quorum   int
+	evidence map[string]evidence // item id → station → earliest receipt
 }
 
 // Errors of reading.
@@ -341,13 +367,13 @@ var (
 // that do not verify are listed in Rejected with the reason; they are
 // never counted.
 func Read(raws [][]byte, auth Authority) *Ledger {
-	l := &Ledger{Proposals: map[string]*Item{}}
+	l := &Ledger{Proposals: map[string]*Item{}, quorum: max(auth.Quorum, 1), evidence: map[string]evidence{}}
 	type entry struct {
 		raw  []byte
 		b    *bundle.Bundle
 		kind string
 	}
-	var props, votes []entry
+	var props, votes, receipts []entry
 	for i, raw := range raws {
 		b, err := bundle.Decode(raw)
 		if err != nil {
@@ -368,11 +394,33 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 			props = append(props, entry{raw, b, e.Kind})
 		case KindVote:
 			votes = append(votes, entry{raw, b, e.Kind})
+		case KindReceipt:
+			receipts = append(receipts, entry{raw, b, e.Kind})
 		}
 	}
+	for _, x := range receipts {
+		if err := l.receipt(x.raw, x.b, auth); err != nil {
+			l.Rejected = append(l.Rejected, Rejection{x.b.Primary.ID(), err.Error()})
+		}
+	}
+	pendingRoll := map[string]*keys.Public{}
 	for _, x := range props {
-		created := fromMS(x.b.Primary.Created)
-		e, err := open(x.raw, x.b, auth.Key, auth.May, created)
+		// a proposal is judged when the quorum of stations held it: its
+		// author's authority then, not at the time it claims
+		pre, _ := bpsec.DecodeEnvelope(x.b.Payload().Data)
+		ev, ok := l.evidence[ID(pre)].at(l.quorum)
+		if !ok {
+			if e, err := open(x.raw, x.b, auth.Key, func(string, string, time.Time) error { return nil }, fromMS(x.b.Primary.Created)); err == nil {
+				if p, err := DecodeProposal(e.Body); err == nil {
+					for _, v := range p.Roll {
+						pendingRoll[v.Key.ID] = &v.Key
+					}
+				}
+			}
+			l.Pending = append(l.Pending, Rejection{x.b.Primary.ID(), fmt.Sprintf("proposal %s: awaiting receipts from %d station(s)", ID(pre), l.quorum)})
+			continue
+		}
+		e, err := open(x.raw, x.b, auth.Key, auth.May, ev.At)
 		if err != nil {
 			l.Rejected = append(l.Rejected, Rejection{x.b.Primary.ID(), err.Error()})
 			continue
@@ -383,7 +431,7 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 			continue
 		}
 		id := ID(e)
-		l.Proposals[id] = &Item{Kind: KindProposal, Envelope: e, Created: created, Proposal: p, ID: id}
+		l.Proposals[id] = &Item{Kind: KindProposal, Envelope: e, Created: fromMS(x.b.Primary.Created), Proposal: p, ID: id, Evidence: ev}
 	}
 	voters := map[string]*keys.Public{}
 	names := map[string]string{}
@@ -393,12 +441,17 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 			names[v.Key.ID] = v.Name
 		}
 	}
-	voterKey := func(id string) *keys.Public { return voters[id] }
+	voterKey := func(id string) *keys.Public {
+		if k := voters[id]; k != nil {
+			return k
+		}
+		return pendingRoll[id]
+	}
 	onRoll := func(id, kind string, _ time.Time) error {
 		if kind != KindVote {
 			return fmt.Errorf("a voter key signs only votes, not %s", kind)
 		}
-		if voters[id] == nil {
+		if voters[id] == nil && pendingRoll[id] == nil {
 			return ErrNoRoll
 		}
 		return nil
@@ -410,15 +463,61 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 			l.Rejected = append(l.Rejected, Rejection{x.b.Primary.ID(), err.Error()})
 			continue
 		}
+		if voters[e.Author] == nil {
+			l.Pending = append(l.Pending, Rejection{x.b.Primary.ID(), "a ballot on the roll of a proposal awaiting receipts"})
+			continue
+		}
 		bl, err := DecodeBallot(e.Body)
 		if err != nil {
 			l.Rejected = append(l.Rejected, Rejection{x.b.Primary.ID(), err.Error()})
 			continue
 		}
-		l.Ballots = append(l.Ballots, &Item{Kind: KindVote, Envelope: e, Created: created, Ballot: bl, Voter: names[e.Author]})
+		ev, _ := l.evidence[ID(e)].at(l.quorum)
+		l.Ballots = append(l.Ballots, &Item{Kind: KindVote, Envelope: e, Created: created, Ballot: bl, Voter: names[e.Author], Evidence: ev})
 	}
 	sort.Slice(l.Rejected, func(i, j int) bool { return l.Rejected[i].Bundle < l.Rejected[j].Bundle })
+	sort.Slice(l.Pending, func(i, j int) bool { return l.Pending[i].Bundle < l.Pending[j].Bundle })
 	return l
+}
+
+// receipt verifies a receipt and records what it says: signed by a key
+// the trust store grants to the station it names, at the time the
+// receipt was made.
+func (l *Ledger) receipt(raw []byte, b *bundle.Bundle, auth Authority) error {
+	created := fromMS(b.Primary.Created)
+	var station string
+	may := func(id, kind string, t time.Time) error {
+		if kind != KindReceipt {
+			return fmt.Errorf("not a receipt")
+		}
+		return nil
+	}
+	e, err := open(raw, b, auth.Key, may, created)
+	if err != nil {
+		return err
+	}
+	r, err := DecodeReceipt(e.Body)
+	if err != nil {
+		return err
+	}
+	station = r.Station
+	if auth.Witness == nil {
+		return fmt.Errorf("gov: receipt by %s: no station may sign receipts", station)
+	}
+	if err := auth.Witness(e.Author, station, created); err != nil {
+		return fmt.Errorf("gov: receipt by %s: %w", station, err)
+	}
+	for _, it := range r.Items {
+		ev := l.evidence[it.ID]
+		if ev == nil {
+			ev = evidence{}
+			l.evidence[it.ID] = ev
+		}
+		if t, ok := ev[station]; !ok || it.At.Before(t) {
+			ev[station] = it.At
+		}
+	}
+	return nil
 }
 
 // open verifies a governance bundle as bpsec.Open does, judging expiry at
@@ -438,6 +537,9 @@ type Counted struct {
 	Choice int
 	Seq    uint64
 	Cast   time.Time
+	// Evidence is the receipts that show the ballot was on the ground
+	// before the close.
+	Evidence Evidence
 }
 
 // Tally is the result for one proposal.
@@ -448,8 +550,12 @@ type Tally struct {
 	Opens    time.Time
 	Closes   time.Time
 	Roll     int
-	Counts   []int
-	Counted  []Counted
+	// Quorum is how many stations' receipts each item needed; Witnessed
+	// is the proposal's (its author was judged at that time).
+	Quorum    int
+	Witnessed Evidence
+	Counts    []int
+	Counted   []Counted
 	// Refused lists ballots for this proposal that were read but not
 	// counted, with the rule they broke (superseded ballots included).
 	Refused []string
@@ -466,7 +572,7 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 		return nil, fmt.Errorf("gov: no verified proposal %s", id)
 	}
 	p := pi.Proposal
-	t := &Tally{Proposal: id, Title: p.Title, Options: p.Options, Opens: p.Opens, Closes: p.Closes, Roll: len(p.Roll), Counts: make([]int, len(p.Options))}
+	t := &Tally{Proposal: id, Title: p.Title, Options: p.Options, Opens: p.Opens, Closes: p.Closes, Roll: len(p.Roll), Counts: make([]int, len(p.Options)), Quorum: l.quorum, Witnessed: pi.Evidence}
 	onRoll := map[string]string{}
 	for _, v := range p.Roll {
 		onRoll[v.Key.ID] = v.Name
@@ -501,6 +607,12 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 			continue
 		case b.Ballot.Choice < 0 || b.Ballot.Choice >= len(p.Options):
 			t.Refused = append(t.Refused, fmt.Sprintf("%s: choice %d is not an option", who, b.Ballot.Choice))
+			continue
+		case b.Evidence.At.IsZero():
+			t.Refused = append(t.Refused, fmt.Sprintf("%s: no receipt from %d station(s) yet", who, l.quorum))
+			continue
+		case !b.Evidence.At.Before(p.Closes):
+			t.Refused = append(t.Refused, fmt.Sprintf("%s: first %s, not before the close", who, b.Evidence))
 			continue
 		}
 		if groups[e.Author] == nil {
@@ -541,7 +653,7 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 	}
 	for author, b := range best {
 		t.Counts[b.Ballot.Choice]++
-		t.Counted = append(t.Counted, Counted{Voter: onRoll[author], Key: author, Choice: b.Ballot.Choice, Seq: b.Envelope.Seq, Cast: b.Ballot.Cast})
+		t.Counted = append(t.Counted, Counted{Voter: onRoll[author], Key: author, Choice: b.Ballot.Choice, Seq: b.Envelope.Seq, Cast: b.Ballot.Cast, Evidence: b.Evidence})
 	}
 	sort.Slice(t.Counted, func(i, j int) bool { return t.Counted[i].Key < t.Counted[j].Key })
 	sort.Strings(t.Refused)
@@ -577,8 +689,12 @@ func (t *Tally) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "proposal %s: %s\n", t.Proposal, t.Title)
 	fmt.Fprintf(&sb, "  voting %s to %s, %d voters on the roll, %d ballots counted\n", t.Opens.UTC().Format(time.RFC3339), t.Closes.UTC().Format(time.RFC3339), t.Roll, len(t.Counted))
+	fmt.Fprintf(&sb, "  evidence: stations' signed receipts, %d per item; the proposal was %s\n", t.Quorum, t.Witnessed)
 	for i, o := range t.Options {
 		fmt.Fprintf(&sb, "  %-20s %d\n", o, t.Counts[i])
+	}
+	for _, c := range t.Counted {
+		fmt.Fprintf(&sb, "  counted: %s for %q (seq %d), %s\n", orKey(c.Voter, c.Key), t.Options[c.Choice], c.Seq, c.Evidence)
 	}
 	for _, r := range t.Refused {
 		fmt.Fprintf(&sb, "  not counted: %s\n", r)

@@ -19,12 +19,13 @@ var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	council, alice, bob, carol, eve *keys.Private
+	wallops, tromso                 *keys.Private // the stations' receipt keys
 	auth                            Authority
 }
 
 func newFixture(t *testing.T) *fixture {
 	f := &fixture{}
-	for _, k := range []**keys.Private{&f.council, &f.alice, &f.bob, &f.carol, &f.eve} {
+	for _, k := range []**keys.Private{&f.council, &f.alice, &f.bob, &f.carol, &f.eve, &f.wallops, &f.tromso} {
 		var err error
 		if *k, err = keys.Generate(keys.Sig, "x"); err != nil {
 			t.Fatal(err)
@@ -32,10 +33,18 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.auth = Authority{
 		Key: func(id string) *keys.Public {
-			if id == f.council.ID {
-				return &f.council.Public
+			for _, k := range []*keys.Private{f.council, f.wallops, f.tromso} {
+				if id == k.ID {
+					return &k.Public
+				}
 			}
 			return nil
+		},
+		Witness: func(id, station string, _ time.Time) error {
+			if (station == "Wallops" && id == f.wallops.ID) || (station == "Tromso" && id == f.tromso.ID) {
+				return nil
+			}
+			return fmt.Errorf("%s is not station %s's key", id, station)
 		},
 		May: func(id, kind string, _ time.Time) error {
 			if id == f.council.ID {
@@ -57,6 +66,22 @@ func (f *fixture) propose(t *testing.T) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return raws[0], ID(e)
+}
+
+// received returns raws with the receipts station signs for them at at
+// (a station's first holding them).
+func (f *fixture) received(t *testing.T, station string, at time.Time, raws ...[]byte) [][]byte {
+	t.Helper()
+	k := map[string]*keys.Private{"Wallops": f.wallops, "Tromso": f.tromso}[station]
+	if k == nil {
+		k = f.eve // an impostor
+	}
+	w := &Witness{Station: station, Key: k, Src: bundle.IPN(1, 7), Dsts: []bundle.EID{bundle.IPN(1, 7)}}
+	rs, err := w.Observe(raws, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(slices.Clone(raws), rs...)
 }
 
 func vote(t *testing.T, k *keys.Private, prop string, choice int, seq uint64, cast time.Time) []byte {
@@ -104,7 +129,8 @@ func TestTallyRule(t *testing.T) {
 	// eve signs with alice's name on the roll? she cannot: the roll
 	// holds alice's key
 
-	all := [][]byte{prop, aliceYes, aliceNo, bobYes, bobYes, forged, unsigned, expired, late, offRoll}
+	all := f.received(t, "Wallops", at.Add(time.Minute), prop, aliceYes, aliceNo, bobYes, bobYes, forged, unsigned, expired, offRoll)
+	all = append(all, f.received(t, "Wallops", now.Add(25*time.Hour), late)...)
 	l := Read(all, f.auth)
 	tl, err := l.Tally(id)
 	if err != nil {
@@ -143,7 +169,7 @@ func TestTallyRule(t *testing.T) {
 	p2 := &Proposal{Title: "x", Options: []string{"a", "b"}, Opens: now, Closes: now.Add(time.Hour)}
 	pe := &bpsec.Envelope{Kind: KindProposal, Seq: 9, Expires: now.Add(time.Hour), Body: p2.Encode()}
 	raws, _ := Seal(pe, f.eve, bundle.IPN(1, 7), []bundle.EID{bundle.IPN(2, 7)}, nil, now)
-	if l := Read(raws, f.auth); len(l.Proposals) != 0 || len(l.Rejected) != 1 {
+	if l := Read(f.received(t, "Wallops", now, raws...), f.auth); len(l.Proposals) != 0 || len(l.Rejected) != 1 {
 		t.Fatalf("a rogue proposal was read: %+v", l)
 	}
 }
@@ -218,7 +244,7 @@ func TestEquivocation(t *testing.T) {
 	var digest string
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 200 {
-		raws := append([][]byte{prop}, ballots...)
+		raws := f.received(t, "Tromso", at, append([][]byte{prop}, ballots...)...)
 		raws = append(raws, ballots[rng.IntN(len(ballots))]) // a copy of one
 		rng.Shuffle(len(raws), func(i, j int) { raws[i], raws[j] = raws[j], raws[i] })
 		tl, err := Read(raws, f.auth).Tally(id)
@@ -277,4 +303,100 @@ func TestDirectivesOutOfOrder(t *testing.T) {
 	if err := open(seal(6)); !errors.Is(err, bpsec.ErrReplayed) {
 		t.Errorf("directive 6, far below 100: %v", err)
 	}
+}
+
+// TestBackdatedProposal (issue finding 3: a revoked authority's proposal
+// dated before its revocation was accepted): a proposal is judged when
+// the stations first held it, by their signed receipts, whatever
+// creation time it claims; one no station has receipted is pending, not
+// counted; a receipt by a key that is not the station's is refused.
+func TestBackdatedProposal(t *testing.T) {
+	f := newFixture(t)
+	revoked := now.Add(2 * time.Hour)
+	f.auth.May = func(id, kind string, at time.Time) error {
+		if id != f.council.ID {
+			return fmt.Errorf("%s is no authority", id)
+		}
+		if !at.Before(revoked) {
+			return fmt.Errorf("council key revoked at %s", revoked.Format(time.RFC3339))
+		}
+		return nil
+	}
+	prop, id := f.propose(t) // created at now, before the revocation
+	// first held on the ground after the revocation: refused
+	l := Read(f.received(t, "Wallops", revoked.Add(time.Minute), prop), f.auth)
+	if len(l.Proposals) != 0 || len(l.Rejected) != 1 || !strings.Contains(l.Rejected[0].Reason, "revoked") {
+		t.Fatalf("a proposal first held after its author's revocation: proposals %d, refused %+v", len(l.Proposals), l.Rejected)
+	}
+	// no receipt yet: pending
+	l = Read([][]byte{prop, vote(t, f.alice, id, 0, 1, now.Add(time.Hour))}, f.auth)
+	if len(l.Proposals) != 0 || len(l.Pending) != 2 || len(l.Rejected) != 0 {
+		t.Fatalf("unreceipted: proposals %d, pending %+v, refused %+v", len(l.Proposals), l.Pending, l.Rejected)
+	}
+	// an impostor's receipt, dated early, counts for nothing
+	l = Read(f.received(t, "Tromso-impostor", now, prop), f.auth)
+	if len(l.Proposals) != 0 || len(l.Rejected) != 1 {
+		t.Fatalf("an impostor's receipt: proposals %d, refused %+v", len(l.Proposals), l.Rejected)
+	}
+	// held before the revocation: judged then, and counted
+	l = Read(f.received(t, "Wallops", now.Add(time.Minute), prop), f.auth)
+	if l.Proposals[id] == nil {
+		t.Fatalf("a proposal held before the revocation was refused: %+v", l.Rejected)
+	}
+}
+
+// TestBallotAfterClose (issue finding 4: a ballot sent after the close
+// but dated before it replaced the voter's first): a ballot counts only
+// when a quorum of stations receipted it before the close; the tally
+// says which receipts it used. With a quorum of two, one station's word
+// is not enough.
+func TestBallotAfterClose(t *testing.T) {
+	f := newFixture(t)
+	prop, id := f.propose(t)
+	closes := now.Add(24 * time.Hour)
+	first := vote(t, f.alice, id, 0, 1, now.Add(time.Hour))
+	// sent after the close, with a cast time and bundle time before it
+	second := vote(t, f.alice, id, 1, 2, closes.Add(-time.Minute))
+	raws := f.received(t, "Wallops", now.Add(time.Hour), prop, first)
+	raws = append(raws, f.received(t, "Wallops", closes.Add(time.Hour), second)...)
+	tl, err := Read(raws, f.auth).Tally(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + tl.String())
+	if tl.Counts[0] != 1 || tl.Counts[1] != 0 || !strings.Contains(strings.Join(tl.Refused, "\n"), "not before the close") {
+		t.Fatalf("the late ballot counted: %v, refused %q", tl.Counts, tl.Refused)
+	}
+	if c := tl.Counted[0]; c.Evidence.At.IsZero() || c.Evidence.Stations[0] != "Wallops" {
+		t.Fatalf("counted without evidence: %+v", c)
+	}
+	// an impostor station's receipt dated before the close does not help
+	raws = append(raws, f.received(t, "Tromso-impostor", closes.Add(-time.Hour), second)[1:]...)
+	if tl, _ := Read(raws, f.auth).Tally(id); tl.Counts[1] != 0 {
+		t.Fatalf("an impostor's receipt counted: %v", tl.Counts)
+	}
+	// quorum 2: Wallops alone is not enough; with Tromso it is
+	f.auth.Quorum = 2
+	if tl, _ := Read(raws, f.auth).Tally(id); tl != nil {
+		t.Fatalf("quorum 2 met by one station: %v", tl.Counts)
+	}
+	raws = append(raws, f.received(t, "Tromso", now.Add(2*time.Hour), prop, first)[2:]...)
+	tl, err = Read(raws, f.auth).Tally(id)
+	if err != nil || tl.Counts[0] != 1 || len(tl.Counted[0].Evidence.Stations) != 2 || !tl.Counted[0].Evidence.At.Equal(now.Add(2*time.Hour)) {
+		t.Fatalf("quorum 2: %v, %v", tl, err)
+	}
+}
+
+func FuzzReceipt(f *testing.F) {
+	f.Add((&Receipt{Station: "Wallops", Items: []Receipted{{ID: strings.Repeat("ab", 16), At: now}}}).Encode())
+	f.Add([]byte{0x82, 0x60, 0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeReceipt(b)
+		if err != nil {
+			return
+		}
+		if r2, err := DecodeReceipt(r.Encode()); err != nil || r2.Station != r.Station || len(r2.Items) != len(r.Items) {
+			t.Fatalf("a receipt does not read back: %v", err)
+		}
+	})
 }

@@ -334,6 +334,27 @@ func (s *Store) MayAuthor(id, kind string, t time.Time) error {
 	return fmt.Errorf("%w: key %s may not sign %s bundles", ErrNotGranted, id, kind)
 }
 
+// MayWitness checks that key id may sign receipts as station at t: the
+// trust store grants it to that station then, and it is not revoked.
+func (s *Store) MayWitness(id, station string, t time.Time) error {
+	if s.Keys[id] == nil {
+		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
+	}
+	if r, ok := s.Revoked(id, t); ok {
+		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	}
+	for _, g := range s.m.Security.Stations {
+		if g.Key == id && strings.EqualFold(g.Station, station) && within(t, g.NotBefore, g.NotAfter) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: key %s is not station %s's at %s", ErrNotGranted, id, station, t.UTC().Format(time.RFC3339))
+}
+
+// Quorum is how many stations' receipts a governance item needs (the
+// mission's security.receipts, at least one).
+func (s *Store) Quorum() int { return max(s.m.Security.Receipts, 1) }
+
 // StationKeys returns the keys that may command sat at t (what the
 // satellite trusts).
 func (s *Store) StationKeys(sat int, t time.Time) map[string]*keys.Public {

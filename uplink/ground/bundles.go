@@ -30,6 +30,10 @@ type Bundles struct {
 	// Deliver takes a bundle for this node (nil: it is written to Inbox,
 	// or kept when there is none).
 	Deliver func(raw []byte, e bstore.Entry) error
+	// Witness, when set, is told of every bundle delivered here and
+	// returns the bundles to send in answer (pqlink/gov's Witness.Observe:
+	// the station's signed receipts for governance items).
+	Witness func(raws [][]byte, now time.Time) ([][]byte, error)
 	// Inbox, Outbox and Admin, when set, are the folder delivered bundles
 	// are written to, the folder whose files are sent as bundles, and the
 	// admin socket (ipgs bundle list/send).
@@ -93,6 +97,24 @@ func newAgent(r *Runtime, b *Bundles) (*agent, error) {
 				fmt.Fprintf(b.Out, "%s bundle %s from %s delivered (%d bytes) to %s\n", r.cfg.Clock.Now().UTC().Format(time.RFC3339), e.ID, e.Source, e.Size, b.Inbox)
 			}
 			return err
+		}
+	}
+	if deliver := a.node.Deliver; deliver != nil && b.Witness != nil {
+		a.node.Deliver = func(raw []byte, e bstore.Entry) error {
+			if err := deliver(raw, e); err != nil {
+				return err
+			}
+			now := r.cfg.Clock.Now()
+			answers, err := b.Witness([][]byte{raw}, now)
+			if err != nil {
+				fmt.Fprintln(r.cfg.Log, "bundles: receipt:", err)
+			}
+			for _, ans := range answers {
+				if _, err := a.node.Submit(ans, now); err != nil && !errors.Is(err, bstore.ErrDuplicate) {
+					fmt.Fprintln(r.cfg.Log, "bundles: receipt:", err)
+				}
+			}
+			return nil
 		}
 	}
 	a.node.Redeliver()
