@@ -143,10 +143,41 @@ func NewAlarmsView(m *Model, w fyne.Window) fyne.CanvasObject {
 // anything is queued), confirm hazardous ones; below, the history with
 // each command's stage.
 func NewCommandView(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
-	d, h := m.Commanding()
-	if d == nil || h == nil {
-		return widget.NewLabel("No command dictionary or history.")
+	return follow(m, "Waiting for the command dictionary and the command history…", func() fyne.CanvasObject {
+		d, h := m.Commanding()
+		if d == nil || h == nil {
+			return nil
+		}
+		return newCommandView(m, w, sats, d, h)
+	})
+}
+
+// follow shows a placeholder until build, run at every change of the
+// model, returns the view (once its data has arrived), then that view.
+func follow(m *Model, placeholder string, build func() fyne.CanvasObject) fyne.CanvasObject {
+	wait := widget.NewLabel(placeholder)
+	wait.Importance = widget.LowImportance
+	stack := container.NewStack(wait)
+	var mu sync.Mutex
+	built := false
+	try := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if built {
+			return
+		}
+		if v := build(); v != nil {
+			built = true
+			stack.Objects = []fyne.CanvasObject{v}
+			stack.Refresh()
+		}
 	}
+	try()
+	refresh(m, try)
+	return stack
+}
+
+func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dictionary, h *command.History) fyne.CanvasObject {
 	var satNames []string
 	for n := range sats {
 		satNames = append(satNames, n)
@@ -182,6 +213,12 @@ func NewCommandView(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObj
 		}
 		args.Refresh()
 	})
+	for _, c := range d.Commands { // the first harmless command, so the form shows what it is for
+		if !c.Hazardous {
+			cmdSel.SetSelected(c.Name)
+			break
+		}
+	}
 	var history *widget.List
 	var cmds []*command.Command
 	history = widget.NewList(func() int { return len(cmds) },

@@ -208,18 +208,23 @@ func TestCommandForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := sampleModel(t)
-	m.SetCommanding(d, h)
+	// (issue: the view was built once, before the in-process day handed
+	// the dictionary over, and said "No command dictionary" all day)
 	w := test.NewWindow(NewCommandView(m, nil, map[string]int{"DRONE-01": 90001}))
 	defer w.Close()
 	w.Resize(fyne.NewSize(600, 400))
+	m.SetCommanding(d, h)
 	var selects []*widget.Select
-	for _, o := range test.LaidOutObjects(w.Content()) {
-		if s, ok := o.(*widget.Select); ok {
-			selects = append(selects, s)
+	for deadline := time.Now().Add(5 * time.Second); len(selects) != 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		selects = nil
+		for _, o := range test.LaidOutObjects(w.Content()) {
+			if s, ok := o.(*widget.Select); ok {
+				selects = append(selects, s)
+			}
 		}
 	}
 	if len(selects) != 2 {
-		t.Fatalf("%d selects", len(selects))
+		t.Fatalf("%d selects: the view did not fill in when the dictionary arrived", len(selects))
 	}
 	selects[1].SetSelected("SET_HK_PERIOD")
 	entry, queue, status := findForm(t, w)
