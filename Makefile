@@ -61,7 +61,7 @@ demo: deps build
 	@echo "   ..."
 	@echo
 	@mkdir -p $(DATA)
-	set -o pipefail; $(BIN)/ipgs demo --config examples/mission.yaml --duration 12h --speed 2000 --influxd $(BIN)/influxd | tee $(DATA)/demo.log
+	set -o pipefail; $(BIN)/ipgs demo --config examples/mission.yaml --duration 24h --speed 4000 --influxd $(BIN)/influxd | tee $(DATA)/demo.log
 	@echo
 	@# which drones pass over the stations depends on the time of day: read back the one with the most packets on the ground
 	@sat=$$(awk '$$1 ~ /^9[0-9]+$$/ && NF == 7 && $$4 > m { m = $$4; s = $$1 } END { print s }' $(DATA)/demo.log); \

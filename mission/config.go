@@ -127,6 +127,11 @@ type CatalogConfig struct {
 	Sources   []string `yaml:"sources"`    // files or URLs shared by all satellites
 	StaleDays *float64 `yaml:"stale_days"` // default 3
 	CacheDir  string   `yaml:"cache_dir"`  // default: data/catalog beside the mission file
+	// Synthetic says the element sets describe made-up orbits (the
+	// example constellation's): each run re-epochs them to the start of
+	// its first day, as a catalogue publishing fresh sets would, so a
+	// run is never flown on old elements.
+	Synthetic bool `yaml:"synthetic"`
 }
 
 // TelemetryConfig says where telemetry is stored.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,24 @@ type Vote struct {
 
 	mu     sync.Mutex
 	ledger map[string][][]byte // station → governance bundles it holds
+	// what the contact plan predicted when the round began: when the
+	// proposal reaches each station, and the directive its drone
+	origin, directiveFrom string
+	proposalBy            map[string]time.Time
+	ballotBy              map[[2]string]time.Time // [from, to]
+	directiveBy           time.Time
+}
+
+// arrival is when the contact plan predicts a bundle of size bytes from
+// n reaches node to (false: no route in the plan).
+func arrival(n *dtn.Node, to uint64, size int, now time.Time) (time.Time, bool) {
+	var best time.Time
+	for _, r := range n.Router().Routes(n.Num, to, size, now, time.Time{}, nil) {
+		if best.IsZero() || r.Arrival.Before(best) {
+			best = r.Arrival
+		}
+	}
+	return best, !best.IsZero()
 }
 
 // NewVote makes the keys of a vote for m.
@@ -119,10 +138,13 @@ func (v *Vote) Bundles(dict *command.Dictionary) *DayBundles {
 			return w.Observe(raws, now)
 		},
 		Directive: func(norad int, raw []byte, now time.Time) (*proto.Command, error) {
-			if norad != v.sat {
+			v.mu.Lock()
+			sat, kem := v.sat, v.kem
+			v.mu.Unlock()
+			if norad != sat {
 				return nil, nil
 			}
-			x, e, err := gov.OpenDirective(raw, norad, v.kem, v.auth(), &v.replay, now)
+			x, e, err := gov.OpenDirective(raw, norad, kem, v.auth(), &v.replay, now)
 			if err != nil {
 				return nil, nil // refused: dropped, never executed
 			}
@@ -141,6 +163,68 @@ func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now t
 	if len(names) < 2 {
 		return fmt.Errorf("a vote needs two stations with a dtn_node")
 	}
+	// the proposal starts at the station from which the plan predicts
+	// it reaches every other station soonest, and the directive goes to
+	// the drone it predicts reachable soonest, from the station that
+	// reaches it: so the round completes in the run when it can
+	const size = 8 << 10
+	worst := func(st string) (time.Time, map[string]time.Time) {
+		var w time.Time
+		by := map[string]time.Time{}
+		for _, o := range names {
+			if o == st {
+				continue
+			}
+			at, ok := arrival(nodes[st], nodes[o].Num, size, now)
+			if !ok {
+				return time.Time{}, nil
+			}
+			by[o] = at
+			if at.After(w) {
+				w = at
+			}
+		}
+		return w, by
+	}
+	origin := names[0]
+	bestW, bestBy := worst(origin)
+	for _, st := range names[1:] {
+		if w, by := worst(st); by != nil && (bestBy == nil || w.Before(bestW)) {
+			origin, bestW, bestBy = st, w, by
+		}
+	}
+	dSat, dFrom, dBy := v.sat, names[len(names)-1], time.Time{}
+	for _, sc := range v.m.Satellites {
+		node, err := mission.IPNNode(sc.DTNNode)
+		if err != nil {
+			continue
+		}
+		for _, st := range names {
+			if at, ok := arrival(nodes[st], uint64(node), size, now); ok && (dBy.IsZero() || at.Before(dBy)) {
+				dSat, dFrom, dBy = sc.NORAD, st, at
+			}
+		}
+	}
+	if dSat != v.sat {
+		k, err := keys.Generate(keys.KEM, fmt.Sprint(dSat))
+		if err != nil {
+			return err
+		}
+		v.mu.Lock()
+		v.sat, v.kem = dSat, k
+		v.mu.Unlock()
+	}
+	ballotBy := map[[2]string]time.Time{}
+	for _, a := range names {
+		for _, b := range names {
+			if at, ok := arrival(nodes[a], nodes[b].Num, size, now); ok && a != b {
+				ballotBy[[2]string{a, b}] = at
+			}
+		}
+	}
+	v.mu.Lock()
+	v.origin, v.proposalBy, v.directiveFrom, v.directiveBy, v.ballotBy = origin, bestBy, dFrom, dBy, ballotBy
+	v.mu.Unlock()
 	eid := func(st string) bundle.EID { return bundle.IPN(nodes[st].Num, 7) }
 	others := func(st string) []bundle.EID {
 		var out []bundle.EID
@@ -184,14 +268,14 @@ func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now t
 		p.Roll = append(p.Roll, gov.Voter{Name: "voter at " + st.Name, Key: v.voters[i].Public})
 	}
 	pe := &bpsec.Envelope{Kind: gov.KindProposal, Seq: 1, Expires: now.Add(24 * time.Hour), Body: p.Encode()}
-	raws, err := gov.Seal(pe, v.council, eid(names[0]), others(names[0]), nil, now)
+	raws, err := gov.Seal(pe, v.council, eid(origin), others(origin), nil, now)
 	if err != nil {
 		return err
 	}
 	v.mu.Lock()
 	v.proposal = gov.ID(pe)
 	v.mu.Unlock()
-	if err := submit(names[0], raws); err != nil {
+	if err := submit(origin, raws); err != nil {
 		return err
 	}
 	for i, st := range v.m.Stations {
@@ -219,17 +303,21 @@ func (v *Vote) start(nodes map[string]*dtn.Node, dict *command.Dictionary, now t
 	if err != nil {
 		return err
 	}
-	node, err := mission.IPNNode(v.m.Satellites[0].DTNNode)
-	if err != nil {
-		return nil // the first drone is no DTN node: no directive
+	var node int
+	for _, sc := range v.m.Satellites {
+		if sc.NORAD == dSat {
+			if node, err = mission.IPNNode(sc.DTNNode); err != nil {
+				return nil // no drone is a DTN node: no directive
+			}
+		}
 	}
-	x := &gov.Directive{Sat: v.sat, Opcode: def.Opcode, Command: def.Name, Args: args, Proposal: v.proposal}
+	x := &gov.Directive{Sat: dSat, Opcode: def.Opcode, Command: def.Name, Args: args, Proposal: v.proposal}
 	de := &bpsec.Envelope{Kind: gov.KindDirective, Seq: 2, Expires: now.Add(24 * time.Hour), Body: x.Encode()}
-	draws, err := gov.Seal(de, v.council, eid(names[len(names)-1]), []bundle.EID{bundle.IPN(uint64(node), 7)}, []*keys.Public{&v.kem.Public}, now)
+	draws, err := gov.Seal(de, v.council, eid(dFrom), []bundle.EID{bundle.IPN(uint64(node), 7)}, []*keys.Public{&v.kem.Public}, now)
 	if err != nil {
 		return err
 	}
-	_, err = nodes[names[len(names)-1]].Submit(draws[0], now)
+	_, err = nodes[dFrom].Submit(draws[0], now)
 	return err
 }
 
@@ -243,13 +331,24 @@ func (v *Vote) Report(w io.Writer, onboard []Onboard) bool {
 		names = append(names, st)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "governance: proposal %s, %d voters, every item carried by the drones only\n", v.proposal, len(v.voters))
+	fmt.Fprintf(w, "governance: proposal %s from %s, %d voters, every item carried by the drones only, timed by the stations' signed receipts\n", v.proposal, v.origin, len(v.voters))
 	digests := map[string]bool{}
 	for _, st := range names {
 		l := gov.Read(v.ledger[st], v.auth())
 		t, err := l.Tally(v.proposal)
 		if err != nil {
-			fmt.Fprintf(w, "  %-10s no proposal yet (%d governance bundles held)\n", st, len(v.ledger[st]))
+			why := "the proposal has not arrived"
+			for _, p := range l.Pending {
+				if strings.Contains(p.Reason, v.proposal) {
+					why = "the proposal awaits a station's receipt"
+				}
+			}
+			if at, ok := v.proposalBy[st]; ok {
+				why += fmt.Sprintf(" (the plan predicted it by %s)", at.UTC().Format("15:04"))
+			} else if st != v.origin {
+				why += " (no route in the plan)"
+			}
+			fmt.Fprintf(w, "  %-10s not complete: %s; %d governance bundles held\n", st, why, len(v.ledger[st]))
 			digests[""] = true
 			continue
 		}
@@ -259,6 +358,27 @@ func (v *Vote) Report(w io.Writer, onboard []Onboard) bool {
 		}
 		fmt.Fprintf(w, ", digest %s\n", t.Digest)
 		digests[t.Digest] = true
+		// the voters not counted, and why
+		for _, voter := range v.m.Stations {
+			name := "voter at " + voter.Name
+			if slices.ContainsFunc(t.Counted, func(c gov.Counted) bool { return c.Voter == name }) {
+				continue
+			}
+			why := "its ballot has not arrived"
+			for _, r := range t.Refused {
+				if strings.Contains(r, name) {
+					why = r
+				}
+			}
+			if why == "its ballot has not arrived" {
+				if at, ok := v.ballotBy[[2]string{voter.Name, st}]; ok {
+					why += fmt.Sprintf(" (the plan predicted it by %s)", at.UTC().Format("15:04"))
+				} else {
+					why += fmt.Sprintf(" (no route from %s to %s through the drones in this run's contact plan)", voter.Name, st)
+				}
+			}
+			fmt.Fprintf(w, "  %-10s   not counted: %s: %s\n", "", name, why)
+		}
 	}
 	ran := false
 	for _, o := range onboard {
@@ -266,7 +386,14 @@ func (v *Vote) Report(w io.Writer, onboard []Onboard) bool {
 			ran = true
 		}
 	}
-	fmt.Fprintf(w, "  directive to %d: executed onboard %v\n", v.sat, ran)
+	switch {
+	case ran:
+		fmt.Fprintf(w, "  directive from %s to %d: executed onboard\n", v.directiveFrom, v.sat)
+	case v.directiveBy.IsZero():
+		fmt.Fprintf(w, "  directive to %d: not executed: no drone is reachable in the contact plan\n", v.sat)
+	default:
+		fmt.Fprintf(w, "  directive from %s to %d: not executed yet (the plan predicted delivery by %s)\n", v.directiveFrom, v.sat, v.directiveBy.UTC().Format("15:04"))
+	}
 	return len(digests) == 1
 }
 

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
+	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/sgp4"
+	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -52,6 +57,15 @@ func isNumeric(f *pflag.Flag) bool {
 
 // checkFlags refuses a numeric flag given outside its range.
 func checkFlags(c *cobra.Command, _ []string) error {
+	if f := c.Flags().Lookup("start"); f != nil {
+		if t, err := mission.ParseTime(f.Value.String(), time.Now()); err == nil {
+			ctx := c.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			c.SetContext(context.WithValue(ctx, startKey{}, t))
+		}
+	}
 	var err error
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		if err != nil || !f.Changed || !isNumeric(f) {
@@ -67,4 +81,34 @@ func checkFlags(c *cobra.Command, _ []string) error {
 		}
 	})
 	return err
+}
+
+// startKey is the context key of the run's --start.
+type startKey struct{}
+
+// runStart is the run's --start, or now when the command has none.
+func runStart(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(startKey{}).(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
+
+// freshElements re-epochs a synthetic constellation's element sets to
+// the start of the run's first day (catalog.synthetic), as a catalogue
+// publishing fresh sets would; real element sets are returned as they
+// are.
+func freshElements(ctx context.Context, m *mission.Mission, els []*tle.Elements) []*tle.Elements {
+	if m == nil || !m.Catalog.Synthetic {
+		return els
+	}
+	day := runStart(ctx).UTC().Truncate(24 * time.Hour)
+	out := make([]*tle.Elements, len(els))
+	for i, e := range els {
+		out[i] = e
+		if n, err := sgp4.Reepoch(e, day); err == nil {
+			out[i] = n
+		}
+	}
+	return out
 }

@@ -70,6 +70,7 @@ func loadInputs(cmd *cobra.Command, f inputFlags) (*inputs, error) {
 		for _, e := range set.Entries {
 			in.elems = append(in.elems, e.Elements)
 		}
+		in.elems = freshElements(cmd.Context(), m, in.elems)
 		if !cmd.Flags().Changed("stale-days") {
 			in.staleAfter = m.StaleAfter()
 		}

@@ -35,6 +35,7 @@ func (f missionFlags) load(ctx context.Context) (*mission.Mission, []*tle.Elemen
 	for _, e := range set.Entries {
 		els = append(els, e.Elements)
 	}
+	els = freshElements(ctx, m, els)
 	if len(set.Missing) > 0 {
 		return nil, nil, nil, "", mission.BadInput(fmt.Errorf("%s: %d satellites have no element set (first: %s)", f.config, len(set.Missing), set.Missing[0].Name))
 	}
