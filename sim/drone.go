@@ -55,6 +55,8 @@ type drone struct {
 	socWh     float64 // battery energy
 	capWh     float64
 	tempC     float64
+	heater    bool // SET_HEATER on: warms towards the setpoint
+	setpointC float64
 	sunlit    float64
 	solarW    float64
 	hkPeriod  time.Duration
@@ -99,13 +101,21 @@ func (d *drone) power(now time.Time, dt time.Duration) {
 	if d.session >= 0 {
 		load += 3 // transmitter
 	}
+	if d.heater {
+		load += 2
+	}
 	h := dt.Hours()
 	d.socWh = math.Max(0, math.Min(d.capWh, d.socWh+(d.solarW-load)*h))
 	if d.soc() < 0.15 && d.mode != ModeSafe {
 		d.mode = ModeSafe
 	}
-	target := -15 + 40*d.sunlit
-	d.tempC += (target - d.tempC) * (1 - math.Exp(-dt.Seconds()/1800))
+	target, tau := -15+40*d.sunlit, 1800.0
+	if d.heater && d.tempC < d.setpointC {
+		// the heater's thermostat: full power below the setpoint, which
+		// warms a small board by degrees a minute
+		target, tau = max(target, d.setpointC), 240
+	}
+	d.tempC += (target - d.tempC) * (1 - math.Exp(-dt.Seconds()/tau))
 }
 
 func (d *drone) soc() float64 { return d.socWh / d.capWh }
@@ -269,6 +279,7 @@ func (d *drone) execute(now time.Time, c proto.Command) {
 			d.verify(now, c.ID, proto.StageFailed, "heater setpoint above the 30 degC thermal limit")
 			return
 		}
+		d.heater, d.setpointC = vals[0].Text == "true", vals[1].Num
 	case "REBOOT":
 		d.reboot(now)
 	}

@@ -20,7 +20,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or bad input,
 		return usageError{err}
 	})
 	root.AddCommand(newPassesCmd(), newScheduleCmd(), newTLECmd(), newBenchCmd(), newTMCmd(), newKeysCmd(), newGUICmd(),
-		newDemoCmd(), newSimCmd(), newStationCmd(), newCmdCmd(), newGovCmd(), newBundleCmd(), newModemCmd())
+		newDemoCmd(), newSimCmd(), newStationCmd(), newCmdCmd(), newGovCmd(), newBundleCmd(), newModemCmd(), newProcCmd())
 	return root
 }
 

@@ -19,10 +19,13 @@ const (
 	Received = "received"
 	Executed = "executed"
 	Failed   = "failed"
+	// Cancelled: withdrawn before it was sent (a procedure aborted, or an
+	// operator cancelled it).
+	Cancelled = "cancelled"
 )
 
 // Final reports whether a stage ends a command's life.
-func Final(stage string) bool { return stage == Executed || stage == Failed }
+func Final(stage string) bool { return stage == Executed || stage == Failed || stage == Cancelled }
 
 // Record is one line of the history: a command queued, or a later stage.
 type Record struct {
@@ -38,6 +41,11 @@ type Record struct {
 	Station string    `json:"station,omitempty"` // who sent it, or heard the verification
 	Reason  string    `json:"reason,omitempty"`  // why it failed
 	Hazard  bool      `json:"hazardous,omitempty"`
+	// Operator is who queued it or recorded the stage (a person's name,
+	// or a procedure's); Proc names the procedure and its step
+	// ("heater.star step 2") when a procedure sent it.
+	Operator string `json:"operator,omitempty"`
+	Proc     string `json:"proc,omitempty"`
 }
 
 // Command is a command with its stages.
@@ -46,7 +54,10 @@ type Command struct {
 	Stages []Record // every stage, in order
 }
 
-var stageRank = map[string]int{Queued: 0, Sent: 1, Received: 2, Executed: 3, Failed: 3}
+// stageRank orders the stages: a command sent after it was cancelled
+// (the two crossed) stays cancelled, one heard from onboard shows what
+// the satellite said.
+var stageRank = map[string]int{Queued: 0, Sent: 1, Cancelled: 2, Received: 3, Executed: 4, Failed: 4}
 
 // State is the most advanced stage reached: verifications can arrive out
 // of order over a lossy link (executed before a retransmitted received),
@@ -170,6 +181,37 @@ func (h *History) Stage(id uint32, sat int, stage string, at time.Time, station,
 	return h.locked(func(f *os.File) error {
 		return h.appendRecord(f, Record{ID: id, Sat: sat, Stage: stage, Time: at, Station: station, Reason: reason})
 	})
+}
+
+// Cancel withdraws command id if it is still queued (never sent),
+// recording who and why; it reports whether it did.
+func (h *History) Cancel(id uint32, at time.Time, who, reason string) (bool, error) {
+	done := false
+	err := h.locked(func(f *os.File) error {
+		recs, err := readAll(f.Name())
+		if err != nil {
+			return err
+		}
+		var c *Command
+		for _, r := range recs {
+			if r.ID != id {
+				continue
+			}
+			if c == nil {
+				if r.Stage != Queued {
+					continue
+				}
+				c = &Command{Record: r}
+			}
+			c.Stages = append(c.Stages, r)
+		}
+		if c == nil || c.State() != Queued {
+			return nil
+		}
+		done = true
+		return h.appendRecord(f, Record{ID: id, Sat: c.Sat, Stage: Cancelled, Time: at, Operator: who, Reason: reason})
+	})
+	return done, err
 }
 
 // Commands returns every command with its stages, by id.
