@@ -81,6 +81,10 @@ type Model struct {
 	// where a chart's older values come from, and the fields done
 	backfill   func(sat int, packet, field string) ([]Sample, error)
 	backfilled map[string]bool
+	// who is at the console: acknowledgements, commands and procedure
+	// runs record it
+	operator string
+	procs    procedures
 	// the map
 	sats     []SatMark
 	stations []StationMark
@@ -105,6 +109,24 @@ func (m *Model) changed() {
 	for _, f := range ls {
 		f()
 	}
+}
+
+// SetOperator names the person at the console.
+func (m *Model) SetOperator(name string) {
+	m.mu.Lock()
+	m.operator = name
+	m.mu.Unlock()
+	m.changed()
+}
+
+// Operator is the person at the console ("operator" when unnamed).
+func (m *Model) Operator() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.operator == "" {
+		return "operator"
+	}
+	return m.operator
 }
 
 // SetNow moves the model's clock (virtual time).

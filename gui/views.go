@@ -121,7 +121,7 @@ func NewAlarmsView(m *Model, w fyne.Window) fyne.CanvasObject {
 			text := widget.NewLabel(fmt.Sprintf("%s  %s  %s  %.4g %s  (raised %s)", strings.ToUpper(a.Severity), a.ID, state, a.Value, a.Units, a.Raised.UTC().Format("01-02 15:04:05")))
 			id := a.ID
 			ack := widget.NewButton("Acknowledge", func() {
-				if err := m.Ack(id, "operator"); err != nil && w != nil {
+				if err := m.Ack(id, m.Operator()); err != nil && w != nil {
 					dialog.ShowError(err, w)
 				}
 			})
@@ -225,7 +225,7 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 		func() fyne.CanvasObject { return widget.NewLabel("123 DRONE-01 SET_HEATER on=true executed") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := cmds[len(cmds)-1-i]
-			o.(*widget.Label).SetText(fmt.Sprintf("%d  %d  %s %s  %s", c.ID, c.Sat, c.Name, strings.Join(c.Args, " "), c.State()))
+			o.(*widget.Label).SetText(historyLine(c))
 		})
 	reload := func() {
 		cmds, _ = h.Commands()
@@ -242,7 +242,7 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 			texts = append(texts, v.Name+"="+v.Text)
 		}
 		id, err := h.Queue(command.Record{Sat: sats[satSel.Selected], Name: def.Name, Opcode: def.Opcode, Args: texts, Payload: payload,
-			Time: time.Now().UTC(), Hazard: def.Hazardous})
+			Time: time.Now().UTC(), Hazard: def.Hazardous, Operator: m.Operator()})
 		if err != nil {
 			status.SetText(err.Error())
 			return
@@ -277,8 +277,30 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 	})
 	reload()
 	refresh(m, reload)
-	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Satellite", satSel), widget.NewFormItem("Command", cmdSel)), args, send, status)
+	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Satellite", satSel), widget.NewFormItem("Command", cmdSel)), args, send, status,
+		newProcedurePanel(m, func() int { return sats[satSel.Selected] }), widget.NewSeparator(), widget.NewLabel("History (newest first)"))
 	return container.NewBorder(form, nil, nil, nil, history)
+}
+
+// historyLine is a command as the history list shows it: id,
+// satellite, command and arguments, stage (and why it failed), who sent
+// it and from which procedure step.
+func historyLine(c *command.Command) string {
+	line := fmt.Sprintf("%d  %d  %s %s  %s", c.ID, c.Sat, c.Name, strings.Join(c.Args, " "), c.State())
+	if r := c.Last().Reason; r != "" && c.State() != command.Executed {
+		line += ": " + r
+	}
+	var by []string
+	if c.Operator != "" {
+		by = append(by, "by "+c.Operator)
+	}
+	if c.Proc != "" {
+		by = append(by, c.Proc)
+	}
+	if len(by) > 0 {
+		line += "  (" + strings.Join(by, ", ") + ")"
+	}
+	return line
 }
 
 func sortStrings(s []string) {
@@ -452,12 +474,15 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 			func(fyne.Shortcut) {
 				for _, a := range m.Alarms() {
 					if a.Acked.IsZero() {
-						m.Ack(a.ID, "operator")
+						m.Ack(a.ID, m.Operator())
 					}
 				}
 			})
 	}
-	keys := widget.NewLabel("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all")
+	keys := widget.NewLabel("")
 	keys.Importance = widget.LowImportance
+	showKeys := func() { keys.SetText("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all · at the console: " + m.Operator()) }
+	showKeys()
+	refresh(m, showKeys)
 	return container.NewBorder(container.NewBorder(nil, nil, container.NewHBox(clock, keys), nil, problems), nil, nil, nil, tabs)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ipgs/ipgs/gui"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
@@ -49,6 +50,7 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	w, m := openWindow("ipgs mission control (attached)", o.Mission, cancel)
 	if hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl")); err == nil {
 		m.SetCommanding(o.Dictionary, hist)
+		m.SetProcedureRunner(procedureRunner(m, hist, o.Dictionary, o.Mission, clock.Real{}))
 	} else {
 		fmt.Fprintln(o.Log, "gui: commanding:", err)
 	}
@@ -66,6 +68,7 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	}()
 	w.ShowAndRun()
 	cancel()
+	m.StopProcedures()
 	<-polled
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -27,6 +28,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/proc"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
@@ -50,12 +52,20 @@ func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, 
 	a := app.NewWithID("org.ipgs.mission-control")
 	w := a.NewWindow(title)
 	m := gui.NewModel()
+	// who is at the console: the gui.operator preference, else the login name
+	prefs := a.Preferences()
+	op := prefs.String("gui.operator")
+	if op == "" {
+		if u, err := user.Current(); err == nil {
+			op = u.Username
+		}
+	}
+	m.SetOperator(op)
 	sats := map[string]int{}
 	for _, s := range ms.Satellites {
 		sats[s.Name] = s.NORAD
 	}
 	w.SetContent(gui.NewMain(m, w, sats))
-	prefs := a.Preferences()
 	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("gui.width", 1100)), float32(prefs.FloatWithFallback("gui.height", 700))))
 	w.SetCloseIntercept(func() {
 		sz := w.Canvas().Size()
@@ -151,6 +161,7 @@ func Run(ctx context.Context, o Options) error {
 			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec, Bundles: bundles,
 			Queue: func(h *command.History, _ *command.Dictionary) error {
 				m.SetCommanding(o.Dictionary, h)
+				m.SetProcedureRunner(procedureRunner(m, h, o.Dictionary, o.Mission, clk))
 				return nil
 			},
 			Planned: func(pl *plan.Plan) {
@@ -190,8 +201,35 @@ func Run(ctx context.Context, o Options) error {
 	})
 	w.ShowAndRun()
 	cancel()
+	m.StopProcedures()
 	wg.Wait()
 	return nil
+}
+
+// procedureRunner runs procedures from the window: commands into h,
+// telemetry from the model's latest values, on clk, as the operator at
+// the console.
+func procedureRunner(m *gui.Model, h *command.History, d *command.Dictionary, ms *mission.Mission, clk clock.Clock) gui.ProcedureRunner {
+	return func(ctx context.Context, name string, src []byte, sat int, out io.Writer) error {
+		var satName string
+		for _, sc := range ms.Satellites {
+			if sc.NORAD == sat {
+				satName = sc.Name
+			}
+		}
+		latest := func(sat int, field string) (proc.Value, bool) {
+			var best proc.Value
+			found := false
+			for _, v := range m.Values() {
+				if v.Sat == sat && (v.Field == field || v.Packet+"."+v.Field == field) && (!found || v.At.After(best.At)) {
+					best, found = proc.Value{Value: v.Value, At: v.At}, true
+				}
+			}
+			return best, found
+		}
+		_, err := proc.Run(ctx, proc.Env{History: h, Dict: d, Sat: sat, SatName: satName, Latest: latest, Clock: clk, Operator: m.Operator(), Out: out}, name, src)
+		return err
+	}
 }
 
 type propagators map[int]*sgp4.Propagator
