@@ -50,6 +50,7 @@ type Value struct {
 	Text     string // states and strings
 	Units    string
 	Severity dict.Severity
+	Limits   dict.Limits // in force for the packet's mode
 	At       time.Time
 }
 

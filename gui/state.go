@@ -195,3 +195,33 @@ func (m *Model) Proposals() []ProposalRow {
 	defer m.mu.Unlock()
 	return slices.Clone(m.proposals)
 }
+
+// Interval is how often a field's values have been arriving: the median
+// gap of its last few samples (0: too few to say).
+func (m *Model) Interval(sat int, packet, field string) time.Duration {
+	m.mu.Lock()
+	h := m.charts[valueKey(sat, packet, field)]
+	var gaps []time.Duration
+	for i := len(h) - 1; i > 0 && len(gaps) < 5; i-- {
+		if d := h[i].At.Sub(h[i-1].At); d > 0 {
+			gaps = append(gaps, d)
+		}
+	}
+	m.mu.Unlock()
+	if len(gaps) < 2 {
+		return 0
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2]
+}
+
+// Stale says whether v has not been updated for staleAfter its usual
+// periods (at least a minute), at the model's time, and for how long.
+func (m *Model) Stale(v Value) (time.Duration, bool) {
+	age := m.Now().Sub(v.At)
+	limit := max(staleAfter*m.Interval(v.Sat, v.Packet, v.Field), time.Minute)
+	return age, age > limit
+}
+
+// staleAfter is how many missed periods make a value stale.
+const staleAfter = 3

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,39 +63,6 @@ func severityColour(s dict.Severity) color.Color {
 		return colourYellow
 	}
 	return colourGreen
-}
-
-// NewTelemetryView shows the latest value of every field, coloured by its
-// limits.
-func NewTelemetryView(m *Model) fyne.CanvasObject {
-	var rows []Value
-	list := widget.NewList(
-		func() int { return len(rows) },
-		func() fyne.CanvasObject {
-			dot := canvas.NewCircle(colourGreen)
-			dot.Resize(fyne.NewSize(10, 10))
-			return container.NewHBox(container.NewGridWrap(fyne.NewSize(12, 12), dot), widget.NewLabel("90001 hk.battery"), layout.NewSpacer(), widget.NewLabel("7.412 V"))
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			v := rows[i]
-			box := o.(*fyne.Container)
-			dot := box.Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
-			dot.FillColor = severityColour(v.Severity)
-			dot.Refresh()
-			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%d %s.%s", v.Sat, v.Packet, v.Field))
-			text := v.Text
-			if text == "" {
-				text = strings.TrimSpace(strconv.FormatFloat(v.Value, 'g', 6, 64) + " " + v.Units)
-			}
-			box.Objects[3].(*widget.Label).SetText(text)
-		})
-	update := func() {
-		rows = m.Values()
-		list.Refresh()
-	}
-	update()
-	refresh(m, update)
-	return list
 }
 
 // NewAlarmsView lists the open alarms, each with an Acknowledge button.
@@ -481,7 +447,9 @@ func NewMain(m *Model, w fyne.Window, sats map[string]int) fyne.CanvasObject {
 	}
 	keys := widget.NewLabel("")
 	keys.Importance = widget.LowImportance
-	showKeys := func() { keys.SetText("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all · at the console: " + m.Operator()) }
+	showKeys := func() {
+		keys.SetText("Ctrl+1..8 views · Ctrl+Shift+A acknowledge all · at the console: " + m.Operator())
+	}
 	showKeys()
 	refresh(m, showKeys)
 	return container.NewBorder(container.NewBorder(nil, nil, container.NewHBox(clock, keys), nil, problems), nil, nil, nil, tabs)

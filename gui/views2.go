@@ -2,121 +2,15 @@ package gui
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
-
-// chartKey names the field a chart shows.
-type chartKey struct {
-	sat           int
-	packet, field string
-	units         string
-}
-
-// NewTelemetryPanel is the latest values over a chart of the selected
-// field's values in time.
-func NewTelemetryPanel(m *Model) fyne.CanvasObject {
-	list := NewTelemetryView(m).(*widget.List)
-	chart, sel := newChart(m)
-	list.OnSelected = func(i widget.ListItemID) {
-		vs := m.Values()
-		if i >= 0 && i < len(vs) {
-			sel(chartKey{vs[i].Sat, vs[i].Packet, vs[i].Field, vs[i].Units})
-		}
-	}
-	split := container.NewVSplit(list, chart)
-	split.Offset = 0.55
-	return split
-}
-
-// newChart draws one field's history as a line against time, with its
-// range and latest value; sel chooses the field.
-func newChart(m *Model) (fyne.CanvasObject, func(chartKey)) {
-	title := widget.NewLabel("Select a value to chart it.")
-	plot := container.NewWithoutLayout()
-	var key *chartKey
-	var sizer *sized
-	draw := func(size fyne.Size) {
-		plot.RemoveAll()
-		if key == nil || size.Width < 60 || size.Height < 40 {
-			plot.Refresh()
-			return
-		}
-		h := m.History(key.sat, key.packet, key.field)
-		if len(h) == 0 {
-			title.SetText(fmt.Sprintf("%d %s.%s: no values yet", key.sat, key.packet, key.field))
-			plot.Refresh()
-			return
-		}
-		lo, hi := h[0].V, h[0].V
-		for _, s := range h {
-			lo, hi = math.Min(lo, s.V), math.Max(hi, s.V)
-		}
-		if hi == lo {
-			lo, hi = lo-1, hi+1
-		}
-		t0, t1 := h[0].At, h[len(h)-1].At
-		span := t1.Sub(t0).Seconds()
-		if span <= 0 {
-			span = 1
-		}
-		const left, bottom = 56, 18
-		w, ht := size.Width-left-8, size.Height-bottom-8
-		xy := func(s Sample) fyne.Position {
-			return fyne.NewPos(left+float32(s.At.Sub(t0).Seconds()/span)*w, 8+float32((hi-s.V)/(hi-lo))*ht)
-		}
-		axis := theme.Color(theme.ColorNameDisabled)
-		frame := canvas.NewRectangle(color.Transparent)
-		frame.StrokeColor, frame.StrokeWidth = axis, 1
-		frame.Move(fyne.NewPos(left, 8))
-		frame.Resize(fyne.NewSize(w, ht))
-		plot.Add(frame)
-		label := func(s string, x, y float32) {
-			t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
-			t.TextSize = 10
-			t.Move(fyne.NewPos(x, y))
-			plot.Add(t)
-		}
-		label(strconv.FormatFloat(hi, 'g', 5, 64), 2, 4)
-		label(strconv.FormatFloat(lo, 'g', 5, 64), 2, 8+ht-12)
-		label(t0.UTC().Format("15:04:05"), left, 8+ht+2)
-		label(t1.UTC().Format("15:04:05"), left+w-48, 8+ht+2)
-		// at most one segment per horizontal pixel or two
-		step := max(1, len(h)/int(max(1, w/2)))
-		line := theme.Color(theme.ColorNamePrimary)
-		prev := xy(h[0])
-		for i := step; i < len(h); i += step {
-			p := xy(h[i])
-			l := canvas.NewLine(line)
-			l.StrokeWidth = 1.5
-			l.Position1, l.Position2 = prev, p
-			plot.Add(l)
-			prev = p
-		}
-		last := h[len(h)-1]
-		title.SetText(fmt.Sprintf("%d %s.%s: %s %s at %s UTC (%d values over %s)", key.sat, key.packet, key.field,
-			strconv.FormatFloat(last.V, 'g', 6, 64), key.units, last.At.UTC().Format("15:04:05"), len(h), t1.Sub(t0).Round(time.Second)))
-		plot.Refresh()
-	}
-	sizer = &sized{draw: draw, min: fyne.NewSize(200, 120)}
-	sizer.ExtendBaseWidget(sizer)
-	refresh(m, func() { draw(sizer.Size()) })
-	sel := func(k chartKey) {
-		key = &k
-		draw(sizer.Size())
-		m.Backfill(k.sat, k.packet, k.field) // older values, once, from the store
-	}
-	return container.NewBorder(title, nil, nil, nil, container.NewStack(sizer, plot)), sel
-}
 
 // NewRadioView shows each station's radios: the pass, the antenna's
 // target and where the rotator is, the frequencies with Doppler applied,

@@ -2,12 +2,14 @@ package gui
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
@@ -44,7 +46,7 @@ func TestTelemetryChart(t *testing.T) {
 	w := test.NewWindow(panel)
 	defer w.Close()
 	w.Resize(fyne.NewSize(520, 460))
-	list := panel.(*container.Split).Leading.(*widget.List)
+	list := panelList(t, panel)
 	list.Select(0) // 90001 hk.battery
 	if h := m.History(90001, "hk", "battery"); len(h) != 121 {
 		t.Fatalf("history of %d values, want 121 (120 charted and the sample model's one)", len(h))
@@ -59,6 +61,100 @@ func TestTelemetryChart(t *testing.T) {
 		t.Error("no chart title for the selected battery voltage")
 	}
 	test.AssertImageMatches(t, "chart.png", w.Canvas().Capture())
+}
+
+// panelList is the telemetry panel's list of values.
+func panelList(t *testing.T, panel fyne.CanvasObject) *widget.List {
+	for _, o := range test.LaidOutObjects(panel) {
+		if l, ok := o.(*widget.List); ok {
+			return l
+		}
+	}
+	t.Fatal("no list of values")
+	return nil
+}
+
+// TestTelemetryFilterAndBands: the satellite selector and the filter
+// narrow the list; a value not updated for three of its periods is
+// grey and says how stale it is; the chart shades the first field's
+// yellow and red bands and draws a second field added to it in its own
+// colour.
+func TestTelemetryFilterAndBands(t *testing.T) {
+	test.NewTempApp(t)
+	m := richModel(t)
+	lim := dict.Limits{Yellow: &dict.Range{Lo: 6.9, Hi: 8.45}, Red: &dict.Range{Lo: 6.4, Hi: 8.6}}
+	m.SetValue(Value{Sat: 90001, Packet: "hk", Field: "battery", Value: 7.5, Units: "V", Limits: lim, At: t0.Add(1300 * time.Second)})
+	for i := range 10 {
+		m.SetValue(Value{Sat: 90001, Packet: "hk", Field: "soc", Value: 50 + float64(i), Units: "%", At: t0.Add(time.Duration(1200+10*i) * time.Second)})
+	}
+	m.SetNow(t0.Add(1300 * time.Second)) // 90002's values are from t0: stale
+	panel := NewTelemetryPanel(m)
+	w := test.NewWindow(panel)
+	defer w.Close()
+	w.Resize(fyne.NewSize(700, 560))
+	var sel *widget.Select
+	var filter *widget.Entry
+	var add *widget.Button
+	for _, o := range test.LaidOutObjects(panel) {
+		switch x := o.(type) {
+		case *widget.Select:
+			if sel == nil {
+				sel = x
+			}
+		case *widget.Entry:
+			filter = x
+		case *widget.Button:
+			if x.Text == "Add" {
+				add = x
+			}
+		}
+	}
+	if sel == nil || filter == nil || add == nil {
+		t.Fatal("no satellite selector, filter or Add button")
+	}
+	list := panelList(t, panel)
+	if list.Length() != 4 {
+		t.Fatalf("%d rows for every satellite, want 4", list.Length())
+	}
+	sel.SetSelected("DRONE-02 (90002)")
+	if list.Length() != 2 {
+		t.Fatalf("%d rows for DRONE-02, want 2", list.Length())
+	}
+	stale := false
+	for _, o := range test.LaidOutObjects(list) {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "stale 21m") {
+			stale = true
+		}
+	}
+	if !stale {
+		t.Error("DRONE-02's 21-minute-old values are not marked stale")
+	}
+	sel.SetSelected("All satellites")
+	test.Type(filter, "batt")
+	if list.Length() != 1 {
+		t.Fatalf("%d rows for 'batt', want 1", list.Length())
+	}
+	list.Select(0)
+	test.Tap(add) // keep the battery on the chart
+	filter.SetText("soc")
+	list.Select(0)
+	bands, colours := 0, map[color.Color]bool{}
+	for _, o := range test.LaidOutObjects(panel) {
+		switch x := o.(type) {
+		case *canvas.Rectangle:
+			if x.FillColor == (color.NRGBA{R: 0xf9, G: 0xa8, B: 0x25, A: 0x30}) || x.FillColor == (color.NRGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0x40}) {
+				bands++
+			}
+		case *canvas.Line:
+			colours[x.StrokeColor] = true
+		}
+	}
+	if bands < 2 {
+		t.Errorf("%d limit bands on the battery chart, want the yellow and red ones", bands)
+	}
+	if len(colours) < 2 {
+		t.Errorf("%d line colours with soc added, want 2", len(colours))
+	}
 }
 
 // TestChartBackfill: selecting a value fetches its older values once from
@@ -83,7 +179,7 @@ func TestChartBackfill(t *testing.T) {
 	panel := NewTelemetryPanel(m)
 	w := test.NewWindow(panel)
 	defer w.Close()
-	list := panel.(*container.Split).Leading.(*widget.List)
+	list := panelList(t, panel)
 	list.Select(0)
 	var h []Sample
 	for i := 0; i < 200 && len(h) != 300+len(live); i++ {

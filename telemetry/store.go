@@ -362,7 +362,8 @@ type Reading struct {
 	Text     string // a state's name
 	Units    string
 	Severity dict.Severity
-	At       time.Time // onboard
+	Limits   dict.Limits // in force for the packet's mode (charts draw them)
+	At       time.Time   // onboard
 }
 
 // Readings calls fn with each valid value of a decoded packet, checked
@@ -378,6 +379,6 @@ func Readings(p *Packet, d *dict.Decoded, fn func(Reading)) {
 			continue
 		}
 		sev, _ := v.Field.Check(v.Num, mode)
-		fn(Reading{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, At: p.Onboard})
+		fn(Reading{Sat: p.Sat, Packet: d.Packet.Name, Field: v.Field.Name, Value: v.Num, Text: v.State, Units: v.Field.Units, Severity: sev, Limits: v.Field.LimitsIn(mode), At: p.Onboard})
 	}
 }

@@ -162,7 +162,8 @@ func (at *attached) update() {
 			at.m.Progress(s.Station, 0, 0)
 		}
 		for _, v := range s.Values {
-			at.m.SetValue(gui.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: severityOf(v.Severity), At: v.At})
+			at.m.SetValue(gui.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: severityOf(v.Severity), At: v.At,
+				Limits: dict.Limits{Yellow: v.Yellow, Red: v.Red}})
 		}
 		alarms = append(alarms, s.Alarms...)
 		for _, p := range s.Problems {

@@ -91,7 +91,7 @@ func Run(ctx context.Context, o Options) error {
 	defer store.Close()
 	store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
 		telemetry.Readings(p, d, func(r telemetry.Reading) {
-			m.SetValue(gui.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity, At: r.At})
+			m.SetValue(gui.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity, Limits: r.Limits, At: r.At})
 		})
 	}
 	m.SetBackfill(func(sat int, packet, field string) ([]gui.Sample, error) {

@@ -208,13 +208,18 @@ func (s Severity) String() string {
 	return [...]string{"nominal", "yellow", "red"}[s]
 }
 
+// LimitsIn returns the limits in force while the packet's mode is mode.
+func (f *Field) LimitsIn(mode string) Limits {
+	if m, ok := f.ByMode[mode]; ok && mode != "" {
+		return m
+	}
+	return f.Limits
+}
+
 // Check returns the severity of a value under the limits that apply in
 // mode (the packet's mode state, "" none).
 func (f *Field) Check(v float64, mode string) (Severity, Range) {
-	l := f.Limits
-	if m, ok := f.ByMode[mode]; ok && mode != "" {
-		l = m
-	}
+	l := f.LimitsIn(mode)
 	if l.Red != nil && (v < l.Red.Lo || v > l.Red.Hi) {
 		return Red, *l.Red
 	}

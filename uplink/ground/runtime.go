@@ -356,7 +356,8 @@ func (r *Runtime) statusServer() *status.Server {
 
 func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
 	telemetry.Readings(p, d, func(v telemetry.Reading) {
-		b.Value(status.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: v.Severity.String(), At: v.At})
+		b.Value(status.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: v.Severity.String(), At: v.At,
+			Yellow: v.Limits.Yellow, Red: v.Limits.Red})
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -58,6 +59,9 @@ type Value struct {
 	Units    string    `json:"units,omitempty"`
 	Severity string    `json:"severity,omitempty"`
 	At       time.Time `json:"at"`
+	// the limits in force for the packet's mode
+	Yellow *dict.Range `json:"yellow,omitempty"`
+	Red    *dict.Range `json:"red,omitempty"`
 }
 
 // maxReports bounds the reports a snapshot carries.
