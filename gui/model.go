@@ -62,6 +62,8 @@ type Model struct {
 	passes    []Pass
 	values    map[string]Value // sat/packet/field
 	alarms    []telemetry.Alarm
+	announced map[string]time.Time // alarm id → when it was raised, once told
+	onRaised  func([]telemetry.Alarm)
 	dict      *command.Dictionary
 	history   *command.History
 	ack       func(id, who string) error
@@ -224,15 +226,39 @@ func compare(a, b string) int {
 	return 0
 }
 
-// SetAlarms replaces the open alarms; ack acknowledges one.
+// SetAlarms replaces the open alarms; ack acknowledges one. Alarms
+// raised since the last call (or raised again at a new time) go to the
+// OnRaised hook: the sound and the desktop notification.
 func (m *Model) SetAlarms(a []telemetry.Alarm, ack func(id, who string) error) {
 	m.mu.Lock()
+	var raised []telemetry.Alarm
+	if m.announced == nil {
+		m.announced = map[string]time.Time{}
+	}
+	for _, x := range a {
+		if x.Acked.IsZero() && x.Cleared.IsZero() && !m.announced[x.ID].Equal(x.Raised) {
+			m.announced[x.ID] = x.Raised
+			raised = append(raised, x)
+		}
+	}
 	m.alarms = slices.Clone(a)
 	if ack != nil {
 		m.ack = ack
 	}
+	hook := m.onRaised
 	m.mu.Unlock()
+	if hook != nil && len(raised) > 0 {
+		hook(raised)
+	}
 	m.changed()
+}
+
+// OnRaised sets what is done when alarms are raised (a sound, a
+// desktop notification).
+func (m *Model) OnRaised(f func([]telemetry.Alarm)) {
+	m.mu.Lock()
+	m.onRaised = f
+	m.mu.Unlock()
 }
 
 // Alarms returns the open alarms.

@@ -286,3 +286,28 @@ func TestMapView(t *testing.T) {
 		t.Errorf("footprint of a 550 km satellite at 10°: %.1f°", fp)
 	}
 }
+
+// TestAlarmRaisedOnce: the sound and notification hook hears of an alarm
+// once when it is raised, again only when it is raised anew, never when
+// it is acknowledged or cleared.
+func TestAlarmRaisedOnce(t *testing.T) {
+	m := NewModel()
+	var heard []string
+	m.OnRaised(func(as []telemetry.Alarm) {
+		for _, a := range as {
+			heard = append(heard, a.ID)
+		}
+	})
+	a := telemetry.Alarm{ID: "90001/hk/battery", Severity: "red", Raised: t0}
+	m.SetAlarms([]telemetry.Alarm{a}, nil)
+	m.SetAlarms([]telemetry.Alarm{a}, nil)
+	acked := a
+	acked.Acked = t0.Add(time.Minute)
+	m.SetAlarms([]telemetry.Alarm{acked}, nil)
+	again := a
+	again.Raised = t0.Add(time.Hour)
+	m.SetAlarms([]telemetry.Alarm{again}, nil)
+	if strings.Join(heard, ",") != "90001/hk/battery,90001/hk/battery" {
+		t.Fatalf("heard %q", heard)
+	}
+}

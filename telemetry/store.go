@@ -35,6 +35,9 @@ type Store struct {
 	// OnDecoded, if set, sees every decoded packet (the GUI's live values);
 	// d is reused after the call returns.
 	OnDecoded func(p *Packet, d *dict.Decoded)
+	// OnAlarm, if set, sees every alarm event after it is stored (the
+	// webhooks); it must not block.
+	OnAlarm func(Event)
 
 	mu  sync.Mutex
 	dec dict.Decoded
@@ -108,6 +111,9 @@ func (s *Store) alarmPoint(e Event) {
 	b = strconv.AppendInt(b, e.Time.UnixNano(), 10)
 	if _, err := s.Spool.Append(b); err == nil {
 		s.Stats.Points.Add(1)
+	}
+	if s.OnAlarm != nil {
+		s.OnAlarm(e)
 	}
 }
 

@@ -41,6 +41,8 @@ func newStationCmd() *cobra.Command {
 		secure, bundles                    bool
 		passEnv                            string
 		status                             string
+		webhooks                           []string
+		webhookTokenEnv                    string
 	}
 	run := &cobra.Command{
 		Use:   "run",
@@ -172,6 +174,14 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 					fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: telemetry spool:", store.Spool.Recovery)
 				}
 				cfg.Telemetry, cfg.Influx = store, tc.Influx
+				if len(f.webhooks) > 0 {
+					urls, err := telemetry.ParseWebhooks(f.webhooks)
+					if err != nil {
+						return usage(err)
+					}
+					cfg.Webhooks = &telemetry.Webhooks{URLs: urls, Token: os.Getenv(f.webhookTokenEnv), Station: name, Log: cmd.ErrOrStderr()}
+					fmt.Fprintf(out, "alarms: posted to %d webhook(s)\n", len(urls))
+				}
 				if tc.Influx != nil {
 					fmt.Fprintf(out, "telemetry: store %s, InfluxDB %s bucket %s\n", tc.Dir, tc.Influx.URL, tc.Influx.Bucket)
 				} else {
@@ -237,6 +247,8 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
+	run.Flags().StringArrayVar(&f.webhooks, "alarm-webhook", nil, "post alarm events of a severity to a URL: SEVERITY=URL, SEVERITY red, yellow, stale or * (repeat)")
+	run.Flags().StringVar(&f.webhookTokenEnv, "webhook-token-env", "", "environment variable with a bearer token for the alarm webhooks")
 	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link and sign governance receipts with the station's key from the trust store (ipgs keys); on by default when the mission has one")
 	run.Flags().BoolVar(&f.bundles, "bundles", true, "run the station's bundle agent (when it has a dtn_node): store, routing, outbox and inbox, TCPCL ground links")
 	run.Flags().StringVar(&f.passEnv, "passphrase-env", "", "environment variable with the passphrase of a sealed station key")

@@ -47,7 +47,8 @@ type AttachOptions struct {
 func Attach(ctx context.Context, o AttachOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, m := openWindow("ipgs mission control (attached)", o.Mission, cancel)
+	w, m, al := openWindow("ipgs mission control (attached)", o.Mission, cancel, o.Log)
+	defer al.wait()
 	if hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl")); err == nil {
 		m.SetCommanding(o.Dictionary, hist)
 		m.SetProcedureRunner(procedureRunner(m, hist, o.Dictionary, o.Mission, clock.Real{}))

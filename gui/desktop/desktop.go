@@ -48,7 +48,7 @@ type Options struct {
 
 // openWindow makes the app's window on a new model. The window's size
 // survives a restart; closing it calls cancel.
-func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, *gui.Model) {
+func openWindow(title string, ms *mission.Mission, cancel func(), log io.Writer) (fyne.Window, *gui.Model, *alerter) {
 	a := app.NewWithID("org.ipgs.mission-control")
 	w := a.NewWindow(title)
 	m := gui.NewModel()
@@ -61,6 +61,8 @@ func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, 
 		}
 	}
 	m.SetOperator(op)
+	al := &alerter{app: a, log: log}
+	m.OnRaised(al.raised)
 	sats := map[string]int{}
 	for _, s := range ms.Satellites {
 		sats[s.Name] = s.NORAD
@@ -74,7 +76,7 @@ func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, 
 		cancel()
 		w.Close()
 	})
-	return w, m
+	return w, m, al
 }
 
 // Run opens the window and flies the mission until the window closes or
@@ -82,7 +84,8 @@ func openWindow(title string, ms *mission.Mission, cancel func()) (fyne.Window, 
 func Run(ctx context.Context, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, m := openWindow("ipgs mission control", o.Mission, cancel)
+	w, m, al := openWindow("ipgs mission control", o.Mission, cancel, o.Log)
+	defer al.wait()
 	run := filepath.Join(o.DataDir, "gui-"+o.Start.Format("20060102T150405"))
 	store, err := telemetry.OpenStore(filepath.Join(run, "telemetry"), o.TMDict)
 	if err != nil {

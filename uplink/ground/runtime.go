@@ -62,7 +62,9 @@ type Config struct {
 	// the spool.
 	Telemetry *telemetry.Store
 	Influx    *telemetry.Influx
-	Bundles   *Bundles // nil: no bundle agent
+	// Webhooks, if set with Telemetry, are told of every alarm event.
+	Webhooks *telemetry.Webhooks
+	Bundles  *Bundles // nil: no bundle agent
 	// Status, if set, is where the status endpoint is served (ipgs gui
 	// --attach): an address on the loopback interface. StatusToken is the
 	// secret its clients present (status.LoadToken keeps one).
@@ -298,6 +300,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 		sh := &telemetry.Shipper{Spool: ts.Spool, To: *to, Log: r.cfg.Log, Rejected: filepath.Join(r.cfg.Dir, "rejected.lp"),
 			Problem: func(text string) { r.board.Problem("store", text) }}
 		wg.Go(func() { sh.Run(ctx) })
+	}
+	if ts, wh := r.cfg.Telemetry, r.cfg.Webhooks; ts != nil && wh != nil {
+		ts.OnAlarm = wh.Notify
+		wg.Go(func() { wh.Run(ctx) })
 	}
 	if r.agent != nil {
 		r.agent.run(ctx, &wg)
