@@ -88,6 +88,8 @@ type Model struct {
 	// runs record it
 	operator string
 	procs    procedures
+	// the Radio tab's controls reach the stations through it
+	radioControl RadioControl
 	// the map
 	sats     []SatMark
 	stations []StationMark

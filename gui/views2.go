@@ -27,7 +27,7 @@ func NewRadioView(m *Model) fyne.CanvasObject {
 	}
 	update()
 	refresh(m, update)
-	return table
+	return container.NewBorder(nil, newRadioControls(m), nil, nil, table)
 }
 
 // radioCell is column col of a station's row in the radio view.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/station"
 )
 
 func richModel(t *testing.T) *Model {
@@ -205,10 +206,24 @@ func TestChartBackfill(t *testing.T) {
 func TestRadioView(t *testing.T) {
 	test.NewTempApp(t)
 	m := richModel(t)
+	var asked []string
+	m.SetRadioControl(func(st string, req station.Manual) error {
+		asked = append(asked, st+" "+req.Action+" "+req.Operator)
+		return nil
+	})
+	m.SetOperator("ana")
 	w := test.NewWindow(NewRadioView(m))
 	defer w.Close()
-	w.Resize(fyne.NewSize(1480, 140))
+	w.Resize(fyne.NewSize(1480, 300))
 	test.AssertImageMatches(t, "radio.png", w.Canvas().Capture())
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if b, ok := o.(*widget.Button); ok && (b.Text == "Park" || b.Text == "Resume tracking") {
+			test.Tap(b)
+		}
+	}
+	if strings.Join(asked, ",") != "Perth park ana,Perth resume ana" {
+		t.Errorf("the controls asked %q", asked)
+	}
 	var texts []string
 	for _, r := range m.Radios() {
 		for col := range 8 {

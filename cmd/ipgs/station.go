@@ -117,6 +117,16 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 				rc := m.Stations[idx].Radio
 				rs = &radio.Station{Location: m.PassStations()[idx].Location, Clock: clk, Sats: map[int]radio.Sat{}, Park: track.AzEl{Az: 0, El: 90}, Log: cmd.ErrOrStderr(),
 					Duplex: rc.Duplex, RXVFO: rc.RXVFO, TXVFO: rc.TXVFO}
+				// the operator's offsets by satellite, kept for the next passes
+				offPath := filepath.Join(data, "stations", name, "radio-offsets.json")
+				if rs.Offsets, err = radio.LoadOffsets(offPath); err != nil {
+					return err
+				}
+				rs.OnOffset = func(offsets map[int]float64) {
+					if err := radio.SaveOffsets(offPath, offsets); err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), "ipgs: radio offsets:", err)
+					}
+				}
 				if rigAddr != "" {
 					rs.Rig = hamlib.DialRig(rigAddr, 0)
 					defer rs.Rig.Close()
@@ -257,7 +267,7 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 	run.Flags().StringVar(&f.recordIQ, "record-iq", "", "directory to keep each pass's SDR samples in as SigMF, with the decoded frames annotated")
 	run.Flags().StringVar(&f.status, "status", "", "serve the station's status for mission control (ipgs gui --attach) on this host:port, e.g. 127.0.0.1:8101")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
-	st.AddCommand(run)
+	st.AddCommand(run, newStationRadioCmd())
 	return st
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
@@ -61,6 +62,7 @@ func Attach(ctx context.Context, o AttachOptions) error {
 		at.clients = append(at.clients, &status.Client{Addr: addr, Token: o.Token})
 	}
 	m.SetReplanner(at.replan)
+	m.SetRadioControl(at.radio)
 	m.SetBackfill(at.backfill)
 	polled := make(chan struct{})
 	go func() {
@@ -297,4 +299,22 @@ func samplesOf(ss []telemetry.Sample) []gui.Sample {
 		}
 	}
 	return out
+}
+
+// radio sends an operator's hand on a station's radios to that station.
+func (at *attached) radio(stationName string, m station.Manual) error {
+	at.mu.Lock()
+	var c *status.Client
+	for i, s := range at.snaps {
+		if s != nil && s.Station == stationName {
+			c = at.clients[i]
+		}
+	}
+	at.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("no attached station is %s", stationName)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.Radio(ctx, m)
 }

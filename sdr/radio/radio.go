@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -64,6 +65,12 @@ type Station struct {
 	// recording there, named by satellite and AOS.
 	RecordDir string
 	Log       io.Writer
+	// Offsets are the operator's downlink offsets by satellite (Hz),
+	// applied at every pass and updated by the knob and by Manual;
+	// OnOffset, if set, is given a copy of them at each change (to keep
+	// them).
+	Offsets  map[int]float64
+	OnOffset func(offsets map[int]float64)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -73,6 +80,11 @@ type Station struct {
 	// lastErr and repeats fold repeated errors into one
 	lastErr string
 	repeats int
+	// the operator's hand: the rotator held (not tracked) until resume
+	// or the next pass; a nudge waiting for the tracking loop
+	hold  bool
+	nudge float64
+	sat   int // the pass's satellite (0: none)
 }
 
 // look returns the pointing and range rate of sat at t.
@@ -131,6 +143,12 @@ func (s *Station) Prepare(ctx context.Context, c station.Contact) error {
 	if err != nil && firstErr == nil {
 		firstErr = err
 	}
+	s.mu.Lock()
+	if rx != nil {
+		rx.Offset = s.Offsets[c.NORAD] // the operator's offset, kept from earlier passes
+	}
+	s.hold, s.nudge, s.sat = false, 0, c.NORAD
+	s.mu.Unlock()
 	// tune for AOS now, so the first frame is heard on frequency
 	_, rr, _ := s.look(sat, &topo, c.Start)
 	for _, t := range []*track.Tuner{rx, tx} {
@@ -171,7 +189,14 @@ func (s *Station) loop(ctx context.Context, c station.Contact, sat Sat, topo *ge
 	var errN int
 	for ctx.Err() == nil {
 		now := s.Clock.Now()
-		if len(path.Points) > 0 && !now.Before(c.Start) && !now.After(c.End) {
+		s.mu.Lock()
+		hold, nudge := s.hold, s.nudge
+		s.nudge = 0
+		s.mu.Unlock()
+		if tuner != nil && nudge != 0 {
+			tuner.Offset += nudge
+		}
+		if len(path.Points) > 0 && !now.Before(c.Start) && !now.After(c.End) && !hold {
 			want := interp(path.Points, times, now)
 			if !haveLast || math.Max(math.Abs(want.Az-last.Az), math.Abs(want.El-last.El)) > s.Deadband/2 {
 				if err := s.Rotator.SetPosition(ctx, want.Az, want.El); err != nil {
@@ -350,11 +375,90 @@ func (s *Station) Release(ctx context.Context, c station.Contact) error {
 		cancel()
 		<-done
 	}
-	if s.Rotator != nil {
+	s.mu.Lock()
+	off, norad, hold := s.stats.OperatorOffsetHz, s.sat, s.hold
+	s.sat = 0
+	changed := norad != 0 && s.Rig != nil && off != s.Offsets[norad]
+	var kept map[int]float64
+	if changed {
+		if s.Offsets == nil {
+			s.Offsets = map[int]float64{}
+		}
+		s.Offsets[norad] = off
+		kept = maps.Clone(s.Offsets)
+	}
+	s.mu.Unlock()
+	if changed && s.OnOffset != nil {
+		s.OnOffset(kept) // the knob or a nudge: kept for the next pass
+	}
+	if s.Rotator != nil && !hold {
 		if err := s.Rotator.SetPosition(ctx, s.Park.Az, s.Park.El); err != nil {
 			s.note(err)
 			return err
 		}
+	}
+	return nil
+}
+
+// Manual carries out an operator's action (station.Manual): the rotator
+// parked, stopped or pointed (and then held, not tracked, until resume or
+// the next pass), the downlink nudged for this pass, or a satellite's
+// offset set for this pass and the next ones.
+func (s *Station) Manual(ctx context.Context, m station.Manual) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, "radio: %s by %s (az %g el %g, %g Hz, satellite %d)\n", m.Action, cmp.Or(m.Operator, "an operator"), m.Az, m.El, m.Hz, m.Sat)
+	}
+	rot := func(f func(r *hamlib.Rotator) error) error {
+		if s.Rotator == nil {
+			return fmt.Errorf("radio: this station has no rotator")
+		}
+		s.mu.Lock()
+		s.hold = true
+		s.mu.Unlock()
+		return f(s.Rotator)
+	}
+	switch m.Action {
+	case "park":
+		return rot(func(r *hamlib.Rotator) error { return r.Park(ctx) })
+	case "stop":
+		return rot(func(r *hamlib.Rotator) error { return r.Stop(ctx) })
+	case "point":
+		return rot(func(r *hamlib.Rotator) error { return r.SetPosition(ctx, m.Az, m.El) })
+	case "resume":
+		s.mu.Lock()
+		s.hold = false
+		s.mu.Unlock()
+		return nil
+	case "nudge":
+		if s.Rig == nil {
+			return fmt.Errorf("radio: this station has no rig")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.sat == 0 {
+			return fmt.Errorf("radio: no pass in progress to nudge (set a satellite's offset instead)")
+		}
+		s.nudge += m.Hz
+		return nil
+	case "offset":
+		s.mu.Lock()
+		if s.Offsets == nil {
+			s.Offsets = map[int]float64{}
+		}
+		delta := m.Hz - s.Offsets[m.Sat]
+		s.Offsets[m.Sat] = m.Hz
+		if s.sat == m.Sat {
+			s.nudge += delta // this pass too
+		}
+		kept := maps.Clone(s.Offsets)
+		s.mu.Unlock()
+		if s.OnOffset != nil {
+			s.OnOffset(kept)
+		}
+		return nil
 	}
 	return nil
 }

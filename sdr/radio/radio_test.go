@@ -240,3 +240,113 @@ func TestRigGoesAwayMidPass(t *testing.T) {
 		t.Errorf("rig %.0f Hz is %.0f Hz off after it came back", f, d)
 	}
 }
+
+// TestManualControl drives Hamlib's dummy rotator and rig by hand during
+// a pass: stopped and pointed by hand, the antenna stays where the
+// operator put it (no tracking) until resume; a satellite's offset set
+// by the operator shifts the downlink at once, is reported to be kept,
+// and is applied at the next pass of a station that was given it.
+func TestManualControl(t *testing.T) {
+	rigAddr := hamlibtest.Daemon(t, "rigctld")
+	rotAddr := hamlibtest.Daemon(t, "rotctld")
+	data, err := os.ReadFile("../../examples/drones.tle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := tle.Parse(data, tle.Options{})
+	p, _ := sgp4.New(res.Elements[0])
+	sat := Sat{Prop: p, DownlinkHz: 437.8e6}
+	norad := res.Elements[0].CatalogNumber
+	tromso := geo.Geodetic{LatDeg: 69.6625, LonDeg: 18.9408, AltM: 130}
+	ctx := context.Background()
+	rig := hamlib.DialRig(rigAddr, 0)
+	rot := hamlib.DialRotator(rotAddr, 0)
+	defer rig.Close()
+	defer rot.Close()
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	clk := clock.NewScaled(start, 1)
+	kept := map[int]float64{}
+	st := &Station{Rig: rig, Rotator: rot, Location: tromso, Sats: map[int]Sat{norad: sat}, Clock: clk, Period: 50 * time.Millisecond,
+		OnOffset: func(o map[int]float64) { kept = o }}
+	c := station.Contact{NORAD: norad, Start: clk.Now(), End: clk.Now().Add(120 * time.Second)}
+	t.Cleanup(func() { st.Release(context.Background(), c) })
+	if err := st.Prepare(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the dummy rotator turns a few degrees a second
+	az0, el0, err := rot.Position(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a little way from where tracking has it, so the dummy gets there
+	az1, el1 := math.Mod(az0+360+5, 360), math.Min(el0+5, 85)
+	if el0 > 80 {
+		el1 = el0 - 5
+	}
+	if err := st.Manual(ctx, station.Manual{Action: "point", Az: az1, El: el1, Operator: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	// polled: the dummy rotator turns at its own pace, slower on a busy machine
+	at := func(want track.AzEl, near bool) (float64, float64, bool) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			az, el, err := rot.Position(ctx)
+			if err == nil && (separation(track.AzEl{Az: az, El: el}, want) <= 1) == near {
+				return az, el, true
+			}
+			if time.Now().After(deadline) {
+				return az, el, false
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	pointed := track.AzEl{Az: az1, El: el1}
+	if az, el, ok := at(pointed, true); !ok {
+		t.Fatalf("pointed by hand to %.1f/%.1f, the rotator is at %.1f/%.1f", az1, el1, az, el)
+	}
+	time.Sleep(time.Second) // held there: tracking does not take it back
+	if az, el, _ := rot.Position(ctx); separation(track.AzEl{Az: az, El: el}, pointed) > 1 {
+		t.Fatalf("held at %.1f/%.1f by hand, the rotator went to %.1f/%.1f: tracking took it back", az1, el1, az, el)
+	}
+	f0, _ := rig.Frequency(ctx)
+	if err := st.Manual(ctx, station.Manual{Action: "offset", Sat: norad, Hz: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	var f1 float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if f1, _ = rig.Frequency(ctx); f1-f0 > 1300 {
+			break
+		}
+	}
+	if d := f1 - f0; d < 1300 || d > 1700 {
+		t.Errorf("offset 1500 Hz moved the rig by %.0f Hz", d)
+	}
+	if err := st.Manual(ctx, station.Manual{Action: "point", Az: 1000}); err == nil {
+		t.Error("azimuth 1000 was taken")
+	}
+	if err := st.Manual(ctx, station.Manual{Action: "resume"}); err != nil {
+		t.Fatal(err)
+	}
+	if az, el, ok := at(pointed, false); !ok {
+		t.Errorf("tracking did not resume: the rotator is still at %.1f/%.1f", az, el)
+	}
+	if err := st.Release(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if kept[norad] != 1500 {
+		t.Fatalf("kept offsets %v, want %d: 1500", kept, norad)
+	}
+	// the next pass, on a station given the kept offsets
+	st2 := &Station{Rig: rig, Location: tromso, Sats: map[int]Sat{norad: sat}, Clock: clk, Offsets: kept}
+	c2 := station.Contact{NORAD: norad, Start: clk.Now(), End: clk.Now().Add(2 * time.Second)}
+	if err := st2.Prepare(ctx, c2); err != nil {
+		t.Fatal(err)
+	}
+	f2, _ := rig.Frequency(ctx)
+	st2.Release(ctx, c2)
+	topo := geo.NewTopocentric(tromso)
+	_, rr, _ := st2.look(sat, &topo, c2.Start)
+	if d := f2 - geo.DownlinkHz(437.8e6, rr); math.Abs(d-1500) > 50 {
+		t.Errorf("the next pass tuned %.0f Hz off the Doppler-corrected frequency, want the kept 1500", d)
+	}
+}

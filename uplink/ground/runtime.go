@@ -349,6 +349,9 @@ func (r *Runtime) statusServer() *status.Server {
 		srv.Ack = func(id, who string) error { return ts.Alarms.Ack(id, who, r.cfg.Clock.Now()) }
 		srv.History = func(q telemetry.Query) ([]telemetry.Sample, error) { return telemetry.QuerySpool(ts.Spool, q) }
 	}
+	if mr, ok := r.cfg.Radio.(station.ManualRadio); ok {
+		srv.Radio = mr.Manual
+	}
 	srv.Replan = func(ctx context.Context, pins []status.Pass) error {
 		var locks []plan.LockEntry
 		for _, p := range pins {

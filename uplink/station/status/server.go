@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/uplink/station"
 )
 
 // Server serves a Board and the operator's actions. Ack, Replan and
@@ -38,6 +39,9 @@ type Server struct {
 	Ack     func(id, who string) error
 	Replan  func(ctx context.Context, pins []Pass) error
 	History func(q telemetry.Query) ([]telemetry.Sample, error)
+	// Radio, if set, carries out an operator's hand on the radios
+	// (POST /api/radio, a station.Manual).
+	Radio func(ctx context.Context, m station.Manual) error
 	// Token is the secret every client presents (empty: every request is
 	// refused).
 	Token string
@@ -155,6 +159,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, s.Board.Snapshot())
+	case "/api/radio":
+		if !method(http.MethodPost) {
+			return
+		}
+		if s.Radio == nil {
+			fail(http.StatusNotImplemented, errors.New("this station has no radios to take in hand"))
+			return
+		}
+		var req station.Manual
+		if err := decode(r.Body, &req, "radio request"); err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		if err := req.Check(); err != nil {
+			fail(http.StatusBadRequest, err)
+			return
+		}
+		if err := s.Radio(r.Context(), req); err != nil {
+			fail(http.StatusUnprocessableEntity, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	case "/api/history":
 		if !method(http.MethodGet) {
 			return
@@ -293,6 +319,11 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// Radio asks the station to carry out an operator's hand on its radios.
+func (c *Client) Radio(ctx context.Context, m station.Manual) error {
+	return c.do(ctx, http.MethodPost, "/api/radio", m, nil)
 }
 
 // Ack acknowledges an alarm.
