@@ -36,8 +36,8 @@ import (
 func bundleStorePath(data, station string) string {
 	return filepath.Join(data, "bundles", station+".db")
 }
-func outboxDir(data, station string) string { return filepath.Join(data, "bundles", station, "outbox") }
-func inboxDir(data, station string) string  { return filepath.Join(data, "bundles", station, "inbox") }
+func outboxDir(data, station string) string { return ground.OutboxDir(data, station) }
+func inboxDir(data, station string) string  { return ground.InboxDir(data, station) }
 func adminSocket(data, station string) string {
 	return filepath.Join(data, "bundles", station+".sock")
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/ipgs/ipgs/sdr/hamlib"
 	"github.com/ipgs/ipgs/sdr/hamlib/hamlibtest"
 	"github.com/ipgs/ipgs/sdr/radio"
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
@@ -68,6 +70,34 @@ func TestStationRadioByHand(t *testing.T) {
 	if _, errs, code := radioCmd("point", "40", "999"); code != 2 || !strings.Contains(errs, "el") {
 		t.Errorf("elevation 999: exit %d, %q", code, errs)
 	}
+	// the bundles the station holds are in its snapshot (the attached
+	// window's Bundles tab)
+	b := &bundle.Bundle{
+		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(2, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
+			Created: uint64(time.Since(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: 1, Lifetime: uint64((24 * time.Hour).Milliseconds())},
+		Blocks: []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("to Wallops")}},
+	}
+	raw, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dtn.WriteFile(outboxDir(data, "Tromso"), raw); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := os.ReadFile(filepath.Join(data, "keys", "status.token"))
+	poll(t, 30*time.Second, "the bundle in the station's snapshot", func() bool {
+		s, err := (&status.Client{Addr: addr, Token: strings.TrimSpace(string(tok))}).Snapshot(context.Background())
+		if err != nil {
+			return false
+		}
+		for _, r := range s.Bundles {
+			if r.ID == b.Primary.ID() && r.Route != "" {
+				t.Logf("bundle row: %+v", r)
+				return true
+			}
+		}
+		return false
+	})
 	os.WriteFile(filepath.Join(dir, "wrong.token"), []byte(strings.Repeat("0", 40)+"\n"), 0o600)
 	if _, errs, code := run(t, append([]string{"station", "radio", "park", "--status", addr, "--token-file", filepath.Join(dir, "wrong.token")}, common...)...); code == 0 || !strings.Contains(errs, "401") {
 		t.Errorf("park with a wrong token: exit %d, %q", code, errs)

@@ -13,6 +13,9 @@ import (
 	"github.com/ipgs/ipgs/gui"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
+	"github.com/ipgs/ipgs/pqlink/gov"
+	"github.com/ipgs/ipgs/pqlink/keys"
+	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
@@ -63,6 +66,11 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	}
 	m.SetReplanner(at.replan)
 	m.SetRadioControl(at.radio)
+	if ts, err := trust.Load(o.Mission, trust.KeysDir(o.Mission, o.DataDir)); err == nil {
+		at.auth = &gov.Authority{Key: func(id string) *keys.Public { return ts.Keys[id] }, May: ts.MayAuthor, Witness: ts.MayWitness, Quorum: ts.Quorum()}
+	} else {
+		fmt.Fprintln(o.Log, "gui: governance: the trust store:", err)
+	}
 	m.SetBackfill(at.backfill)
 	polled := make(chan struct{})
 	go func() {
@@ -89,6 +97,9 @@ type attached struct {
 	errs   []string           // per client, why the last poll failed
 	tracks *skyTracks
 	sig    string
+	// governance: the trust store's judgement of the stations' ledgers
+	auth  *gov.Authority
+	polls int
 }
 
 func (at *attached) poll(ctx context.Context) {
@@ -190,6 +201,16 @@ func (at *attached) update() {
 		at.m.SetUnscheduled(left)
 	}
 	at.m.SetAlarms(alarms, at.ack)
+	var bundles []gui.BundleRow
+	for _, s := range snaps {
+		if s != nil {
+			bundles = append(bundles, guiRows(s.Bundles)...)
+		}
+	}
+	at.m.SetBundles(bundles)
+	if at.polls++; at.auth != nil && at.polls%5 == 1 { // every 5 s: the ledgers verified from scratch
+		at.m.SetProposals(ledgerProposals(now, at.o.Mission, at.o.DataDir, *at.auth))
+	}
 	if at.tracker == nil {
 		at.tracker = newTracker(at.props, at.o.Mission)
 	}

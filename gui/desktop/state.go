@@ -12,8 +12,10 @@ import (
 	"github.com/ipgs/ipgs/gui"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/geo"
+	"github.com/ipgs/ipgs/pqlink/gov"
 	"github.com/ipgs/ipgs/sim"
 	"github.com/ipgs/ipgs/uplink/dtn"
+	"github.com/ipgs/ipgs/uplink/ground"
 )
 
 // lastErrors keeps each station's last radio error.
@@ -120,36 +122,16 @@ func bundlesOf(now time.Time, nodes map[string]*dtn.Node) []gui.BundleRow {
 	sort.Strings(names)
 	var out []gui.BundleRow
 	for _, name := range names {
-		n := nodes[name]
-		entries, routes := n.Routes(now)
-		contacts := n.Router().Contacts
-		for _, e := range entries {
-			row := gui.BundleRow{Node: name, ID: e.ID, Src: e.Source, Dst: e.Dest, Bytes: e.Size, Expiry: e.Expires, State: "queued"}
-			switch {
-			case e.DestNode == n.Num:
-				row.State, row.Route = "delivered", "here"
-			case !e.Expires.IsZero() && now.After(e.Expires):
-				row.State = "expired"
-			}
-			if a, ok := routes[e.ID]; ok && row.State == "queued" {
-				if a.Route == nil {
-					row.Route = "no route: " + a.Reason
-				} else {
-					var hops []string
-					for _, h := range a.Route.Hops {
-						if h.Contact >= 0 && h.Contact < len(contacts) {
-							c := contacts[h.Contact]
-							hops = append(hops, fmt.Sprintf("%d→%d %s", c.From, c.To, h.Depart.UTC().Format("15:04")))
-							if !now.Before(c.Start) && now.Before(c.End) && len(hops) == 1 {
-								row.State = "in flight"
-							}
-						}
-					}
-					row.Route = strings.Join(hops, ", ")
-				}
-			}
-			out = append(out, row)
-		}
+		out = append(out, guiRows(nodes[name].Rows(name, now))...)
+	}
+	return out
+}
+
+// guiRows are a node's bundle rows as the Bundles tab shows them.
+func guiRows(rows []dtn.Row) []gui.BundleRow {
+	var out []gui.BundleRow
+	for _, r := range rows {
+		out = append(out, gui.BundleRow{Node: r.Node, ID: r.ID, Src: r.Src, Dst: r.Dst, Bytes: r.Bytes, State: r.State, Route: r.Route, Expiry: r.Expiry})
 	}
 	return out
 }
@@ -158,27 +140,53 @@ func bundlesOf(now time.Time, nodes map[string]*dtn.Node) []gui.BundleRow {
 func proposalsOf(now time.Time, v *sim.Vote, ms *mission.Mission) []gui.ProposalRow {
 	var out []gui.ProposalRow
 	for _, st := range ms.Stations {
-		t, err := v.Tally(st.Name)
-		if err != nil {
-			continue
+		if t, err := v.Tally(st.Name); err == nil {
+			out = append(out, proposalRow(now, st.Name, t))
 		}
-		row := gui.ProposalRow{ID: t.Proposal, Title: t.Title + " (at " + st.Name + ")", Kind: "proposal", Closes: t.Closes}
-		if i := slices.Index(t.Options, "yes"); i >= 0 {
-			row.Yes = t.Counts[i]
-		}
-		if i := slices.Index(t.Options, "no"); i >= 0 {
-			row.No = t.Counts[i]
-		}
-		row.Abstain = int(math.Max(0, float64(t.Roll-len(t.Counted))))
-		switch {
-		case now.Before(t.Closes):
-			row.Result = fmt.Sprintf("open, %d of %d", len(t.Counted), t.Roll)
-		case row.Yes > row.No:
-			row.Result = "adopted"
-		default:
-			row.Result = "rejected"
-		}
-		out = append(out, row)
 	}
 	return out
+}
+
+// ledgerProposals are the proposals in each station's ledger (its
+// inbox under the data folder, as ipgs station run keeps it), tallied.
+func ledgerProposals(now time.Time, ms *mission.Mission, data string, auth gov.Authority) []gui.ProposalRow {
+	var out []gui.ProposalRow
+	for _, st := range ms.Stations {
+		raws, _, err := dtn.ReadFolder(ground.InboxDir(data, st.Name))
+		if err != nil || len(raws) == 0 {
+			continue
+		}
+		l := gov.Read(raws, auth)
+		var ids []string
+		for id := range l.Proposals {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if t, err := l.Tally(id); err == nil {
+				out = append(out, proposalRow(now, st.Name, t))
+			}
+		}
+	}
+	return out
+}
+
+func proposalRow(now time.Time, station string, t *gov.Tally) gui.ProposalRow {
+	row := gui.ProposalRow{ID: t.Proposal, Title: t.Title + " (at " + station + ")", Kind: "proposal", Closes: t.Closes}
+	if i := slices.Index(t.Options, "yes"); i >= 0 {
+		row.Yes = t.Counts[i]
+	}
+	if i := slices.Index(t.Options, "no"); i >= 0 {
+		row.No = t.Counts[i]
+	}
+	row.Abstain = int(math.Max(0, float64(t.Roll-len(t.Counted))))
+	switch {
+	case now.Before(t.Closes):
+		row.Result = fmt.Sprintf("open, %d of %d", len(t.Counted), t.Roll)
+	case row.Yes > row.No:
+		row.Result = "adopted"
+	default:
+		row.Result = "rejected"
+	}
+	return row
 }

@@ -49,6 +49,12 @@ type Bundles struct {
 	Out      io.Writer // what the operator reads: TCPCL address, deliveries
 }
 
+// Where ipgs station run keeps a station's bundle folders, under the
+// data folder: the outbox it sends from and the inbox (the station's
+// governance ledger) it delivers to.
+func OutboxDir(data, station string) string { return filepath.Join(data, "bundles", station, "outbox") }
+func InboxDir(data, station string) string  { return filepath.Join(data, "bundles", station, "inbox") }
+
 // Peer is another station's bundle agent that this one dials.
 type Peer struct {
 	Addr string

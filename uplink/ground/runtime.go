@@ -173,6 +173,8 @@ func New(cfg Config) (r *Runtime, err error) {
 			return nil, err
 		}
 		r.node = r.agent.node
+		node, name := r.node, sc.Name
+		r.board.Bundles = func() []dtn.Row { return node.Rows(name, cfg.Clock.Now()) }
 	}
 	if cfg.Status != "" {
 		if err := loopback(cfg.Status); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -35,6 +36,9 @@ type Snapshot struct {
 	Values   []Value           `json:"values,omitempty"`
 	Alarms   []telemetry.Alarm `json:"alarms,omitempty"`
 	Problems []string          `json:"problems,omitempty"`
+	// Bundles are the bundles the station's agent holds, with their
+	// routes (none without an agent).
+	Bundles []dtn.Row `json:"bundles,omitempty"`
 }
 
 // Pass is a contact of the plan, or a pass left out (Reason set).
@@ -73,6 +77,7 @@ type Board struct {
 	Station string
 	Clock   func() time.Time
 	Alarms  func() []telemetry.Alarm // nil: none
+	Bundles func() []dtn.Row         // nil: none
 
 	mu       sync.Mutex
 	plan     []Pass
@@ -166,6 +171,9 @@ func (b *Board) Snapshot() Snapshot {
 	slices.Sort(s.Problems)
 	if b.Clock != nil {
 		s.Now = b.Clock()
+	}
+	if b.Bundles != nil {
+		s.Bundles = b.Bundles()
 	}
 	if b.Alarms != nil {
 		s.Alarms = b.Alarms()
