@@ -47,6 +47,10 @@ type DayOptions struct {
 	DataDir string // command history, telemetry, pass reports
 	Seed    uint64
 	Out     io.Writer // live lines and the summary (nil: quiet)
+	// AtAOS are procedures every station runs at each contact with their
+	// satellite (ground.Config.AtAOS), as Operator.
+	AtAOS    []ground.AOSProcedure
+	Operator string
 	// Queue is called once the history is open, before the first contact,
 	// to queue commands.
 	Queue func(h *command.History, d *command.Dictionary) error
@@ -300,6 +304,7 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 			Mission: o.Mission, Elements: o.Elements, Station: i, Plan: pl, Start: o.Start, Duration: o.Duration, Clock: clk,
 			Dir: filepath.Join(o.DataDir, "stations", sc.Name), History: hist, TNC: emu.Addr(sc.Name), Dial: dial,
 			Security: sec, Telemetry: o.Telemetry, Bundles: bundles, NoSync: o.Speed > 10, Log: o.Out,
+			AtAOS: o.AtAOS, Dictionary: o.Dictionary, Operator: o.Operator,
 			Reports: func(r station.Report) {
 				if o.Report != nil {
 					o.Report(r)

@@ -16,6 +16,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/proc"
 )
 
@@ -110,6 +111,50 @@ abort("the operator changed their mind")
 		}
 		if steps != 2 {
 			t.Errorf("%d heater commands in the history, want 2", steps)
+		}
+	})
+}
+
+// TestProcedureAtAOS: a procedure given to the stations for DRONE-01
+// runs as each contact with it starts, sends its command there and
+// waits for it to execute; the history names the procedure and the
+// operator.
+func TestProcedureAtAOS(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, els := exampleMission(t)
+		src := []byte(`
+c = send("PING")
+st = wait(c, timeout=120)
+log("PING at AOS:", st)
+`)
+		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+		res, err := RunDay(context.Background(), DayOptions{
+			Mission: m, Elements: els, Start: start, Duration: 3 * time.Hour, Speed: 600, InMemory: true,
+			DataDir: t.TempDir(), Seed: 3, Out: testWriter{t}, Operator: "night shift",
+			AtAOS: []ground.AOSProcedure{{Sat: 90001, Name: "ping.star", Source: src}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts := 0
+		for _, r := range res.Reports {
+			if r.Sat == 90001 {
+				contacts++
+			}
+		}
+		runs := 0
+		for _, c := range res.Commands {
+			if c.Sat != 90001 || c.Name != "PING" {
+				continue
+			}
+			runs++
+			if c.Proc != "ping.star step 1" || c.Operator != "night shift" || c.State() != command.Executed {
+				t.Errorf("command %d: %s, proc %q, operator %q", c.ID, c.State(), c.Proc, c.Operator)
+			}
+		}
+		t.Logf("%d contacts with DRONE-01, %d runs of ping.star", contacts, runs)
+		if contacts == 0 || runs != contacts {
+			t.Errorf("%d runs at %d contacts", runs, contacts)
 		}
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	procs "github.com/ipgs/ipgs/uplink/proc"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
@@ -42,6 +44,8 @@ func newStationCmd() *cobra.Command {
 		passEnv                            string
 		status                             string
 		webhooks                           []string
+		procAtAOS                          []string
+		operator                           string
 		webhookTokenEnv                    string
 	}
 	run := &cobra.Command{
@@ -54,7 +58,7 @@ commands (ipgs cmd send) and records their verification, closes at LOS
 and appends a pass report (data/stations/STATION/passes.jsonl).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, els, _, data, err := f.load(cmd.Context())
+			m, els, dict, data, err := f.load(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -229,6 +233,26 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 					fmt.Fprintf(out, "governance: this station receipts every proposal and ballot it receives, signed with %s\n", witness.Key.ID)
 				}
 			}
+			for _, pa := range f.procAtAOS {
+				satArg, file, ok := strings.Cut(pa, "=")
+				if !ok {
+					return usage(fmt.Errorf("--proc-at-aos %q: want SAT=FILE", pa))
+				}
+				sat, err := findSat(m, satArg)
+				if err != nil {
+					return err
+				}
+				src, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				if err := procs.Check(filepath.Base(file), src); err != nil {
+					return mission.BadInput(err)
+				}
+				cfg.AtAOS = append(cfg.AtAOS, ground.AOSProcedure{Sat: sat, Name: filepath.Base(file), Source: src})
+				fmt.Fprintf(out, "procedures: %s at each contact with %d\n", filepath.Base(file), sat)
+			}
+			cfg.Dictionary, cfg.Operator = dict, operatorName(f.operator)
 			rt, err := ground.New(cfg)
 			if err != nil {
 				return err
@@ -257,6 +281,8 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 	run.Flags().Float64Var(&f.speed, "speed", 1, "virtual seconds per wall second (the same as ipgs sim)")
 	run.Flags().StringVar(&f.anchor, "wall-start", "", "wall time at which the virtual clock reads --start (the same as ipgs sim)")
 	run.Flags().StringVar(&f.rig, "rig", "", "rigctld host:port for Doppler tuning (default: the station's radio.rig; \"none\" to disable)")
+	run.Flags().StringArrayVar(&f.procAtAOS, "proc-at-aos", nil, "run a procedure at each contact with a satellite: SAT=FILE (repeat)")
+	run.Flags().StringVar(&f.operator, "operator", "", "who the procedures at AOS run as, in the command history (default: the login name)")
 	run.Flags().StringArrayVar(&f.webhooks, "alarm-webhook", nil, "post alarm events of a severity to a URL: SEVERITY=URL, SEVERITY red, yellow, stale or * (repeat)")
 	run.Flags().StringVar(&f.webhookTokenEnv, "webhook-token-env", "", "environment variable with a bearer token for the alarm webhooks")
 	run.Flags().BoolVar(&f.secure, "secure", false, "secure the space link and sign governance receipts with the station's key from the trust store (ipgs keys); on by default when the mission has one")

@@ -34,6 +34,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
+	"github.com/ipgs/ipgs/uplink/proc"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
@@ -64,7 +65,12 @@ type Config struct {
 	Influx    *telemetry.Influx
 	// Webhooks, if set with Telemetry, are told of every alarm event.
 	Webhooks *telemetry.Webhooks
-	Bundles  *Bundles // nil: no bundle agent
+	// AtAOS are procedures run at each contact with their satellite (as
+	// the contact starts), as Operator, with the commands of Dictionary.
+	AtAOS      []AOSProcedure
+	Dictionary *command.Dictionary
+	Operator   string
+	Bundles    *Bundles // nil: no bundle agent
 	// Status, if set, is where the status endpoint is served (ipgs gui
 	// --attach): an address on the loopback interface. StatusToken is the
 	// secret its clients present (status.LoadToken keeps one).
@@ -94,7 +100,12 @@ type Runtime struct {
 	tm         *station.FileSink
 	repFile    *os.File
 	ownHistory bool
-	status     net.Listener
+	// procedures run at AOS: their context and goroutines (Run's)
+	procMu   sync.Mutex
+	procCtx  context.Context
+	procWG   sync.WaitGroup
+	procsRun map[string]bool
+	status   net.Listener
 
 	closeOnce  sync.Once
 	replanning sync.Mutex
@@ -243,8 +254,52 @@ func (r *Runtime) problem(kind, text string) {
 	}
 }
 
+// AOSProcedure is a procedure run at every contact with a satellite.
+type AOSProcedure struct {
+	Sat    int
+	Name   string
+	Source []byte
+}
+
+// atAOS starts the procedures for p's contact, once per contact.
+func (r *Runtime) atAOS(p station.Progress) {
+	r.procMu.Lock()
+	defer r.procMu.Unlock()
+	if r.procCtx == nil || r.procCtx.Err() != nil {
+		return
+	}
+	key := fmt.Sprintf("%d/%d", p.Sat, p.Start.UnixNano())
+	if r.procsRun[key] {
+		return
+	}
+	for _, ap := range r.cfg.AtAOS {
+		if ap.Sat != p.Sat {
+			continue
+		}
+		if r.procsRun == nil {
+			r.procsRun = map[string]bool{}
+		}
+		r.procsRun[key] = true
+		env := proc.Env{History: r.cfg.History, Dict: r.cfg.Dictionary, Sat: p.Sat, SatName: p.Name, Clock: r.cfg.Clock, Operator: r.cfg.Operator, Out: r.cfg.Log,
+			Latest: func(sat int, field string) (proc.Value, bool) {
+				v, ok := r.board.Latest(sat, field)
+				return proc.Value{Value: v.Value, At: v.At}, ok
+			}}
+		ctx := r.procCtx
+		r.procWG.Go(func() {
+			fmt.Fprintf(r.cfg.Log, "station %s: AOS of %s: running %s\n", r.name, p.Name, ap.Name)
+			if _, err := proc.Run(ctx, env, ap.Name, ap.Source); err != nil {
+				fmt.Fprintf(r.cfg.Log, "station %s: %v\n", r.name, err)
+			}
+		})
+	}
+}
+
 func (r *Runtime) progress(p station.Progress) {
 	r.board.Progress(p)
+	if len(r.cfg.AtAOS) > 0 {
+		r.atAOS(p)
+	}
 	if ts := r.cfg.Telemetry; ts != nil {
 		ts.Alarms.Progress(p.Sat, p.Station, p.Time, p.Packets)
 	}
@@ -297,7 +352,11 @@ func (r *Runtime) Run(ctx context.Context) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	defer cancel() // (runs first: everything below stops, then is joined)
+	defer r.procWG.Wait() // the procedures at AOS: stopped by cancel, which runs first
+	defer cancel()        // (runs first: everything below stops, then is joined)
+	r.procMu.Lock()
+	r.procCtx = ctx
+	r.procMu.Unlock()
 	if ts, to := r.cfg.Telemetry, r.cfg.Influx; ts != nil && to != nil {
 		sh := &telemetry.Shipper{Spool: ts.Spool, To: *to, Log: r.cfg.Log, Rejected: filepath.Join(r.cfg.Dir, "rejected.lp"),
 			Problem: func(text string) { r.board.Problem("store", text) }}

@@ -98,7 +98,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			e.pumpBundles(link, call, c.NORAD, now, &lastPump, rep)
 		}
 		if e.o.Progress != nil && !now.Before(nextProgress) {
-			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
+			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Start: c.Start, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
 			nextProgress = now.Add(60 * time.Second)
 		}
 		if err := e.waitFrames(ctx, c, rep, min(step, c.End.Sub(now))); err != nil {

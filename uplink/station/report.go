@@ -67,6 +67,7 @@ type Progress struct {
 	Station  string
 	Sat      int
 	Name     string
+	Start    time.Time // the contact's start (the plan's AOS)
 	Time     time.Time
 	FramesRx int
 	Packets  int
