@@ -22,7 +22,8 @@
 //	                                ("temp" or "hk.temp"), or None
 //	wait_tm(FIELD, cond, timeout=600)
 //	                                True when cond(value) held for a value
-//	                                received after the call, False at the
+//	                                newer than the newest at the call (by
+//	                                when it was measured), False at the
 //	                                timeout
 //	sleep(seconds), now()           on the mission clock (virtual time too)
 //	log(...), abort(reason)
@@ -357,11 +358,15 @@ func (r *runner) waitTM(thread *starlark.Thread, b *starlark.Builtin, args starl
 	if err != nil {
 		return nil, fmt.Errorf("wait_tm: %v", err)
 	}
-	since := r.env.Clock.Now()
+	// values newer than the newest at the call: measured after it, or a
+	// pass's backlog measured since that one
 	var seen time.Time
+	if v, ok := r.latest(field); ok {
+		seen = v.At
+	}
 	ok, err := r.waitFor(d, func() (bool, error) {
 		v, ok := r.latest(field)
-		if !ok || v.At.Before(since) || !v.At.After(seen) {
+		if !ok || !v.At.After(seen) {
 			return false, nil
 		}
 		seen = v.At
