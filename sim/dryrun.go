@@ -73,7 +73,7 @@ func DryRun(ctx context.Context, o DryRunOptions) (*proc.Result, error) {
 		DataDir: o.DataDir, Seed: uint64(o.Start.Unix()), InMemory: true, Telemetry: store,
 		Queue: func(h *command.History, d *command.Dictionary) error {
 			started = true
-			env := proc.Env{History: h, Dict: d, Sat: o.Sat, SatName: name, Latest: latest.Get, Clock: clk, Operator: o.Operator, Out: o.Out}
+			env := proc.Env{History: h, Dict: d, Sat: o.Sat, SatName: name, Latest: latest.Get, After: latest.After, Clock: clk, Operator: o.Operator, Out: o.Out}
 			go func() { // joined below: done
 				defer close(done)
 				res, perr = proc.Run(ctx, env, o.Name, o.Source)

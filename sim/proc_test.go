@@ -64,7 +64,7 @@ func TestProcedureHeater(t *testing.T) {
 			Mission: m, Elements: els, Start: start, Duration: 8 * time.Hour, Speed: 600, Clock: clk, InMemory: true,
 			DataDir: dir, Seed: 3, Out: testWriter{t}, Telemetry: store,
 			Queue: func(h *command.History, d *command.Dictionary) error {
-				env := proc.Env{History: h, Dict: d, Sat: 90001, SatName: "DRONE-01", Latest: latest.Get, Clock: clk, Operator: "ana", Out: testWriter{t}}
+				env := proc.Env{History: h, Dict: d, Sat: 90001, SatName: "DRONE-01", Latest: latest.Get, After: latest.After, Clock: clk, Operator: "ana", Out: testWriter{t}}
 				procs.Go(func() { heater, heaterErr = proc.Run(ctx, env, "heater.star", src) })
 				env2 := env
 				env2.Sat, env2.SatName = 90002, "DRONE-02"
@@ -88,7 +88,7 @@ abort("the operator changed their mind")
 			t.Fatalf("heater.star: %v", heaterErr)
 		}
 		log := strings.Join(heater.Log, "\n")
-		if !strings.Contains(log, "the temperature rose 2 degC") || !strings.Contains(log, "heater off") {
+		if !strings.Contains(log, "the temperature rose 2 degC within 10 minutes") || !strings.Contains(log, "heater off") {
 			t.Fatalf("heater.star did not see the heater work:\n%s", log)
 		}
 		if !errors.Is(abortErr, proc.ErrAborted) || len(aborted.Cancelled) != 2 {

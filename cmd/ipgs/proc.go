@@ -145,7 +145,7 @@ Ctrl-C stops a run; its commands not yet sent are cancelled.`,
 					satName = sc.Name
 				}
 			}
-			res, err := procs.Run(cmd.Context(), procs.Env{History: hist, Dict: dict, Sat: sat, SatName: satName, Latest: latest.Get,
+			res, err := procs.Run(cmd.Context(), procs.Env{History: hist, Dict: dict, Sat: sat, SatName: satName, Latest: latest.Get, After: latest.After,
 				Clock: clockOr(clk), Operator: operatorName(f.operator), Out: out}, name, src)
 			return procOutcome(cmd, res, err)
 		},

@@ -20,11 +20,15 @@
 //	                                "timeout"
 //	tm(FIELD)                       the latest value of a telemetry field
 //	                                ("temp" or "hk.temp"), or None
-//	wait_tm(FIELD, cond, timeout=600)
+//	wait_tm(FIELD, cond, timeout=600, since=now(), until=None)
 //	                                True when cond(value) held for a value
-//	                                newer than the newest at the call (by
-//	                                when it was measured), False at the
-//	                                timeout
+//	                                measured onboard in [since, until) (it
+//	                                may come down in a later pass's
+//	                                backlog); False once a value measured
+//	                                after until came, or at the timeout
+//	first_tm(FIELD, since=now(), timeout=600)
+//	                                the first value measured after since,
+//	                                or None at the timeout
 //	sleep(seconds), now()           on the mission clock (virtual time too)
 //	log(...), abort(reason)
 //	SAT, NORAD                      the satellite's name and number
@@ -62,7 +66,11 @@ type Env struct {
 	SatName string
 	// Latest returns a field's newest value for sat ("temp" or
 	// "hk.temp"); false when there is none.
-	Latest   func(sat int, field string) (Value, bool)
+	Latest func(sat int, field string) (Value, bool)
+	// After, if set, returns the values of a field measured after t,
+	// oldest first (a pass's backlog comes down all at once: every value
+	// is looked at); nil: wait_tm sees Latest only.
+	After    func(sat int, field string, t time.Time) []Value
 	Clock    clock.Clock
 	Operator string
 	Out      io.Writer
@@ -157,6 +165,7 @@ func predeclared(r *runner) starlark.StringDict {
 		"wait":    starlark.NewBuiltin("wait", r.wait),
 		"tm":      starlark.NewBuiltin("tm", r.tm),
 		"wait_tm": starlark.NewBuiltin("wait_tm", r.waitTM),
+		"first_tm": starlark.NewBuiltin("first_tm", r.firstTM),
 		"sleep":   starlark.NewBuiltin("sleep", r.sleep),
 		"now":     starlark.NewBuiltin("now", r.now),
 		"log":     starlark.NewBuiltin("log", r.logBuiltin),
@@ -351,42 +360,93 @@ func (r *runner) waitTM(thread *starlark.Thread, b *starlark.Builtin, args starl
 	var field string
 	var cond starlark.Callable
 	timeout := number(600)
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "field", &field, "cond", &cond, "timeout?", &timeout); err != nil {
+	var since, until starlark.Value = starlark.None, starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "field", &field, "cond", &cond, "timeout?", &timeout, "since?", &since, "until?", &until); err != nil {
 		return nil, err
 	}
 	d, err := seconds(timeout)
 	if err != nil {
 		return nil, fmt.Errorf("wait_tm: %v", err)
 	}
-	// values newer than the newest at the call: measured after it, or a
-	// pass's backlog measured since that one
-	var seen time.Time
-	if v, ok := r.latest(field); ok {
-		seen = v.At
+	// the values measured onboard in [since, until) (since: the call by
+	// default), which may come down in a later pass's backlog
+	at := func(v starlark.Value, name string, def time.Time) (time.Time, error) {
+		if v == starlark.None {
+			return def, nil
+		}
+		s, ok := starlark.AsFloat(v)
+		if !ok {
+			return def, fmt.Errorf("wait_tm: %s: want a time from now(), not %s", name, v.Type())
+		}
+		return time.UnixMilli(int64(math.Round(s * 1000))).UTC(), nil
 	}
-	ok, err := r.waitFor(d, func() (bool, error) {
-		v, ok := r.latest(field)
-		if !ok || !v.At.After(seen) {
-			return false, nil
+	from, err := at(since, "since", r.env.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	to, err := at(until, "until", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	seen := from.Add(-time.Nanosecond)
+	over := false // a value measured after until came: the window is closed
+	met := false
+	_, err = r.waitFor(d, func() (bool, error) {
+		var vs []Value
+		if r.env.After != nil {
+			vs = r.env.After(r.env.Sat, field, seen)
+		} else if v, ok := r.latest(field); ok && v.At.After(seen) {
+			vs = []Value{v}
 		}
-		seen = v.At
-		res, err := starlark.Call(thread, cond, starlark.Tuple{starlark.Float(v.Value)}, nil)
-		if err != nil {
-			return false, err
-		}
-		if res.Truth() {
-			r.log("%s = %.4g: condition met", field, v.Value)
-			return true, nil
+		for _, v := range vs {
+			seen = v.At
+			if !to.IsZero() && !v.At.Before(to) {
+				over = true
+				return true, nil
+			}
+			res, err := starlark.Call(thread, cond, starlark.Tuple{starlark.Float(v.Value)}, nil)
+			if err != nil {
+				return false, err
+			}
+			if res.Truth() {
+				r.log("%s = %.4g (measured %s): condition met", field, v.Value, v.At.UTC().Format("15:04:05"))
+				met = true
+				return true, nil
+			}
 		}
 		return false, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	switch {
+	case over:
+		r.log("%s: condition not met by %s", field, to.UTC().Format("15:04:05"))
+	case !met:
 		r.log("%s: condition not met in %s", field, d)
 	}
-	return starlark.Bool(ok), nil
+	return starlark.Bool(met), nil
+}
+
+// firstTM is first_tm(FIELD, since=now(), timeout=600): the first value
+// measured after since, or None at the timeout.
+func (r *runner) firstTM(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var field string
+	timeout := number(600)
+	var since starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "field", &field, "since?", &since, "timeout?", &timeout); err != nil {
+		return nil, err
+	}
+	var got starlark.Value = starlark.None
+	keep := starlark.NewBuiltin("first", func(_ *starlark.Thread, _ *starlark.Builtin, a starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		got = a[0]
+		return starlark.True, nil
+	})
+	kw := []starlark.Tuple{{starlark.String("timeout"), starlark.Float(timeout)}, {starlark.String("since"), since}}
+	if _, err := r.waitTM(thread, starlark.NewBuiltin("first_tm", nil), starlark.Tuple{starlark.String(field), keep}, kw); err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
 func (r *runner) sleep(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
