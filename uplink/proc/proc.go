@@ -161,17 +161,17 @@ func predeclared(r *runner) starlark.StringDict {
 		r = &runner{}
 	}
 	d := starlark.StringDict{
-		"send":    starlark.NewBuiltin("send", r.send),
-		"wait":    starlark.NewBuiltin("wait", r.wait),
-		"tm":      starlark.NewBuiltin("tm", r.tm),
-		"wait_tm": starlark.NewBuiltin("wait_tm", r.waitTM),
+		"send":     starlark.NewBuiltin("send", r.send),
+		"wait":     starlark.NewBuiltin("wait", r.wait),
+		"tm":       starlark.NewBuiltin("tm", r.tm),
+		"wait_tm":  starlark.NewBuiltin("wait_tm", r.waitTM),
 		"first_tm": starlark.NewBuiltin("first_tm", r.firstTM),
-		"sleep":   starlark.NewBuiltin("sleep", r.sleep),
-		"now":     starlark.NewBuiltin("now", r.now),
-		"log":     starlark.NewBuiltin("log", r.logBuiltin),
-		"abort":   starlark.NewBuiltin("abort", r.abort),
-		"SAT":     starlark.String(r.env.SatName),
-		"NORAD":   starlark.MakeInt(r.env.Sat),
+		"sleep":    starlark.NewBuiltin("sleep", r.sleep),
+		"now":      starlark.NewBuiltin("now", r.now),
+		"log":      starlark.NewBuiltin("log", r.logBuiltin),
+		"abort":    starlark.NewBuiltin("abort", r.abort),
+		"SAT":      starlark.String(r.env.SatName),
+		"NORAD":    starlark.MakeInt(r.env.Sat),
 	}
 	return d
 }
