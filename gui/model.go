@@ -29,8 +29,10 @@ type Pass struct {
 	Packets   int
 	Done      bool
 	Handshake float64
-	// Pinned: an operator pinned it, so a re-plan never moves it.
-	Pinned bool
+	// Pinned: an operator pinned it, so a re-plan never moves it;
+	// PinnedBy is who.
+	Pinned   bool
+	PinnedBy string
 	// Reason a pass the plan left out is not scheduled (unscheduled
 	// passes only).
 	Reason string

@@ -69,6 +69,10 @@ func (m *Model) TogglePin(p Pass) {
 	if _, ok := m.pins[p.key()]; ok {
 		delete(m.pins, p.key())
 	} else {
+		p.PinnedBy = m.operator
+		if p.PinnedBy == "" {
+			p.PinnedBy = "operator"
+		}
 		m.pins[p.key()] = p
 	}
 	m.mu.Unlock()

@@ -83,9 +83,14 @@ func TestStationStatusEndpoint(t *testing.T) {
 	if next.Sat == 0 {
 		t.Fatal("no contact ahead to pin")
 	}
+	next.By = "ana"
 	s2, err := c.Replan(ctx, []status.Pass{next})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// who pinned it is on record
+	if b, err := os.ReadFile(filepath.Join(data, "stations", "Tromso", "pins.jsonl")); err != nil || !strings.Contains(string(b), `"by":"ana"`) {
+		t.Errorf("pins.jsonl: %q, %v", b, err)
 	}
 	pinned := false
 	for _, p := range s2.Plan {

@@ -252,7 +252,7 @@ func (at *attached) ack(id, who string) error {
 func (at *attached) replan(pins []gui.Pass) error {
 	var sp []status.Pass
 	for _, p := range pins {
-		sp = append(sp, status.Pass{Sat: p.Sat, Name: p.Name, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+		sp = append(sp, status.Pass{Sat: p.Sat, Name: p.Name, Station: p.Station, Start: p.Start, End: p.End, Pinned: true, By: p.PinnedBy})
 	}
 	var errs []error
 	for _, c := range at.clients {

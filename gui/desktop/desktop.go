@@ -184,6 +184,7 @@ func Run(ctx context.Context, o Options) error {
 					var locks []plan.LockEntry
 					for _, p := range pins {
 						locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+						fmt.Fprintf(o.Log, "re-plan: %s over %s at %s pinned by %s\n", p.Name, p.Station, p.Start.UTC().Format(time.RFC3339), p.PinnedBy)
 					}
 					_, err := replan(ctx, locks)
 					return err

@@ -418,10 +418,37 @@ func (r *Runtime) statusServer() *status.Server {
 		for _, p := range pins {
 			locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
 		}
+		r.recordPins(pins)
 		_, err := r.Replan(ctx, locks)
 		return err
 	}
 	return srv
+}
+
+// recordPins appends a re-plan's pins, with who pinned each, to the
+// station's pins.jsonl: who moved the plan is on record.
+func (r *Runtime) recordPins(pins []status.Pass) {
+	f, err := os.OpenFile(filepath.Join(r.cfg.Dir, "pins.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(r.cfg.Log, "re-plan: pins:", err)
+		return
+	}
+	defer f.Close()
+	line, _ := json.Marshal(struct {
+		Time time.Time     `json:"time"`
+		Pins []status.Pass `json:"pins"`
+	}{r.cfg.Clock.Now().UTC(), pins})
+	f.Write(append(line, '\n'))
+	for _, p := range pins {
+		fmt.Fprintf(r.cfg.Log, "station %s: re-plan: %s over %s at %s pinned by %s\n", r.name, p.Name, p.Station, p.Start.UTC().Format(time.RFC3339), cmpOr(p.By, "an unnamed operator"))
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {

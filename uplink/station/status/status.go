@@ -51,6 +51,8 @@ type Pass struct {
 	MaxEl   float64   `json:"max_el"`
 	Pinned  bool      `json:"pinned,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
+	// By is who pinned it (a re-plan request's pins).
+	By string `json:"by,omitempty"`
 }
 
 // Value is the latest value of a telemetry field.
