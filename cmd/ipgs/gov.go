@@ -114,33 +114,12 @@ func (g *govEnv) ledger() (*gov.Ledger, error) {
 }
 
 // govAuthority is what reading governance bundles needs of a trust store.
-func govAuthority(st *trust.Store) gov.Authority {
-	return gov.Authority{Key: func(id string) *keys.Public { return st.Keys[id] }, May: st.MayAuthor, Witness: st.MayWitness, Quorum: st.Quorum()}
-}
+func govAuthority(st *trust.Store) gov.Authority { return st.Authority() }
 
 // stationWitness makes the receipts of the station named, signed with
 // its key in force at now (sealed keys need pass).
-func stationWitness(m *mission.Mission, st *trust.Store, station string, pass []byte, now time.Time) (*gov.Witness, error) {
-	id, err := st.StationKey(station, now)
-	if err != nil {
-		return nil, err
-	}
-	k, err := st.LoadPrivate(id, pass)
-	if err != nil {
-		return nil, err
-	}
-	w := &gov.Witness{Station: station, Key: k}
-	for _, sc := range m.Stations {
-		n, err := mission.IPNNode(sc.DTNNode)
-		if err != nil {
-			continue
-		}
-		w.Dsts = append(w.Dsts, bundle.IPN(uint64(n), govService))
-		if strings.EqualFold(sc.Name, station) {
-			w.Src = bundle.IPN(uint64(n), govService)
-		}
-	}
-	return w, nil
+func stationWitness(st *trust.Store, station string, pass []byte, now time.Time) (*gov.Witness, error) {
+	return st.Witness(station, pass, now, govService)
 }
 
 func (g *govEnv) proposal(l *gov.Ledger, prefix string) (*gov.Item, error) {
@@ -188,7 +167,7 @@ func (g *govEnv) post(w io.Writer, raws [][]byte, ledger bool) error {
 		if _, err := dtn.WriteFile(inboxDir(g.data, g.station.Name), raws[0]); err != nil {
 			return err
 		}
-		wit, err := stationWitness(g.m, g.trust, g.station.Name, g.pass, g.clock)
+		wit, err := stationWitness(g.trust, g.station.Name, g.pass, g.clock)
 		if err != nil {
 			fmt.Fprintf(w, "  not receipted by %s (%v): it counts once another station has receipted it\n", g.station.Name, err)
 		} else {

@@ -16,7 +16,6 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/uplink/command"
 	procs "github.com/ipgs/ipgs/uplink/proc"
-	"github.com/ipgs/ipgs/uplink/station/status"
 )
 
 // operatorName is who runs a command: --operator, else the login name.
@@ -117,17 +116,9 @@ Ctrl-C stops a run; its commands not yet sent are cancelled.`,
 			}
 			var latest procs.Latest
 			if len(f.stations) > 0 {
-				tok := f.tokenFile
-				if tok == "" {
-					tok = statusTokenPath(m, data)
-				}
-				token, err := status.LoadToken(tok)
+				clients, err := statusClients(m, data, f.tokenFile, f.stations)
 				if err != nil {
 					return err
-				}
-				var clients []*status.Client
-				for _, a := range f.stations {
-					clients = append(clients, &status.Client{Addr: a, Token: token})
 				}
 				ctx, stop := context.WithCancel(cmd.Context())
 				watched := make(chan struct{})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
@@ -61,18 +62,14 @@ The station is reached through its status endpoint, with its token.`,
 			if err := req.Check(); err != nil {
 				return usage(err)
 			}
-			tok := f.tokenFile
-			if tok == "" {
-				tok = statusTokenPath(m, data)
-			}
-			token, err := status.LoadToken(tok)
-			if err != nil {
-				return err
-			}
 			if f.addr == "" {
 				return usage(fmt.Errorf("--status is required: the station's status endpoint (ipgs station run --status)"))
 			}
-			if err := (&status.Client{Addr: f.addr, Token: token}).Radio(cmd.Context(), req); err != nil {
+			clients, err := statusClients(m, data, f.tokenFile, []string{f.addr})
+			if err != nil {
+				return err
+			}
+			if err := clients[0].Radio(cmd.Context(), req); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s done\n", f.addr, args[0])
@@ -84,4 +81,21 @@ The station is reached through its status endpoint, with its token.`,
 	c.Flags().StringVar(&f.tokenFile, "token-file", "", "the station's status token (default: the keys folder's status.token)")
 	c.Flags().StringVar(&f.operator, "operator", "", "who does it, as the station's log records (default: the login name)")
 	return c
+}
+
+// statusClients are clients of stations' status endpoints, with the token
+// from tokenFile (default: the keys folder's status.token).
+func statusClients(m *mission.Mission, data, tokenFile string, addrs []string) ([]*status.Client, error) {
+	if tokenFile == "" {
+		tokenFile = statusTokenPath(m, data)
+	}
+	token, err := status.LoadToken(tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	var out []*status.Client
+	for _, a := range addrs {
+		out = append(out, &status.Client{Addr: a, Token: token})
+	}
+	return out, nil
 }

@@ -220,7 +220,7 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 				}
 				cfg.Security = g
 				fmt.Fprintf(out, "link security: signing with %s, %d satellite keys\n", g.Station.ID, len(g.SatKeys))
-				if witness, err = stationWitness(m, st, name, passphraseFrom(f.passEnv), clk.Now()); err != nil {
+				if witness, err = stationWitness(st, name, passphraseFrom(f.passEnv), clk.Now()); err != nil {
 					return mission.BadInput(fmt.Errorf("governance receipts: %v", err))
 				}
 			}

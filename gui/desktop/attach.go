@@ -14,7 +14,6 @@ import (
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/pqlink/gov"
-	"github.com/ipgs/ipgs/pqlink/keys"
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/telemetry"
@@ -67,7 +66,8 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	m.SetReplanner(at.replan)
 	m.SetRadioControl(at.radio)
 	if ts, err := trust.Load(o.Mission, trust.KeysDir(o.Mission, o.DataDir)); err == nil {
-		at.auth = &gov.Authority{Key: func(id string) *keys.Public { return ts.Keys[id] }, May: ts.MayAuthor, Witness: ts.MayWitness, Quorum: ts.Quorum()}
+		a := ts.Authority()
+		at.auth = &a
 	} else {
 		fmt.Fprintln(o.Log, "gui: governance: the trust store:", err)
 	}

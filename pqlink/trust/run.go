@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/pqlink/gov"
 	"github.com/ipgs/ipgs/pqlink/keys"
 	"github.com/ipgs/ipgs/pqlink/sdls"
+	"github.com/ipgs/ipgs/uplink/bundle"
 )
 
 // Gen makes a key for owner in dir: <owner>-<kind>-<id[:8]>.key (0600,
@@ -154,15 +156,49 @@ func (s *Store) LoadPrivate(id string, passphrase []byte) (*keys.Private, error)
 	return nil, fmt.Errorf("%w: no private key file for %s in %s", ErrUnknownKey, id, s.Dir)
 }
 
-// Ground builds the station's end of the space link security: its
-// signing key in force at t (opened with passphrase if sealed) and every
-// satellite's key-exchange key.
-func (s *Store) Ground(station string, passphrase []byte, t time.Time) (*sdls.Ground, error) {
+// stationPrivate opens the signing key station uses at t (passphrase
+// if it is sealed).
+func (s *Store) stationPrivate(station string, passphrase []byte, t time.Time) (*keys.Private, error) {
 	id, err := s.StationKey(station, t)
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.LoadPrivate(id, passphrase)
+	return s.LoadPrivate(id, passphrase)
+}
+
+// Authority is what reading governance bundles needs of the store: the
+// keys, who may author what, which keys may sign receipts for which
+// station, and the quorum of receipts.
+func (s *Store) Authority() gov.Authority {
+	return gov.Authority{Key: func(id string) *keys.Public { return s.Keys[id] }, May: s.MayAuthor, Witness: s.MayWitness, Quorum: s.Quorum()}
+}
+
+// Witness makes the governance receipts of station, signed with its key
+// in force at t, for every station's governance endpoint (service svc).
+func (s *Store) Witness(station string, passphrase []byte, t time.Time, svc uint64) (*gov.Witness, error) {
+	k, err := s.stationPrivate(station, passphrase, t)
+	if err != nil {
+		return nil, err
+	}
+	w := &gov.Witness{Station: station, Key: k}
+	for _, sc := range s.m.Stations {
+		n, err := mission.IPNNode(sc.DTNNode)
+		if err != nil {
+			continue
+		}
+		w.Dsts = append(w.Dsts, bundle.IPN(uint64(n), svc))
+		if strings.EqualFold(sc.Name, station) {
+			w.Src = bundle.IPN(uint64(n), svc)
+		}
+	}
+	return w, nil
+}
+
+// Ground builds the station's end of the space link security: its
+// signing key in force at t (opened with passphrase if sealed) and every
+// satellite's key-exchange key.
+func (s *Store) Ground(station string, passphrase []byte, t time.Time) (*sdls.Ground, error) {
+	k, err := s.stationPrivate(station, passphrase, t)
 	if err != nil {
 		return nil, err
 	}
