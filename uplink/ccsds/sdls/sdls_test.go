@@ -107,7 +107,7 @@ func TestCryptoLibInterop(t *testing.T) {
 	}
 	tx := &SA{SPI: 4, Key: key130, SegmentHeader: true, AuthMask: make([]byte, 32)}
 	tx.ApplyTC(clearFrame([]byte{0})) // IV 0: CryptoLib's SA has had it
-	mine, err := tx.ApplyTC(clear)     // IV 1: the next it expects
+	mine, err := tx.ApplyTC(clear)    // IV 1: the next it expects
 	if err != nil {
 		t.Fatal(err)
 	}
