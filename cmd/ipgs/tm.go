@@ -152,7 +152,7 @@ func newTMCmd() *cobra.Command {
 
 // passFields are the fields of the pass reports stored as telemetry
 // (measurement "pass").
-var passFields = []string{"duration_s", "frames_rx", "frames_tx", "packets", "duplicates", "gaps", "frame_errors",
+var passFields = []string{"duration_s", "frames_rx", "frames_tx", "packets", "duplicates", "gaps", "frame_errors", "unknown_frames",
 	"commands_sent", "commands_verified", "name", "pointing_err_max_deg", "doppler_max_hz", "retunes", "radio_errors"}
 
 // knownSatField refuses a query of a satellite the mission does not have

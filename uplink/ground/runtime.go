@@ -14,6 +14,7 @@ package ground
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,11 +102,12 @@ type Runtime struct {
 	repFile    *os.File
 	ownHistory bool
 	// procedures run at AOS: their context and goroutines (Run's)
-	procMu   sync.Mutex
-	procCtx  context.Context
-	procWG   sync.WaitGroup
-	procsRun map[string]bool
-	status   net.Listener
+	procMu    sync.Mutex
+	procCtx   context.Context
+	procWG    sync.WaitGroup
+	procsRun  map[string]bool
+	archiveMu sync.Mutex
+	status    net.Listener
 
 	closeOnce  sync.Once
 	replanning sync.Mutex
@@ -205,9 +207,29 @@ func New(cfg Config) (r *Runtime, err error) {
 		Contacts: station.PlanContacts(cfg.Plan, cfg.Station), Sats: station.SatCallsigns(cfg.Mission),
 		History: r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
 		DTN: r.node, SatNodes: satNodes, BitRate: bitRates, Until: cfg.Start.Add(cfg.Duration),
-		Progress: r.progress, Reports: r.report,
+		Progress: r.progress, Reports: r.report, Archive: r.archive,
 	})
 	return r, nil
+}
+
+// archive keeps a frame the engine did not work in the station's
+// raw-frames.jsonl: when, which station, the bytes, and why.
+func (r *Runtime) archive(at time.Time, frame []byte, why string) {
+	r.archiveMu.Lock()
+	defer r.archiveMu.Unlock()
+	f, err := os.OpenFile(filepath.Join(r.cfg.Dir, "raw-frames.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(r.cfg.Log, "raw frames:", err)
+		return
+	}
+	defer f.Close()
+	line, _ := json.Marshal(struct {
+		Time    time.Time `json:"time"`
+		Station string    `json:"station"`
+		Frame   string    `json:"frame"` // hex
+		Why     string    `json:"why"`
+	}{at.UTC(), r.name, hex.EncodeToString(frame), why})
+	f.Write(append(line, '\n'))
 }
 
 // Name is the station's name.

@@ -95,6 +95,10 @@ type Options struct {
 	// Until, when later than the last contact, keeps Run going (idle, and
 	// open to SetContacts) until then: the end of the planned window.
 	Until time.Time
+	// Archive, when set, keeps every frame the engine does not work: from
+	// a source no satellite of the mission has, or not an AX.25 frame at
+	// all (a spacecraft speaking another link): with the time, and why.
+	Archive func(at time.Time, frame []byte, why string)
 }
 
 // Engine runs a station.

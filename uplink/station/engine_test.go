@@ -1,6 +1,7 @@
 package station
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -247,5 +248,31 @@ func testSetContacts(t *testing.T) {
 	}
 	if got := e.Contacts(); len(got) != 3 || got[0].Name != "A" || got[1].Name != "D" {
 		t.Errorf("Contacts() = %v", got)
+	}
+}
+
+// TestUnknownFramesKept (issue: frames from an unknown callsign were
+// dropped): a frame from a callsign the mission does not have, and a
+// CCSDS TM frame that is no AX.25 frame at all, go to the raw-frame
+// archive with the reason, and the pass report counts them; a frame of a
+// known satellite does not.
+func TestUnknownFramesKept(t *testing.T) {
+	type kept struct {
+		frame []byte
+		why   string
+	}
+	var got []kept
+	e := New(Options{Name: "T", Call: ax25.Address{Call: "GND"}, Sats: map[int]ax25.Address{90001: {Call: "DRN01"}}, Clock: clock.Real{},
+		Archive: func(_ time.Time, f []byte, why string) { got = append(got, kept{f, why}) }})
+	stranger, _ := (&ax25.Frame{Dst: ax25.Address{Call: "CQ"}, Src: ax25.Address{Call: "OTHER"}, Info: []byte("hello")}).Encode(false)
+	ccsds := []byte{0x1a, 0xcf, 0xfc, 0x1d, 0x06, 0xb2, 0x00, 0x00, 0x18, 0x00}
+	var rep Report
+	e.handle(stranger, &rep, 90001)
+	e.handle(ccsds, &rep, 90001)
+	if len(got) != 2 || rep.UnknownFrames != 2 {
+		t.Fatalf("archived %d, report counts %d, want 2 and 2", len(got), rep.UnknownFrames)
+	}
+	if !bytes.Equal(got[1].frame, ccsds) || !strings.Contains(got[0].why, "OTHER") || !strings.Contains(got[1].why, "not an AX.25 frame") {
+		t.Fatalf("archive: %+v", got)
 	}
 }

@@ -46,7 +46,7 @@ func RecordPass(s *telemetry.Store, r Report) error {
 		{Key: "duration_s", Value: r.End.Sub(r.Start).Seconds()},
 		{Key: "frames_rx", Value: r.FramesRx}, {Key: "frames_tx", Value: r.FramesTx},
 		{Key: "packets", Value: r.Packets}, {Key: "duplicates", Value: r.Duplicates}, {Key: "gaps", Value: r.Gaps},
-		{Key: "frame_errors", Value: r.FrameErrors},
+		{Key: "frame_errors", Value: r.FrameErrors}, {Key: "unknown_frames", Value: r.UnknownFrames},
 		{Key: "commands_sent", Value: r.CommandsSent}, {Key: "commands_verified", Value: r.CommandsVerified},
 		{Key: "name", Value: r.Name},
 	}

@@ -26,13 +26,23 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 			rep.FrameErrors++
 		}
 	}
+	unknown := func(why string) { // kept, not dropped: whose it is may be learned later
+		if rep != nil {
+			rep.UnknownFrames++
+		}
+		if e.o.Archive != nil {
+			e.o.Archive(now, append([]byte(nil), b...), why)
+		}
+	}
 	f, err := ax25.Decode(b, false) // the TNC checked and removed the FCS
 	if err != nil {
 		bad()
+		unknown("not an AX.25 frame: " + err.Error())
 		return
 	}
 	sat, ok := e.byCall[f.Src.String()]
 	if !ok {
+		unknown("from " + f.Src.String() + ", no satellite of the mission")
 		return
 	}
 	info := f.Info
