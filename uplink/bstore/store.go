@@ -325,12 +325,20 @@ func Describe(raw []byte) (*bundle.Bundle, Entry, error) {
 		ID: p.ID(), Source: p.Source.String(), Dest: p.Dest.String(), Class: int(b.Class()), Size: len(raw),
 		Created: created, Expires: created.Add(time.Duration(min(p.Lifetime, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond),
 	}
+	if p.Created == 0 {
+		// no clock at the creator: the bundle lives Lifetime less its age
+		// from when it is received (Put fills that in)
+		e.Created, e.Expires = time.Time{}, time.Time{}
+	}
 	if p.Dest.Scheme == 2 {
 		e.DestNode = p.Dest.Node
 	}
 	e.Key = KeyOf(e.ID)
 	return b, e, nil
 }
+
+// ErrNoClock is a bundle of creation time 0 without a bundle age block.
+var ErrNoClock = errors.New("no creation time")
 
 // Put stores a bundle that arrived from node from (0: made here) at now.
 // It returns ErrDuplicate (the bundle is already held or was held),
@@ -342,6 +350,15 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 		return Entry{}, err
 	}
 	e.From, e.Received = from, now.UTC()
+	if e.Expires.IsZero() { // creation time 0: expiry from the bundle's age
+		b, _ := bundle.Decode(raw)
+		age, ok := b.Age()
+		if !ok {
+			return e, fmt.Errorf("%w: %s has creation time 0 (no clock) and no bundle age block (RFC 9171 4.4.2)", ErrNoClock, e.ID)
+		}
+		left := int64(b.Primary.Lifetime) - int64(min(age, uint64(1<<62)))
+		e.Expires = now.UTC().Add(time.Duration(max(left, 0)) * time.Millisecond)
+	}
 	if !now.Before(e.Expires) {
 		return e, fmt.Errorf("%w: %s at %s", ErrExpired, e.ID, e.Expires.Format(time.RFC3339))
 	}

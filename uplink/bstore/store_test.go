@@ -251,3 +251,40 @@ func TestCorruptStore(t *testing.T) {
 		})
 	}
 }
+
+// TestCreationTimeZero (issue 22: a bundle of creation time 0 with a
+// bundle age block was stored as expired in 2000): with an age block it
+// is taken and lives its lifetime less its age from when it arrived;
+// without one it is refused (RFC 9171 4.4.2).
+func TestCreationTimeZero(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "b.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	mk := func(seq uint64, age bool) []byte {
+		b := &bundle.Bundle{
+			Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(2, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1), Created: 0, Seq: seq, Lifetime: 3600_000},
+			Blocks:  []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("no clock")}},
+		}
+		if age {
+			b.Blocks = append([]bundle.Block{bundle.AgeBlock(2, 600_000)}, b.Blocks...)
+		}
+		raw, err := b.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	e, err := s.Put(mk(1, true), 0, now)
+	if err != nil {
+		t.Fatalf("creation time 0 with an age block: %v", err)
+	}
+	if want := now.Add(50 * time.Minute); !e.Expires.Equal(want) {
+		t.Fatalf("expires %s, want %s (an hour's lifetime less 10 minutes of age)", e.Expires, want)
+	}
+	if _, err := s.Put(mk(2, false), 0, now); !errors.Is(err, ErrNoClock) {
+		t.Fatalf("creation time 0 without an age block: %v", err)
+	}
+}

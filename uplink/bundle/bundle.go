@@ -307,7 +307,53 @@ func (b *Bundle) check() error {
 	if b.Primary.CRCType > CRC32C {
 		return fmt.Errorf("bundle: primary block: unknown CRC type %d", b.Primary.CRCType)
 	}
+	// RFC 9171 4.4.2: at most one bundle age block, well formed. (That a
+	// bundle of creation time 0 must have one is a node's to enforce when
+	// it takes the bundle: the codec reads RFC 9173's own examples, which
+	// have creation time 0 and none.)
+	ages := 0
+	for _, k := range b.Blocks {
+		if k.Type == TypeBundleAge {
+			ages++
+			if _, err := k.Age(); err != nil {
+				return err
+			}
+		}
+	}
+	if ages > 1 {
+		return errors.New("bundle: more than one bundle age block")
+	}
 	return nil
+}
+
+// Age reads a bundle age block's data: the milliseconds the bundle has
+// existed since its creation.
+func (k *Block) Age() (uint64, error) {
+	if k.Type != TypeBundleAge {
+		return 0, fmt.Errorf("bundle: block %d is not a bundle age block", k.Number)
+	}
+	d := cbor.NewDecoder(k.Data, 0)
+	v, err := d.Uint()
+	if err != nil || !d.Done() {
+		return 0, fmt.Errorf("bundle: block %d: the bundle age is not one unsigned integer", k.Number)
+	}
+	return v, nil
+}
+
+// AgeBlock returns a bundle age block numbered n saying ms milliseconds.
+func AgeBlock(n uint64, ms uint64) Block {
+	return Block{Type: TypeBundleAge, Number: n, CRCType: CRC32C, Data: cbor.AppendUint(nil, ms)}
+}
+
+// Age is the bundle's age from its age block (false: it has none).
+func (b *Bundle) Age() (uint64, bool) {
+	for i := range b.Blocks {
+		if b.Blocks[i].Type == TypeBundleAge {
+			v, err := b.Blocks[i].Age()
+			return v, err == nil
+		}
+	}
+	return 0, false
 }
 
 // Errors that Decode wraps.
