@@ -26,27 +26,27 @@ type RadioStats struct {
 
 // Report is written at the end of every contact.
 type Report struct {
-	Station          string    `json:"station"`
-	Sat              int       `json:"sat"`
-	Name             string    `json:"name,omitempty"`
-	Start            time.Time `json:"start"`
-	End              time.Time `json:"end"`
-	FramesRx         int       `json:"frames_rx"`
-	FramesTx         int       `json:"frames_tx"`
-	BytesRx          int       `json:"bytes_rx"`
-	BytesTx          int       `json:"bytes_tx"`
-	FrameErrors      int       `json:"frame_errors"` // FCS or format
+	Station     string    `json:"station"`
+	Sat         int       `json:"sat"`
+	Name        string    `json:"name,omitempty"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	FramesRx    int       `json:"frames_rx"`
+	FramesTx    int       `json:"frames_tx"`
+	BytesRx     int       `json:"bytes_rx"`
+	BytesTx     int       `json:"bytes_tx"`
+	FrameErrors int       `json:"frame_errors"` // FCS or format
 	// UnknownFrames are frames from no satellite of the mission (an
 	// unknown source, or not AX.25), kept in the raw-frame archive.
-	UnknownFrames int `json:"unknown_frames,omitempty"`
-	Packets          int       `json:"tm_packets"`   // new telemetry packets
-	Duplicates       int       `json:"duplicates"`
-	CommandsSent     int       `json:"commands_sent"`
-	CommandsVerified int       `json:"commands_verified"` // reached executed or failed in this pass
-	FirstNo          uint32    `json:"first_no,omitempty"`
-	LastNo           uint32    `json:"last_no,omitempty"`
-	Gaps             int       `json:"gaps"` // packet numbers missing between first and last
-	RadioError       string    `json:"radio_error,omitempty"`
+	UnknownFrames    int    `json:"unknown_frames,omitempty"`
+	Packets          int    `json:"tm_packets"` // new telemetry packets
+	Duplicates       int    `json:"duplicates"`
+	CommandsSent     int    `json:"commands_sent"`
+	CommandsVerified int    `json:"commands_verified"` // reached executed or failed in this pass
+	FirstNo          uint32 `json:"first_no,omitempty"`
+	LastNo           uint32 `json:"last_no,omitempty"`
+	Gaps             int    `json:"gaps"` // packet numbers missing between first and last
+	RadioError       string `json:"radio_error,omitempty"`
 	// Link security: the handshake's bytes on the uplink and the time
 	// from its first frame to the satellite's confirm (0: the association
 	// of an earlier pass was resumed), and downlink frames refused.
