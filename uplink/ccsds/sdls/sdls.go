@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/ipgs/ipgs/uplink/ccsds/fecf"
 )
 
 // SA is a security association for one virtual channel.
@@ -82,22 +84,6 @@ func (sa *SA) aad(hdr []byte) []byte {
 	return out
 }
 
-// crc16 is the FECF's CRC (x^16 + x^12 + x^5 + 1, preset ones).
-func crc16(b []byte) uint16 {
-	crc := uint16(0xffff)
-	for _, x := range b {
-		crc ^= uint16(x) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc
-}
-
 func ivBytes(v *big.Int, n int) []byte {
 	b := v.Bytes()
 	if len(b) > n {
@@ -118,7 +104,7 @@ func (sa *SA) ApplyTC(frame []byte) ([]byte, error) {
 	if len(frame) < hl+1+2 {
 		return nil, fmt.Errorf("sdls: a %d-byte TC frame", len(frame))
 	}
-	if got, want := binary.BigEndian.Uint16(frame[len(frame)-2:]), crc16(frame[:len(frame)-2]); got != want {
+	if got, want := binary.BigEndian.Uint16(frame[len(frame)-2:]), fecf.CRC16(frame[:len(frame)-2]); got != want {
 		return nil, fmt.Errorf("sdls: the clear frame's FECF %04X is not its CRC %04X", got, want)
 	}
 	g, err := sa.aead()
@@ -141,7 +127,7 @@ func (sa *SA) ApplyTC(frame []byte) ([]byte, error) {
 	}
 	binary.BigEndian.PutUint16(out[2:], binary.BigEndian.Uint16(out[2:])&0xfc00|uint16(n-1))
 	out = g.Seal(out, iv, data, sa.aad(out))
-	return binary.BigEndian.AppendUint16(out, crc16(out)), nil
+	return binary.BigEndian.AppendUint16(out, fecf.CRC16(out)), nil
 }
 
 // Errors of processing.
@@ -167,7 +153,7 @@ func (sa *SA) ProcessTC(frame []byte) ([]byte, error) {
 	if n := int(binary.BigEndian.Uint16(frame[2:])&0x3ff) + 1; n != len(frame) {
 		return nil, fmt.Errorf("sdls: frame length %d, %d bytes given", n, len(frame))
 	}
-	if got, want := binary.BigEndian.Uint16(frame[len(frame)-2:]), crc16(frame[:len(frame)-2]); got != want {
+	if got, want := binary.BigEndian.Uint16(frame[len(frame)-2:]), fecf.CRC16(frame[:len(frame)-2]); got != want {
 		return nil, fmt.Errorf("sdls: FECF %04X, the frame's CRC is %04X", got, want)
 	}
 	if spi := binary.BigEndian.Uint16(frame[hl:]); spi != sa.SPI {

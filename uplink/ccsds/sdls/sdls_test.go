@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ipgs/ipgs/uplink/ccsds/fecf"
 )
 
 // key130 is CryptoLib's internal test key 130 (FEDCBA9876543210 x 4).
@@ -21,7 +23,7 @@ func clearFrame(data []byte) []byte {
 	n := 5 + 1 + len(data) + 2
 	f := []byte{0x20, 0x03, 0x00, byte(n - 1), 0x00, 0x00}
 	f = append(f, data...)
-	return binary.BigEndian.AppendUint16(f, crc16(f))
+	return binary.BigEndian.AppendUint16(f, fecf.CRC16(f))
 }
 
 // TestRoundTripAndReplay: a protected frame opens to its data; the same
@@ -52,7 +54,7 @@ func TestRoundTripAndReplay(t *testing.T) {
 	}
 	bad := bytes.Clone(frames[4])
 	bad[len(bad)-5] ^= 1 // in the MAC
-	binary.BigEndian.PutUint16(bad[len(bad)-2:], crc16(bad[:len(bad)-2]))
+	binary.BigEndian.PutUint16(bad[len(bad)-2:], fecf.CRC16(bad[:len(bad)-2]))
 	if _, err := rx.ProcessTC(bad); !errors.Is(err, ErrMAC) {
 		t.Fatalf("a forged MAC: %v", err)
 	}
@@ -117,7 +119,7 @@ func TestCryptoLibInterop(t *testing.T) {
 	}
 	bad := bytes.Clone(mine)
 	bad[len(bad)-4] ^= 1
-	binary.BigEndian.PutUint16(bad[len(bad)-2:], crc16(bad[:len(bad)-2]))
+	binary.BigEndian.PutUint16(bad[len(bad)-2:], fecf.CRC16(bad[:len(bad)-2]))
 	if out, err := run("process", hex.EncodeToString(bad)); err == nil {
 		t.Fatalf("CryptoLib took a frame with a flipped MAC bit: %s", out)
 	} else {

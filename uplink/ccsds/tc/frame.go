@@ -3,6 +3,8 @@ package tc
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/ipgs/ipgs/uplink/ccsds/fecf"
 )
 
 // MaxData is the most a TC frame's data field holds (1024-byte frames,
@@ -27,22 +29,6 @@ var (
 // SetVR is the control command that sets FARM-1's V(R).
 func SetVR(vr uint8) []byte { return []byte{0x82, 0x00, vr} }
 
-// crc16 is the FECF's CRC (as TM's: x^16 + x^12 + x^5 + 1, preset ones).
-func crc16(b []byte) uint16 {
-	crc := uint16(0xffff)
-	for _, x := range b {
-		crc ^= uint16(x) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc
-}
-
 // Encode appends the frame, with an FECF.
 func (f *Frame) Encode(dst []byte) ([]byte, error) {
 	if len(f.Data) == 0 || len(f.Data) > MaxData {
@@ -61,7 +47,7 @@ func (f *Frame) Encode(dst []byte) ([]byte, error) {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(f.VCID&0x3f)<<10|uint16(length-1))
 	dst = append(dst, f.Seq)
 	dst = append(dst, f.Data...)
-	return binary.BigEndian.AppendUint16(dst, crc16(dst[start:])), nil
+	return binary.BigEndian.AppendUint16(dst, fecf.CRC16(dst[start:])), nil
 }
 
 // Error is a frame that did not decode: what was wrong, and where.
@@ -86,7 +72,7 @@ func Decode(b []byte) (*Frame, []byte, error) {
 	if n < 8 || n > len(b) {
 		return nil, nil, &Error{2, fmt.Sprintf("frame length %d with %d bytes at hand", n, len(b))}
 	}
-	if got, want := binary.BigEndian.Uint16(b[n-2:]), crc16(b[:n-2]); got != want {
+	if got, want := binary.BigEndian.Uint16(b[n-2:]), fecf.CRC16(b[:n-2]); got != want {
 		return nil, nil, &Error{n - 2, fmt.Sprintf("FECF %04X, the frame's CRC is %04X", got, want)}
 	}
 	f := &Frame{Bypass: h>>13&1 == 1, Control: h>>12&1 == 1, SCID: h & 0x3ff, VCID: uint8(binary.BigEndian.Uint16(b[2:]) >> 10), Seq: b[4], Data: b[5 : n-2]}

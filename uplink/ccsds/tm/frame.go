@@ -3,6 +3,8 @@ package tm
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/ipgs/ipgs/uplink/ccsds/fecf"
 )
 
 // First header pointer values with a meaning of their own.
@@ -65,7 +67,7 @@ func (l Layout) Encode(dst []byte, f *Frame) ([]byte, error) {
 		dst = binary.BigEndian.AppendUint32(dst, *f.OCF)
 	}
 	if l.FECF {
-		dst = binary.BigEndian.AppendUint16(dst, CRC16(dst[start:]))
+		dst = binary.BigEndian.AppendUint16(dst, fecf.CRC16(dst[start:]))
 	}
 	return dst, nil
 }
@@ -87,7 +89,7 @@ func (l Layout) Decode(b []byte) (*Frame, error) {
 		return nil, &Error{0, "a layout shorter than the primary header"}
 	}
 	if l.FECF {
-		got, want := binary.BigEndian.Uint16(b[len(b)-2:]), CRC16(b[:len(b)-2])
+		got, want := binary.BigEndian.Uint16(b[len(b)-2:]), fecf.CRC16(b[:len(b)-2])
 		if got != want {
 			return nil, &Error{len(b) - 2, fmt.Sprintf("FECF %04X, the frame's CRC is %04X", got, want)}
 		}

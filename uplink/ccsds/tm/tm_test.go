@@ -7,14 +7,6 @@ import (
 	"testing"
 )
 
-// TestCRC16: the FECF's CRC of "123456789" is 0x29B1, the check value of
-// this CRC (CRC-16/CCITT-FALSE).
-func TestCRC16(t *testing.T) {
-	if got := CRC16([]byte("123456789")); got != 0x29b1 {
-		t.Fatalf("CRC16 = %04X, want 29B1", got)
-	}
-}
-
 func TestCLCWRoundTrip(t *testing.T) {
 	c := CLCW{Status: 5, COP: 1, VCID: 17, NoBitLock: true, Lockout: true, Retransmit: true, FARMB: 2, ReportValue: 201}
 	got, err := DecodeCLCW(c.Word())
