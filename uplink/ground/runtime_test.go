@@ -142,3 +142,23 @@ func TestSilentPass(t *testing.T) {
 		t.Logf("%s", problems[0])
 	})
 }
+
+// TestStatusLoopbackOnly (threat model, a careless operator): a status
+// endpoint on any address but the loopback interface is refused before
+// anything listens.
+func TestStatusLoopbackOnly(t *testing.T) {
+	m, els, start, pl := planned(t, time.Hour)
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8101", "[::]:0"} {
+		_, err := New(Config{Mission: m, Elements: els, Station: 0, Plan: pl, Start: start, Duration: time.Hour,
+			Clock: clock.NewScaled(start, 100), Dir: t.TempDir(), Dial: silentTNC, NoSync: true, Status: addr, StatusToken: strings.Repeat("x", 40)})
+		if err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("--status %s: %v", addr, err)
+		}
+	}
+	rt, err := New(Config{Mission: m, Elements: els, Station: 0, Plan: pl, Start: start, Duration: time.Hour,
+		Clock: clock.NewScaled(start, 100), Dir: t.TempDir(), Dial: silentTNC, NoSync: true, Status: "127.0.0.1:0", StatusToken: strings.Repeat("x", 40)})
+	if err != nil {
+		t.Fatalf("127.0.0.1: %v", err)
+	}
+	rt.Close()
+}
