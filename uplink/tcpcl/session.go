@@ -242,6 +242,9 @@ func handshake(ctx context.Context, c net.Conn, cfg Config, active bool, expect 
 		cs := tc.ConnectionState()
 		s.TLS, s.conn = &cs, tc
 	} else if cfg.TLS != nil && !cfg.AllowPlain {
+		// RFC 9174 4.3: the entity that requires TLS ends the session,
+		// with its reason, before anything else is said
+		c.Write(Append(nil, &Msg{Type: MsgSessTerm, Reason: uint8(TermContactFailure)}))
 		return nil, errors.New("the peer does not offer TLS, and this node requires it")
 	}
 	s.rd = NewReader(s.conn, DefaultLimits)
@@ -351,20 +354,29 @@ func (s *Session) control(m *Msg) {
 }
 
 func (s *Session) writeLoop() {
-	var tick <-chan time.Time
+	// the keepalive leaves when the interval has passed since the last
+	// thing written (RFC 9174 5.1.1), not at the next tick of a clock
+	var timer *time.Timer
 	if s.Keepalive > 0 {
-		t := time.NewTicker(s.Keepalive / 4)
-		defer t.Stop()
-		tick = t.C
+		timer = time.NewTimer(s.Keepalive)
+		defer timer.Stop()
 	}
 	for {
+		var tick <-chan time.Time
+		if timer != nil {
+			timer.Reset(max(time.Until(time.Unix(0, s.lastWrite.Load()).Add(s.Keepalive)), 0))
+			tick = timer.C
+		}
 		select {
 		case <-s.done:
 			return
 		case <-s.kick:
 		case <-tick:
 			if time.Since(time.Unix(0, s.lastWrite.Load())) >= s.Keepalive {
-				s.control(&Msg{Type: MsgKeepalive})
+				if err := s.write(Append(nil, &Msg{Type: MsgKeepalive})); err != nil {
+					s.end(err)
+					return
+				}
 			}
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -409,4 +410,82 @@ func issue(t *testing.T, issuer tls.Certificate, nodeID string) tls.Certificate 
 	}
 	leaf, _ := x509.ParseCertificate(der)
 	return tls.Certificate{Certificate: [][]byte{der, issuer.Leaf.Raw}, PrivateKey: key, Leaf: leaf}
+}
+
+// TestPlainPeerTold (issue 22: a peer without TLS was dropped without a
+// word): a node that requires TLS answers a peer whose contact header
+// does not offer it with SESS_TERM, reason contact failure, as RFC 9174
+// 4.3 says, before closing.
+func TestPlainPeerTold(t *testing.T) {
+	id, _ := NewIdentity("ipn:3.0")
+	addr, _ := serve(t, Config{NodeID: "ipn:3.0", TLS: TLSConfig(id, []*x509.Certificate{id.Leaf}), Receive: (&sink{}).receive})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write(ContactHeader(false))
+	var hdr [6]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewReader(c, DefaultLimits).Next()
+	if err != nil || m.Type != MsgSessTerm || TermReason(m.Reason) != TermContactFailure {
+		t.Fatalf("after a contact header without TLS: %+v, %v; want SESS_TERM contact failure", m, err)
+	}
+}
+
+// TestKeepaliveOnTime (issue 22: keepalives left up to 1.25 x the
+// interval late): on an idle session with a 2 s keepalive, each
+// KEEPALIVE leaves 2 s after the last thing written, on a simulated
+// clock, so exactly.
+func TestKeepaliveOnTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := net.Pipe()
+		var arrivals []time.Time
+		var peer sync.WaitGroup
+		peer.Go(func() { // a raw peer: contact header, SESS_INIT, then it listens
+			b.Write(ContactHeader(false))
+			var hdr [6]byte
+			io.ReadFull(b, hdr[:])
+			rd := NewReader(b, DefaultLimits)
+			b.Write(Append(nil, &Msg{Type: MsgSessInit, Keepalive: 2, SegmentMRU: 1 << 16, TransferMRU: 1 << 20, NodeID: "ipn:9.0"}))
+			for {
+				m, err := rd.Next()
+				if err != nil {
+					return
+				}
+				if m.Type == MsgKeepalive {
+					arrivals = append(arrivals, time.Now())
+					b.Write(Append(nil, &Msg{Type: MsgKeepalive})) // and answers, so neither side times out
+				}
+			}
+		})
+		s, err := handshake(context.Background(), a, Config{NodeID: "ipn:1.0", Keepalive: 2 * time.Second, AllowPlain: true, SegmentMRU: 1 << 16, TransferMRU: 1 << 20}, false, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// something written 0.3 s in: the next keepalive is due 2 s after it
+		time.Sleep(300 * time.Millisecond)
+		if err := s.write(Append(nil, &Msg{Type: MsgKeepalive})); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		time.Sleep(9 * time.Second)
+		s.Close()
+		b.Close()
+		peer.Wait()
+		arrivals = arrivals[1:] // the one written by hand
+		if len(arrivals) < 4 {
+			t.Fatalf("%d keepalives in 9 s, want 4", len(arrivals))
+		}
+		prev := start
+		for i, at := range arrivals[:4] {
+			if gap := at.Sub(prev); gap != 2*time.Second {
+				t.Errorf("keepalive %d left %s after the last write, want 2s", i+1, gap)
+			}
+			prev = at
+		}
+	})
 }
