@@ -196,6 +196,14 @@ func (m *Model) SetValue(v Value) {
 	m.changed()
 }
 
+// Value returns the latest value of one field (false: none yet).
+func (m *Model) Value(sat int, packet, field string) (Value, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.values[valueKey(sat, packet, field)]
+	return v, ok
+}
+
 func valueKey(sat int, packet, field string) string {
 	return strconv.Itoa(sat) + "/" + packet + "/" + field
 }

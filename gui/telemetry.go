@@ -259,12 +259,8 @@ func (c *chart) setSpan(d time.Duration) {
 
 // limitsOf is the limits in force for a field's latest value.
 func (c *chart) limitsOf(k chartKey) dict.Limits {
-	for _, v := range c.m.Values() {
-		if v.Sat == k.sat && v.Packet == k.packet && v.Field == k.field {
-			return v.Limits
-		}
-	}
-	return dict.Limits{}
+	v, _ := c.m.Value(k.sat, k.packet, k.field)
+	return v.Limits
 }
 
 func (c *chart) draw(size fyne.Size) {

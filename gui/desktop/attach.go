@@ -19,6 +19,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/proc"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
 )
@@ -52,16 +53,19 @@ func Attach(ctx context.Context, o AttachOptions) error {
 	defer cancel()
 	w, m, al := openWindow("ipgs mission control (attached)", o.Mission, cancel, o.Log)
 	defer al.wait()
-	if hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl")); err == nil {
+	hist, herr := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl"))
+	if herr == nil {
 		m.SetCommanding(o.Dictionary, hist)
-		m.SetProcedureRunner(procedureRunner(m, hist, o.Dictionary, o.Mission, clock.Real{}))
 	} else {
-		fmt.Fprintln(o.Log, "gui: commanding:", err)
+		fmt.Fprintln(o.Log, "gui: commanding:", herr)
 	}
 	ps := props(Options{Elements: o.Elements})
 	at := &attached{o: o, m: m, props: ps, tracks: &skyTracks{props: ps, mission: o.Mission}}
 	for _, addr := range o.Stations {
 		at.clients = append(at.clients, &status.Client{Addr: addr, Token: o.Token})
+	}
+	if herr == nil {
+		m.SetProcedureRunner(procedureRunner(m, &at.latest, hist, o.Dictionary, o.Mission, clock.Real{}))
 	}
 	m.SetReplanner(at.replan)
 	m.SetRadioControl(at.radio)
@@ -100,6 +104,8 @@ type attached struct {
 	// governance: the trust store's judgement of the stations' ledgers
 	auth  *gov.Authority
 	polls int
+	// every value the stations report, for procedures
+	latest proc.Latest
 }
 
 func (at *attached) poll(ctx context.Context) {
@@ -176,6 +182,7 @@ func (at *attached) update() {
 			at.m.Progress(s.Station, 0, 0)
 		}
 		for _, v := range s.Values {
+			at.latest.Record(v.Sat, v.Packet, v.Field, v.Value, v.At)
 			at.m.SetValue(gui.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: severityOf(v.Severity), At: v.At,
 				Limits: dict.Limits{Yellow: v.Yellow, Red: v.Red}})
 		}

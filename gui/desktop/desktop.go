@@ -92,8 +92,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer store.Close()
+	latest := &proc.Latest{} // every value as it arrives, for procedures
 	store.OnDecoded = func(p *telemetry.Packet, d *dict.Decoded) {
 		telemetry.Readings(p, d, func(r telemetry.Reading) {
+			latest.Record(r.Sat, r.Packet, r.Field, r.Value, r.At)
 			m.SetValue(gui.Value{Sat: r.Sat, Packet: r.Packet, Field: r.Field, Value: r.Value, Text: r.Text, Units: r.Units, Severity: r.Severity, Limits: r.Limits, At: r.At})
 		})
 	}
@@ -164,7 +166,7 @@ func Run(ctx context.Context, o Options) error {
 			DataDir: run, Out: o.Log, Seed: uint64(o.Start.Unix()), Telemetry: store, Security: sec, Bundles: bundles,
 			Queue: func(h *command.History, _ *command.Dictionary) error {
 				m.SetCommanding(o.Dictionary, h)
-				m.SetProcedureRunner(procedureRunner(m, h, o.Dictionary, o.Mission, clk))
+				m.SetProcedureRunner(procedureRunner(m, latest, h, o.Dictionary, o.Mission, clk))
 				return nil
 			},
 			Planned: func(pl *plan.Plan) {
@@ -211,9 +213,9 @@ func Run(ctx context.Context, o Options) error {
 }
 
 // procedureRunner runs procedures from the window: commands into h,
-// telemetry from the model's latest values, on clk, as the operator at
-// the console.
-func procedureRunner(m *gui.Model, h *command.History, d *command.Dictionary, ms *mission.Mission, clk clock.Clock) gui.ProcedureRunner {
+// telemetry from latest (every value, as it arrives), on clk, as the
+// operator at the console.
+func procedureRunner(m *gui.Model, latest *proc.Latest, h *command.History, d *command.Dictionary, ms *mission.Mission, clk clock.Clock) gui.ProcedureRunner {
 	return func(ctx context.Context, name string, src []byte, sat int, out io.Writer) error {
 		var satName string
 		for _, sc := range ms.Satellites {
@@ -221,17 +223,8 @@ func procedureRunner(m *gui.Model, h *command.History, d *command.Dictionary, ms
 				satName = sc.Name
 			}
 		}
-		latest := func(sat int, field string) (proc.Value, bool) {
-			var best proc.Value
-			found := false
-			for _, v := range m.Values() {
-				if v.Sat == sat && (v.Field == field || v.Packet+"."+v.Field == field) && (!found || v.At.After(best.At)) {
-					best, found = proc.Value{Value: v.Value, At: v.At}, true
-				}
-			}
-			return best, found
-		}
-		_, err := proc.Run(ctx, proc.Env{History: h, Dict: d, Sat: sat, SatName: satName, Latest: latest, Clock: clk, Operator: m.Operator(), Out: out}, name, src)
+		_, err := proc.Run(ctx, proc.Env{History: h, Dict: d, Sat: sat, SatName: satName, Latest: latest.Get, After: latest.After,
+			Clock: clk, Operator: m.Operator(), Out: out}, name, src)
 		return err
 	}
 }

@@ -369,9 +369,9 @@ var (
 func Read(raws [][]byte, auth Authority) *Ledger {
 	l := &Ledger{Proposals: map[string]*Item{}, quorum: max(auth.Quorum, 1), evidence: map[string]evidence{}}
 	type entry struct {
-		raw  []byte
-		b    *bundle.Bundle
-		kind string
+		raw []byte
+		b   *bundle.Bundle
+		pre *bpsec.Envelope // as read, not yet verified
 	}
 	var props, votes, receipts []entry
 	for i, raw := range raws {
@@ -391,11 +391,11 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 		}
 		switch e.Kind {
 		case KindProposal:
-			props = append(props, entry{raw, b, e.Kind})
+			props = append(props, entry{raw, b, e})
 		case KindVote:
-			votes = append(votes, entry{raw, b, e.Kind})
+			votes = append(votes, entry{raw, b, e})
 		case KindReceipt:
-			receipts = append(receipts, entry{raw, b, e.Kind})
+			receipts = append(receipts, entry{raw, b, e})
 		}
 	}
 	for _, x := range receipts {
@@ -407,7 +407,7 @@ func Read(raws [][]byte, auth Authority) *Ledger {
 	for _, x := range props {
 		// a proposal is judged when the quorum of stations held it: its
 		// author's authority then, not at the time it claims
-		pre, _ := bpsec.DecodeEnvelope(x.b.Payload().Data)
+		pre := x.pre
 		ev, ok := l.evidence[ID(pre)].at(l.quorum)
 		if !ok {
 			if e, err := open(x.raw, x.b, auth.Key, func(string, string, time.Time) error { return nil }, fromMS(x.b.Primary.Created)); err == nil {

@@ -302,13 +302,22 @@ func within(t, from, to time.Time) bool {
 	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
 }
 
-// MayCommand checks that station key id may command sat at t.
-func (s *Store) MayCommand(id string, sat int, t time.Time) error {
+// usable checks that key id is known and not revoked at t: what every
+// grant asks first.
+func (s *Store) usable(id string, t time.Time) error {
 	if s.Keys[id] == nil {
 		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
 	}
 	if r, ok := s.Revoked(id, t); ok {
 		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	}
+	return nil
+}
+
+// MayCommand checks that station key id may command sat at t.
+func (s *Store) MayCommand(id string, sat int, t time.Time) error {
+	if err := s.usable(id, t); err != nil {
+		return err
 	}
 	for _, g := range s.m.Security.Stations {
 		if g.Key == id && (len(g.Satellites) == 0 || slices.Contains(g.Satellites, sat)) && within(t, g.NotBefore, g.NotAfter) {
@@ -320,11 +329,8 @@ func (s *Store) MayCommand(id string, sat int, t time.Time) error {
 
 // MayAuthor checks that key id may sign bundles of kind at t.
 func (s *Store) MayAuthor(id, kind string, t time.Time) error {
-	if s.Keys[id] == nil {
-		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
-	}
-	if r, ok := s.Revoked(id, t); ok {
-		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	if err := s.usable(id, t); err != nil {
+		return err
 	}
 	for _, a := range s.m.Security.Authorities {
 		if a.Key == id && slices.Contains(a.Kinds, kind) && within(t, a.NotBefore, a.NotAfter) {
@@ -337,11 +343,8 @@ func (s *Store) MayAuthor(id, kind string, t time.Time) error {
 // MayWitness checks that key id may sign receipts as station at t: the
 // trust store grants it to that station then, and it is not revoked.
 func (s *Store) MayWitness(id, station string, t time.Time) error {
-	if s.Keys[id] == nil {
-		return fmt.Errorf("%w: %s (no key file in %s)", ErrUnknownKey, id, s.Dir)
-	}
-	if r, ok := s.Revoked(id, t); ok {
-		return fmt.Errorf("%w: %s (%s)", ErrRevoked, id, r.Reason)
+	if err := s.usable(id, t); err != nil {
+		return err
 	}
 	for _, g := range s.m.Security.Stations {
 		if g.Key == id && strings.EqualFold(g.Station, station) && within(t, g.NotBefore, g.NotAfter) {

@@ -345,13 +345,12 @@ var ErrNoClock = errors.New("no creation time")
 // ErrExpired, or ErrFull with the class and quota; the bundle is durable
 // when it returns nil.
 func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
-	_, e, err := Describe(raw)
+	b, e, err := Describe(raw)
 	if err != nil {
 		return Entry{}, err
 	}
 	e.From, e.Received = from, now.UTC()
 	if e.Expires.IsZero() { // creation time 0: expiry from the bundle's age
-		b, _ := bundle.Decode(raw)
 		age, ok := b.Age()
 		if !ok {
 			return e, fmt.Errorf("%w: %s has creation time 0 (no clock) and no bundle age block (RFC 9171 4.4.2)", ErrNoClock, e.ID)

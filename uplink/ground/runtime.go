@@ -106,6 +106,7 @@ type Runtime struct {
 	procCtx   context.Context
 	procWG    sync.WaitGroup
 	procsRun  map[string]bool
+	latest    proc.Latest // every value received, for the procedures at AOS
 	archiveMu sync.Mutex
 	status    net.Listener
 
@@ -177,7 +178,13 @@ func New(cfg Config) (r *Runtime, err error) {
 				prev(p, d)
 			}
 			if p.Station == sc.Name {
-				boardValues(r.board, p, d)
+				telemetry.Readings(p, d, func(v telemetry.Reading) {
+					r.board.Value(status.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units,
+						Severity: v.Severity.String(), At: v.At, Yellow: v.Limits.Yellow, Red: v.Limits.Red})
+					if len(cfg.AtAOS) > 0 {
+						r.latest.Record(v.Sat, v.Packet, v.Field, v.Value, v.At)
+					}
+				})
 			}
 		}
 	}
@@ -303,10 +310,7 @@ func (r *Runtime) atAOS(p station.Progress) {
 		}
 		r.procsRun[key] = true
 		env := proc.Env{History: r.cfg.History, Dict: r.cfg.Dictionary, Sat: p.Sat, SatName: p.Name, Clock: r.cfg.Clock, Operator: r.cfg.Operator, Out: r.cfg.Log,
-			Latest: func(sat int, field string) (proc.Value, bool) {
-				v, ok := r.board.Latest(sat, field)
-				return proc.Value{Value: v.Value, At: v.At}, ok
-			}}
+			Latest: r.latest.Get, After: r.latest.After}
 		ctx := r.procCtx
 		r.procWG.Go(func() {
 			fmt.Fprintf(r.cfg.Log, "station %s: AOS of %s: running %s\n", r.name, p.Name, ap.Name)
@@ -471,13 +475,6 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func boardValues(b *status.Board, p *telemetry.Packet, d *dict.Decoded) {
-	telemetry.Readings(p, d, func(v telemetry.Reading) {
-		b.Value(status.Value{Sat: v.Sat, Packet: v.Packet, Field: v.Field, Value: v.Value, Text: v.Text, Units: v.Units, Severity: v.Severity.String(), At: v.At,
-			Yellow: v.Limits.Yellow, Red: v.Limits.Red})
-	})
 }
 
 // KISSParams converts the mission file's KISS settings (nil: none are

@@ -73,21 +73,6 @@ type Value struct {
 // maxReports bounds the reports a snapshot carries.
 const maxReports = 200
 
-// Latest is the newest value of a field of sat ("temp" or "hk.temp"):
-// what procedures read (uplink/proc's Env.Latest).
-func (b *Board) Latest(sat int, field string) (Value, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var best Value
-	found := false
-	for _, v := range b.values {
-		if v.Sat == sat && (v.Field == field || v.Packet+"."+v.Field == field) && (!found || v.At.After(best.At)) {
-			best, found = v, true
-		}
-	}
-	return best, found
-}
-
 // Board collects a station's state as the engine runs; every method is
 // safe from any goroutine.
 type Board struct {
