@@ -612,7 +612,7 @@ func (l *Ledger) Tally(id string) (*Tally, error) {
 			t.Refused = append(t.Refused, fmt.Sprintf("%s: no receipt from %d station(s) yet", who, l.quorum))
 			continue
 		case !b.Evidence.At.Before(p.Closes):
-			t.Refused = append(t.Refused, fmt.Sprintf("%s: first %s, not before the close", who, b.Evidence))
+			t.Refused = append(t.Refused, fmt.Sprintf("%s: first %s, not before the close (by the receipts held here: an earlier one may yet arrive)", who, b.Evidence))
 			continue
 		}
 		if groups[e.Author] == nil {
