@@ -114,6 +114,11 @@ type SatelliteConfig struct {
 	Demand DemandConfig `yaml:"demand"`
 	// Link: the downlink's EIRP, the uplink receiver's G/T, the losses.
 	Link LinkConfig `yaml:"link"`
+	// Protocol is the space link it speaks: ax25 (the default: AX.25 UI
+	// frames, each carrying a space packet) or ccsds (CCSDS TM and TC
+	// frames, with the parameters of CCSDS).
+	Protocol string       `yaml:"protocol"`
+	CCSDS    *CCSDSConfig `yaml:"ccsds"`
 }
 
 // DemandConfig is a satellite's minimum contact per day.

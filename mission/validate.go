@@ -114,6 +114,7 @@ func (m *Mission) validate(v *validator) {
 			inRange(v, s.BitRate, 1, 1e10, "bit/s", "satellites", i, "bit_rate")
 		}
 		s.Link.validate(v, "satellites", i, "link")
+		s.validateProtocol(v, "satellites", i)
 		if s.Modem != "" {
 			if _, ok := Modems[s.Modem]; !ok {
 				v.at(fmt.Sprintf("unknown modem %q (known: afsk1200, g3ruh9600, bpsk1200, gmsk9600)", s.Modem), "satellites", i, "modem")

@@ -463,7 +463,7 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	transcript := sha256.Sum256(h)
 	satNonce := make([]byte, satNonceLen)
 	rand.Read(satNonce)
-	up, down, err := deriveKeys(ss, nonce, satNonce, transcript)
+	up, down, fk, err := deriveKeys(ss, nonce, satNonce, transcript)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -474,7 +474,7 @@ func (o *Onboard) hello(h []byte, now time.Time) ([]byte, []byte, uint16, error)
 	if old, ok := o.byStation[stKey]; ok {
 		delete(o.sas, old)
 	}
-	o.sas[spi] = &sa{spi: spi, tx: down, rx: up, created: now, established: true, station: stKey}
+	o.sas[spi] = &sa{spi: spi, tx: down, rx: up, frame: fk, created: now, established: true, station: stKey}
 	o.byStation[stKey] = spi
 	if len(o.nonces) > 4096 {
 		o.nonces = map[string]bool{} // the time check covers what this forgets
@@ -504,6 +504,34 @@ func (o *Onboard) Established(spi uint16) bool {
 	return o.sas[spi] != nil
 }
 
+// FrameKeys are the AES-256 keys of SA spi's CCSDS frame form (SDLS on
+// TC frames up, TM frames down), and whether the SA is up. Every use is
+// judged as a protected frame of the other form is: the station's key
+// must still be trusted at now (a revoked station's SA is dropped).
+func (o *Onboard) FrameKeys(spi uint16, now time.Time) (up, down []byte, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.sas[spi]
+	if s == nil {
+		return nil, nil, fmt.Errorf("%w: SPI %d", ErrNoSA, spi)
+	}
+	if o.May != nil {
+		if err := o.May(s.station, now); err != nil {
+			o.drop(spi)
+			return nil, nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		}
+	}
+	return s.frame[0], s.frame[1], nil
+}
+
+// Count adds a refusal of the CCSDS frame form to the counters (its
+// frames are checked outside this package).
+func (o *Onboard) Count(f func(*Stats)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f(&o.Stats)
+}
+
 // Reboot forgets everything in RAM: every SA and the Hellos seen (an
 // onboard reset keeps keys, not sessions). A Hello replayed afterwards
 // gets an SA with keys of the satellite's fresh nonce, which the replayer
@@ -528,14 +556,27 @@ func (g *Ground) Counts() Stats {
 	return g.Stats
 }
 
+// FrameKeys are the AES-256 keys of sat's working SA in the CCSDS frame
+// form (SDLS on TC frames up, TM frames down), with its SPI.
+func (g *Ground) FrameKeys(sat int) (spi uint16, up, down []byte, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.init()
+	s := g.sas[sat]
+	if s == nil || !s.established {
+		return 0, nil, nil, false
+	}
+	return s.spi, s.frame[0], s.frame[1], true
+}
+
 // establish derives the ground's keys once the Confirm brought the
 // satellite's nonce, and forgets the secret.
 func (s *sa) establish(satNonce []byte) error {
-	up, down, err := deriveKeys(s.secret, s.nonce, satNonce, s.transcript)
+	up, down, fk, err := deriveKeys(s.secret, s.nonce, satNonce, s.transcript)
 	if err != nil {
 		return err
 	}
-	s.tx, s.rx, s.established = up, down, true
+	s.tx, s.rx, s.frame, s.established = up, down, fk, true
 	s.secret = nil
 	return nil
 }

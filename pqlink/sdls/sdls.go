@@ -62,8 +62,11 @@ const (
 	keyIDLen     = 16
 	helloBodyLen = 1 + 2 + 4 + keyIDLen + keyIDLen + 8 + 16 + xwingCTLen
 	HelloLen     = helloBodyLen + mldsaSigLen
-	// FragmentSize is the Hello bytes per frame.
-	FragmentSize = 1024
+	// FragmentSize is the Hello bytes per frame: five fragments, each of
+	// which (with its 4-byte header, a 3-byte SDLS extended procedures
+	// PDU header and a 6-byte space packet header) fits a CCSDS TC
+	// frame's 1017 data bytes.
+	FragmentSize = 960
 	version      = 1
 	sigContext   = "ipgs-sdls-hello-v1"
 )
@@ -113,6 +116,7 @@ type dirKeys struct {
 type sa struct {
 	spi         uint16
 	tx, rx      dirKeys
+	frame       [2][]byte // the CCSDS frame form's keys: up (TC), down (TM)
 	txSeq       uint64 // next to send
 	rxTop       uint64 // highest received
 	rxMask      uint64 // bit i: rxTop-i received
@@ -136,11 +140,21 @@ const WindowSize = 64
 // nonce (from its Confirm) goes into them too: a Hello replayed to a
 // satellite, even one rebooted and with its memory of Hellos gone, makes
 // keys nobody else has, never the recorded session's again.
-func deriveKeys(ss, nonce, satNonce []byte, transcript [32]byte) (up, down dirKeys, err error) {
-	okm, err := hkdf.Key(sha256.New, ss, append(bytes.Clone(nonce), satNonce...), "ipgs sdls v2 "+hex.EncodeToString(transcript[:]), 32+32+4+4)
+//
+// The same secret keys the SA's CCSDS frame form (frameKeys: AES-256 for
+// SDLS on TC frames up and TM frames down), under labels of their own so
+// that no key serves both forms.
+func deriveKeys(ss, nonce, satNonce []byte, transcript [32]byte) (up, down dirKeys, frame [2][]byte, err error) {
+	salt := append(bytes.Clone(nonce), satNonce...)
+	okm, err := hkdf.Key(sha256.New, ss, salt, "ipgs sdls v2 "+hex.EncodeToString(transcript[:]), 32+32+4+4)
 	if err != nil {
 		return
 	}
+	fk, err := hkdf.Key(sha256.New, ss, salt, "ipgs sdls v2 ccsds frames "+hex.EncodeToString(transcript[:]), 64)
+	if err != nil {
+		return
+	}
+	frame = [2][]byte{fk[:32], fk[32:]}
 	mk := func(key, salt []byte) (dirKeys, error) {
 		b, err := aes.NewCipher(key)
 		if err != nil {
@@ -158,7 +172,7 @@ func deriveKeys(ss, nonce, satNonce []byte, transcript [32]byte) (up, down dirKe
 		return
 	}
 	down, err = mk(okm[32:64], okm[68:72])
-	return up, down, err
+	return up, down, frame, err
 }
 
 // confirmKey is the key of the Confirm's MAC, known to both ends from

@@ -14,11 +14,17 @@ import (
 
 // Verification stages recorded in the history.
 const (
-	Queued   = "queued"
+	Queued = "queued"
+	// Accepted: taken by the station's FOP-1 for the sequence-controlled
+	// service (CCSDS links), to go as soon as its window has room.
+	Accepted = "accepted"
 	Sent     = "sent"
-	Received = "received"
-	Executed = "executed"
-	Failed   = "failed"
+	// Acknowledged: the spacecraft's CLCW says FARM-1 took the frame
+	// (CCSDS links): it is onboard, in order, exactly once.
+	Acknowledged = "acknowledged"
+	Received     = "received"
+	Executed     = "executed"
+	Failed       = "failed"
 	// Cancelled: withdrawn before it was sent (a procedure aborted, or an
 	// operator cancelled it).
 	Cancelled = "cancelled"
@@ -57,7 +63,7 @@ type Command struct {
 // stageRank orders the stages: a command sent after it was cancelled
 // (the two crossed) stays cancelled, one heard from onboard shows what
 // the satellite said.
-var stageRank = map[string]int{Queued: 0, Sent: 1, Cancelled: 2, Received: 3, Executed: 4, Failed: 4}
+var stageRank = map[string]int{Queued: 0, Accepted: 1, Sent: 2, Cancelled: 3, Acknowledged: 4, Received: 5, Executed: 6, Failed: 6}
 
 // State is the most advanced stage reached: verifications can arrive out
 // of order over a lossy link (executed before a retransmitted received),
@@ -252,7 +258,7 @@ func (h *History) Pending(sat int) ([]*Command, error) {
 	}
 	var out []*Command
 	for _, c := range all {
-		if c.Sat == sat && (c.State() == Queued || c.State() == Sent) {
+		if st := c.State(); c.Sat == sat && (st == Queued || st == Accepted || st == Sent) {
 			out = append(out, c)
 		}
 	}

@@ -288,7 +288,7 @@ func seconds(n number) (time.Duration, error) {
 	return time.Duration(v * float64(time.Second)), nil
 }
 
-var stageOrder = map[string]int{command.Queued: 0, command.Sent: 1, command.Received: 2, command.Executed: 3}
+var stageOrder = map[string]int{command.Queued: 0, command.Accepted: 1, command.Sent: 2, command.Acknowledged: 3, command.Received: 4, command.Executed: 5}
 
 func (r *runner) wait(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var id int

@@ -23,7 +23,7 @@ const (
 // it purged (never acknowledged: the command failed or may have run, the
 // operator decides).
 type Event struct {
-	Kind string // "acknowledged", "alert", "purged"
+	Kind string // "transmitted" (the first time), "acknowledged", "alert", "purged"
 	ID   any    // the caller's id of the frame acknowledged
 	Seq  uint8
 	Text string
@@ -155,6 +155,9 @@ func (f *FOP) pump(now time.Time) {
 		f.vs++
 		f.sent = append(f.sent, p)
 		f.frame(p.seq, p.data, false, false)
+		if f.Events != nil {
+			f.Events(Event{Kind: "transmitted", ID: p.id, Seq: p.seq})
+		}
 		if len(f.sent) == 1 {
 			f.tries, f.deadline = 1, now.Add(f.t1())
 		}

@@ -1,5 +1,5 @@
 // Package sdls is the CCSDS Space Data Link Security protocol's frame
-// format (CCSDS 355.0-B-2) for TC frames: the security header (SPI, the
+// format (CCSDS 355.0-B-2) for TC and TM frames: the security header (SPI, the
 // initialisation vector, an optional sequence number) after the frame's
 // primary header (and segment header), the data field encrypted and
 // authenticated with AES-256-GCM, the MAC in the security trailer, the
@@ -161,15 +161,8 @@ func (sa *SA) ProcessTC(frame []byte) ([]byte, error) {
 	}
 	iv := frame[hl+2 : sh]
 	v := new(big.Int).SetBytes(iv)
-	if sa.seen != nil {
-		d := new(big.Int).Sub(v, sa.seen)
-		w := int64(sa.Window)
-		if w <= 0 {
-			w = 5
-		}
-		if d.Sign() <= 0 || d.Cmp(big.NewInt(w)) > 0 {
-			return nil, fmt.Errorf("%w: IV %X, the last taken %X", ErrReplay, iv, ivBytes(sa.seen, sa.ivLen()))
-		}
+	if err := sa.fresh(v, iv); err != nil {
+		return nil, err
 	}
 	g, err := sa.aead()
 	if err != nil {

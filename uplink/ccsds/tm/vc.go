@@ -1,6 +1,9 @@
 package tm
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // IdleAPID is the APID of idle packets (133.0-B): fill, never delivered.
 const IdleAPID = 0x7ff
@@ -35,6 +38,10 @@ func (m *Master) Idle(dst []byte) ([]byte, error) {
 type Packer struct {
 	Master *Master
 	VCID   uint8
+	// Reserve is the bytes at the end of every frame's data field kept
+	// free of packets: the room a security header and trailer (SDLS)
+	// take when the frame is protected.
+	Reserve int
 	count  uint8
 	buf    []byte
 	starts []int // offsets in buf where packets start
@@ -52,7 +59,10 @@ func (p *Packer) Pending() int { return len(p.buf) }
 // Frames appends every full frame the queue makes; with flush, the last
 // partial one too, filled with an idle packet.
 func (p *Packer) Frames(dst []byte, flush bool) ([]byte, error) {
-	n := p.Master.Layout.DataLen(p.Master.OCF != nil)
+	n := p.Master.Layout.DataLen(p.Master.OCF != nil) - p.Reserve
+	if n < 8 {
+		return dst, fmt.Errorf("tm: %d data bytes a frame once %d are reserved", n, p.Reserve)
+	}
 	if flush && len(p.buf)%n != 0 {
 		space := n - len(p.buf)%n
 		if space < 7 { // an idle packet is 7 bytes at least: it runs on
