@@ -117,9 +117,9 @@ type sa struct {
 	spi         uint16
 	tx, rx      dirKeys
 	frame       [2][]byte // the CCSDS frame form's keys: up (TC), down (TM)
-	txSeq       uint64 // next to send
-	rxTop       uint64 // highest received
-	rxMask      uint64 // bit i: rxTop-i received
+	txSeq       uint64    // next to send
+	rxTop       uint64    // highest received
+	rxMask      uint64    // bit i: rxTop-i received
 	rxAny       bool
 	frames      uint64
 	bytes       uint64

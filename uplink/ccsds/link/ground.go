@@ -42,14 +42,14 @@ type Ground struct {
 
 // Stats count what the ground end saw.
 type Stats struct {
-	Frames       int // TM frames of the satellite taken
-	Refused      int // failed the FECF, the layout, or were not for it
-	MACFailed    int // SDLS: the MAC did not verify
-	Replayed     int // SDLS: an IV already used
-	Unprotected  int // a clear frame on a secured channel
-	CLCWs        int
-	Lockouts     int
-	PacketsLost  int // frames the extractor says were lost
+	Frames      int // TM frames of the satellite taken
+	Refused     int // failed the FECF, the layout, or were not for it
+	MACFailed   int // SDLS: the MAC did not verify
+	Replayed    int // SDLS: an IV already used
+	Unprotected int // a clear frame on a secured channel
+	CLCWs       int
+	Lockouts    int
+	PacketsLost int // frames the extractor says were lost
 }
 
 // Key (re)keys the security associations of the mission's channels with

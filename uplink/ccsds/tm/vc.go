@@ -42,9 +42,9 @@ type Packer struct {
 	// free of packets: the room a security header and trailer (SDLS)
 	// take when the frame is protected.
 	Reserve int
-	count  uint8
-	buf    []byte
-	starts []int // offsets in buf where packets start
+	count   uint8
+	buf     []byte
+	starts  []int // offsets in buf where packets start
 }
 
 // Add queues a space packet (its primary header first).
