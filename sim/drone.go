@@ -11,6 +11,7 @@ import (
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/pqlink/sdls"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/proto"
@@ -74,9 +75,16 @@ type drone struct {
 	session   int // station index with an open session, -1: none
 	sessionAt time.Time
 	cmdSeen   map[uint32]bool // command ids received (dedup)
+	order     []uint32        // command ids in the order first received
 	timed     []timedCmd      // time-tagged commands waiting
 	log       []string        // onboard log (LOG command)
 	executed  int
+
+	// CCSDS link (nil: the drone speaks AX.25)
+	cc     *link.Onboard
+	prof   link.Profile
+	ccSAs  map[uint16]*frameSAs // frame-form SAs by SPI
+	lastTM time.Time            // when its last TM frame ended
 
 	// bundles (nil node: not a DTN node)
 	node        *dtn.Node
@@ -227,6 +235,7 @@ func (d *drone) command(now time.Time, c proto.Command) {
 		return
 	}
 	d.cmdSeen[c.ID] = true
+	d.order = append(d.order, c.ID)
 	d.verify(now, c.ID, proto.StageReceived, "")
 	if !c.At.IsZero() && c.At.After(now) {
 		d.timed = append(d.timed, timedCmd{c.At, c})
@@ -295,6 +304,10 @@ func (d *drone) reboot(now time.Time) {
 	d.session = -1
 	if d.sec != nil {
 		d.sec.Reboot() // keys survive a reset, associations do not
+	}
+	if d.cc != nil {
+		d.cc.Reboot()
+		clear(d.ccSAs)
 	}
 	for _, s := range d.store {
 		s.sent, s.lost = 0, false

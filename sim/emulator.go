@@ -29,6 +29,7 @@ import (
 	"github.com/ipgs/ipgs/sim/pty"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
@@ -118,6 +119,9 @@ type Stats struct {
 	CorruptDown, CorruptUp int // delivered with a flipped bit
 	Retransmissions        int
 	BurstLost              int // frames lost in error bursts
+	// CCSDS downlink frames damaged on the channel: corrected by their
+	// code (with the Reed-Solomon symbols it fixed), or not.
+	Corrected, Uncorrectable, RSSymbolsFixed int
 	// Link security onboard: refused uplink frames by reason, and
 	// handshakes accepted.
 	Security sdls.Stats
@@ -237,6 +241,9 @@ func New(o Options) (*Emulator, error) {
 			}
 			d.secSPI = map[int]uint16{}
 		}
+		if p, ok := link.FromMission(&sc); ok {
+			d.prof, d.cc, d.ccSAs = p, link.NewOnboard(p, o.Security != nil), map[uint16]*frameSAs{}
+		}
 		e.drones = append(e.drones, d)
 	}
 	sts := o.Mission.PassStations()
@@ -346,6 +353,10 @@ func (e *Emulator) Stats() Stats {
 		if d.sec != nil {
 			st.Security.Add(d.sec.Counts())
 		}
+		if d.cc != nil {
+			c := d.cc.Stats
+			st.Security.Add(sdls.Stats{Forged: c.MACFailed, Replayed: c.Replayed, Unauthenticated: c.Unprotected, UnknownSPI: c.NoSA})
+		}
 	}
 	return st
 }
@@ -369,6 +380,7 @@ type Onboard struct {
 	SoC       float64
 	Mode      uint8
 	Received  []uint32 // command ids received onboard
+	Order     []uint32 // the same in the order they were first received
 	Log       []string // the onboard log (LOG commands)
 }
 
@@ -386,6 +398,7 @@ func (e *Emulator) Onboard() []Onboard {
 			o.Received = append(o.Received, id)
 		}
 		slices.Sort(o.Received)
+		o.Order = slices.Clone(d.order)
 		out = append(out, o)
 	}
 	return out

@@ -106,6 +106,10 @@ func (e *Emulator) step(last, now time.Time) {
 
 // uplink handles a frame a station transmitted at now.
 func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
+	if len(f.data) > 0 && f.data[0]>>6 == 0 { // a TC transfer frame, not AX.25
+		e.uplinkTC(now, f)
+		return
+	}
 	s := e.sts[f.station]
 	// the station's KISS data has no FCS: its TNC adds one for the air
 	fr, err := ax25.Decode(f.data, false)
@@ -173,6 +177,11 @@ func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
 		}
 		info = payload
 	}
+	e.packetOnboard(d, stIdx, info, now)
+}
+
+// packetOnboard is a telecommand space packet taken onboard.
+func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time) {
 	p, rest, err := spp.Decode(info)
 	if err != nil || len(rest) != 0 || p.Type != spp.TC {
 		return // format error: dropped, never executed
@@ -217,6 +226,10 @@ func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
 // downlink transmits stored packets to the station with an open session,
 // at the link's bit rate, while it is in view.
 func (e *Emulator) downlink(d *drone, last, now time.Time) {
+	if d.cc != nil {
+		e.downlinkTM(d, last, now)
+		return
+	}
 	if d.session < 0 {
 		return
 	}

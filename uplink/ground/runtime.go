@@ -33,6 +33,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/proc"
@@ -214,7 +215,7 @@ func New(cfg Config) (r *Runtime, err error) {
 		Contacts: station.PlanContacts(cfg.Plan, cfg.Station), Sats: station.SatCallsigns(cfg.Mission),
 		History: r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
 		DTN: r.node, SatNodes: satNodes, BitRate: bitRates, Until: cfg.Start.Add(cfg.Duration),
-		Progress: r.progress, Reports: r.report, Archive: r.archive,
+		Progress: r.progress, Reports: r.report, Archive: r.archive, CCSDS: link.Profiles(cfg.Mission),
 	})
 	return r, nil
 }

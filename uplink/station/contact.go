@@ -35,6 +35,11 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			rep.BundlesTx, rep.BundlesRx = st.Sent-st0.Sent, st.Received-st0.Received
 		}()
 	}
+	cc := e.ccsds(c.NORAD)
+	if cc != nil {
+		cc.start(rep)
+		defer cc.end()
+	}
 	step := 2 * time.Second
 	ls, secure := e.o.Security.(LinkSecurity)
 	checked := false // link security: asked at the contact's start whether the association goes on
@@ -73,6 +78,9 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 				}
 				continue
 			}
+		}
+		if cc != nil {
+			cc.step(now)
 		}
 		if !helloAt.IsZero() && !ls.Renewing(c.NORAD) { // the confirm came
 			rep.HandshakeSeconds += now.Sub(helloAt).Seconds()
@@ -183,6 +191,10 @@ func (e *Engine) uplinkCommands(c Contact, call ax25.Address, now time.Time, sen
 	pend, err := e.o.History.Pending(c.NORAD)
 	if err != nil {
 		fmt.Fprintf(e.o.Log, "station %s: command history: %v\n", e.o.Name, err)
+		return
+	}
+	if cc := e.ccsds(c.NORAD); cc != nil {
+		cc.uplink(pend, now) // COP-1 sends, and sends again, in order
 		return
 	}
 	for _, cmd := range pend {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
@@ -99,6 +100,9 @@ type Options struct {
 	// a source no satellite of the mission has, or not an AX.25 frame at
 	// all (a spacecraft speaking another link): with the time, and why.
 	Archive func(at time.Time, frame []byte, why string)
+	// CCSDS are the satellites that speak CCSDS TM and TC (their link
+	// profiles); the others speak AX.25.
+	CCSDS map[int]link.Profile
 }
 
 // Engine runs a station.
@@ -123,6 +127,7 @@ type Engine struct {
 	offset     time.Duration // ground time minus onboard time of the last packet
 	offsetSeen bool
 	replanned  chan struct{} // SetContacts wakes Run's waits
+	cc         map[int]*ccsdsSat // CCSDS satellites' links; guarded by mu
 }
 
 // New returns an engine.
@@ -136,6 +141,10 @@ func New(o Options) *Engine {
 	e := &Engine{o: o, frames: make(chan []byte, 1024), seen: map[int]map[uint32]bool{}, pending: map[int][]proto.Range{}, byCall: map[string]int{}}
 	for id, a := range o.Sats {
 		e.byCall[a.String()] = id
+	}
+	e.cc = map[int]*ccsdsSat{}
+	for sat, p := range o.CCSDS {
+		e.cc[sat] = e.newCCSDS(sat, p)
 	}
 	e.contacts = sortedContacts(o.Contacts)
 	e.replanned = make(chan struct{}, 1)

@@ -272,7 +272,7 @@ func TestUnknownFramesKept(t *testing.T) {
 	if len(got) != 2 || rep.UnknownFrames != 2 {
 		t.Fatalf("archived %d, report counts %d, want 2 and 2", len(got), rep.UnknownFrames)
 	}
-	if !bytes.Equal(got[1].frame, ccsds) || !strings.Contains(got[0].why, "OTHER") || !strings.Contains(got[1].why, "not an AX.25 frame") {
+	if !bytes.Equal(got[1].frame, ccsds) || !strings.Contains(got[0].why, "OTHER") || !strings.Contains(got[1].why, "CCSDS frame") {
 		t.Fatalf("archive: %+v", got)
 	}
 }

@@ -2,6 +2,7 @@ package station
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/proto"
@@ -34,6 +35,10 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 			e.o.Archive(now, append([]byte(nil), b...), why)
 		}
 	}
+	if len(b) > 0 && b[0]>>6 == 0 { // a transfer frame version 1 (AX.25 starts with a callsign)
+		e.handleTM(b, rep, contactSat, now, unknown)
+		return
+	}
 	f, err := ax25.Decode(b, false) // the TNC checked and removed the FCS
 	if err != nil {
 		bad()
@@ -57,6 +62,16 @@ func (e *Engine) handle(b []byte, rep *Report, contactSat int) {
 		}
 		if info == nil {
 			return
+		}
+	}
+	e.packet(sat, info, rep, contactSat, now)
+}
+
+// packet processes one space packet received from sat.
+func (e *Engine) packet(sat int, info []byte, rep *Report, contactSat int, now time.Time) {
+	bad := func() {
+		if rep != nil {
+			rep.FrameErrors++
 		}
 	}
 	p, rest, err := spp.Decode(info)

@@ -63,8 +63,12 @@ func (e *Engine) connectLoop(ctx context.Context) {
 // send transmits a telecommand packet, through the frame security layer
 // when there is one.
 func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
-	pkt, err := (&spp.Packet{Type: spp.TC, APID: apid, Data: data}).Encode(nil)
+	pkt, err := encodeTC(apid, data)
 	if err != nil {
+		return
+	}
+	if c := e.ccsds(e.byCall[dst.String()]); c != nil {
+		c.expedite(pkt)
 		return
 	}
 	if e.o.Security != nil {
@@ -76,12 +80,22 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 	e.sendInfo(dst, pkt, rep)
 }
 
-// sendInfo transmits one frame with the information field info.
+// sendInfo transmits one frame with the information field info (on a
+// CCSDS link: a key management message on its channel).
 func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
+	if c := e.ccsds(e.byCall[dst.String()]); c != nil {
+		c.sendKey(info)
+		return
+	}
 	b, err := (&ax25.Frame{Dst: dst, Src: e.o.Call, Info: info}).Encode(false) // KISS: the TNC adds the FCS
 	if err != nil {
 		return
 	}
+	e.transmit(b, rep)
+}
+
+// transmit hands the TNC one frame.
+func (e *Engine) transmit(b []byte, rep *Report) {
 	e.mu.Lock()
 	w := e.w
 	if w != nil {
@@ -97,4 +111,9 @@ func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
 		rep.FramesTx++
 		rep.BytesTx += len(b)
 	}
+}
+
+// encodeTC is a telecommand space packet.
+func encodeTC(apid uint16, data []byte) ([]byte, error) {
+	return (&spp.Packet{Type: spp.TC, APID: apid, Data: data}).Encode(nil)
 }

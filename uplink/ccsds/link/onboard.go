@@ -66,15 +66,17 @@ type TC struct {
 	SPI     uint16   // the association it came under (secured channel)
 }
 
-// Receive takes a TC frame as it came off the air (after the CLTU's BCH).
+// Receive takes a TC frame as it came off the air (after the CLTU's BCH,
+// its fill may follow).
 // sa finds the association of an SPI (nil: none). A frame refused says
 // why; nothing of it is used.
 func (o *Onboard) Receive(frame []byte, sa func(spi uint16) *sdls.SA) (TC, error) {
-	f, _, err := tc.Decode(frame)
+	f, rest, err := tc.Decode(frame)
 	if err != nil {
 		o.Stats.Refused++
 		return TC{}, err
 	}
+	frame = frame[:len(frame)-len(rest)] // a CLTU's fill after it
 	if f.SCID != o.P.SCID {
 		o.Stats.Refused++
 		return TC{}, fmt.Errorf("link: a frame for spacecraft %d", f.SCID)
