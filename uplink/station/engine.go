@@ -126,7 +126,7 @@ type Engine struct {
 	between    int           // frames heard outside contacts since the last contact
 	offset     time.Duration // ground time minus onboard time of the last packet
 	offsetSeen bool
-	replanned  chan struct{} // SetContacts wakes Run's waits
+	replanned  chan struct{}     // SetContacts wakes Run's waits
 	cc         map[int]*ccsdsSat // CCSDS satellites' links; guarded by mu
 }
 

@@ -55,14 +55,14 @@ type Report struct {
 	SecurityRejected int     `json:"security_rejected,omitempty"`
 	// HandshakeRenewals are handshakes made while the association in use
 	// went on (an unauthenticated no-association notice asked for them).
-	HandshakeRenewals int         `json:"handshake_renewals,omitempty"`
+	HandshakeRenewals int `json:"handshake_renewals,omitempty"`
 	// CCSDS links: frames whose SDLS MAC failed (never used), COP-1
 	// alerts, lockouts reported by the CLCW, commands acknowledged by it.
-	MACFailed      int `json:"mac_failed,omitempty"`
-	COPAlerts      int `json:"cop_alerts,omitempty"`
-	Lockouts       int `json:"lockouts,omitempty"`
-	CommandsAcked  int `json:"commands_acked,omitempty"`
-	Radio             *RadioStats `json:"radio,omitempty"`
+	MACFailed     int         `json:"mac_failed,omitempty"`
+	COPAlerts     int         `json:"cop_alerts,omitempty"`
+	Lockouts      int         `json:"lockouts,omitempty"`
+	CommandsAcked int         `json:"commands_acked,omitempty"`
+	Radio         *RadioStats `json:"radio,omitempty"`
 	// Bundles: segments each way, bundles whose custody passed each way.
 	BundleSegsTx int `json:"bundle_segments_tx,omitempty"`
 	BundleSegsRx int `json:"bundle_segments_rx,omitempty"`
