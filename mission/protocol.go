@@ -116,3 +116,18 @@ func (s *SatelliteConfig) validateProtocol(v *validator, path ...any) {
 		at(fmt.Sprintf("frame length %d: 64 to 2048 bytes", c.FrameLength), "frame_length")
 	}
 }
+
+// validateSCIDs: a station tells CCSDS satellites apart by spacecraft id.
+func (m *Mission) validateSCIDs(v *validator) {
+	seen := map[uint16]int{}
+	for i := range m.Satellites {
+		c := m.Satellites[i].CCSDSProfile()
+		if c == nil {
+			continue
+		}
+		if j, dup := seen[c.SCID]; dup {
+			v.at(fmt.Sprintf("spacecraft id %d is also satellites[%d]'s", c.SCID, j), "satellites", i, "ccsds", "scid")
+		}
+		seen[c.SCID] = i
+	}
+}

@@ -93,6 +93,7 @@ func (m *Mission) validate(v *validator) {
 		}
 	}
 	m.validateSecurity(v)
+	m.validateSCIDs(v)
 	if len(m.Satellites) == 0 {
 		v.at("at least one satellite is required", "satellites")
 	}
