@@ -80,15 +80,7 @@ func (e *Emulator) uplinkTC(now time.Time, f uplinkFrame) {
 				cltu = flipBit(cltu, e.rng)
 			}
 		}
-		sent := now
-		if e.o.UplinkAirtime {
-			if s.upBusy.Before(now) {
-				s.upBusy = now
-			}
-			s.upBusy = s.upBusy.Add(time.Duration(float64(8*len(cltu)) / d.bitRate * float64(time.Second)))
-			sent = s.upBusy
-		}
-		arrive := sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
+		arrive := e.upArrival(s, d, 8*len(cltu), rng, now)
 		idx := f.station
 		e.at(arrive, func() { e.receiveTC(d, idx, cltu, arrive) })
 		return

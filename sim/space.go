@@ -141,15 +141,7 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 		}
 		// the station's transmitter sends one frame after another at the
 		// link's bit rate
-		sent := now
-		if e.o.UplinkAirtime {
-			if s.upBusy.Before(now) {
-				s.upBusy = now
-			}
-			s.upBusy = s.upBusy.Add(time.Duration(float64(8*(len(air)+10)) / d.bitRate * float64(time.Second)))
-			sent = s.upBusy
-		}
-		arrive := sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
+		arrive := e.upArrival(s, d, 8*(len(air)+10), rng, now)
 		idx := f.station
 		e.at(arrive, func() { e.receive(d, idx, data, arrive) })
 		return
@@ -325,4 +317,20 @@ func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
 			s.send(b[:len(b)-2])
 		}
 	})
+}
+
+// upArrival is when a frame of bits bits that station s transmits at now
+// reaches drone d at range rng km: after the frames before it (with
+// Options.UplinkAirtime, one after another at the link's bit rate) and
+// the light time.
+func (e *Emulator) upArrival(s *gstation, d *drone, bits int, rng float64, now time.Time) time.Time {
+	sent := now
+	if e.o.UplinkAirtime {
+		if s.upBusy.Before(now) {
+			s.upBusy = now
+		}
+		s.upBusy = s.upBusy.Add(time.Duration(float64(bits) / d.bitRate * float64(time.Second)))
+		sent = s.upBusy
+	}
+	return sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
 }

@@ -111,12 +111,7 @@ func (sa *SA) ApplyTC(frame []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sa.sent == nil {
-		sa.sent = new(big.Int)
-	} else {
-		sa.sent.Add(sa.sent, big.NewInt(1))
-	}
-	iv := ivBytes(sa.sent, sa.ivLen())
+	iv := sa.nextIV()
 	data := frame[hl : len(frame)-2]
 	out := bytes.Clone(frame[:hl])
 	out = binary.BigEndian.AppendUint16(out, sa.SPI)
@@ -187,4 +182,14 @@ func Header(frame []byte, segmentHeader bool) (spi uint16, err error) {
 		return 0, fmt.Errorf("sdls: a %d-byte frame has no security header", len(frame))
 	}
 	return binary.BigEndian.Uint16(frame[hl:]), nil
+}
+
+// nextIV counts the SA's IV up (from 0) and returns it as sent.
+func (sa *SA) nextIV() []byte {
+	if sa.sent == nil {
+		sa.sent = new(big.Int)
+	} else {
+		sa.sent.Add(sa.sent, big.NewInt(1))
+	}
+	return ivBytes(sa.sent, sa.ivLen())
 }

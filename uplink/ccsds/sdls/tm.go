@@ -60,12 +60,7 @@ func (sa *SA) ApplyTM(frame []byte, fecfOn bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sa.sent == nil {
-		sa.sent = new(big.Int)
-	} else {
-		sa.sent.Add(sa.sent, big.NewInt(1))
-	}
-	iv := ivBytes(sa.sent, sa.ivLen())
+	iv := sa.nextIV()
 	out := make([]byte, 0, len(frame))
 	out = append(out, frame[:6]...)
 	out = binary.BigEndian.AppendUint16(out, sa.SPI)
