@@ -18,18 +18,48 @@ func Viterbi(sym []byte, nbits int, tail bool) ([]byte, error) {
 	if nbits <= 0 || nbits%8 != 0 || len(sym) < 2*steps {
 		return nil, fmt.Errorf("viterbi: %d symbols for %d bits: want a whole number of bytes and 2 symbols a bit", len(sym), nbits)
 	}
-	// the two symbols each (state, new bit) produces, as a 2-bit index
-	// into the step's four branch costs
-	var idx [128]uint8
-	for sr := 0; sr < 128; sr++ {
+	dec := viterbi(sym[:2*steps], true, tail)
+	out := make([]byte, nbits/8)
+	for t, b := range dec[:nbits] {
+		out[t/8] |= b << (7 - t%8)
+	}
+	return out, nil
+}
+
+// ViterbiWindow decodes a window cut from a longer stream: len(sym)/2
+// bits, one per byte, starting in any state and ending in the likeliest.
+// The first and last few dozen bits are less sure than the rest; a
+// stream decoder overlaps its windows by more than that and keeps their
+// middles.
+func ViterbiWindow(sym []byte) []byte {
+	if len(sym) < 2 {
+		return nil
+	}
+	return viterbi(sym[:len(sym)&^1], false, false)
+}
+
+// branchIdx holds, for each register value (state and new bit), the two
+// symbols it produces as a 2-bit index into a step's four branch costs.
+var branchIdx = func() (idx [128]uint8) {
+	for sr := range 128 {
 		idx[sr] = uint8(bits.OnesCount(uint(sr)&convG1)&1)<<1 | uint8(bits.OnesCount(uint(sr)&convG2)&1^1)
 	}
+	return idx
+}()
+
+// viterbi decodes len(sym)/2 bits, one per byte. With start the encoder
+// began in state 0 (else in any); with tail it ended in state 0 (else in
+// the likeliest).
+func viterbi(sym []byte, start, tail bool) []byte {
+	steps := len(sym) / 2
 	const inf = uint32(1 << 24) // unreachable: far from any reachable metric, and differences stay far inside 31 bits for lt
 	var metric, next [64]uint32
-	for i := range metric {
-		metric[i] = inf
+	if start {
+		for i := range metric {
+			metric[i] = inf
+		}
+		metric[0] = 0
 	}
-	metric[0] = 0 // the encoder starts in state 0
 	// decisions: for each step and new state, which predecessor (its high
 	// bit) survived
 	dec := make([]uint64, steps)
@@ -43,7 +73,7 @@ func Viterbi(sym []byte, nbits int, tail bool) ([]byte, error) {
 		// complement
 		var d uint64
 		for k := 0; k < 32; k++ {
-			i := idx[k<<1]
+			i := branchIdx[k<<1]
 			c, cc := costs[i], costs[3-i]
 			mk, mk32 := metric[k], metric[k+32]
 			a0, b0 := mk+c, mk32+cc // into 2k
@@ -71,19 +101,16 @@ func Viterbi(sym []byte, nbits int, tail bool) ([]byte, error) {
 			}
 		}
 	}
-	out := make([]byte, nbits/8)
+	out := make([]byte, steps)
 	for t := steps - 1; t >= 0; t-- {
-		bit := state & 1
-		if t < nbits {
-			out[t/8] |= byte(bit) << (7 - t%8)
-		}
+		out[t] = byte(state & 1)
 		if dec[t]>>state&1 == 1 {
 			state = state>>1 | 0x20
 		} else {
 			state >>= 1
 		}
 	}
-	return out, nil
+	return out
 }
 
 // lt is 1 when a < b (a comparison the compiler makes without a branch).

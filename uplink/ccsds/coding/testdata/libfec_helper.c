@@ -9,6 +9,10 @@
  *   libfec_helper rsdec N     N codewords of 255 bytes in; for each, one
  *                             byte (corrected count, 255 = failure) and
  *                             the 255 bytes out
+ *   libfec_helper rspad N K C N shortened blocks of K bytes in (virtual
+ *                             fill 223-K), their 32 check bytes out: in the
+ *                             dual basis (C 0, encode_rs_ccsds) or the
+ *                             conventional (C 1, encode_rs_8)
  *   libfec_helper vit NBITS   2*(NBITS+6) soft symbols in (0 strong zero,
  *                             255 strong one, CCSDS polynomials: G1, then
  *                             G2 inverted), NBITS/8 decoded bytes out
@@ -21,6 +25,20 @@
 static int readall(unsigned char *p, size_t n) { return fread(p, 1, n, stdin) == n; }
 
 int main(int argc, char **argv) {
+	if (argc == 5 && !strcmp(argv[1], "rspad")) {
+		long n = atol(argv[2]);
+		int k = atoi(argv[3]), conv = atoi(argv[4]);
+		unsigned char data[255];
+		for (long i = 0; i < n; i++) {
+			if (!readall(data, k)) return 3;
+			if (conv)
+				encode_rs_8(data, data + k, 223 - k);
+			else
+				encode_rs_ccsds(data, data + k, 223 - k);
+			fwrite(data + k, 1, 32, stdout);
+		}
+		return 0;
+	}
 	if (argc != 3) return 2;
 	long n = atol(argv[2]);
 	if (!strcmp(argv[1], "rs")) {
