@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/wav"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/ccsds/coding"
 )
 
 func newModemCmd() *cobra.Command {
@@ -22,12 +24,13 @@ func newModemCmd() *cobra.Command {
 	var dec modemDecodeOpts
 	decode := &cobra.Command{
 		Use:   "decode FILE.wav | --iq FILE.sigmf-meta",
-		Short: "Decode AX.25 frames from a recording; one TNC2 line per frame, the count on stderr",
+		Short: "Decode frames from a recording: AX.25 (AFSK, G3RUH) as TNC2 lines, CCSDS over BPSK as hex; the count on stderr",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				dec.file = args[0]
 			}
+			dec.offsetSet = cmd.Flags().Changed("offset")
 			if (dec.file == "") == (dec.iq == "") {
 				return usage(fmt.Errorf("give a WAV file or --iq FILE.sigmf-meta"))
 			}
@@ -36,11 +39,19 @@ func newModemCmd() *cobra.Command {
 			return err
 		},
 	}
-	decode.Flags().IntVar(&dec.baud, "baud", 1200, "1200 (AFSK Bell 202) or 9600 (G3RUH)")
+	decode.Flags().IntVar(&dec.baud, "baud", 1200, "1200 (AFSK Bell 202) or 9600 (G3RUH); with --modulation bpsk, any")
+	decode.Flags().StringVar(&dec.modulation, "modulation", "", "fsk (AFSK at 1200 baud, G3RUH at 9600: the default) or bpsk (CCSDS frames)")
+	decode.Flags().BoolVar(&dec.differential, "differential", false, "bpsk: differential detection (DBPSK, a one changes the phase) instead of a Costas loop")
+	decode.Flags().IntVar(&dec.frameLength, "frame-length", 223, "bpsk: frame bytes after Reed-Solomon decoding (under 223: a shortened code)")
+	decode.Flags().StringVar(&dec.coding, "coding", "rs+conv", "bpsk: none, rs, conv or rs+conv")
+	decode.Flags().IntVar(&dec.interleave, "interleave", 1, "bpsk: Reed-Solomon interleaving depth, 1 to 8")
+	decode.Flags().StringVar(&dec.rsBasis, "rs-basis", "dual", "bpsk: Reed-Solomon symbols in the dual (CCSDS) or conventional basis")
+	decode.Flags().BoolVar(&dec.noRandomize, "no-randomize", false, "bpsk: the frames were not randomised")
+	decode.Flags().BoolVar(&dec.nrzm, "nrzm", false, "bpsk: the bits were sent NRZ-M (differential precoding) under the convolutional code")
 	decode.Flags().StringVar(&dec.iq, "iq", "", "a SigMF recording of the radio's IQ (its .sigmf-meta)")
 	decode.Flags().IntVar(&dec.repair, "repair", 0, "flip up to this many of a failed frame's least-sure bits (0, 1 or 2)")
 	decode.Flags().BoolVar(&dec.hex, "hex", false, "print each frame's bytes in hex after its line")
-	decode.Flags().Float64Var(&dec.offset, "offset", 0, "with --iq: the carrier's offset from the recording's centre frequency, Hz")
+	decode.Flags().Float64Var(&dec.offset, "offset", 0, "with --iq: the carrier's offset from the recording's centre frequency, Hz; bpsk from audio: the carrier's audio frequency (default 12000, 1500 under 2400 baud)")
 	decode.Flags().BoolVar(&dec.annotate, "annotate", false, "with --iq: add an annotation for each decoded frame to the .sigmf-meta")
 
 	var nz modemNoiseOpts
@@ -66,6 +77,39 @@ type modemDecodeOpts struct {
 	hex      bool
 	offset   float64
 	annotate bool
+	// bpsk
+	modulation, coding, rsBasis string
+	differential, noRandomize   bool
+	nrzm                        bool
+	frameLength, interleave     int
+	offsetSet                   bool
+}
+
+// code is the CCSDS code the options describe.
+func (o modemDecodeOpts) code() (coding.Code, error) {
+	c := coding.Code{Length: o.frameLength, Interleave: o.interleave, Randomize: !o.noRandomize, Differential: o.nrzm, MaxErrors: 4}
+	switch o.coding {
+	case "none":
+	case "rs":
+		c.RS = true
+	case "conv":
+		c.Conv = true
+	case "rs+conv":
+		c.RS, c.Conv = true, true
+	default:
+		return c, fmt.Errorf("--coding %q: none, rs, conv or rs+conv", o.coding)
+	}
+	switch o.rsBasis {
+	case "dual":
+	case "conventional":
+		c.Conventional = true
+	default:
+		return c, fmt.Errorf("--rs-basis %q: dual or conventional", o.rsBasis)
+	}
+	if err := c.Check(); err != nil {
+		return c, fmt.Errorf("--frame-length %d, --interleave %d: %w", o.frameLength, o.interleave, err)
+	}
+	return c, nil
 }
 
 // runModemDecode decodes a recording and writes one line per frame to w.
@@ -82,6 +126,13 @@ func runModemDecode(ctx context.Context, o modemDecodeOpts, w io.Writer) (int, e
 		if o.hex {
 			fmt.Fprintf(out, "  %x\n", f.Data)
 		}
+	}
+	switch o.modulation {
+	case "", "fsk":
+	case "bpsk":
+		return decodeBPSK(ctx, o, out)
+	default:
+		return 0, usage(fmt.Errorf("--modulation %q: fsk or bpsk", o.modulation))
 	}
 	opt := modem.Options{Repair: o.repair, Emit: emit}
 	if o.iq != "" {
@@ -201,3 +252,111 @@ func decodeIQ(ctx context.Context, o modemDecodeOpts, opt modem.Options) error {
 // preamble is the flags a transmitter sends before a frame, counted in
 // an annotation's span.
 func (o modemDecodeOpts) preamble() int { return 32 }
+
+// decodeBPSK decodes CCSDS frames sent over BPSK from a recording: an IQ
+// recording (--iq) or an SSB receiver's audio. Each frame is a line
+// saying what it is, then its bytes in hex.
+func decodeBPSK(ctx context.Context, o modemDecodeOpts, out io.Writer) (int, error) {
+	code, err := o.code()
+	if err != nil {
+		return 0, usage(err)
+	}
+	if o.baud <= 0 {
+		return 0, usage(fmt.Errorf("--baud %d", o.baud))
+	}
+	n := 0
+	var rate float64
+	var meta *sigmf.Meta
+	var annotations []sigmf.Annotation
+	emit := func(f coding.Decoded) {
+		n++
+		at := float64(f.Symbol) / float64(o.baud)
+		fmt.Fprintf(out, "%s\n  %x\n", ccsdsLine(f, at), f.Frame)
+		if meta != nil {
+			end := int64(at * rate)
+			dur := int64(float64(8*(4+code.Block())) / float64(o.baud) * rate)
+			if code.Conv {
+				dur *= 2
+			}
+			c := meta.FrequencyAt(end) + o.offset
+			annotations = append(annotations, sigmf.Annotation{SampleStart: max(0, end-dur), SampleCount: dur,
+				FreqLower: c - float64(o.baud), FreqUpper: c + float64(o.baud),
+				Label: ccsdsLine(f, at), Generator: "ipgs modem decode", Comment: fmt.Sprintf("CCSDS over BPSK at %d baud", o.baud)})
+		}
+	}
+	cfg := iq.PSKConfig{Baud: float64(o.baud), Offset: o.offset, Differential: o.differential, Code: code, Emit: emit}
+	if o.iq != "" {
+		m, r, err := sigmf.Open(o.iq)
+		if err != nil {
+			return 0, mission.BadInput(err)
+		}
+		defer r.Close()
+		meta, rate = m, m.Global.SampleRate
+		cfg.Rate = rate
+		rx, err := iq.NewPSKReceiver(cfg)
+		if err != nil {
+			return 0, usage(err)
+		}
+		buf := make([]complex64, 1<<15)
+		for ctx.Err() == nil {
+			k, err := r.Read(buf)
+			rx.Process(buf[:k])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return n, err
+			}
+		}
+		rx.Flush()
+		if o.annotate {
+			m.Annotations = append(m.Annotations, annotations...)
+			if err := sigmf.WriteMeta(o.iq, m); err != nil {
+				return n, err
+			}
+		}
+		return n, ctx.Err()
+	}
+	f, err := os.Open(o.file)
+	if err != nil {
+		return 0, mission.BadInput(err)
+	}
+	defer f.Close()
+	a, err := wav.Read(bufio.NewReaderSize(f, 1<<16))
+	if err != nil {
+		return 0, mission.BadInput(fmt.Errorf("%s: %w", o.file, err))
+	}
+	if !o.offsetSet {
+		cfg.Offset = 12000 // where an SSB receiver's audio puts a fast BPSK carrier
+		if o.baud <= 2400 {
+			cfg.Offset = 1500
+		}
+	}
+	rate = float64(a.Rate)
+	cfg.Rate = rate
+	rx, err := iq.NewPSKReceiver(cfg)
+	if err != nil {
+		return 0, usage(err)
+	}
+	const block = 4096
+	for i := 0; i < len(a.Samples); i += block {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		rx.ProcessReal(a.Samples[i:min(i+block, len(a.Samples))])
+	}
+	rx.Flush()
+	return n, nil
+}
+
+// ccsdsLine says what a decoded frame is: its time in the recording, its
+// coding, and, when its first bits are a TM transfer frame's version
+// (00), the header's fields.
+func ccsdsLine(f coding.Decoded, at float64) string {
+	s := fmt.Sprintf("%.3fs %d bytes, %d RS symbols corrected, marker %d bits wrong", at, len(f.Frame), f.Fixed, f.Marker)
+	if b := f.Frame; len(b) >= 6 && b[0]>>6 == 0 {
+		h := binary.BigEndian.Uint16(b)
+		s += fmt.Sprintf(": TM SCID %#x VC %d, MC count %d, VC count %d, first header pointer %d", h>>4&0x3ff, h>>1&7, b[2], b[3], binary.BigEndian.Uint16(b[4:])&0x7ff)
+	}
+	return s
+}

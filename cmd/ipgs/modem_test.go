@@ -18,6 +18,8 @@ import (
 	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/wav"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
+	"github.com/ipgs/ipgs/uplink/ccsds/tm"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -142,5 +144,64 @@ func TestStationReceivesThroughSDR(t *testing.T) {
 	r.Close()
 	if len(meta.Annotations) != rep.Radio.SDRFrames || !strings.HasPrefix(meta.Annotations[0].Label, "DRN12>") {
 		t.Errorf("recording %s: %d annotations for %d frames", rep.Radio.SDRRecording, len(meta.Annotations), rep.Radio.SDRFrames)
+	}
+}
+
+// TestModemDecodeBPSK: the CLI decodes CCSDS frames sent over BPSK from
+// a real recording (BY70-1, SSB audio) and from an IQ recording of TM
+// frames coded as an ipgs CCSDS drone codes them (Reed-Solomon, the
+// randomiser, the convolutional code), 15 kHz off centre, and names the
+// TM header's fields.
+func TestModemDecodeBPSK(t *testing.T) {
+	out, errOut, code := run(t, "modem", "decode", "--modulation", "bpsk", "--baud", "9600", "--frame-length", "114",
+		"--rs-basis", "conventional", "--nrzm", "../../sdr/modem/testdata/by701.wav")
+	if code != 0 || !strings.Contains(errOut, "27 frames decoded") || !strings.Contains(out, "c0b8643b0012") {
+		t.Fatalf("BY70-1: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	dir := t.TempDir()
+	meta := filepath.Join(dir, "ccsds"+sigmf.Ext)
+	w, err := sigmf.Create(meta, sigmf.CF32, 192000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Capture(2245e6, time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
+	prof := link.Profile{SCID: 0x110, Layout: tm.Layout{Length: 223, FECF: true}, RS: true, Conv: true, Interleave: 1, Randomize: true}
+	m := &tm.Master{Layout: prof.Layout, SCID: prof.SCID}
+	p := &tm.Packer{Master: m, VCID: 2}
+	for i := range 6 {
+		p.Add(bytes.Repeat([]byte{byte(i)}, 150))
+	}
+	raw, err := p.Frames(nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := &modem.BPSKModulator{Rate: 192000, Baud: 9600, Amplitude: 0.4}
+	mod.SetShift(15000)
+	var x []complex64
+	frames := 0
+	for ; len(raw) > 0; raw = raw[223:] {
+		sym, err := prof.Transmit(raw[:223])
+		if err != nil {
+			t.Fatal(err)
+		}
+		x = append(x, make([]complex64, 3000)...)
+		x = mod.Modulate(x, sym)
+		frames++
+	}
+	x = append(x, make([]complex64, 3000)...)
+	dsp.NewNoise(2, 0.05).AddComplex(x)
+	w.Write(x)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "modem", "decode", "--modulation", "bpsk", "--baud", "9600", "--iq", meta, "--offset", "15000", "--annotate")
+	if code != 0 || strings.Count(out, "TM SCID 0x110 VC 2") != frames || !strings.Contains(errOut, fmt.Sprintf("%d frames decoded", frames)) {
+		t.Fatalf("IQ: exit %d, %d frames sent\n%s\n%s", code, frames, out, errOut)
+	}
+	if md, r, err := sigmf.Open(meta); err != nil || len(md.Annotations) != frames {
+		t.Errorf("annotations: %v", err)
+	} else {
+		r.Close()
 	}
 }

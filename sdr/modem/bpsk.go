@@ -86,6 +86,10 @@ func NewBPSK(c BPSKConfig) (*BPSK, error) {
 	return b, nil
 }
 
+// SetShift moves where the carrier is expected, Hz (the offset plus the
+// predicted Doppler).
+func (b *BPSK) SetShift(hz float64) { b.nco.SetFreq(-hz) }
+
 // Carrier is the Costas loop's frequency correction, Hz (0 in
 // differential decoding).
 func (b *BPSK) Carrier() float64 { return b.freq * b.cfg.Baud / (2 * math.Pi) }
