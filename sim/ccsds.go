@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/pqlink/sdls"
+	"github.com/ipgs/ipgs/sdr/iq"
 	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	frame "github.com/ipgs/ipgs/uplink/ccsds/sdls"
 	"github.com/ipgs/ipgs/uplink/ccsds/tc"
@@ -159,6 +160,7 @@ func (e *Emulator) sendTM(d *drone, s *gstation, f []byte, t time.Time) time.Tim
 	}
 	end := t.Add(time.Duration(float64(bits) / d.bitRate * float64(time.Second)))
 	d.lastTM = end
+	e.onAirTM(d, s, f, t)
 	e.count(func(st *Stats) { st.FramesDown++ })
 	lost, corrupt := e.channel(d.down[s.idx], rng, bits/8, end)
 	if lost {
@@ -196,6 +198,19 @@ func (e *Emulator) sendTM(d *drone, s *gstation, f []byte, t time.Time) time.Tim
 	delay := time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
 	e.at(end.Add(delay), func() { s.send(out) })
 	return end
+}
+
+// onAirTM puts a TM frame on station s's air (when it has one) as BPSK,
+// coded as the drone's profile says: what an SDR at the station hears.
+func (e *Emulator) onAirTM(d *drone, s *gstation, f []byte, t time.Time) {
+	if s.air == nil {
+		return
+	}
+	sym, err := d.prof.Transmit(f)
+	if err != nil {
+		return
+	}
+	e.onAirBurst(d, s, iq.Burst{Symbols: sym}, t)
 }
 
 // downlinkTM is downlink for a CCSDS drone: frames full of stored

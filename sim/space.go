@@ -19,6 +19,12 @@ import (
 // onAir puts a downlink frame (without FCS) on station s's air, when it
 // has one, as heard at t.
 func (e *Emulator) onAir(d *drone, s *gstation, frame []byte, t time.Time) {
+	e.onAirBurst(d, s, iq.Burst{Frame: append([]byte(nil), frame...)}, t)
+}
+
+// onAirBurst puts a burst on station s's air at the frequency, Doppler
+// and strength of d's downlink at t.
+func (e *Emulator) onAirBurst(d *drone, s *gstation, b iq.Burst, t time.Time) {
 	if s.air == nil {
 		return
 	}
@@ -31,7 +37,8 @@ func (e *Emulator) onAir(d *drone, s *gstation, frame []byte, t time.Time) {
 	doppler := -f * l.RangeRate / (geo.SpeedOfLight)
 	baud := mission.BaudFor(d.bitRate)
 	cn0 := down.EbN0(l.RangeKm) + 10*math.Log10(down.BitRate)
-	s.air.Send(iq.Burst{Freq: f + doppler, CN0: cn0, Baud: baud, Frame: append([]byte(nil), frame...)})
+	b.Freq, b.CN0, b.Baud = f+doppler, cn0, baud
+	s.air.Send(b)
 }
 
 // lookAt is the look from station s to drone d at t.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	procs "github.com/ipgs/ipgs/uplink/proc"
 
 	"github.com/spf13/cobra"
@@ -144,7 +145,12 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 						rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p}
 						for _, sc := range m.Satellites {
 							if sc.NORAD == e.CatalogNumber {
-								rs.Sats[e.CatalogNumber] = radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: sc.Baud()}
+								rsat := radio.Sat{Prop: p, DownlinkHz: sc.DownlinkHz, UplinkHz: sc.UplinkHz, Baud: sc.Baud()}
+								if prof, ok := link.FromMission(&sc); ok {
+									code := prof.Code()
+									rsat.Code = &code
+								}
+								rs.Sats[e.CatalogNumber] = rsat
 							}
 						}
 					}

@@ -5,14 +5,18 @@ import (
 	"sync"
 
 	"github.com/ipgs/ipgs/sdr/dsp"
+	"github.com/ipgs/ipgs/sdr/modem"
 )
 
 // Burst is one frame on the air as a receiver sees it.
 type Burst struct {
 	Freq  float64 // the carrier's frequency at the receiver, Hz, Doppler included
 	CN0   float64 // carrier to noise density at the receiver, dB-Hz
-	Baud  int     // 1200 or 9600
+	Baud  int     // 1200 or 9600 (FM); with Symbols, BPSK symbols a second
 	Frame []byte  // AX.25, without FCS
+	// Symbols, when set, are BPSK channel symbols (one per byte, 0 or 1):
+	// a CCSDS frame as its profile codes it. Frame is then not sent.
+	Symbols []byte
 }
 
 // Air is what an SDR's antenna picks up: white noise, and the bursts
@@ -30,6 +34,7 @@ type Air struct {
 	queue []Burst
 	cur   []complex64 // the rest of the burst on the air
 	tx    Transmitter
+	psk   *modem.BPSKModulator
 	rate  float64
 	noise *dsp.Noise
 }
@@ -61,6 +66,7 @@ func (a *Air) Fill(centre, rate float64, dst []complex64) {
 	if rate != a.rate {
 		a.rate = rate
 		a.tx = Transmitter{Rate: rate}
+		a.psk = nil
 		a.cur = nil
 	}
 	clear(dst)
@@ -94,6 +100,17 @@ func (a *Air) next(centre float64) bool {
 		// density N0 = 2σ²/rate.
 		n0 := 2 * a.Sigma * a.Sigma / a.rate
 		amp := math.Min(0.95, math.Sqrt(math.Pow(10, b.CN0/10)*n0))
+		if len(b.Symbols) > 0 {
+			if a.psk == nil || a.psk.Baud != float64(b.Baud) {
+				a.psk = &modem.BPSKModulator{Rate: a.rate, Baud: float64(b.Baud)}
+			}
+			// the shaped pulses' mean power is 0.83 of their peak's square
+			a.psk.Amplitude = math.Min(0.95, amp/0.91)
+			a.psk.SetShift(off)
+			a.cur = a.psk.Modulate(a.cur[:0], b.Symbols)
+			a.cur = a.tx.Silence(a.cur, int(a.rate/100))
+			return true
+		}
 		a.tx.Baud, a.tx.Amplitude = b.Baud, amp
 		a.tx.SetShift(off)
 		a.cur = a.tx.Frame(a.cur[:0], b.Frame)

@@ -55,5 +55,5 @@ func (r *PSKReceiver) Flush() { r.deframe.Flush() }
 // Uncorrectable is the blocks found that Reed-Solomon could not correct.
 func (r *PSKReceiver) Uncorrectable() int { return r.deframe.Uncorrectable }
 
-// Carrier is the Costas loop's correction, Hz.
-func (r *PSKReceiver) Carrier() float64 { return r.demod.Carrier() }
+// Correction is the Costas loop's frequency correction, Hz.
+func (r *PSKReceiver) Correction() float64 { return r.demod.Carrier() }

@@ -25,6 +25,7 @@ import (
 	"github.com/ipgs/ipgs/sdr/rx"
 	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/sdr/track"
+	"github.com/ipgs/ipgs/uplink/ccsds/coding"
 	"github.com/ipgs/ipgs/uplink/station"
 )
 
@@ -33,7 +34,10 @@ type Sat struct {
 	Prop       *sgp4.Propagator
 	DownlinkHz float64
 	UplinkHz   float64 // 0: no uplink to correct
-	Baud       int     // the downlink's, for the SDR: 1200 or 9600
+	Baud       int     // the downlink's, for the SDR: 1200 or 9600 (FM), or BPSK symbols a second
+	// Code, for a CCSDS satellite, is its downlink's coding: the SDR
+	// receives BPSK and hands the engine transfer frames.
+	Code *coding.Code
 }
 
 // Duplex modes: how the rig works the uplink.
@@ -293,6 +297,7 @@ func (s *Station) listen(ctx context.Context, c station.Contact, sat Sat) (*rx.S
 	cfg := *s.SDR
 	cfg.Freq = sat.DownlinkHz
 	cfg.Baud = cmp.Or(sat.Baud, 9600)
+	cfg.Code = sat.Code
 	cfg.Clock = s.Clock
 	cfg.Log = cmp.Or(cfg.Log, s.Log)
 	cfg.Doppler = Doppler(sat, s.Location)

@@ -22,6 +22,7 @@ import (
 	"github.com/ipgs/ipgs/sdr/rtltcp"
 	"github.com/ipgs/ipgs/sdr/sigmf"
 	"github.com/ipgs/ipgs/uplink/ax25"
+	"github.com/ipgs/ipgs/uplink/ccsds/coding"
 )
 
 // Defaults.
@@ -34,7 +35,10 @@ const (
 type Config struct {
 	Addr string  // rtl_tcp host:port
 	Freq float64 // the downlink's nominal frequency, Hz
-	Baud int     // 1200 or 9600
+	Baud int     // 1200 or 9600 (FM); with Code, BPSK symbols a second
+	// Code, when set, makes the downlink CCSDS frames over BPSK, coded
+	// so: the session demodulates BPSK and hands over transfer frames.
+	Code *coding.Code
 	Rate float64 // samples per second; DefaultRate if zero
 	// IF is how far below Freq the dongle is tuned, so its DC spike and
 	// the Doppler swing stay apart; DefaultIF if zero.
@@ -114,8 +118,16 @@ func Start(ctx context.Context, cfg Config, emit func(Frame)) (*Session, error) 
 	if cfg.Retune == 0 {
 		cfg.Retune = cfg.Rate / 10
 	}
-	if cfg.Baud != 1200 && cfg.Baud != 9600 {
+	if cfg.Code == nil && cfg.Baud != 1200 && cfg.Baud != 9600 {
 		return nil, fmt.Errorf("rx: %d baud: want 1200 or 9600", cfg.Baud)
+	}
+	if cfg.Code != nil {
+		if err := cfg.Code.Check(); err != nil {
+			return nil, fmt.Errorf("rx: %w", err)
+		}
+		if cfg.Baud <= 0 || 4*float64(cfg.Baud) > cfg.Rate {
+			return nil, fmt.Errorf("rx: BPSK at %d baud in %.0f samples per second", cfg.Baud, cfg.Rate)
+		}
 	}
 	if cfg.Freq <= 0 {
 		return nil, fmt.Errorf("rx: no downlink frequency")
@@ -210,7 +222,13 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, ce
 		}
 	}}
 	var err error
-	rx, err = iq.NewReceiver(iq.Config{Rate: cfg.Rate, Offset: cfg.IF, Baud: cfg.Baud, FLL: true, Modem: opt})
+	var recv receiver
+	if cfg.Code != nil {
+		recv, err = iq.NewPSKReceiver(iq.PSKConfig{Rate: cfg.Rate, Baud: float64(cfg.Baud), Offset: cfg.IF, Code: *cfg.Code, Emit: s.pskFrame(w)})
+	} else {
+		rx, err = iq.NewReceiver(iq.Config{Rate: cfg.Rate, Offset: cfg.IF, Baud: cfg.Baud, FLL: true, Modem: opt})
+		recv = fmReceiver{rx}
+	}
 	if err != nil { // checked by Start's bounds; kept for safety
 		s.fail(err)
 		c.Close()
@@ -235,9 +253,9 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, ce
 				}
 			}
 		}
-		rx.SetShift(cfg.Freq + d - centre)
+		recv.SetShift(cfg.Freq + d - centre)
 		n, rerr := c.Read(buf)
-		rx.Process(buf[:n])
+		recv.Process(buf[:n])
 		if w != nil && n > 0 {
 			if err := w.Write(buf[:n]); err != nil {
 				s.fail(fmt.Errorf("rx: recording: %w", err))
@@ -249,7 +267,7 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, ce
 		s.stats.Samples += int64(n)
 		s.stats.DopplerHz = d
 		s.stats.DopplerMaxHz = math.Max(s.stats.DopplerMaxHz, math.Abs(d))
-		s.stats.FLLHz = rx.FLLOffset()
+		s.stats.FLLHz = recv.Correction()
 		s.mu.Unlock()
 		if rerr == nil {
 			continue
@@ -285,6 +303,43 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, ce
 	if w != nil {
 		if err := w.Close(); err != nil {
 			s.fail(fmt.Errorf("rx: recording: %w", err))
+		}
+	}
+}
+
+// receiver is either receive chain: FM (AFSK, G3RUH) or BPSK.
+type receiver interface {
+	SetShift(hz float64)
+	Process(x []complex64)
+	Correction() float64 // the loop's frequency correction on top of the prediction, Hz
+}
+
+type fmReceiver struct{ *iq.Receiver }
+
+func (r fmReceiver) Correction() float64 { return r.FLLOffset() }
+
+// pskFrame hands over (and annotates) a CCSDS frame the BPSK chain decoded.
+func (s *Session) pskFrame(w *sigmf.Writer) func(coding.Decoded) {
+	cfg := s.cfg
+	return func(f coding.Decoded) {
+		now := cfg.Clock.Now()
+		s.mu.Lock()
+		s.stats.Frames++
+		shift := s.stats.DopplerHz + s.stats.FLLHz
+		at := s.stats.Samples
+		s.mu.Unlock()
+		if w != nil {
+			dur := int64(float64(8*(4+cfg.Code.Block())) / float64(cfg.Baud) * cfg.Rate)
+			if cfg.Code.Conv {
+				dur *= 2
+			}
+			w.Annotate(sigmf.Annotation{SampleStart: max(0, at-dur), SampleCount: dur,
+				FreqLower: cfg.Freq + shift - float64(cfg.Baud), FreqUpper: cfg.Freq + shift + float64(cfg.Baud),
+				Label: fmt.Sprintf("CCSDS frame % x...", f.Frame[:min(6, len(f.Frame))]), Generator: "ipgs",
+				Comment: fmt.Sprintf("BPSK at %d baud, %d RS symbols corrected, Doppler %+.0f Hz", cfg.Baud, f.Fixed, shift)})
+		}
+		if s.emit != nil {
+			s.emit(Frame{Data: f.Frame, Time: now, ShiftHz: shift})
 		}
 	}
 }

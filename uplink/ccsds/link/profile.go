@@ -46,6 +46,11 @@ func Profiles(m *mission.Mission) map[int]Profile {
 	return out
 }
 
+// Code is the downlink's coding as a stream receiver (an SDR) needs it.
+func (p Profile) Code() coding.Code {
+	return coding.Code{Length: p.Layout.Length, RS: p.RS, Interleave: p.Interleave, Randomize: p.Randomize, Conv: p.Conv, MaxErrors: 4}
+}
+
 // KeyTMVC and KeyTCVC are the key management channels.
 func (p Profile) KeyTMVC() uint8 { return p.TMVC + 1 }
 func (p Profile) KeyTCVC() uint8 { return p.TCVC + 1 }

@@ -71,13 +71,18 @@ func TestRoundTripAndReplay(t *testing.T) {
 // IPGS_PEER_CRYPTOLIB names a CryptoLib checkout built with libgcrypt
 // (its build/src/libcryptolib.so); docs/ccsds.md says how it was built.
 func cryptolib(t *testing.T) func(args ...string) (string, error) {
+	return cryptolibHelper(t, "cryptolib_helper")
+}
+
+// cryptolibHelper builds testdata/NAME.c against CryptoLib.
+func cryptolibHelper(t *testing.T, name string) func(args ...string) (string, error) {
 	dir := os.Getenv("IPGS_PEER_CRYPTOLIB")
 	if dir == "" {
 		t.Skip("IPGS_PEER_CRYPTOLIB is not set")
 	}
 	lib := filepath.Join(dir, "build", "src")
-	bin := filepath.Join(t.TempDir(), "cryptolib_helper")
-	if out, err := exec.Command("gcc", "-o", bin, "testdata/cryptolib_helper.c", "-I"+filepath.Join(dir, "include"), "-L"+lib, "-lcryptolib", "-lgcrypt").CombinedOutput(); err != nil {
+	bin := filepath.Join(t.TempDir(), name)
+	if out, err := exec.Command("gcc", "-o", bin, "testdata/"+name+".c", "-I"+filepath.Join(dir, "include"), "-L"+lib, "-lcryptolib", "-lgcrypt").CombinedOutput(); err != nil {
 		t.Fatalf("building the CryptoLib helper: %v\n%s", err, out)
 	}
 	return func(args ...string) (string, error) {
