@@ -44,6 +44,8 @@ var flagRanges = map[string][2]float64{
 	"rounds":               {1, 1000},
 	"frames":               {1, 1e6},
 	"sat":                  {0, 1e9},
+	"frame-length":         {1, 2048}, // bytes: the longest TM transfer frame
+	"interleave":           {1, 8},    // Reed-Solomon depth
 }
 
 // isNumeric reports whether f holds a number.
