@@ -43,16 +43,53 @@ type StationConfig struct {
 	// TCPCL is where this station's bundle agent accepts TCPCLv4
 	// sessions from other ground stations (host:port); Terrestrial names
 	// the stations it has a ground link to (it dials theirs).
-	TCPCL       string        `yaml:"tcpcl"`
-	Terrestrial []string      `yaml:"terrestrial"`
-	Radio       RadioConfig   `yaml:"radio"`
-	Rotator     RotatorConfig `yaml:"rotator"`
+	TCPCL       string   `yaml:"tcpcl"`
+	Terrestrial []string `yaml:"terrestrial"`
+	// DTNPeers are bundle agents outside the mission (other DTN
+	// implementations: ION, HDTN, dtn7-go...) this station exchanges
+	// bundles with over TCPCLv4.
+	DTNPeers []DTNPeerConfig `yaml:"dtn_peers"`
+	Radio    RadioConfig     `yaml:"radio"`
+	Rotator  RotatorConfig   `yaml:"rotator"`
 	// Available lists the windows the station may be scheduled in (none:
 	// always); Unavailable lists maintenance and reserved time.
 	Available   []Window `yaml:"available"`
 	Unavailable []Window `yaml:"unavailable"`
 	// Link: the uplink's EIRP and the downlink receiver's G/T.
 	Link LinkConfig `yaml:"link"`
+}
+
+// DTNPeerConfig is a bundle agent outside the mission that a station
+// has a ground link to.
+type DTNPeerConfig struct {
+	// Node is its node id: ipn:N.0, or dtn://name/ (RFC 9171 4.2.5.1.1:
+	// the trailing slash is part of it).
+	Node string `yaml:"node"`
+	// Number is the node number ipgs's routers know it by: an ipn peer's
+	// own (which may be left out), or any number no node of the mission
+	// has for a dtn peer.
+	Number int `yaml:"number"`
+	// Address is where to dial it (host:port); empty, it dials the
+	// station's tcpcl address.
+	Address string `yaml:"address"`
+	// As is the node id the station gives this peer (default its
+	// dtn_node): a dtn://name/ one for a peer that does not take ipn:N.0
+	// node ids (dtn7-go 0.9.1 wants ipn service numbers of 1 or more).
+	As string `yaml:"as"`
+	// TLS is required (the default) or optional: the peer may have none
+	// (RFC 9174 4.3 leaves that policy to each entity). A peer without
+	// TLS is not authenticated: name only one on a network you trust.
+	TLS string `yaml:"tls"`
+}
+
+// PeerNumber is the node number the peer is routed by (0: none could be
+// made).
+func (p DTNPeerConfig) PeerNumber() int {
+	if p.Number > 0 {
+		return p.Number
+	}
+	n, _ := IPNNode(p.Node)
+	return n
 }
 
 // RadioConfig names the station's radio endpoints.

@@ -42,6 +42,34 @@ func (m *Mission) validate(v *validator) {
 				v.at(fmt.Sprintf("tcpcl %q: want host:port", s.TCPCL), "stations", i, "tcpcl")
 			}
 		}
+		for j, p := range s.DTNPeers {
+			_, ipnErr := IPNNode(p.Node)
+			switch {
+			case s.DTNNode == "" || s.TCPCL == "" && p.Address == "":
+				v.at("a DTN peer needs this station's dtn_node, and its tcpcl address or the peer's to dial", "stations", i, "dtn_peers", j)
+			case strings.HasPrefix(p.Node, "ipn:") && ipnErr != nil:
+				v.at(ipnErr.Error(), "stations", i, "dtn_peers", j, "node")
+			case !strings.HasPrefix(p.Node, "ipn:") && !(strings.HasPrefix(p.Node, "dtn://") && len(p.Node) > 6):
+				v.at(fmt.Sprintf("node %q: want ipn:N.0 or dtn://name/", p.Node), "stations", i, "dtn_peers", j, "node")
+			case p.PeerNumber() <= 0:
+				v.at(fmt.Sprintf("a dtn: peer needs a number (the node number ipgs routes %s by)", p.Node), "stations", i, "dtn_peers", j, "number")
+			case m.nodeTaken(p.PeerNumber()):
+				v.at(fmt.Sprintf("number %d is a node of this mission", p.PeerNumber()), "stations", i, "dtn_peers", j, "number")
+			}
+			if _, asErr := IPNNode(p.As); p.As != "" && asErr != nil && !(strings.HasPrefix(p.As, "dtn://") && len(p.As) > 6) {
+				v.at(fmt.Sprintf("as %q: want ipn:N.0 or dtn://name/", p.As), "stations", i, "dtn_peers", j, "as")
+			}
+			if p.Address != "" {
+				if _, _, err := net.SplitHostPort(p.Address); err != nil {
+					v.at(fmt.Sprintf("address %q: want host:port", p.Address), "stations", i, "dtn_peers", j, "address")
+				}
+			}
+			switch p.TLS {
+			case "", "required", "optional":
+			default:
+				v.at(fmt.Sprintf("tls %q: want required or optional", p.TLS), "stations", i, "dtn_peers", j, "tls")
+			}
+		}
 		for j, peer := range s.Terrestrial {
 			k := slices.IndexFunc(m.Stations, func(o StationConfig) bool { return o.Name == peer })
 			switch {
@@ -238,4 +266,20 @@ func uniqueName(v *validator, seen map[string]int, name, what, list string, i in
 		v.at(fmt.Sprintf("%s %q is also %s[%d]", what, name, list, j), list, i, "name")
 	}
 	seen[name] = i
+}
+
+// nodeTaken says whether a station or satellite of the mission is DTN
+// node n.
+func (m *Mission) nodeTaken(n int) bool {
+	for _, s := range m.Stations {
+		if k, err := IPNNode(s.DTNNode); err == nil && k == n {
+			return true
+		}
+	}
+	for _, s := range m.Satellites {
+		if k, err := IPNNode(s.DTNNode); err == nil && k == n {
+			return true
+		}
+	}
+	return false
 }

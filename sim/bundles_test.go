@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -19,7 +20,11 @@ import (
 // TestDayBundles sends bundles from each station to the others through
 // the constellation (no terrestrial links): each is delivered once and
 // whole, by the end of the route the sending station predicted (contact
-// volumes count the frames the link budget lets through).
+// volumes count the frames the link budget lets through). Each arrives
+// as RFC 9171 section 5.4 has forwarding nodes send it: its previous node
+// block names the drone that brought it down, its hop count is the
+// forwards it took, and its bundle age has grown by the hours it waited
+// onboard.
 func TestDayBundles(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dayBundles(t, 6*time.Hour, nil, func(from, to string) bool { return true })
@@ -47,7 +52,8 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	type sent struct {
 		from, to string
-		size     int
+		payload  []byte
+		at       time.Time // submitted
 		latest   time.Time
 		entry    uint64
 		marginal string // a contact of the route expected to pass under 75% of frames
@@ -55,15 +61,16 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 	var mu sync.Mutex
 	want := map[string]*sent{}
 	got := map[string]time.Time{}
-	dups := 0
+	dups, spaceChecked := 0, 0
 	var clk clock.Clock
+	var nodes0 map[string]*dtn.Node
 	dir := t.TempDir()
 	res, err := RunDay(context.Background(), DayOptions{
 		Mission: m, Elements: els, Start: start, Duration: dur, Speed: 600, InMemory: true, DataDir: dir, Seed: 7, Out: testWriter{t},
 		Bundles: &DayBundles{
 			Terrestrial: terrestrial,
 			Ready: func(nodes map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
-				clk = c
+				clk, nodes0 = c, nodes
 				now := c.Now()
 				seq := uint64(0)
 				for from, n := range nodes {
@@ -76,7 +83,8 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 						b := &bundle.Bundle{
 							Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(dst.Num, 1), Source: bundle.IPN(n.Num, 1), ReportTo: bundle.IPN(n.Num, 1),
 								Created: uint64(now.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: seq, Lifetime: uint64((24 * time.Hour).Milliseconds())},
-							Blocks: []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte(fmt.Sprintf("%s to %s %0*d", from, to, size, 0))}},
+							Blocks: []bundle.Block{bundle.HopCountBlock(2, 30, 0), bundle.AgeBlock(3, 0),
+								{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte(fmt.Sprintf("%s to %s %0*d", from, to, size, 0))}},
 						}
 						raw, err := b.Encode()
 						if err != nil {
@@ -91,7 +99,7 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 							return fmt.Errorf("%s: no route from %s to %s: %v\n%s", e.ID, from, to, err, must(n.Explain(e.ID, now)))
 						}
 						t.Logf("%s → %s: %s\n%s", from, to, e.ID, must(n.Explain(e.ID, now)))
-						w := &sent{from, to, len(raw), rt.Latest, rt.Entry, ""}
+						w := &sent{from, to, b.Payload().Data, now, rt.Latest, rt.Entry, ""}
 						for _, h := range rt.Hops {
 							c := n.Router().Contacts[h.Contact]
 							var q float64
@@ -111,8 +119,34 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 				mu.Lock()
 				defer mu.Unlock()
 				w := want[e.ID]
-				if w == nil || w.to != st || len(raw) != w.size {
-					t.Errorf("%s delivered at %s: not what was sent (%+v)", e.ID, st, w)
+				b, err := bundle.Decode(raw)
+				if w == nil || w.to != st || err != nil || !bytes.Equal(b.Payload().Data, w.payload) {
+					t.Errorf("%s delivered at %s: not what was sent (%v)", e.ID, st, err)
+					return nil
+				}
+				// RFC 9171 5.4, as each forwarding node applied it
+				prev, _ := b.PreviousNode()
+				_, hops, _ := b.Hops()
+				age, _ := b.Age()
+				latency := clk.Now().Sub(w.at)
+				src := nodes0[w.from].Num
+				ground := false
+				for _, p := range terrestrial {
+					ground = ground || p == [2]string{w.from, w.to} || p == [2]string{w.to, w.from}
+				}
+				switch {
+				case ground && (prev != bundle.IPN(src, 0) || hops != 1):
+					t.Errorf("%s over the ground link: previous node %v, %d hops; want the source and 1", e.ID, prev, hops)
+				case !ground && (prev == bundle.IPN(src, 0) || hops < 2):
+					t.Errorf("%s through the constellation: previous node %v, %d hops; want the last forwarder and 2 or more", e.ID, prev, hops)
+				case time.Duration(age)*time.Millisecond > latency || !ground && time.Duration(age)*time.Millisecond < latency/2:
+					t.Errorf("%s: bundle age %v after %v on the way: the time held is not what the age says", e.ID, time.Duration(age)*time.Millisecond, latency)
+				}
+				if !ground && !isStation(nodes0, prev) {
+					spaceChecked++ // brought down by a drone
+					if spaceChecked <= 3 {
+						t.Logf("%s (%s → %s): previous node %v, %d hops, age %v after %v", e.ID, w.from, w.to, prev, hops, time.Duration(age)*time.Millisecond, latency.Round(time.Second))
+					}
 				}
 				if _, ok := got[e.ID]; ok {
 					dups++
@@ -133,6 +167,9 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 	t.Logf("%d passes: %d bundle segments and %d bundles across the space link", len(res.Reports), segs, bundles)
 	if dups > 0 {
 		t.Errorf("%d bundles delivered twice", dups)
+	}
+	if spaceChecked == 0 {
+		t.Error("no bundle came down from a drone")
 	}
 	onTime := 0
 	defer func() {
@@ -168,6 +205,16 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 			onTime++
 		}
 	}
+}
+
+// isStation says whether eid is one of the stations' nodes.
+func isStation(nodes map[string]*dtn.Node, eid bundle.EID) bool {
+	for _, n := range nodes {
+		if eid == bundle.IPN(n.Num, 0) {
+			return true
+		}
+	}
+	return false
 }
 
 func must(s string, err error) string {

@@ -204,7 +204,7 @@ func New(o Options) (*Emulator, error) {
 				e.Close()
 				return nil, fmt.Errorf("sim: %w", err)
 			}
-			st, err := bstore.Open(filepath.Join(o.Bundles.Dir, fmt.Sprintf("%d.db", sc.NORAD)), bstore.Options{Quota: o.Bundles.Quota, NoSync: o.Bundles.NoSync})
+			st, err := bstore.Open(filepath.Join(o.Bundles.Dir, fmt.Sprintf("%d.db", sc.NORAD)), bstore.Options{Quota: o.Bundles.Quota, NoSync: o.Bundles.NoSync, Names: dtn.MissionNames(o.Mission)})
 			if err != nil {
 				e.Close()
 				return nil, fmt.Errorf("sim: %s: %w", sc.Name, err)

@@ -67,7 +67,7 @@ func stationBundles(m *mission.Mission, idx int, data string, out io.Writer) (*g
 			}
 		}
 	}
-	if st.TCPCL == "" && len(b.Peers) == 0 {
+	if st.TCPCL == "" && len(b.Peers) == 0 && len(st.DTNPeers) == 0 {
 		return b, nil
 	}
 	id, pool, err := tcpclIdentity(trust.KeysDir(m, data), st.Name, dtn.NodeID(uint64(num)))
@@ -80,6 +80,17 @@ func stationBundles(m *mission.Mission, idx int, data string, out io.Writer) (*g
 			return nil, fmt.Errorf("tcpcl: %w", err)
 		}
 		fmt.Fprintf(out, "bundles: TCPCLv4 with TLS 1.3 on %s\n", b.Listener.Addr())
+	}
+	for _, p := range st.DTNPeers {
+		how := "TLS required"
+		if p.TLS == "optional" {
+			how = "TLS optional: a session without it is not authenticated"
+		}
+		where := "it dials " + st.TCPCL
+		if p.Address != "" {
+			where = "dialled at " + p.Address
+		}
+		fmt.Fprintf(out, "bundles: DTN peer %s (routed as node %d), %s, %s\n", p.Node, p.PeerNumber(), where, how)
 	}
 	return b, nil
 }

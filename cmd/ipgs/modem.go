@@ -20,7 +20,7 @@ import (
 )
 
 func newModemCmd() *cobra.Command {
-	top := &cobra.Command{Use: "modem", Short: "Software modems: decode AX.25 from audio or IQ recordings, add noise to test files"}
+	top := &cobra.Command{Use: "modem", Short: "Software modems: decode AX.25 (AFSK, G3RUH) and CCSDS (BPSK) from audio or IQ recordings, add noise to test files"}
 	var dec modemDecodeOpts
 	decode := &cobra.Command{
 		Use:   "decode FILE.wav | --iq FILE.sigmf-meta",

@@ -186,7 +186,7 @@ func TestRelayKill9(t *testing.T) {
 	b := &bundle.Bundle{
 		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(2, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
 			Created: uint64(start.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: 1, Lifetime: uint64((24 * time.Hour).Milliseconds())},
-		Blocks: []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: payload}},
+		Blocks: []bundle.Block{bundle.HopCountBlock(2, 8, 0), bundle.AgeBlock(3, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: payload}},
 	}
 	raw, err := b.Encode()
 	if err != nil {
@@ -254,8 +254,24 @@ func TestRelayKill9(t *testing.T) {
 		return err == nil
 	})
 	got, err := os.ReadFile(inbox)
-	if err != nil || !bytes.Equal(got, raw) {
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the bundle sent, as its forwarders sent it on (RFC 9171 5.4): the
+	// same primary block and payload, the previous node the drone
+	sent, _ := bundle.Decode(raw)
+	dl, err := bundle.Decode(got)
+	if err != nil || dl.Primary != sent.Primary || !bytes.Equal(dl.Payload().Data, sent.Payload().Data) {
 		t.Fatalf("delivered %d bytes, not the bundle sent (%v)", len(got), err)
+	}
+	prev, _ := dl.PreviousNode()
+	_, count, _ := dl.Hops()
+	age, _ := dl.Age()
+	onboard := hops[1].start.Sub(hops[0].end) // at least: it went up in the first pass, down in the second
+	t.Logf("delivered with previous node %v, %d hops, age %v (onboard from the end of the uplink pass to the start of the downlink pass: %v)",
+		prev, count, time.Duration(age)*time.Millisecond, onboard)
+	if prev != bundle.IPN(uint64(drone), 0) || count != 2 || time.Duration(age)*time.Millisecond < onboard {
+		t.Errorf("want the drone's ipn:%d.0, 2 hops (Tromso, the drone), and an age of at least %v", drone, onboard)
 	}
 	time.Sleep(2 * time.Second) // a second delivery would show now
 	if n := strings.Count(wallops.output(), "bundle "+id+" from"); n != 1 {

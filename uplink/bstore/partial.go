@@ -245,3 +245,21 @@ func (s *Store) TxSetAcked(key Key, peer uint64, rs Ranges) error {
 		return tx.Bucket(bktTx).Put(binary.BigEndian.AppendUint64(append([]byte(nil), key[:]...), peer), rs.AppendBinary(nil))
 	})
 }
+
+// TxRaw returns the bundle as it was forwarded to peer (nil: not yet):
+// a transfer that resumes at a later contact sends the same bytes.
+func (s *Store) TxRaw(key Key, peer uint64) []byte {
+	var raw []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		raw = bytes.Clone(tx.Bucket(bktTxRaw).Get(binary.BigEndian.AppendUint64(append([]byte(nil), key[:]...), peer)))
+		return nil
+	})
+	return raw
+}
+
+// TxSetRaw records the bundle as forwarded to peer.
+func (s *Store) TxSetRaw(key Key, peer uint64, raw []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktTxRaw).Put(binary.BigEndian.AppendUint64(append([]byte(nil), key[:]...), peer), raw)
+	})
+}

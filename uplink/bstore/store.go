@@ -76,6 +76,7 @@ var (
 	bktRx    = []byte("rx")    // key(8) + offset(4) → segment bytes
 	bktRxHdr = []byte("rxhdr") // key(8) → total(4) + from(8)
 	bktTx    = []byte("tx")    // key(8) + peer(8) → acknowledged ranges
+	bktTxRaw = []byte("txraw") // key(8) + peer(8) → the bundle as forwarded to that peer
 )
 
 // Entry is what the store knows of a bundle beside its bytes.
@@ -104,12 +105,31 @@ type Options struct {
 	// simulations, where an fsync of a few ms is many virtual seconds.
 	// A crash can then lose what was acknowledged.
 	NoSync bool
+	// Names are the node numbers the routers know dtn-scheme nodes by
+	// (node id, "dtn://name/", to number): a bundle for dtn://name/... is
+	// routed as for that node. ipn destinations need none.
+	Names map[string]uint64
 }
 
 // Store is a node's bundle store. It is safe for concurrent use.
 type Store struct {
 	db    *bolt.DB
 	quota [3]int64
+	names map[string]uint64
+}
+
+// NodeOf is the node id of a dtn-scheme endpoint ("dtn://name/" for
+// dtn://name/anything; "" for any other).
+func NodeOf(eid string) string {
+	rest, ok := strings.CutPrefix(eid, "dtn://")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	if name == "" {
+		return ""
+	}
+	return "dtn://" + name + "/"
 }
 
 // Open opens (creating) the store in file path. Only one process may
@@ -135,14 +155,14 @@ func Open(path string, o Options) (s *Store, err error) {
 		return nil, &CorruptError{Path: path, Reason: err.Error()}
 	}
 	db.NoSync = o.NoSync
-	s = &Store{db: db, quota: o.Quota}
+	s = &Store{db: db, quota: o.Quota, names: o.Names}
 	for i, q := range s.quota {
 		if q <= 0 {
 			s.quota[i] = DefaultQuota[i]
 		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktSeenK, bktUsage, bktRx, bktRxHdr, bktTx} {
+		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktSeenK, bktUsage, bktRx, bktRxHdr, bktTx, bktTxRaw} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -350,6 +370,12 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 		return Entry{}, err
 	}
 	e.From, e.Received = from, now.UTC()
+	if e.DestNode == 0 {
+		e.DestNode = s.names[NodeOf(e.Dest)]
+	}
+	if limit, count, ok := b.Hops(); ok && count > limit {
+		return e, fmt.Errorf("%w: %s has made %d hops of a limit of %d (RFC 9171 4.4.3)", bundle.ErrHopLimit, e.ID, count, limit)
+	}
 	if e.Expires.IsZero() { // creation time 0: expiry from the bundle's age
 		age, ok := b.Age()
 		if !ok {
@@ -513,14 +539,16 @@ func (s *Store) remove(tx *bolt.Tx, id []byte) error {
 		return err
 	}
 	// what the convergence layers kept for it goes too
-	tb := tx.Bucket(bktTx)
-	c := tb.Cursor()
-	var dead [][]byte
-	for k, _ := c.Seek(e.Key[:]); k != nil && bytes.HasPrefix(k, e.Key[:]); k, _ = c.Next() {
-		dead = append(dead, bytes.Clone(k))
-	}
-	for _, k := range dead {
-		tb.Delete(k)
+	for _, name := range [][]byte{bktTx, bktTxRaw} {
+		tb := tx.Bucket(name)
+		c := tb.Cursor()
+		var dead [][]byte
+		for k, _ := c.Seek(e.Key[:]); k != nil && bytes.HasPrefix(k, e.Key[:]); k, _ = c.Next() {
+			dead = append(dead, bytes.Clone(k))
+		}
+		for _, k := range dead {
+			tb.Delete(k)
+		}
 	}
 	if err := tx.Bucket(bktMeta).Delete(id); err != nil {
 		return err

@@ -288,3 +288,24 @@ func TestCreationTimeZero(t *testing.T) {
 		t.Fatalf("creation time 0 without an age block: %v", err)
 	}
 }
+
+// TestHopLimitRefused: a bundle that arrives with its hop count past its
+// hop limit is refused (RFC 9171 4.4.3); at the limit it is taken.
+func TestHopLimitRefused(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), Options{})
+	for _, c := range []struct {
+		count uint64
+		ok    bool
+	}{{3, true}, {4, false}} {
+		b, _ := bundle.Decode(mk(t, c.count, 10, 0, time.Hour))
+		b.Blocks = append([]bundle.Block{bundle.HopCountBlock(9, 3, c.count)}, b.Blocks...)
+		raw, err := b.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Put(raw, 7, t0)
+		if c.ok != (err == nil) || !c.ok && !errors.Is(err, bundle.ErrHopLimit) {
+			t.Errorf("hop %d of 3: %v", c.count, err)
+		}
+	}
+}

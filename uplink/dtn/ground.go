@@ -31,6 +31,25 @@ func NodeNum(id string) (uint64, error) {
 	return n, nil
 }
 
+// peerNum is the node number of the peer whose node id is id: a named
+// peer's (Names), or an ipn node id's own.
+func (n *Node) peerNum(id string) (uint64, error) {
+	if k, ok := n.Names[id]; ok {
+		return k, nil
+	}
+	return NodeNum(id)
+}
+
+// idOf is the node id node number num gives in a session.
+func (n *Node) idOf(num uint64) string {
+	for id, k := range n.Names {
+		if k == num {
+			return id
+		}
+	}
+	return NodeID(num)
+}
+
 // TCPCLConfig is the TCPCL configuration under which the node's ground
 // links store what they receive: a transfer is acknowledged once the
 // store committed it, a bundle already held is answered "completed", a
@@ -38,7 +57,7 @@ func NodeNum(id string) (uint64, error) {
 // acceptable".
 func (n *Node) TCPCLConfig(tc *tls.Config, now func() time.Time) tcpcl.Config {
 	return tcpcl.Config{NodeID: NodeID(n.Num), TLS: tc, Log: n.Log, Receive: func(peer string, raw []byte) error {
-		from, _ := NodeNum(peer)
+		from, _ := n.peerNum(peer)
 		e, err := n.Store.Put(raw, from, now())
 		switch {
 		case errors.Is(err, bstore.ErrDuplicate):
@@ -87,7 +106,7 @@ func (n *Node) waitBell() <-chan struct{} {
 // is dropped too. It looks again when a bundle arrives or is submitted,
 // and every second.
 func (n *Node) Work(ctx context.Context, s *tcpcl.Session, now func() time.Time) error {
-	peer, err := NodeNum(s.Peer)
+	peer, err := n.peerNum(s.Peer)
 	if err != nil {
 		s.Close()
 		return err
@@ -105,11 +124,11 @@ func (n *Node) Work(ctx context.Context, s *tcpcl.Session, now func() time.Time)
 	for {
 		bell := n.waitBell()
 		for _, e := range n.routedVia(peer, now()) {
-			raw, _, ok, err := n.Store.Get(e.ID)
-			if err != nil || !ok {
+			raw, ok := n.forward(e, s.Local, now())
+			if !ok {
 				continue
 			}
-			err = s.Send(ctx, raw)
+			err := s.Send(ctx, raw)
 			var re *tcpcl.RefusedError
 			switch {
 			case err == nil || errors.As(err, &re) && re.Reason == tcpcl.RefuseCompleted:
@@ -198,7 +217,7 @@ func (n *Node) Peer(ctx context.Context, addr string, peer uint64, cfg tcpcl.Con
 		up := n.ground[peer] > 0
 		n.mu.Unlock()
 		if !up {
-			s, err := tcpcl.Dial(ctx, addr, NodeID(peer), cfg)
+			s, err := tcpcl.Dial(ctx, addr, n.idOf(peer), cfg)
 			if err != nil {
 				n.logf("dtn: node %d: ground link to node %d at %s: %v (again in %s)\n", n.Num, peer, addr, err, wait)
 			} else {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/slcl"
 )
@@ -27,6 +28,9 @@ type Node struct {
 	Deliver func(raw []byte, e bstore.Entry) error
 	Log     io.Writer
 	Now     func() time.Time // for log lines (nil: none)
+	// Names are the node numbers of ground peers whose node ids are not
+	// ipn:N.0 (node id to number); set before the node runs.
+	Names map[string]uint64
 
 	mu     sync.Mutex
 	router *cgr.Router       // guarded by mu
@@ -40,6 +44,7 @@ type Node struct {
 // Stats count what a node did.
 type Stats struct {
 	Received, Sent, Delivered, Refused, Expired int
+	HopLimit                                    int // deleted rather than sent past their hop limit
 }
 
 // NewNode makes a node on store.
@@ -146,7 +151,7 @@ type Link struct {
 // Open starts a contact with peer.
 func (n *Node) Open(peer uint64, segment int) *Link {
 	l := &Link{node: n, Peer: peer}
-	l.Snd = &slcl.Sender{Store: n.Store, Peer: peer, Segment: segment, Done: func(e bstore.Entry, st uint8) {
+	l.Snd = &slcl.Sender{Store: n.Store, Peer: peer, Segment: segment, Node: n.Num, Done: func(e bstore.Entry, st uint8) {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		switch st {
@@ -159,6 +164,9 @@ func (n *Node) Open(peer uint64, segment int) *Link {
 			n.logf("dtn: node %d: %s refused by node %d (its store is full)\n", n.Num, e.ID, peer)
 		case slcl.StatusExpired:
 			n.stats.Expired++
+		case slcl.StatusHopLimit:
+			n.stats.HopLimit++
+			n.logf("dtn: node %d: %s deleted: hop limit exceeded\n", n.Num, e.ID)
 		}
 	}}
 	l.Rcv = &slcl.Receiver{Store: n.Store, Peer: peer, Accepted: func(e bstore.Entry) {
@@ -216,6 +224,34 @@ func (l *Link) Offer(now time.Time) int {
 	n.mu.Unlock()
 	l.Snd.Offer(out)
 	return len(out)
+}
+
+// forward is a held bundle as this node sends it on over a whole-bundle
+// convergence layer (TCPCL), naming itself as local (the node id it gave
+// the peer; "": ipn:N.0): see bundle.Forward. A bundle past its hop
+// limit is deleted (false).
+func (n *Node) forward(e bstore.Entry, local string, now time.Time) ([]byte, bool) {
+	raw, _, ok, err := n.Store.Get(e.ID)
+	if err != nil || !ok {
+		return nil, false
+	}
+	self := bundle.IPN(n.Num, 0)
+	if id, err := bundle.ParseEID(local); err == nil && local != "" {
+		self = id
+	}
+	out, err := bundle.Forward(raw, self, uint64(max(0, now.Sub(e.Received).Milliseconds())))
+	switch {
+	case errors.Is(err, bundle.ErrHopLimit):
+		n.Store.Remove(e.ID)
+		n.mu.Lock()
+		n.stats.HopLimit++
+		n.mu.Unlock()
+		n.logf("dtn: node %d: %s deleted: hop limit exceeded\n", n.Num, e.ID)
+		return nil, false
+	case err != nil:
+		return raw, true // stored, so it decoded once: sent as it came
+	}
+	return out, true
 }
 
 // Expire drops expired bundles.

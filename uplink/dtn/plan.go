@@ -2,6 +2,7 @@ package dtn
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
@@ -28,6 +29,14 @@ func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string,
 		}
 		terr = append(terr, [2]uint64{num[t[0]], num[t[1]]})
 	}
+	// the ground links to bundle agents outside the mission
+	for _, st := range m.Stations {
+		for _, p := range st.DTNPeers {
+			if num[st.Name] != 0 && p.PeerNumber() > 0 {
+				terr = append(terr, [2]uint64{num[st.Name], uint64(p.PeerNumber())})
+			}
+		}
+	}
 	type key struct {
 		sat     int
 		station string
@@ -49,4 +58,22 @@ func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string,
 		}
 		return mission.FrameSuccess(d, c.Range, c.Start, c.End, 8*(256+18))
 	}), nil
+}
+
+// MissionNames are the node numbers the mission's routers know its
+// dtn-scheme peers by (node id to number): see bstore.Options.Names.
+func MissionNames(m *mission.Mission) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, st := range m.Stations {
+		self, _ := mission.IPNNode(st.DTNNode)
+		for _, p := range st.DTNPeers {
+			if n := p.PeerNumber(); n > 0 {
+				out[p.Node] = uint64(n)
+			}
+			if strings.HasPrefix(p.As, "dtn://") && self > 0 {
+				out[p.As] = uint64(self) // the station, by the name it gives that peer
+			}
+		}
+	}
+	return out
 }

@@ -82,7 +82,8 @@ func newAgent(r *Runtime, b *Bundles) (*agent, error) {
 	if err := os.MkdirAll(filepath.Dir(b.Store), 0o755); err != nil {
 		return nil, err
 	}
-	bs, err := bstore.Open(b.Store, bstore.Options{Quota: b.Quota, NoSync: r.cfg.NoSync})
+	names := dtn.MissionNames(r.cfg.Mission)
+	bs, err := bstore.Open(b.Store, bstore.Options{Quota: b.Quota, NoSync: r.cfg.NoSync, Names: names})
 	if err != nil {
 		return nil, fmt.Errorf("%w (is another ipgs station run working %s?)", err, sc.Name)
 	}
@@ -92,6 +93,7 @@ func newAgent(r *Runtime, b *Bundles) (*agent, error) {
 	a := &agent{r: r, b: b, store: bs}
 	a.node = dtn.NewNode(uint64(num), bs, r.cfg.Log)
 	a.node.Now = r.cfg.Clock.Now
+	a.node.Names = names
 	a.node.SetContacts(contacts)
 	switch {
 	case b.Deliver != nil:
@@ -169,6 +171,34 @@ func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	cfg := n.TCPCLConfig(b.TLS, clk.Now)
 	cfg.Dial = b.Dial
+	// peers outside the mission: those named as having no TLS may come
+	// without it; those with an address are dialled
+	peers := a.r.cfg.Mission.Stations[a.r.cfg.Station].DTNPeers
+	cfg.PlainPeer = func(id string) bool {
+		for _, p := range peers {
+			if p.Node == id && p.TLS == "optional" {
+				return true
+			}
+		}
+		return false
+	}
+	cfg.LocalID = func(id string) string {
+		for _, p := range peers {
+			if p.Node == id {
+				return p.As
+			}
+		}
+		return ""
+	}
+	for _, p := range peers {
+		if p.Address != "" {
+			pcfg := cfg
+			if p.As != "" {
+				pcfg.NodeID = p.As
+			}
+			wg.Go(func() { n.Peer(ctx, p.Address, uint64(p.PeerNumber()), pcfg, clk.Now) })
+		}
+	}
 	if b.Listener != nil {
 		wg.Go(func() {
 			if err := n.ServeGround(ctx, b.Listener, cfg, clk.Now); err != nil && !errors.Is(err, context.Canceled) {

@@ -1,9 +1,11 @@
 package slcl
 
 import (
+	"errors"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
 )
 
 // Sender is the sending end of a link to one peer. Offer says which
@@ -20,8 +22,16 @@ type Sender struct {
 	RTO     time.Duration // default 10 s
 	// Done is called when the peer has accepted (custody passed: the
 	// bundle is already removed from the store), refused (it stays) or
-	// found expired (removed) a bundle.
+	// found expired (removed) a bundle, and when the sender deleted one
+	// whose hop limit it would pass (StatusHopLimit).
 	Done func(e bstore.Entry, status uint8)
+	// Node is this node's number. Bundles go on as RFC 9171 section 5.4
+	// has a forwarding node send them (bundle.Forward): a previous node
+	// block naming ipn:Node.0, the bundle age grown by the time held here,
+	// the hop count grown by one. The forwarded form is kept per peer so
+	// that a transfer resumed at a later contact sends the same bytes.
+	// 0 sends bundles as stored.
+	Node uint64
 
 	queue  []bstore.Entry
 	flight []*txBundle
@@ -129,7 +139,7 @@ func (s *Sender) inFlight(k bstore.Key) *txBundle {
 	return nil
 }
 
-func (s *Sender) fill() {
+func (s *Sender) fill(now time.Time) {
 	w := s.Window
 	if w <= 0 {
 		w = 4
@@ -141,7 +151,26 @@ func (s *Sender) fill() {
 		if err != nil || !ok {
 			continue // gone (delivered elsewhere, expired)
 		}
-		t := &txBundle{e: e, raw: raw, acked: s.Store.TxAcked(e.Key, s.Peer)}
+		acked := s.Store.TxAcked(e.Key, s.Peer)
+		if s.Node != 0 {
+			if out := s.Store.TxRaw(e.Key, s.Peer); out != nil {
+				raw = out
+			} else if len(acked) == 0 { // (ranges without a forwarded form: a store from before; sent as stored)
+				held := max(0, now.Sub(e.Received).Milliseconds())
+				out, err := bundle.Forward(raw, bundle.IPN(s.Node, 0), uint64(held))
+				if errors.Is(err, bundle.ErrHopLimit) {
+					s.Store.Remove(e.ID)
+					if s.Done != nil {
+						s.Done(e, StatusHopLimit)
+					}
+					continue
+				}
+				if err == nil && s.Store.TxSetRaw(e.Key, s.Peer, out) == nil {
+					raw = out
+				}
+			}
+		}
+		t := &txBundle{e: e, raw: raw, acked: acked}
 		s.split(t)
 		s.flight = append(s.flight, t)
 	}
@@ -155,7 +184,7 @@ func (s *Sender) bounds(t *txBundle, i int) (uint32, uint32) {
 // Next appends the next segment to send to dst and reports whether there
 // was one.
 func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
-	s.fill()
+	s.fill(now)
 	rto := s.RTO
 	if rto <= 0 {
 		rto = 10 * time.Second

@@ -37,6 +37,10 @@ const (
 	StatusAccepted = 1
 	StatusRefused  = 2
 	StatusExpired  = 3
+	// StatusHopLimit is the sender's own outcome, never on the air: the
+	// bundle's hop count would pass its limit, so it was deleted here
+	// rather than sent (RFC 9171 4.4.3).
+	StatusHopLimit = 4
 )
 
 // SegHeader is the segment header length.

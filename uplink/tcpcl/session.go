@@ -16,10 +16,19 @@ import (
 // Config is one end's part of a session.
 type Config struct {
 	NodeID string // this node's id, e.g. "ipn:1.0"
+	// LocalID, when set, is the node id the passive end gives a peer
+	// that said who it is ("" or nil: NodeID): a node known to some
+	// peers by another of its ids (a dtn: one, to a peer that does not
+	// take ipn:N.0).
+	LocalID func(peer string) string
 	// TLS, if set, is offered (CAN_TLS) and then required: a peer that
-	// does not offer TLS is refused unless AllowPlain.
+	// does not offer TLS is refused unless AllowPlain, or unless
+	// PlainPeer says yes for the node id the peer gives in SESS_INIT (a
+	// policy per peer, which RFC 9174 section 4.3 leaves to the entity:
+	// a named peer that has no TLS).
 	TLS        *tls.Config
 	AllowPlain bool
+	PlainPeer  func(nodeID string) bool
 	// Keepalive is the interval proposed (the session uses the smaller
 	// of both ends'; 0 here means 30 s, negative means none).
 	Keepalive time.Duration
@@ -103,6 +112,7 @@ type Session struct {
 	conn      net.Conn
 	rd        *Reader
 	Peer      string               // the peer's node id (authenticated by its certificate when TLS is up)
+	Local     string               // the node id this end gave
 	TLS       *tls.ConnectionState // nil without TLS
 	Keepalive time.Duration        // negotiated (0: none)
 	peerSeg   uint64
@@ -241,7 +251,7 @@ func handshake(ctx context.Context, c net.Conn, cfg Config, active bool, expect 
 		}
 		cs := tc.ConnectionState()
 		s.TLS, s.conn = &cs, tc
-	} else if cfg.TLS != nil && !cfg.AllowPlain {
+	} else if cfg.TLS != nil && !cfg.AllowPlain && cfg.PlainPeer == nil {
 		// RFC 9174 4.3: the entity that requires TLS ends the session,
 		// with its reason, before anything else is said
 		c.Write(Append(nil, &Msg{Type: MsgSessTerm, Reason: uint8(TermContactFailure)}))
@@ -271,12 +281,20 @@ func handshake(ctx context.Context, c net.Conn, cfg Config, active bool, expect 
 		s.conn.Write(Append(nil, &Msg{Type: MsgSessTerm, Reason: uint8(TermContactFailure)}))
 		return nil, errors.New(why)
 	}
-	s.Peer = m.NodeID
+	s.Peer, s.Local = m.NodeID, cfg.NodeID
+	if !active && cfg.LocalID != nil {
+		if id := cfg.LocalID(m.NodeID); id != "" && id != cfg.NodeID {
+			s.Local = id
+			init = Append(nil, &Msg{Type: MsgSessInit, Keepalive: uint16(min(ka, 65535)), SegmentMRU: cfg.SegmentMRU, TransferMRU: cfg.TransferMRU, NodeID: id})
+		}
+	}
 	switch {
 	case m.NodeID == "":
 		return fail("the peer gave no node id")
 	case expect != "" && m.NodeID != expect:
 		return fail(fmt.Sprintf("the peer is %s, not %s", m.NodeID, expect))
+	case cfg.TLS != nil && s.TLS == nil && !cfg.AllowPlain && !cfg.PlainPeer(m.NodeID):
+		return fail(fmt.Sprintf("the peer %s does not offer TLS, and this node requires it of every peer not named as having none", m.NodeID))
 	case s.TLS != nil && !peerNamed(s.TLS, m.NodeID):
 		return fail(fmt.Sprintf("the peer claims node id %s, which its certificate does not name (it names %v)", m.NodeID, NodeIDs(s.TLS.PeerCertificates[0])))
 	case m.SegmentMRU == 0:

@@ -489,3 +489,46 @@ func TestKeepaliveOnTime(t *testing.T) {
 		}
 	})
 }
+
+// TestPlainPeerByName (issue 22: TLS policy per peer): a node that
+// requires TLS takes a session without it from a peer it names as having
+// none (a dtn: node id, as dtn7-go's TCPCLv4 has no TLS), gives that peer
+// the node id it is known there by, and a bundle crosses; any other peer
+// without TLS is told SESS_TERM contact failure once it has said who it
+// is.
+func TestPlainPeerByName(t *testing.T) {
+	id, _ := NewIdentity("ipn:3.0")
+	got := &sink{}
+	addr, _ := serve(t, Config{NodeID: "ipn:3.0", TLS: TLSConfig(id, []*x509.Certificate{id.Leaf}), Receive: got.receive,
+		PlainPeer: func(node string) bool { return node == "dtn://dtn7/" },
+		LocalID: func(node string) string {
+			if node == "dtn://dtn7/" {
+				return "dtn://three/" // the id it gives that peer
+			}
+			return ""
+		}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := Dial(ctx, addr, "dtn://three/", Config{NodeID: "dtn://dtn7/", Receive: (&sink{}).receive})
+	if err != nil {
+		t.Fatalf("the named peer without TLS: %v", err)
+	}
+	if s.TLS != nil {
+		t.Error("TLS up with a peer that offered none")
+	}
+	if err := s.Send(ctx, []byte("a bundle")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	got.mu.Lock()
+	n := len(got.got)
+	got.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d bundles received", n)
+	}
+	_, err = Dial(ctx, addr, "", Config{NodeID: "dtn://stranger/", Receive: (&sink{}).receive})
+	var te *TerminatedError
+	if !errors.As(err, &te) || te.Reason != TermContactFailure {
+		t.Errorf("an unnamed peer without TLS: %v; want SESS_TERM contact failure", err)
+	}
+}
