@@ -81,7 +81,8 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 						seq++
 						size := 3000 + 500*int(seq)
 						b := &bundle.Bundle{
-							Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(dst.Num, 1), Source: bundle.IPN(n.Num, 1), ReportTo: bundle.IPN(n.Num, 1),
+							Primary: bundle.Primary{Flags: bundle.FlagReportForwarding | bundle.FlagReportDelivery | bundle.FlagStatusTime,
+								CRCType: bundle.CRC32C, Dest: bundle.IPN(dst.Num, 1), Source: bundle.IPN(n.Num, 1), ReportTo: bundle.IPN(n.Num, 0),
 								Created: uint64(now.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: seq, Lifetime: uint64((24 * time.Hour).Milliseconds())},
 							Blocks: []bundle.Block{bundle.HopCountBlock(2, 30, 0), bundle.AgeBlock(3, 0),
 								{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte(fmt.Sprintf("%s to %s %0*d", from, to, size, 0))}},
@@ -170,6 +171,48 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 	}
 	if spaceChecked == 0 {
 		t.Error("no bundle came down from a drone")
+	}
+	// status reports (RFC 9171 6.1), each bundle having asked for those of
+	// forwarding and delivery, to its source station's admin endpoint:
+	// the source's own "forwarded" comes at once; "delivered" comes back
+	// the way bundles go, so the early ones only
+	reports := map[string][]bstore.Report{}
+	for name, n := range nodes0 {
+		s, err := bstore.Open(filepath.Join(dir, "bundles", name+".db"), bstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range s.Reports() {
+			reports[r.Subject] = append(reports[r.Subject], r)
+			if !strings.HasPrefix(r.Subject, fmt.Sprintf("ipn:%d.1/", n.Num)) {
+				t.Errorf("%s holds a report about %s, not one of its bundles", name, r.Subject)
+			}
+		}
+		s.Close()
+	}
+	delivered := 0
+	for id, w := range want {
+		fwd := false
+		for _, r := range reports[id] {
+			switch {
+			case r.Status == "forwarded" && r.By == bundle.IPN(nodes0[w.from].Num, 0).String():
+				fwd = true
+			case r.Status == "delivered" && r.By == bundle.IPN(nodes0[w.to].Num, 0).String():
+				delivered++
+				if at, ok := got[id]; ok && r.At.Sub(at).Abs() > time.Minute {
+					t.Errorf("%s: delivered at %s, its report says %s", id, at.Format(time.TimeOnly), r.At.Format(time.TimeOnly))
+				}
+			case r.Status == "delivered":
+				t.Errorf("%s: a delivery report by %s, not %s", id, r.By, w.to)
+			}
+		}
+		if !fwd {
+			t.Errorf("%s: %s did not report forwarding it (reports %+v)", id, w.from, reports[id])
+		}
+	}
+	t.Logf("status reports: %d of %d bundles' deliveries reported back to their sources in the run", delivered, len(got))
+	if delivered == 0 && len(got) > 0 {
+		t.Error("no delivery report came back")
 	}
 	onTime := 0
 	defer func() {

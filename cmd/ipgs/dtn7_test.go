@@ -26,6 +26,8 @@ import (
 //   - a bundle dropped in Tromso's outbox for dtn://dtn7/inbox reaches
 //     dtnd's REST client, its payload intact, with the previous node and
 //     hop count Tromso forwarded it with;
+//   - dtnd's status reports of its reception and delivery come back to
+//     Tromso's administrative endpoint and ipgs bundle list shows them;
 //   - a bundle dtnd builds for ipn:1.1 reaches Tromso's inbox.
 func TestDTN7Interop(t *testing.T) {
 	dtnd := os.Getenv("IPGS_PEER_DTN7")
@@ -101,7 +103,10 @@ algorithm = "epidemic"
 	// ipgs → dtn7
 	now := time.Now()
 	out := &bundle.Bundle{
-		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.EID{Scheme: 1, SSP: "//dtn7/inbox"}, Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
+		// it asks for reports of reception and delivery, to Tromso by the
+		// name dtnd knows it by (dtnd takes no ipn:N.0)
+		Primary: bundle.Primary{Flags: bundle.FlagReportReception | bundle.FlagReportDelivery, CRCType: bundle.CRC32C,
+			Dest: bundle.EID{Scheme: 1, SSP: "//dtn7/inbox"}, Source: bundle.IPN(1, 1), ReportTo: bundle.EID{Scheme: 1, SSP: "//tromso/"},
 			Created: uint64(now.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: 1, Lifetime: uint64(time.Hour.Milliseconds())},
 		Blocks: []bundle.Block{bundle.HopCountBlock(2, 16, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("ballot from Tromso to dtn7")}},
 	}
@@ -138,6 +143,15 @@ algorithm = "epidemic"
 	if !strings.Contains(blocks[bundle.TypePreviousNode], "dtn://tromso/") || !strings.Contains(blocks[bundle.TypeHopCount], `"count":1`) {
 		t.Errorf("previous node %s, hop count %s: want dtn://tromso/ (the id Tromso gives dtnd) and a count of 1", blocks[bundle.TypePreviousNode], blocks[bundle.TypeHopCount])
 	}
+
+	// dtnd's status reports come back to Tromso's administrative endpoint,
+	// and ipgs bundle list shows them
+	var list string
+	poll(t, 30*time.Second, "dtnd's status reports in ipgs bundle list", func() bool {
+		list, _, _ = run(t, "bundle", "list", "--config", mf, "--data", data, "--station", "Tromso")
+		return strings.Contains(list, "delivered by dtn://dtn7/") && strings.Contains(list, "received  by dtn://dtn7/")
+	})
+	t.Logf("ipgs bundle list:\n%s", list)
 
 	// dtn7 → ipgs
 	var built struct{ Error string }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -262,4 +263,41 @@ func (s *Store) TxSetRaw(key Key, peer uint64, raw []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bktTxRaw).Put(binary.BigEndian.AppendUint64(append([]byte(nil), key[:]...), peer), raw)
 	})
+}
+
+// Report is one bundle status report received about a bundle.
+type Report struct {
+	Subject string    `json:"subject"` // the bundle's id
+	Status  string    `json:"status"`  // received, forwarded, delivered, deleted
+	Reason  string    `json:"reason"`
+	By      string    `json:"by"` // the node that reported it
+	At      time.Time `json:"at"` // when it says it happened (else when the report arrived)
+}
+
+// AddReport records a status report.
+func (s *Store) AddReport(r Report) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bktReports)
+		seq, _ := bk.NextSequence()
+		return bk.Put(binary.BigEndian.AppendUint64(nil, seq), b)
+	})
+}
+
+// Reports lists the status reports received, oldest first.
+func (s *Store) Reports() []Report {
+	var out []Report
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktReports).ForEach(func(_, v []byte) error {
+			var r Report
+			if json.Unmarshal(v, &r) == nil {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	return out
 }

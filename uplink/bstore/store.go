@@ -68,15 +68,16 @@ var (
 var DefaultQuota = [3]int64{16 << 20, 32 << 20, 16 << 20}
 
 var (
-	bktMeta  = []byte("meta")  // id → Entry (JSON)
-	bktRaw   = []byte("raw")   // id → bundle bytes
-	bktSeen  = []byte("seen")  // id → expiry (unix ms) + delivered-here flag
-	bktSeenK = []byte("seenk") // key → expiry (unix ms) + delivered-here flag + id
-	bktUsage = []byte("usage") // class byte → bytes used
-	bktRx    = []byte("rx")    // key(8) + offset(4) → segment bytes
-	bktRxHdr = []byte("rxhdr") // key(8) → total(4) + from(8)
-	bktTx    = []byte("tx")    // key(8) + peer(8) → acknowledged ranges
-	bktTxRaw = []byte("txraw") // key(8) + peer(8) → the bundle as forwarded to that peer
+	bktMeta    = []byte("meta")    // id → Entry (JSON)
+	bktRaw     = []byte("raw")     // id → bundle bytes
+	bktSeen    = []byte("seen")    // id → expiry (unix ms) + delivered-here flag
+	bktSeenK   = []byte("seenk")   // key → expiry (unix ms) + delivered-here flag + id
+	bktUsage   = []byte("usage")   // class byte → bytes used
+	bktRx      = []byte("rx")      // key(8) + offset(4) → segment bytes
+	bktRxHdr   = []byte("rxhdr")   // key(8) → total(4) + from(8)
+	bktTx      = []byte("tx")      // key(8) + peer(8) → acknowledged ranges
+	bktTxRaw   = []byte("txraw")   // key(8) + peer(8) → the bundle as forwarded to that peer
+	bktReports = []byte("reports") // sequence → a status report received (JSON)
 )
 
 // Entry is what the store knows of a bundle beside its bytes.
@@ -92,6 +93,9 @@ type Entry struct {
 	Received time.Time `json:"received"`
 	Created  time.Time `json:"created"`
 	Expires  time.Time `json:"expires"`
+	// Subject is kept when the bundle asks for status reports: enough to
+	// make them after its bytes are gone.
+	Subject *bundle.Subject `json:"subject,omitempty"`
 }
 
 // Key is the short form of a bundle id the space link carries: the first
@@ -162,7 +166,7 @@ func Open(path string, o Options) (s *Store, err error) {
 		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktSeenK, bktUsage, bktRx, bktRxHdr, bktTx, bktTxRaw} {
+		for _, b := range [][]byte{bktMeta, bktRaw, bktSeen, bktSeenK, bktUsage, bktRx, bktRxHdr, bktTx, bktTxRaw, bktReports} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -342,7 +346,7 @@ func Describe(raw []byte) (*bundle.Bundle, Entry, error) {
 	p := &b.Primary
 	created := DTNTime(p.Created)
 	e := Entry{
-		ID: p.ID(), Source: p.Source.String(), Dest: p.Dest.String(), Class: int(b.Class()), Size: len(raw),
+		ID: p.ID(), Source: p.Source.String(), Dest: p.Dest.String(), Class: int(b.Class()), Size: len(raw), Subject: subjectOf(b),
 		Created: created, Expires: created.Add(time.Duration(min(p.Lifetime, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond),
 	}
 	if p.Created == 0 {
@@ -604,4 +608,12 @@ func (s *Store) Usage() (used, quota [3]int64) {
 		return nil
 	})
 	return used, s.quota
+}
+
+// subjectOf is the bundle's Subject when it asks for status reports.
+func subjectOf(b *bundle.Bundle) *bundle.Subject {
+	if s := b.Subject(); s.AnyReports() {
+		return &s
+	}
+	return nil
 }

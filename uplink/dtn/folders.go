@@ -186,6 +186,12 @@ func (n *Node) List(now time.Time) string {
 		}
 		fmt.Fprintf(&b, "%-32s %-12s → %-12s %7d B  %-9s expires %s  %s\n", e.ID, e.Source, e.Dest, e.Size, bstore.ClassName(e.Class), e.Expires.UTC().Format("2006-01-02T15:04Z"), next)
 	}
+	if rs := n.Store.Reports(); len(rs) > 0 {
+		fmt.Fprintf(&b, "status reports received (%d):\n", len(rs))
+		for _, r := range rs {
+			fmt.Fprintf(&b, "%-32s %-9s by %-12s at %s  %s\n", r.Subject, r.Status, r.By, r.At.UTC().Format(time.RFC3339), r.Reason)
+		}
+	}
 	return b.String()
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/tcpcl"
 )
 
@@ -73,6 +74,7 @@ func (n *Node) TCPCLConfig(tc *tls.Config, now func() time.Time) tcpcl.Config {
 		n.stats.Received++
 		n.mu.Unlock()
 		n.logf("dtn: node %d: %s received from %s over TCPCL (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+		n.report(e.Subject, bundle.Received, bundle.ReasonNone)
 		n.arrived(e)
 		n.ring()
 		return nil
@@ -137,6 +139,7 @@ func (n *Node) Work(ctx context.Context, s *tcpcl.Session, now func() time.Time)
 				n.stats.Sent++
 				n.mu.Unlock()
 				n.logf("dtn: node %d: %s accepted by node %d over TCPCL\n", n.Num, e.ID, peer)
+				n.report(e.Subject, bundle.Forwarded, bundle.ReasonNone)
 			case errors.As(err, &re):
 				n.mu.Lock()
 				n.stats.Refused++

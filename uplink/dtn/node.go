@@ -39,12 +39,14 @@ type Node struct {
 	stats  Stats             // guarded by mu
 	bell   chan struct{}     // closed when ground sessions should look again; guarded by mu
 	ground map[uint64]int    // ground sessions up, by peer; guarded by mu
+	seq    uint64            // sequence numbers of the status reports made here; guarded by mu
 }
 
 // Stats count what a node did.
 type Stats struct {
 	Received, Sent, Delivered, Refused, Expired int
 	HopLimit                                    int // deleted rather than sent past their hop limit
+	ReportsSent, ReportsReceived                int // bundle status reports made here, and taken by the admin endpoint
 }
 
 // NewNode makes a node on store.
@@ -97,13 +99,79 @@ func (n *Node) Submit(raw []byte, now time.Time) (bstore.Entry, error) {
 	return e, nil
 }
 
+// now is the node's time (its clock, or the machine's).
+func (n *Node) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+// report sends the bundle status report the subject asks for, if it
+// asks for one of st (RFC 9171 5.1: received, 5.4: forwarded, 5.7:
+// delivered, 5.10: deleted).
+func (n *Node) report(sub *bundle.Subject, st bundle.Status, reason uint64) {
+	if sub == nil || !sub.Wants(st) {
+		return
+	}
+	now := n.now()
+	n.mu.Lock()
+	n.seq++
+	seq := n.seq
+	n.mu.Unlock()
+	raw, err := bundle.NewStatusReport(*sub, bundle.IPN(n.Num, 0), st, reason, now, seq)
+	if err == nil {
+		_, err = n.Submit(raw, now)
+	}
+	if err != nil {
+		n.logf("dtn: node %d: status report (%s) for %s: %v\n", n.Num, st, sub.Source, err)
+		return
+	}
+	n.mu.Lock()
+	n.stats.ReportsSent++
+	n.mu.Unlock()
+}
+
+// admin takes a bundle for this node's administrative endpoint: a status
+// report is recorded in the store (ipgs bundle list shows it).
+func (n *Node) admin(b *bundle.Bundle, e bstore.Entry) {
+	r, err := bundle.DecodeAdminRecord(b.Payload().Data)
+	if err != nil {
+		n.logf("dtn: node %d: administrative record %s from %s: %v (dropped)\n", n.Num, e.ID, e.Source, err)
+		n.Store.Delivered(e.ID)
+		return
+	}
+	for st := bundle.Received; st <= bundle.Deleted; st++ {
+		if !r.Asserted[st] {
+			continue
+		}
+		at := e.Received
+		if r.Times[st] != 0 {
+			at = bstore.DTNTime(r.Times[st])
+		}
+		n.Store.AddReport(bstore.Report{Subject: r.SubjectID(), Status: st.String(), Reason: bundle.ReasonName(r.Reason), By: b.Primary.Source.String(), At: at.UTC()})
+		n.logf("dtn: node %d: status report: %s %s by %s (%s)\n", n.Num, r.SubjectID(), st, b.Primary.Source, bundle.ReasonName(r.Reason))
+	}
+	n.Store.Delivered(e.ID)
+	n.mu.Lock()
+	n.stats.ReportsReceived++
+	n.mu.Unlock()
+}
+
 // arrived handles a bundle now in the store.
 func (n *Node) arrived(e bstore.Entry) {
-	if e.DestNode != n.Num || n.Deliver == nil {
+	if e.DestNode != n.Num {
 		return
 	}
 	raw, _, ok, err := n.Store.Get(e.ID)
 	if err != nil || !ok {
+		return
+	}
+	if b, err := bundle.Decode(raw); err == nil && b.Primary.Flags&bundle.FlagAdminRecord != 0 {
+		n.admin(b, e)
+		return
+	}
+	if n.Deliver == nil {
 		return
 	}
 	if err := n.Deliver(raw, e); err != nil {
@@ -114,6 +182,7 @@ func (n *Node) arrived(e bstore.Entry) {
 	n.mu.Lock()
 	n.stats.Delivered++
 	n.mu.Unlock()
+	n.report(e.Subject, bundle.Delivered, bundle.ReasonNone)
 }
 
 // Redeliver retries local delivery of bundles held for this node.
@@ -152,6 +221,14 @@ type Link struct {
 func (n *Node) Open(peer uint64, segment int) *Link {
 	l := &Link{node: n, Peer: peer}
 	l.Snd = &slcl.Sender{Store: n.Store, Peer: peer, Segment: segment, Node: n.Num, Done: func(e bstore.Entry, st uint8) {
+		switch st {
+		case slcl.StatusAccepted:
+			defer n.report(e.Subject, bundle.Forwarded, bundle.ReasonNone)
+		case slcl.StatusExpired:
+			defer n.report(e.Subject, bundle.Deleted, bundle.ReasonLifetimeExpired)
+		case slcl.StatusHopLimit:
+			defer n.report(e.Subject, bundle.Deleted, bundle.ReasonHopLimitExceeded)
+		}
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		switch st {
@@ -174,6 +251,7 @@ func (n *Node) Open(peer uint64, segment int) *Link {
 		n.stats.Received++
 		n.mu.Unlock()
 		n.logf("dtn: node %d: %s received from node %d (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+		n.report(e.Subject, bundle.Received, bundle.ReasonNone)
 		n.arrived(e)
 		n.ring()
 	}, Refused: func(k bstore.Key, err error) {
@@ -247,6 +325,7 @@ func (n *Node) forward(e bstore.Entry, local string, now time.Time) ([]byte, boo
 		n.stats.HopLimit++
 		n.mu.Unlock()
 		n.logf("dtn: node %d: %s deleted: hop limit exceeded\n", n.Num, e.ID)
+		n.report(e.Subject, bundle.Deleted, bundle.ReasonHopLimitExceeded)
 		return nil, false
 	case err != nil:
 		return raw, true // stored, so it decoded once: sent as it came
@@ -254,9 +333,22 @@ func (n *Node) forward(e bstore.Entry, local string, now time.Time) ([]byte, boo
 	return out, true
 }
 
-// Expire drops expired bundles.
+// Expire drops expired bundles, reporting their deletion where asked.
 func (n *Node) Expire(now time.Time) {
+	subjects := map[string]*bundle.Subject{}
+	if l, err := n.Store.List(); err == nil {
+		for _, e := range l {
+			if e.Subject != nil && !now.Before(e.Expires) {
+				subjects[e.ID] = e.Subject
+			}
+		}
+	}
 	gone, err := n.Store.Expire(now)
+	defer func() {
+		for _, id := range gone {
+			n.report(subjects[id], bundle.Deleted, bundle.ReasonLifetimeExpired)
+		}
+	}()
 	if err != nil {
 		n.logf("dtn: node %d: expiring: %v\n", n.Num, err)
 	}
