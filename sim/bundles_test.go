@@ -284,3 +284,90 @@ func held(t *testing.T, dir, id string) string {
 	}
 	return strings.Join(at, ", ")
 }
+
+// TestBigBundleFragments (issue 22, RFC 9171 5.8 and 5.9): a 1 MB bundle
+// from Tromso for Wallops, when no pass carries more than a few hundred
+// kilobytes, is cut into fragments that cross the constellation on their
+// own routes, and is delivered at Wallops whole and once.
+func TestBigBundleFragments(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, els := exampleMission(t)
+		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+		payload := make([]byte, 1<<20)
+		for i := range payload {
+			payload[i] = byte(i * 31 >> 3)
+		}
+		var mu sync.Mutex
+		var id string
+		delivered := 0
+		var nodes map[string]*dtn.Node
+		dir := t.TempDir()
+		_, err := RunDay(context.Background(), DayOptions{
+			Mission: m, Elements: els, Start: start, Duration: 24 * time.Hour, Speed: 600, InMemory: true, DataDir: dir, Seed: 7, Out: testWriter{t},
+			Bundles: &DayBundles{
+				Ready: func(ns map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
+					nodes = ns
+					now := c.Now()
+					src, dst := ns["Tromso"], ns["Wallops"]
+					b := &bundle.Bundle{
+						Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(dst.Num, 1), Source: bundle.IPN(src.Num, 1), ReportTo: bundle.IPN(src.Num, 0),
+							Created: bundle.DTNTime(now), Seq: 1, Lifetime: uint64((48 * time.Hour).Milliseconds())},
+						Blocks: []bundle.Block{bundle.HopCountBlock(2, 30, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: payload}},
+					}
+					raw, err := b.Encode()
+					if err != nil {
+						return err
+					}
+					e, err := src.Submit(raw, now)
+					id = e.ID
+					if err != nil {
+						return err
+					}
+					if rt, _ := src.Route(e.ID, now); rt != nil {
+						return fmt.Errorf("a 1 MB bundle has a route whole: the test shows nothing")
+					}
+					return nil
+				},
+				Deliver: func(st string, raw []byte, e bstore.Entry) error {
+					mu.Lock()
+					defer mu.Unlock()
+					b, err := bundle.Decode(raw)
+					if err != nil || st != "Wallops" || e.ID != id || !bytes.Equal(b.Payload().Data, payload) || b.Primary.Flags&bundle.FlagFragment != 0 {
+						t.Errorf("delivered at %s: %s, %v: not the bundle sent, whole", st, e.ID, err)
+					}
+					delivered++
+					return nil
+				},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fragmented, reassembled := 0, 0
+		for _, n := range nodes {
+			s := n.Stats()
+			fragmented += s.Fragmented
+			reassembled += s.Reassembled
+		}
+		t.Logf("%s: delivered %d times; cut into fragments at %d node(s), reassembled %d time(s)", id, delivered, fragmented, reassembled)
+		if delivered != 1 || fragmented == 0 || reassembled != 1 {
+			t.Errorf("want it cut, reassembled once at Wallops and delivered once")
+		}
+		// late fragments (cut again on a slower route) are not left at
+		// Wallops waiting for a bundle it has
+		ws, err := bstore.Open(filepath.Join(dir, "bundles", "Wallops.db"), bstore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		l, err := ws.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l {
+			if e.Fragment && e.Whole == id {
+				t.Errorf("Wallops still holds fragment %s", e.ID)
+			}
+		}
+	})
+}

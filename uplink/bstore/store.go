@@ -96,6 +96,10 @@ type Entry struct {
 	// Subject is kept when the bundle asks for status reports: enough to
 	// make them after its bytes are gone.
 	Subject *bundle.Subject `json:"subject,omitempty"`
+	// Fragment: the bundle is a fragment of the bundle whose id is Whole.
+	Fragment   bool   `json:"fragment,omitempty"`
+	Whole      string `json:"whole,omitempty"`
+	NoFragment bool   `json:"no_fragment,omitempty"` // it must not be fragmented
 }
 
 // Key is the short form of a bundle id the space link carries: the first
@@ -347,7 +351,11 @@ func Describe(raw []byte) (*bundle.Bundle, Entry, error) {
 	created := DTNTime(p.Created)
 	e := Entry{
 		ID: p.ID(), Source: p.Source.String(), Dest: p.Dest.String(), Class: int(b.Class()), Size: len(raw), Subject: subjectOf(b),
-		Created: created, Expires: created.Add(time.Duration(min(p.Lifetime, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond),
+		NoFragment: p.Flags&bundle.FlagNoFragment != 0,
+		Created:    created, Expires: created.Add(time.Duration(min(p.Lifetime, uint64(1<<62)/uint64(time.Millisecond))) * time.Millisecond),
+	}
+	if p.Flags&bundle.FlagFragment != 0 {
+		e.Fragment, e.Whole = true, wholeID(*p)
 	}
 	if p.Created == 0 {
 		// no clock at the creator: the bundle lives Lifetime less its age
@@ -608,6 +616,12 @@ func (s *Store) Usage() (used, quota [3]int64) {
 		return nil
 	})
 	return used, s.quota
+}
+
+// wholeID is the id of the bundle a fragment is of.
+func wholeID(p bundle.Primary) string {
+	p.Flags &^= bundle.FlagFragment
+	return p.ID()
 }
 
 // subjectOf is the bundle's Subject when it asks for status reports.

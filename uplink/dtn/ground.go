@@ -171,6 +171,7 @@ func (n *Node) Work(ctx context.Context, s *tcpcl.Session, now func() time.Time)
 
 // routedVia lists the held bundles whose next hop is peer.
 func (n *Node) routedVia(peer uint64, now time.Time) []bstore.Entry {
+	n.fragmentUnroutable(now)
 	held, as := n.Routes(now)
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -47,6 +47,7 @@ type Stats struct {
 	Received, Sent, Delivered, Refused, Expired int
 	HopLimit                                    int // deleted rather than sent past their hop limit
 	ReportsSent, ReportsReceived                int // bundle status reports made here, and taken by the admin endpoint
+	Fragmented, Reassembled                     int // bundles cut into fragments here, and rebuilt here from them
 }
 
 // NewNode makes a node on store.
@@ -161,6 +162,12 @@ func (n *Node) admin(b *bundle.Bundle, e bstore.Entry) {
 // arrived handles a bundle now in the store.
 func (n *Node) arrived(e bstore.Entry) {
 	if e.DestNode != n.Num {
+		return
+	}
+	if e.Fragment {
+		if we, ok := n.reassemble(e); ok {
+			n.arrived(we)
+		}
 		return
 	}
 	raw, _, ok, err := n.Store.Get(e.ID)
@@ -284,6 +291,7 @@ func (l *Link) Close() {
 // chosen route enters through it. It returns how many.
 func (l *Link) Offer(now time.Time) int {
 	n := l.node
+	n.fragmentUnroutable(now)
 	held, as := n.Routes(now)
 	n.mu.Lock()
 	var out []bstore.Entry
