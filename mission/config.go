@@ -72,6 +72,9 @@ type DTNPeerConfig struct {
 	// Address is where to dial it (host:port); empty, it dials the
 	// station's tcpcl address.
 	Address string `yaml:"address"`
+	// Protocol is tcpclv4 (RFC 9174, the default) or tcpclv3 (RFC 7242,
+	// what NASA's ION speaks; it has no TLS, so it needs tls: optional).
+	Protocol string `yaml:"protocol"`
 	// As is the node id the station gives this peer (default its
 	// dtn_node): a dtn://name/ one for a peer that does not take ipn:N.0
 	// node ids (dtn7-go 0.9.1 wants ipn service numbers of 1 or more).

@@ -31,6 +31,8 @@ func TestDTNPeers(t *testing.T) {
 		{`{node: "dtn://x/", number: 9, address: "nowhere"}`, "dtn_peers[0].address"},
 		{`{node: "dtn://x/", number: 9, as: "tromso"}`, "dtn_peers[0].as"},
 		{`{node: "dtn://x/", number: 1}`, "dtn_peers[0].number"}, // the station's own
+		{`{node: "ipn:9.0", protocol: tcpclv5}`, "dtn_peers[0].protocol"},
+		{`{node: "ipn:9.0", protocol: tcpclv3}`, "dtn_peers[0].tls"},
 	} {
 		_, err := Parse([]byte(withPeers("      - "+c.peer+"\n")), "m.yaml")
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -69,6 +69,15 @@ func (m *Mission) validate(v *validator) {
 			default:
 				v.at(fmt.Sprintf("tls %q: want required or optional", p.TLS), "stations", i, "dtn_peers", j, "tls")
 			}
+			switch p.Protocol {
+			case "", "tcpclv4":
+			case "tcpclv3":
+				if p.TLS != "optional" {
+					v.at("TCPCL version 3 has no TLS: say tls: optional to take a peer that cannot authenticate", "stations", i, "dtn_peers", j, "tls")
+				}
+			default:
+				v.at(fmt.Sprintf("protocol %q: want tcpclv4 or tcpclv3", p.Protocol), "stations", i, "dtn_peers", j, "protocol")
+			}
 		}
 		for j, peer := range s.Terrestrial {
 			k := slices.IndexFunc(m.Stations, func(o StationConfig) bool { return o.Name == peer })

@@ -32,14 +32,15 @@ type Node struct {
 	// ipn:N.0 (node id to number); set before the node runs.
 	Names map[string]uint64
 
-	mu     sync.Mutex
-	router *cgr.Router       // guarded by mu
-	links  map[uint64]*Link  // open contacts by peer; guarded by mu
-	refuse map[string]uint64 // bundle id → peer that refused it (until that link closes); guarded by mu
-	stats  Stats             // guarded by mu
-	bell   chan struct{}     // closed when ground sessions should look again; guarded by mu
-	ground map[uint64]int    // ground sessions up, by peer; guarded by mu
-	seq    uint64            // sequence numbers of the status reports made here; guarded by mu
+	mu      sync.Mutex
+	router  *cgr.Router       // guarded by mu
+	links   map[uint64]*Link  // open contacts by peer; guarded by mu
+	refuse  map[string]uint64 // bundle id → peer that refused it (until that link closes); guarded by mu
+	stats   Stats             // guarded by mu
+	bell    chan struct{}     // closed when ground sessions should look again; guarded by mu
+	ground  map[uint64]int    // ground sessions up, by peer; guarded by mu
+	seq     uint64            // sequence numbers of the status reports made here; guarded by mu
+	sending map[string]bool   // bundles a ground session is sending; guarded by mu
 }
 
 // Stats count what a node did.

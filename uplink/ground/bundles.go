@@ -190,14 +190,38 @@ func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		return ""
 	}
-	for _, p := range peers {
-		if p.Address != "" {
-			pcfg := cfg
-			if p.As != "" {
-				pcfg.NodeID = p.As
+	// TCPCL version 3 peers (NASA's ION): dialled, or taken on the same
+	// listener, which tells the versions apart by the contact header
+	self := dtn.NodeID(n.Num)
+	cfg3 := n.TCPCL3Config(self, clk.Now)
+	cfg3.LocalID = cfg.LocalID
+	v3 := func(id string) bool {
+		for _, p := range peers {
+			if p.Node == id && p.Protocol == "tcpclv3" {
+				return true
 			}
-			wg.Go(func() { n.Peer(ctx, p.Address, uint64(p.PeerNumber()), pcfg, clk.Now) })
 		}
+		return false
+	}
+	cfg.Version3 = func(c net.Conn) { n.Serve3(ctx, c, cfg3, v3, clk.Now) }
+	for _, p := range peers {
+		if p.Address == "" {
+			continue
+		}
+		if p.Protocol == "tcpclv3" {
+			pcfg := cfg3
+			pcfg.LocalID = nil
+			if p.As != "" {
+				pcfg.EID = p.As
+			}
+			wg.Go(func() { n.Peer3(ctx, p.Address, uint64(p.PeerNumber()), pcfg, clk.Now) })
+			continue
+		}
+		pcfg := cfg
+		if p.As != "" {
+			pcfg.NodeID = p.As
+		}
+		wg.Go(func() { n.Peer(ctx, p.Address, uint64(p.PeerNumber()), pcfg, clk.Now) })
 	}
 	if b.Listener != nil {
 		wg.Go(func() {

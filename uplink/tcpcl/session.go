@@ -1,6 +1,7 @@
 package tcpcl
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -42,6 +43,10 @@ type Config struct {
 	// reason Refuse gave it (RefuseNotAcceptable otherwise).
 	Receive func(peer string, bundle []byte) error
 	Log     io.Writer
+	// Version3, when set, takes the connections Serve accepts whose
+	// contact header says TCPCL version 3 (RFC 7242: NASA's ION), the
+	// header unread.
+	Version3 func(c net.Conn)
 	// Dial opens the connection for Dial (nil: TCP); a test on a
 	// simulated clock connects in memory.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
@@ -69,6 +74,9 @@ func (c *Config) defaults() {
 type RefusedError struct{ Reason Reason }
 
 func (e *RefusedError) Error() string { return "tcpcl: transfer refused: " + e.Reason.String() }
+
+// AlreadyHeld says the peer refused the bundle because it has it.
+func (e *RefusedError) AlreadyHeld() bool { return e.Reason == RefuseCompleted }
 
 type refusal struct {
 	reason Reason
@@ -191,6 +199,18 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(*Sessio
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if cfg.Version3 != nil {
+				// both versions start "dtn!" and the version
+				c.SetReadDeadline(time.Now().Add(30 * time.Second))
+				br := bufio.NewReader(c)
+				if h, err := br.Peek(5); err == nil && string(h[:4]) == "dtn!" && h[4] == 3 {
+					c.SetReadDeadline(time.Time{})
+					cfg.Version3(&peeked{c, br})
+					return
+				}
+				c.SetReadDeadline(time.Time{})
+				c = &peeked{c, br}
+			}
 			hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			s, err := handshake(hctx, c, cfg, false, "")
 			cancel()
@@ -203,6 +223,18 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(*Sessio
 		}()
 	}
 }
+
+// peeked is a connection whose first bytes were read into br.
+type peeked struct {
+	net.Conn
+	br *bufio.Reader
+}
+
+func (p *peeked) Read(b []byte) (int, error) { return p.br.Read(b) }
+
+// PeerID and LocalID are the two ends' node ids.
+func (s *Session) PeerID() string  { return s.Peer }
+func (s *Session) LocalID() string { return s.Local }
 
 func handshake(ctx context.Context, c net.Conn, cfg Config, active bool, expect string) (*Session, error) {
 	cfg.defaults()

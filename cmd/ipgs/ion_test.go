@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/dtn"
+)
+
+// TestIONInterop (issue 22) exchanges bundles between ipgs station run
+// and NASA's ION (4.1.3, built beside the project: IPGS_PEER_ION names its
+// install prefix; docs/dtn.md says how) over TCPCL version 3, the version
+// ION speaks. ION is node 900, named as Tromso's DTN peer with protocol
+// tcpclv3; each end dials the other, and ipgs tells ION's contact header
+// from a version 4 one on its one listener.
+//   - ipgs's contact plan export (ipgs schedule --format ion) loads into
+//     ION's ionadmin unchanged, every contact of it;
+//   - a bundle from ION (bpsource) reaches Tromso's inbox;
+//   - a bundle dropped in Tromso's outbox for ipn:900.1 reaches ION's
+//     bpsink once, and ION's status reports of its reception and delivery
+//     come back to ipgs bundle list.
+func TestIONInterop(t *testing.T) {
+	prefix := os.Getenv("IPGS_PEER_ION")
+	if prefix == "" {
+		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
+	}
+	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
+	ion := t.TempDir()
+	// ION's commands write to a file, not a pipe: ionstart leaves
+	// daemons that hold what it was given open, and a pipe never ends
+	ionCmd := func(stdin string, args ...string) string {
+		f, err := os.CreateTemp(ion, "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
+		if stdin != "" {
+			cmd.Stdin = strings.NewReader(stdin)
+		}
+		err = cmd.Run()
+		out, _ := os.ReadFile(f.Name())
+		if err != nil {
+			t.Logf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	dir := t.TempDir()
+	base := freePorts(t, 2)
+	ipgsPort, ionPort := base, base+1
+	rc := fmt.Sprintf(`## begin ionadmin
+1 900 ''
+s
+m horizon +0
+a contact +0 +86400 900 1 1000000
+a contact +0 +86400 1 900 1000000
+a range +0 +86400 900 1 1
+a range +0 +86400 1 900 1
+m production 1000000
+m consumption 1000000
+## end ionadmin
+## begin bpadmin
+1
+a scheme ipn 'ipnfw' 'ipnadminep'
+a endpoint ipn:900.1 q
+a protocol tcp 1400 100
+a induct tcp 127.0.0.1:%d tcpcli
+a outduct tcp 127.0.0.1:%d tcpclo
+s
+## end bpadmin
+## begin ipnadmin
+a plan 1 tcp/127.0.0.1:%d
+## end ipnadmin
+`, ionPort, ipgsPort, ipgsPort)
+	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
+	// no other ION on this machine's shared memory: killm stops its tasks,
+	// and ION's own segments (its working memory 0xff00, its SDR 0xee08
+	// and 0x1002) go, which ionstop leaves and a new ionstart waits on
+	ionCmd("", "killm")
+	exec.Command("ipcrm", "-M", "0xff00", "-M", "0xee08", "-M", "0x1002").Run()
+	t.Logf("ionstart: %s", ionCmd("", "ionstart", "-I", "node.rc"))
+	t.Cleanup(func() {
+		ionCmd("", "ionstop")
+		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xee08", "-M", "0x1002").Run()
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			l, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
+			t.Logf("--- ion.log (last 4 kB):\n%s", l[max(0, len(l)-4096):])
+		}
+	})
+
+	// ipgs's contact plan, as ipgs schedule exports it for ION
+	mf := relayMission(t, dir)
+	plan, errs, code := run(t, "schedule", "--stations", mf, "--format", "ion", "--start", time.Now().Add(2*time.Minute).UTC().Format(time.RFC3339), "--duration", "6h")
+	if code != 0 {
+		t.Fatalf("ipgs schedule: exit %d: %s", code, errs)
+	}
+	os.WriteFile(filepath.Join(ion, "plan.ionrc"), []byte(plan), 0o644)
+	before := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
+	ionCmd("", "ionadmin", "plan.ionrc")
+	after := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
+	want := strings.Count(plan, "\na contact ")
+	t.Logf("ipgs's plan: %d contacts; ION lists %d after loading it, %d before", want, after, before)
+	if want == 0 || after-before != want {
+		t.Errorf("ION took %d of the plan's %d contacts", after-before, want)
+	}
+
+	b, _ := os.ReadFile(mf)
+	m := strings.Replace(string(b), "    dtn_node: \"ipn:1.0\"\n", fmt.Sprintf(`    dtn_node: "ipn:1.0"
+    tcpcl: "127.0.0.1:%d"
+    dtn_peers:
+      - {node: "ipn:900.0", protocol: tcpclv3, address: "127.0.0.1:%d", tls: optional}
+`, ipgsPort, ionPort), 1)
+	os.WriteFile(mf, []byte(m), 0o644)
+	data := filepath.Join(dir, "data")
+	st := startProc(t, dir, "Tromso", "station", "run", "--config", mf, "--data", data, "--station", "Tromso",
+		"--tnc", "127.0.0.1:1", "--rig", "none", "--rotator", "none", "--duration", "5m")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- Tromso:\n%s", st.output())
+		}
+	})
+	poll(t, 60*time.Second, "a TCPCLv3 session between Tromso and ION", func() bool {
+		return strings.Contains(st.output(), "ground session with ipn:900.0")
+	})
+
+	// ION → ipgs
+	ionCmd("", "bpsource", "ipn:1.1", "directive from ION")
+	var in []byte
+	poll(t, 30*time.Second, "Tromso to deliver ION's bundle", func() bool {
+		files, _ := filepath.Glob(filepath.Join(inboxDir(data, "Tromso"), "*"))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				in = b
+				return true
+			}
+		}
+		return false
+	})
+	ib, err := bundle.Decode(in)
+	if err != nil || string(ib.Payload().Data) != "directive from ION" {
+		t.Fatalf("Tromso's inbox: %v, %q", err, in)
+	}
+	t.Logf("Tromso delivered %s from ION: %q", ib.Primary.ID(), ib.Payload().Data)
+
+	// ipgs → ION, asking for status reports
+	sink := exec.Command(filepath.Join(prefix, "bin", "bpsink"), "ipn:900.1")
+	sink.Dir, sink.Env = ion, env
+	sinkFile, err := os.Create(filepath.Join(ion, "bpsink.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sinkFile.Close()
+	sink.Stdout, sink.Stderr = sinkFile, sinkFile
+	if err := sink.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sink.Process.Kill(); sink.Wait() }()
+	time.Sleep(time.Second)
+	now := time.Now()
+	out := &bundle.Bundle{
+		Primary: bundle.Primary{Flags: bundle.FlagReportReception | bundle.FlagReportDelivery, CRCType: bundle.CRC32C, Dest: bundle.IPN(900, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 0),
+			Created: bundle.DTNTime(now), Seq: 1, Lifetime: uint64(time.Hour.Milliseconds())},
+		Blocks: []bundle.Block{bundle.HopCountBlock(2, 16, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("ballot from Tromso to ION")}},
+	}
+	raw, err := out.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dtn.WriteFile(outboxDir(data, "Tromso"), raw); err != nil {
+		t.Fatal(err)
+	}
+	var list string
+	poll(t, 30*time.Second, "ION's status reports in ipgs bundle list", func() bool {
+		list, _, _ = run(t, "bundle", "list", "--config", mf, "--data", data, "--station", "Tromso")
+		return strings.Contains(list, "delivered by ipn:900.0")
+	})
+	time.Sleep(2 * time.Second) // a second copy would show now
+	sunk, _ := os.ReadFile(sinkFile.Name())
+	t.Logf("bpsink:\n%s\nipgs bundle list:\n%s", sunk, list)
+	if n := strings.Count(string(sunk), "'ballot from Tromso to ION'"); n != 1 {
+		t.Errorf("ION delivered the bundle %d times", n)
+	}
+}
