@@ -152,14 +152,7 @@ func runModemDecode(ctx context.Context, o modemDecodeOpts, w io.Writer) (int, e
 	if err != nil {
 		return 0, usage(err)
 	}
-	const block = 4096
-	for i := 0; i < len(a.Samples); i += block {
-		if ctx.Err() != nil {
-			return n, ctx.Err()
-		}
-		d.Process(a.Samples[i:min(i+block, len(a.Samples))])
-	}
-	return n, nil
+	return n, feed(ctx, a.Samples, d.Process)
 }
 
 // tnc2 is a frame's monitor line; a frame that is not a UI frame is shown
@@ -338,12 +331,8 @@ func decodeBPSK(ctx context.Context, o modemDecodeOpts, out io.Writer) (int, err
 	if err != nil {
 		return 0, usage(err)
 	}
-	const block = 4096
-	for i := 0; i < len(a.Samples); i += block {
-		if ctx.Err() != nil {
-			return n, ctx.Err()
-		}
-		rx.ProcessReal(a.Samples[i:min(i+block, len(a.Samples))])
+	if err := feed(ctx, a.Samples, rx.ProcessReal); err != nil {
+		return n, err
 	}
 	rx.Flush()
 	return n, nil
@@ -359,4 +348,17 @@ func ccsdsLine(f coding.Decoded, at float64) string {
 		s += fmt.Sprintf(": TM SCID %#x VC %d, MC count %d, VC count %d, first header pointer %d", h>>4&0x3ff, h>>1&7, b[2], b[3], binary.BigEndian.Uint16(b[4:])&0x7ff)
 	}
 	return s
+}
+
+// feed gives a demodulator a recording's samples a block at a time,
+// until they end or ctx does.
+func feed(ctx context.Context, samples []float32, process func([]float32)) error {
+	const block = 4096
+	for i := 0; i < len(samples); i += block {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		process(samples[i:min(i+block, len(samples))])
+	}
+	return nil
 }

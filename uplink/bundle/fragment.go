@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -102,7 +103,7 @@ func Reassemble(frags [][]byte) (raw []byte, ok bool, err error) {
 	if len(fs) == 0 {
 		return nil, false, errors.New("no fragments")
 	}
-	slices.SortFunc(fs, func(a, b *Bundle) int { return compareU64(a.Primary.FragOff, b.Primary.FragOff) })
+	slices.SortFunc(fs, func(a, b *Bundle) int { return cmp.Compare(a.Primary.FragOff, b.Primary.FragOff) })
 	total := fs[0].Primary.TotalADU
 	if fs[0].Primary.FragOff != 0 || total > MaxBundle {
 		return nil, false, nil
@@ -125,14 +126,4 @@ func Reassemble(frags [][]byte) (raw []byte, ok bool, err error) {
 	whole.Blocks[len(whole.Blocks)-1].Data = adu
 	raw, err = whole.Encode()
 	return raw, err == nil, err
-}
-
-func compareU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
