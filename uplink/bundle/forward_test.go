@@ -81,3 +81,24 @@ func TestForward(t *testing.T) {
 		t.Errorf("blocks %+v", pb.Blocks)
 	}
 }
+
+// TestDTNNodeIDSlash: a dtn node id keeps the trailing slash RFC 9171
+// 4.2.5.1.1 makes part of it, through parsing, the CBOR encoding and a
+// previous node block.
+func TestDTNNodeIDSlash(t *testing.T) {
+	e, err := ParseEID("dtn://tromso/")
+	if err != nil || e.String() != "dtn://tromso/" {
+		t.Fatalf("%v %v", e, err)
+	}
+	b := &Bundle{Primary: Primary{CRCType: CRC32C, Dest: IPN(2, 1), Source: e, ReportTo: e, Created: 1, Seq: 1, Lifetime: 1000},
+		Blocks: []Block{{Type: TypePayload, Number: 1, Data: []byte("x")}}}
+	raw, _ := b.Encode()
+	fwd, err := Forward(raw, e, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := Decode(fwd)
+	if p, _ := d.PreviousNode(); p.String() != "dtn://tromso/" || d.Primary.Source.String() != "dtn://tromso/" {
+		t.Errorf("previous node %v, source %v", p, d.Primary.Source)
+	}
+}
