@@ -222,16 +222,8 @@ func decodeIQ(ctx context.Context, o modemDecodeOpts, opt modem.Options) error {
 	if err != nil {
 		return usage(err)
 	}
-	buf := make([]complex64, 1<<15)
-	for ctx.Err() == nil {
-		n, err := r.Read(buf)
-		rx.Process(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
+	if err := feedIQ(ctx, r, rx.Process); err != nil {
+		return err
 	}
 	if o.annotate {
 		meta.Annotations = append(meta.Annotations, annotations...)
@@ -290,16 +282,8 @@ func decodeBPSK(ctx context.Context, o modemDecodeOpts, out io.Writer) (int, err
 		if err != nil {
 			return 0, usage(err)
 		}
-		buf := make([]complex64, 1<<15)
-		for ctx.Err() == nil {
-			k, err := r.Read(buf)
-			rx.Process(buf[:k])
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return n, err
-			}
+		if err := feedIQ(ctx, r, rx.Process); err != nil {
+			return n, err
 		}
 		rx.Flush()
 		if o.annotate {
@@ -359,6 +343,25 @@ func feed(ctx context.Context, samples []float32, process func([]float32)) error
 			return ctx.Err()
 		}
 		process(samples[i:min(i+block, len(samples))])
+	}
+	return nil
+}
+
+// feedIQ gives a receiver a SigMF recording's samples until they end or
+// ctx does.
+func feedIQ(ctx context.Context, r interface {
+	Read([]complex64) (int, error)
+}, process func([]complex64)) error {
+	buf := make([]complex64, 1<<15)
+	for ctx.Err() == nil {
+		n, err := r.Read(buf)
+		process(buf[:n])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
