@@ -12,7 +12,7 @@ import (
 type Burst struct {
 	Freq  float64 // the carrier's frequency at the receiver, Hz, Doppler included
 	CN0   float64 // carrier to noise density at the receiver, dB-Hz
-	Baud  int     // 1200 or 9600 (FM); with Symbols, BPSK symbols a second
+	Baud  int     // 1200 (AFSK) or 2400 to 19200 (G3RUH) over FM; with Symbols, BPSK symbols a second
 	Frame []byte  // AX.25, without FCS
 	// Symbols, when set, are BPSK channel symbols (one per byte, 0 or 1):
 	// a CCSDS frame as its profile codes it. Frame is then not sent.

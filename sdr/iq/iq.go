@@ -20,7 +20,7 @@ const DefaultDeviation = 3000
 type Config struct {
 	Rate      float64 // IQ samples per second
 	Offset    float64 // where the carrier sits from the tuned centre, Hz, before Doppler
-	Baud      int     // 1200 or 9600
+	Baud      int     // 1200 (AFSK) or 2400 to 19200 (G3RUH)
 	Deviation float64 // FM deviation, Hz; DefaultDeviation if zero
 	// FLL turns on the frequency-locked loop that refines the predicted
 	// Doppler from the discriminator's mean; it holds still while only
@@ -55,8 +55,8 @@ func NewReceiver(c Config) (*Receiver, error) {
 	// frequency either side.
 	audioTop := 2400.0
 	minOut := 24000.0
-	if c.Baud == 9600 {
-		audioTop, minOut = 7200, 48000
+	if c.Baud > 1200 {
+		audioTop, minOut = 0.75*float64(c.Baud), max(minOut, 5*float64(c.Baud))
 	}
 	half := c.Deviation + audioTop
 	if c.Rate < minOut {
@@ -159,16 +159,16 @@ func (t *Transmitter) Frame(out []complex64, frame []byte) []complex64 {
 		pre = 32
 	}
 	t.enc.Coding = hdlc.NRZI
-	if t.Baud == 9600 {
+	if t.Baud > 1200 {
 		t.enc.Coding = hdlc.Scrambled
 	}
 	t.bits = t.enc.Flags(t.bits[:0], pre)
 	t.bits = t.enc.Frame(t.bits, frame)
 	t.bits = t.enc.Flags(t.bits, 4)
 	t.audio = t.audio[:0]
-	if t.Baud == 9600 {
+	if t.Baud > 1200 {
 		if t.g3ruh == nil {
-			t.g3ruh = &modem.G3RUHModulator{Rate: t.Rate, Amplitude: 1}
+			t.g3ruh = &modem.G3RUHModulator{Rate: t.Rate, Baud: float64(t.Baud), Amplitude: 1}
 		}
 		t.audio = t.g3ruh.Modulate(t.audio, t.bits)
 	} else {

@@ -7,19 +7,19 @@ import (
 	"github.com/ipgs/ipgs/sdr/dsp"
 )
 
-// New makes the demodulator for baud (1200: AFSK, 9600: G3RUH) at rate
-// samples per second.
+// New makes the demodulator for baud (1200: AFSK; 2400 to 19200: G3RUH)
+// at rate samples per second.
 func New(baud int, rate float64, opt Options) (Demodulator, error) {
-	switch baud {
-	case 1200:
+	switch {
+	case baud == 1200:
 		return NewAFSK(rate, opt), nil
-	case 9600:
-		if rate < 2.2*9600 {
-			return nil, fmt.Errorf("modem: 9600 baud needs at least %d samples per second, not %v", int(2.2*9600), rate)
+	case baud >= MinG3RUHBaud && baud <= MaxG3RUHBaud:
+		if need := 2.2 * float64(baud); rate < need {
+			return nil, fmt.Errorf("modem: %d baud needs at least %d samples per second, not %v", baud, int(need), rate)
 		}
-		return NewG3RUH(rate, opt), nil
+		return NewG3RUH(rate, float64(baud), opt), nil
 	}
-	return nil, fmt.Errorf("modem: %d baud: only 1200 (AFSK) and 9600 (G3RUH) are built", baud)
+	return nil, fmt.Errorf("modem: %d baud: 1200 (AFSK) or %d to %d (G3RUH)", baud, MinG3RUHBaud, MaxG3RUHBaud)
 }
 
 // AddNoise adds white Gaussian noise to audio so that the signal to

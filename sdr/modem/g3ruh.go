@@ -7,8 +7,13 @@ import (
 	"github.com/ipgs/ipgs/sdr/hdlc"
 )
 
-// G3RUHBaud is the rate of the G3RUH modem.
-const G3RUHBaud = 9600
+// G3RUHBaud is the G3RUH modem's usual rate; it runs at any rate from
+// MinG3RUHBaud to MaxG3RUHBaud (2400 to 19200: Quetzal-1 sends 4800).
+const (
+	G3RUHBaud    = 9600
+	MinG3RUHBaud = 2400
+	MaxG3RUHBaud = 19200
+)
 
 // G3RUH is a demodulator of G3RUH (K9NG) scrambled baseband FSK: the FM
 // receiver's audio is low-pass filtered, and slicers with their own bit
@@ -17,6 +22,7 @@ const G3RUHBaud = 9600
 // so errors fall on different bits.
 type G3RUH struct {
 	rate    float64
+	baud    float64
 	filters []g3ruhFilter
 	conf    []g3ruhSlicer
 	slicers []slicer
@@ -53,18 +59,21 @@ func g3ruhSlicers(filters int) []g3ruhSlicer {
 	return s
 }
 
-// NewG3RUH makes a demodulator for audio at rate samples per second (at
-// least about 2.2 samples a bit).
-func NewG3RUH(rate float64, opt Options) *G3RUH {
-	g := &G3RUH{rate: rate, conf: g3ruhSlicers(len(g3ruhCutoffs)), level: 0.1}
-	spb := rate / G3RUHBaud
+// NewG3RUH makes a demodulator for baud (9600 if zero) from audio at rate
+// samples per second (at least about 2.2 samples a bit).
+func NewG3RUH(rate, baud float64, opt Options) *G3RUH {
+	if baud == 0 {
+		baud = G3RUHBaud
+	}
+	g := &G3RUH{rate: rate, baud: baud, conf: g3ruhSlicers(len(g3ruhCutoffs)), level: 0.1}
+	spb := rate / baud
 	taps := int(4*spb) | 1
 	for _, c := range g3ruhCutoffs {
-		g.filters = append(g.filters, g3ruhFilter{fir: dsp.NewFIR(dsp.Lowpass(taps, c*G3RUHBaud/rate), 1)})
+		g.filters = append(g.filters, g3ruhFilter{fir: dsp.NewFIR(dsp.Lowpass(taps, math.Min(0.49, c*baud/rate)), 1)})
 	}
 	g.dd = dedup{window: int64(spb * 8 * 40), emit: opt.Emit}
 	for i, c := range g.conf {
-		g.slicers = append(g.slicers, newSlicer(rate, G3RUHBaud, c.clock, hdlc.Scrambled, opt.Repair, func(f hdlc.Frame) {
+		g.slicers = append(g.slicers, newSlicer(rate, baud, c.clock, hdlc.Scrambled, opt.Repair, func(f hdlc.Frame) {
 			g.dd.frame(f, g.n, i)
 		}))
 	}
@@ -81,7 +90,7 @@ func (g *G3RUH) Process(x []float32) {
 		f.out = f.fir.Filter(f.out[:0], x)
 	}
 	// The level follows the signal over a few hundred bits.
-	alpha := 1 / (g.rate / G3RUHBaud * 300)
+	alpha := 1 / (g.rate / g.baud * 300)
 	for k := range x {
 		g.n++
 		v0 := float64(g.filters[0].out[k])
@@ -98,6 +107,7 @@ func (g *G3RUH) Process(x []float32) {
 // the transmitter's modulation filter does.
 type G3RUHModulator struct {
 	Rate      float64
+	Baud      float64 // 9600 if zero
 	Amplitude float64
 	clock     float64
 	fir       *dsp.FIR
@@ -106,11 +116,14 @@ type G3RUHModulator struct {
 
 // Modulate appends the audio of the channel bits to out.
 func (m *G3RUHModulator) Modulate(out []float32, bits []byte) []float32 {
-	if m.fir == nil {
-		spb := m.Rate / G3RUHBaud
-		m.fir = dsp.NewFIR(dsp.Lowpass(int(4*spb)|1, 0.6*G3RUHBaud/m.Rate), 1)
+	if m.Baud == 0 {
+		m.Baud = G3RUHBaud
 	}
-	spb := m.Rate / G3RUHBaud
+	if m.fir == nil {
+		spb := m.Rate / m.Baud
+		m.fir = dsp.NewFIR(dsp.Lowpass(int(4*spb)|1, 0.6*m.Baud/m.Rate), 1)
+	}
+	spb := m.Rate / m.Baud
 	m.raw = m.raw[:0]
 	for _, b := range bits {
 		v := float32(-m.Amplitude)

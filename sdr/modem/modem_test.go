@@ -61,10 +61,17 @@ func TestAFSKClean(t *testing.T) {
 }
 
 func TestG3RUHClean(t *testing.T) {
+	type tc struct{ rate, baud float64 }
+	var cases []tc
 	for _, rate := range []float64{44100, 48000, 96000, 24000} {
+		cases = append(cases, tc{rate, 9600})
+	}
+	cases = append(cases, tc{48000, 2400}, tc{48000, 4800}, tc{22050, 4800}, tc{96000, 19200}, tc{48000, 19200})
+	for _, c := range cases {
+		rate := c.rate
 		frames := testFrames(t, 20)
 		e := hdlc.Encoder{Coding: hdlc.Scrambled}
-		m := G3RUHModulator{Rate: rate, Amplitude: 0.5}
+		m := G3RUHModulator{Rate: rate, Baud: c.baud, Amplitude: 0.5}
 		var audio []float32
 		for _, f := range frames {
 			bits := e.Flags(nil, 40)
@@ -74,12 +81,12 @@ func TestG3RUHClean(t *testing.T) {
 		}
 		audio = append(audio, make([]float32, 1000)...)
 		var got [][]byte
-		d := NewG3RUH(rate, Options{Emit: func(f Frame) { got = append(got, f.Data) }})
+		d := NewG3RUH(rate, c.baud, Options{Emit: func(f Frame) { got = append(got, f.Data) }})
 		for i := 0; i < len(audio); i += 1000 {
 			d.Process(audio[i:min(i+1000, len(audio))])
 		}
 		if len(got) != len(frames) {
-			t.Fatalf("%v Hz: decoded %d of %d", rate, len(got), len(frames))
+			t.Fatalf("%v Hz, %v baud: decoded %d of %d", rate, c.baud, len(got), len(frames))
 		}
 		for i := range got {
 			if !bytes.Equal(got[i], frames[i]) {

@@ -35,7 +35,7 @@ const (
 type Config struct {
 	Addr string  // rtl_tcp host:port
 	Freq float64 // the downlink's nominal frequency, Hz
-	Baud int     // 1200 or 9600 (FM); with Code, BPSK symbols a second
+	Baud int     // 1200 (AFSK) or 2400 to 19200 (G3RUH) over FM; with Code, BPSK symbols a second
 	// Code, when set, makes the downlink CCSDS frames over BPSK, coded
 	// so: the session demodulates BPSK and hands over transfer frames.
 	Code *coding.Code
@@ -118,8 +118,8 @@ func Start(ctx context.Context, cfg Config, emit func(Frame)) (*Session, error) 
 	if cfg.Retune == 0 {
 		cfg.Retune = cfg.Rate / 10
 	}
-	if cfg.Code == nil && cfg.Baud != 1200 && cfg.Baud != 9600 {
-		return nil, fmt.Errorf("rx: %d baud: want 1200 or 9600", cfg.Baud)
+	if cfg.Code == nil && cfg.Baud != 1200 && (cfg.Baud < modem.MinG3RUHBaud || cfg.Baud > modem.MaxG3RUHBaud) {
+		return nil, fmt.Errorf("rx: %d baud: want 1200 (AFSK) or %d to %d (G3RUH)", cfg.Baud, modem.MinG3RUHBaud, modem.MaxG3RUHBaud)
 	}
 	if cfg.Code != nil {
 		if err := cfg.Code.Check(); err != nil {
@@ -209,8 +209,8 @@ func (s *Session) run(ctx context.Context, c *rtltcp.Client, w *sigmf.Writer, ce
 			at := int64(float64(f.Sample) * cfg.Rate / rx.AudioRate())
 			dur := int64(float64(8*(len(f.Data)+2+16)) / float64(cfg.Baud) * cfg.Rate)
 			half := iq.DefaultDeviation + 2400.0
-			if cfg.Baud == 9600 {
-				half = iq.DefaultDeviation + 7200
+			if cfg.Baud > 1200 {
+				half = iq.DefaultDeviation + 0.75*float64(cfg.Baud)
 			}
 			w.Annotate(sigmf.Annotation{SampleStart: max(0, at-dur), SampleCount: dur,
 				FreqLower: cfg.Freq + shift - half, FreqUpper: cfg.Freq + shift + half,

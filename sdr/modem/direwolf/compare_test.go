@@ -19,6 +19,7 @@ func TestVersusAtest(t *testing.T) {
 	}{
 		{1200, []float64{0, -1, -2, -3}},
 		{9600, []float64{6, 5, 4}},
+		{4800, []float64{2, 0}},
 	} {
 		rows, err := Compare(context.Background(), t.TempDir(), c.baud, 100, c.snrs)
 		if err != nil {

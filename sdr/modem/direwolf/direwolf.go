@@ -34,11 +34,21 @@ func GenPackets(ctx context.Context, dir string, baud int, msgs []string) (strin
 		return "", err
 	}
 	out := filepath.Join(dir, fmt.Sprintf("clean-%d.wav", baud))
-	cmd := exec.CommandContext(ctx, "gen_packets", "-B", strconv.Itoa(baud), "-r", "44100", "-o", out, txt)
+	cmd := exec.CommandContext(ctx, "gen_packets", append(modemArgs(baud), "-r", "44100", "-o", out, txt)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gen_packets: %v: %s", err, plain(b))
 	}
 	return out, nil
+}
+
+// modemArgs chooses direwolf's modem: at 2400 and 4800 baud direwolf's
+// default is PSK, so G3RUH is asked for by name (-g) above 1200.
+func modemArgs(baud int) []string {
+	a := []string{"-B", strconv.Itoa(baud)}
+	if baud > 1200 {
+		a = append(a, "-g")
+	}
+	return a
 }
 
 // Result is what atest decoded.
@@ -54,7 +64,7 @@ var decodedRE = regexp.MustCompile(`(\d+) packets decoded in ([0-9.]+) seconds\.
 // whose check is right, 1: try flipping each single bit).
 func Atest(ctx context.Context, wav string, baud, fix int) (Result, error) {
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, "atest", "-B", strconv.Itoa(baud), "-F", strconv.Itoa(fix), wav)
+	cmd := exec.CommandContext(ctx, "atest", append(modemArgs(baud), "-F", strconv.Itoa(fix), wav)...)
 	b, err := cmd.CombinedOutput()
 	el := time.Since(start)
 	if err != nil {
