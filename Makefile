@@ -13,7 +13,8 @@ export GOFLAGS := -buildvcs=false
 # Debian packages the tests, the demo and the references use.
 APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat direwolf rtl-433 iproute2 \
             libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev pkg-config \
-            xvfb xauth imagemagick stress-ng tesseract-ocr xdotool libfec-dev gr-satellites gnuradio
+            xvfb xauth imagemagick stress-ng tesseract-ocr xdotool libfec-dev gr-satellites gnuradio \
+            sox libsox-fmt-all
 # node and npm are checked as commands: some machines carry them outside Debian's packages
 APT_CMDS := node:nodejs npm:npm
 

@@ -46,6 +46,8 @@ var flagRanges = map[string][2]float64{
 	"sat":                  {0, 1e9},
 	"frame-length":         {1, 2048}, // bytes: the longest TM transfer frame
 	"interleave":           {1, 8},    // Reed-Solomon depth
+	"rate":                 {0, 1e11}, // raw IQ: samples a second
+	"channel":              {-1, 16},  // an audio file's channel; -1 their mean
 }
 
 // isNumeric reports whether f holds a number.

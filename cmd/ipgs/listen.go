@@ -14,6 +14,7 @@ import (
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/sdr/radio"
+	"github.com/ipgs/ipgs/sdr/recording"
 	"github.com/ipgs/ipgs/sdr/rx"
 )
 
@@ -136,7 +137,7 @@ func runModemListen(ctx context.Context, o modemListenOpts, out, errOut io.Write
 	s, err := rx.Start(ctx, cfg, func(f rx.Frame) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(out, "%s %+6.0f Hz  %s\n", f.Time.UTC().Format("15:04:05.0"), f.ShiftHz, tnc2(f.Data))
+		fmt.Fprintf(out, "%s %+6.0f Hz  %s\n", f.Time.UTC().Format("15:04:05.0"), f.ShiftHz, recording.TNC2(f.Data))
 	})
 	if err != nil {
 		return err

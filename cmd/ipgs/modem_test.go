@@ -88,9 +88,28 @@ func TestModemDecode(t *testing.T) {
 	if code != 0 || strings.Count(out, "DRONE1>CQ,WIDE1-1:frame ") != 5 || !strings.Contains(errOut, "5 frames decoded") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
+	// The data file alone, no offset: the carrier is searched for.
+	out, errOut, code = run(t, "modem", "decode", "--baud", "9600", filepath.Join(dir, "pass"+sigmf.DExt))
+	if code != 0 || strings.Count(out, "DRONE1>CQ,WIDE1-1:frame ") != 5 || !strings.Contains(errOut, "carrier search: a signal") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	// The same samples as raw cu8, told their rate and format.
+	raw := filepath.Join(dir, "pass.cu8")
+	b, _ := os.ReadFile(filepath.Join(dir, "pass"+sigmf.DExt))
+	os.WriteFile(raw, b, 0o644)
+	out, errOut, code = run(t, "modem", "decode", "--baud", "9600", "--iq", raw, "--rate", "250000")
+	if code != 0 || strings.Count(out, "DRONE1>CQ,WIDE1-1:frame ") != 5 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	_, errOut, code = run(t, "modem", "decode", "--baud", "9600", raw)
+	if code != 2 || !strings.Contains(errOut, "pass.cu8: raw IQ: give its sample rate (--rate") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
 	// Bad input: exit 2 with the reason.
-	_, errOut, code = run(t, "modem", "decode", filepath.Join(dir, "pass"+sigmf.DExt))
-	if code != 2 || !strings.Contains(errOut, "not a RIFF WAVE") {
+	txt := filepath.Join(dir, "notes.txt")
+	os.WriteFile(txt, []byte("hello"), 0o644)
+	_, errOut, code = run(t, "modem", "decode", txt)
+	if code != 2 || !strings.Contains(errOut, `notes.txt: byte 0: not a recording this reads (starts "hell")`) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }

@@ -1,7 +1,6 @@
 package modem
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
@@ -11,8 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipgs/ipgs/sdr/audio"
+
 	"github.com/ipgs/ipgs/sdr/dsp"
-	"github.com/ipgs/ipgs/sdr/wav"
 	"github.com/ipgs/ipgs/uplink/ccsds/coding"
 )
 
@@ -139,23 +139,18 @@ var by70Code = coding.Code{Length: 114, RS: true, Conventional: true, Randomize:
 
 // decodeBY70 decodes testdata/by701.wav, a real recording of BY70-1.
 func decodeBY70(t *testing.T) []coding.Decoded {
-	f, err := os.Open("testdata/by701.wav")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := wav.Read(bufio.NewReader(f))
+	samples, rate, err := audio.ReadFile("testdata/by701.wav", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []coding.Decoded
 	d := &coding.Deframer{Code: by70Code, Emit: func(x coding.Decoded) { got = append(got, x) }}
-	b, err := NewBPSK(BPSKConfig{Rate: float64(a.Rate), Baud: 9600, Offset: 12000, Symbols: d.Write})
+	b, err := NewBPSK(BPSKConfig{Rate: float64(rate), Baud: 9600, Offset: 12000, Symbols: d.Write})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < len(a.Samples); i += 4096 {
-		b.ProcessReal(a.Samples[i:min(i+4096, len(a.Samples))])
+	for i := 0; i < len(samples); i += 4096 {
+		b.ProcessReal(samples[i:min(i+4096, len(samples))])
 	}
 	d.Flush()
 	t.Logf("%d frames, %d blocks uncorrectable, carrier %.0f Hz from 12 kHz", len(got), d.Uncorrectable, b.Carrier())

@@ -5,6 +5,7 @@
 package sigmf
 
 import (
+	"encoding/binary"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -83,9 +84,9 @@ func ParseMeta(b []byte) (*Meta, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return nil, &Error{fmt.Sprintf("byte %d", se.Offset), se.Error()}
+			return nil, &Error{position(b, se.Offset), "not JSON: " + se.Error()}
 		case errors.As(err, &te):
-			return nil, &Error{te.Field, fmt.Sprintf("%s where %s belongs (byte %d)", te.Value, te.Type, te.Offset)}
+			return nil, &Error{te.Field, fmt.Sprintf("a JSON %s where a %s belongs (%s)", te.Value, te.Type, position(b, te.Offset))}
 		}
 		return nil, &Error{"file", err.Error()}
 	}
@@ -93,6 +94,14 @@ func ParseMeta(b []byte) (*Meta, error) {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// position says where byte off of b is: its line, column and byte.
+func position(b []byte, off int64) string {
+	off = min(max(off, 0), int64(len(b)))
+	line := 1 + bytes.Count(b[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(b[:off], '\n'))
+	return fmt.Sprintf("line %d column %d, byte %d", line, col, off)
 }
 
 func (m *Meta) check() error {
@@ -130,35 +139,166 @@ func (m *Meta) check() error {
 	return nil
 }
 
-// SampleSize is the bytes of one complex sample of datatype.
+// SampleSize is the bytes of one sample of datatype: any SigMF
+// datatype, complex (c) or real (r), of f64, f32, i32, i16, u32, u16, i8
+// or u8, little (_le) or big-endian (_be).
 func SampleSize(datatype string) (int, error) {
-	switch datatype {
-	case CU8:
-		return 2, nil
-	case CI16:
-		return 4, nil
-	case CF32:
-		return 8, nil
-	case "":
-		return 0, errors.New("missing")
+	t, err := parseType(datatype)
+	return t.size, err
+}
+
+// sampleType is a parsed datatype.
+type sampleType struct {
+	complex   bool
+	float     bool
+	signed    bool
+	bits      int
+	bigEndian bool
+	size      int // bytes a sample (both parts when complex)
+}
+
+func parseType(dt string) (sampleType, error) {
+	var t sampleType
+	if dt == "" {
+		return t, errors.New("missing")
 	}
-	return 0, fmt.Errorf("datatype %q is not one of cu8, ci16_le, cf32_le", datatype)
+	bad := func(why string) (sampleType, error) {
+		return sampleType{}, fmt.Errorf("datatype %q %s: SigMF's are c or r, then f64, f32, i32, i16, u32, u16, i8 or u8, then _le or _be above 8 bits (cf32_le, ci16_be, cu8, ri8...)", dt, why)
+	}
+	rest := dt
+	switch rest[0] {
+	case 'c':
+		t.complex = true
+	case 'r':
+	default:
+		return bad("does not start with c (complex) or r (real)")
+	}
+	rest = rest[1:]
+	if len(rest) < 2 {
+		return bad("has no sample type")
+	}
+	switch rest[0] {
+	case 'f':
+		t.float, t.signed = true, true
+	case 'i':
+		t.signed = true
+	case 'u':
+	default:
+		return bad("has a sample type that is not f, i or u")
+	}
+	rest = rest[1:]
+	end := strings.IndexByte(rest, '_')
+	if end < 0 {
+		end = len(rest)
+	}
+	switch rest[:end] {
+	case "8":
+		t.bits = 8
+	case "16":
+		t.bits = 16
+	case "32":
+		t.bits = 32
+	case "64":
+		t.bits = 64
+	default:
+		return bad("has a size that is not 8, 16, 32 or 64")
+	}
+	rest = rest[end:]
+	switch {
+	case t.float && t.bits < 32, !t.float && t.bits == 64:
+		return bad("is not a SigMF type")
+	case rest == "" && t.bits == 8:
+	case rest == "_le":
+	case rest == "_be":
+		t.bigEndian = true
+	case rest == "":
+		return bad("has no byte order")
+	default:
+		return bad("has a byte order that is not _le or _be")
+	}
+	t.size = t.bits / 8
+	if t.complex {
+		t.size *= 2
+	}
+	return t, nil
+}
+
+// convert returns the function turning bytes of t into complex samples
+// scaled to about ±1. Real samples become complex with no imaginary
+// part; NaN (a broken recorder) becomes zero.
+func (t sampleType) convert() func(dst []complex64, src []byte) {
+	var order binary.ByteOrder = binary.LittleEndian
+	if t.bigEndian {
+		order = binary.BigEndian
+	}
+	w := t.bits / 8
+	var one func(b []byte) float32
+	switch {
+	case t.float && t.bits == 32:
+		one = func(b []byte) float32 { return finite(math.Float32frombits(order.Uint32(b))) }
+	case t.float:
+		one = func(b []byte) float32 { return finite(float32(math.Float64frombits(order.Uint64(b)))) }
+	case t.bits == 8 && t.signed:
+		one = func(b []byte) float32 { return float32(int8(b[0])) / 128 }
+	case t.bits == 8:
+		one = func(b []byte) float32 { return (float32(b[0]) - 127.5) / 127.5 }
+	case t.bits == 16 && t.signed:
+		one = func(b []byte) float32 { return float32(int16(order.Uint16(b))) / 32768 }
+	case t.bits == 16:
+		one = func(b []byte) float32 { return (float32(order.Uint16(b)) - 32767.5) / 32767.5 }
+	case t.signed:
+		one = func(b []byte) float32 { return float32(int32(order.Uint32(b))) / (1 << 31) }
+	default:
+		one = func(b []byte) float32 { return float32((float64(order.Uint32(b)) - 2147483647.5) / 2147483647.5) }
+	}
+	if !t.complex {
+		return func(dst []complex64, src []byte) {
+			for i := range dst {
+				dst[i] = complex(one(src[i*w:]), 0)
+			}
+		}
+	}
+	return func(dst []complex64, src []byte) {
+		for i := range dst {
+			dst[i] = complex(one(src[2*i*w:]), one(src[(2*i+1)*w:]))
+		}
+	}
+}
+
+func finite(v float32) float32 {
+	if v != v || v > 1e6 || v < -1e6 {
+		return 0
+	}
+	return v
 }
 
 // DataPath is the data file beside a metadata file.
 func DataPath(meta string) string { return strings.TrimSuffix(meta, Ext) + DExt }
 
-// Open reads a recording's metadata and opens its data.
-func Open(metaPath string) (*Meta, *Reader, error) {
-	b, err := os.ReadFile(metaPath)
+// Open opens a recording given by any of its names: its metadata
+// (.sigmf-meta), its data (.sigmf-data, the metadata beside it) or an
+// archive of both (.sigmf).
+func Open(path string) (*Meta, *Reader, error) {
+	switch {
+	case strings.HasSuffix(path, ArchiveExt):
+		return OpenArchive(path)
+	case strings.HasSuffix(path, DExt):
+		path = strings.TrimSuffix(path, DExt) + Ext
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, fmt.Errorf("%s: a SigMF data file needs its metadata beside it: %w", path, err)
+		}
+	case !strings.HasSuffix(path, Ext):
+		return nil, nil, fmt.Errorf("%s: not a SigMF recording (a .sigmf-meta, .sigmf-data or .sigmf archive); raw IQ needs its sample rate and format given", path)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := ParseMeta(b)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", metaPath, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f, err := os.Open(DataPath(metaPath))
+	f, err := os.Open(DataPath(path))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -191,20 +331,11 @@ type Reader struct {
 
 // NewReader reads samples of datatype from r.
 func NewReader(r io.Reader, datatype string) (*Reader, error) {
-	size, err := SampleSize(datatype)
+	t, err := parseType(datatype)
 	if err != nil {
 		return nil, err
 	}
-	rd := &Reader{r: r, size: size}
-	switch datatype {
-	case CU8:
-		rd.conv = FromCU8
-	case CI16:
-		rd.conv = FromCI16
-	case CF32:
-		rd.conv = fromCF32
-	}
-	return rd, nil
+	return &Reader{r: r, size: t.size, conv: t.convert()}, nil
 }
 
 // Read fills dst with up to len(dst) samples; at the end it returns
@@ -250,17 +381,6 @@ func FromCI16(dst []complex64, src []byte) {
 		re := int16(uint16(src[4*i]) | uint16(src[4*i+1])<<8)
 		im := int16(uint16(src[4*i+2]) | uint16(src[4*i+3])<<8)
 		dst[i] = complex(float32(re)/32768, float32(im)/32768)
-	}
-}
-
-func fromCF32(dst []complex64, src []byte) {
-	for i := range dst {
-		re := math.Float32frombits(uint32(src[8*i]) | uint32(src[8*i+1])<<8 | uint32(src[8*i+2])<<16 | uint32(src[8*i+3])<<24)
-		im := math.Float32frombits(uint32(src[8*i+4]) | uint32(src[8*i+5])<<8 | uint32(src[8*i+6])<<16 | uint32(src[8*i+7])<<24)
-		if re != re || im != im { // NaN: a broken recorder; zero is the least harm
-			re, im = 0, 0
-		}
-		dst[i] = complex(re, im)
 	}
 }
 

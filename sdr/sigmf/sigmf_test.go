@@ -1,9 +1,11 @@
 package sigmf
 
 import (
+	"archive/tar"
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,10 +60,11 @@ func TestRoundTrip(t *testing.T) {
 
 func TestMetaErrors(t *testing.T) {
 	for _, c := range []struct{ meta, want string }{
-		{`{"global":{"core:datatype":"ri8","core:sample_rate":1,"core:version":"1.0.0"}}`, "global.core:datatype: datatype \"ri8\""},
+		{`{"global":{"core:datatype":"cx8","core:sample_rate":1,"core:version":"1.0.0"}}`, "global.core:datatype: datatype \"cx8\" has a sample type that is not f, i or u"},
+		{`{"global":{"core:datatype":"ci16","core:sample_rate":1,"core:version":"1.0.0"}}`, "datatype \"ci16\" has no byte order"},
 		{`{"global":{"core:datatype":"cu8","core:sample_rate":0,"core:version":"1.0.0"}}`, "global.core:sample_rate"},
 		{`{"global":{"core:datatype":"cu8","core:sample_rate":1}}`, "global.core:version: missing"},
-		{`{"global":{"core:datatype":"cu8","core:sample_rate":"fast","core:version":"1.0.0"}}`, "global.core:sample_rate: string where float64"},
+		{`{"global":{"core:datatype":"cu8","core:sample_rate":"fast","core:version":"1.0.0"}}`, "global.core:sample_rate: a JSON string where a float64 belongs (line 1 column 59, byte 58)"},
 		{`{"global":{"core:datatype":"cu8","core:sample_rate":1,"core:version":"1.0.0"},"captures":[{"core:sample_start":5},{"core:sample_start":2}]}`, "captures[1].core:sample_start"},
 		{`{"global":{"core:datatype":"cu8","core:sample_rate":1,"core:version":"1.0.0"},"captures":[{"core:sample_start":0,"core:datetime":"yesterday"}]}`, "captures[0].core:datetime"},
 		{`{"global":`, "sigmf: file"},
@@ -118,4 +121,86 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDatatypes reads one sample of each SigMF datatype.
+func TestDatatypes(t *testing.T) {
+	for _, c := range []struct {
+		dt   string
+		in   []byte
+		want complex64
+	}{
+		{"ci8", []byte{0x40, 0xC0}, complex(0.5, -0.5)},
+		{"cu8", []byte{255, 0}, complex(1, -1)},
+		{"ri8", []byte{0x40}, complex(0.5, 0)},
+		{"ci16_le", []byte{0, 0x40, 0, 0xC0}, complex(0.5, -0.5)},
+		{"ci16_be", []byte{0x40, 0, 0xC0, 0}, complex(0.5, -0.5)},
+		{"cu16_le", []byte{0xFF, 0xFF, 0, 0}, complex(1, -1)},
+		{"ci32_be", []byte{0x40, 0, 0, 0, 0xC0, 0, 0, 0}, complex(0.5, -0.5)},
+		{"cf32_be", []byte{0x3F, 0, 0, 0, 0xBF, 0, 0, 0}, complex(0.5, -0.5)},
+		{"cf64_le", []byte{0, 0, 0, 0, 0, 0, 0xE0, 0x3F, 0, 0, 0, 0, 0, 0, 0xE0, 0xBF}, complex(0.5, -0.5)},
+		{"rf64_be", []byte{0x3F, 0xE0, 0, 0, 0, 0, 0, 0}, complex(0.5, 0)},
+	} {
+		r, err := NewReader(bytes.NewReader(c.in), c.dt)
+		if err != nil {
+			t.Fatalf("%s: %v", c.dt, err)
+		}
+		got := make([]complex64, 2)
+		n, err := r.Read(got)
+		if n != 1 || err != nil || got[0] != c.want {
+			t.Errorf("%s: %d samples %v (%v), want %v", c.dt, n, got[:n], err, c.want)
+		}
+	}
+}
+
+// TestOpenForms: a recording opens by its metadata, its data or as an
+// archive; anything else is refused saying what a recording is.
+func TestOpenForms(t *testing.T) {
+	dir := t.TempDir()
+	meta := filepath.Join(dir, "rec"+Ext)
+	w, err := Create(meta, CI16, 48000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Capture(145.8e6, time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC))
+	x := []complex64{complex(0.5, -0.25), complex(-0.5, 0.25), 0}
+	if err := w.Write(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The archive as SigMF's tools make it: a folder of the two files.
+	arch := filepath.Join(dir, "rec"+ArchiveExt)
+	f, _ := os.Create(arch)
+	tw := tar.NewWriter(f)
+	for _, name := range []string{"rec" + Ext, "rec" + DExt} {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		tw.WriteHeader(&tar.Header{Name: "rec/" + name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+		tw.Write(b)
+	}
+	tw.Close()
+	f.Close()
+	for _, p := range []string{meta, DataPath(meta), arch} {
+		m, r, err := Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		got := make([]complex64, 8)
+		n, _ := r.Read(got)
+		r.Close()
+		if m.FrequencyAt(0) != 145.8e6 || n != 3 || got[0] != x[0] || got[1] != x[1] {
+			t.Errorf("%s: %v %v", p, m.FrequencyAt(0), got[:n])
+		}
+	}
+	raw := filepath.Join(dir, "x.cu8")
+	os.WriteFile(raw, []byte{1, 2}, 0o644)
+	if _, _, err := Open(raw); err == nil || !strings.Contains(err.Error(), "x.cu8: not a SigMF recording") {
+		t.Errorf("raw file: %v", err)
+	}
+	bad := filepath.Join(dir, "bad"+Ext)
+	os.WriteFile(bad, []byte("{\n  \"global\": {\n    \"core:datatype\": cu8\n}"), 0o644)
+	if _, _, err := Open(bad); err == nil || !strings.Contains(err.Error(), "bad.sigmf-meta: sigmf: line 3 column") {
+		t.Errorf("bad JSON: %v", err)
+	}
 }

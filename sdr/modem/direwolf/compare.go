@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ipgs/ipgs/sdr/audio"
+
 	"github.com/ipgs/ipgs/sdr/modem"
 	"github.com/ipgs/ipgs/sdr/wav"
 )
@@ -73,7 +75,7 @@ func Compare(ctx context.Context, dir string, baud, n int, snrs []float64) ([]Ro
 	return rows, nil
 }
 
-func decode(baud int, a *wav.Audio, repair int) (int, error) {
+func decode(baud int, a *recording, repair int) (int, error) {
 	n := 0
 	d, err := modem.New(baud, float64(a.Rate), modem.Options{Repair: repair, Emit: func(modem.Frame) { n++ }})
 	if err != nil {
@@ -83,17 +85,18 @@ func decode(baud int, a *wav.Audio, repair int) (int, error) {
 	return n, nil
 }
 
-func readWAV(path string) (*wav.Audio, error) {
-	f, err := os.Open(path)
+// recording is a whole file's first channel.
+type recording struct {
+	Rate    int
+	Samples []float32
+}
+
+func readWAV(path string) (*recording, error) {
+	x, rate, err := audio.ReadFile(path, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	a, err := wav.Read(bufio.NewReaderSize(f, 1<<16))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return a, nil
+	return &recording{rate, x}, nil
 }
 
 func writeWAV(path string, rate int, x []float32) error {
