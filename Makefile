@@ -101,7 +101,7 @@ bench-gui:
 bench-modem:
 	$(BIN)/ipgs bench modem
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./sdr/modem ./sdr/iq
-	$(GO) test -run '^$$$$' -bench FortyMinutes -benchtime 1x ./sdr/recording
+	$(GO) test -run '^$$' -bench FortyMinutes -benchtime 1x ./sdr/recording
 
 bench-goodput:
 	$(GO) test -run '^$$' -bench BundleGoodput -benchtime 1x ./sim
