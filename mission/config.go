@@ -57,6 +57,9 @@ type StationConfig struct {
 	Unavailable []Window `yaml:"unavailable"`
 	// Link: the uplink's EIRP and the downlink receiver's G/T.
 	Link LinkConfig `yaml:"link"`
+	// Capabilities: the bands it hears, its modems, whether it may
+	// transmit; the scheduler gives it only satellites it can work.
+	Capabilities *Capabilities `yaml:"capabilities"`
 }
 
 // DTNPeerConfig is a bundle agent outside the mission that a station

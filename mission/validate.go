@@ -17,6 +17,9 @@ func (m *Mission) validate(v *validator) {
 	}
 	names := map[string]int{}
 	for i, s := range m.Stations {
+		if s.Capabilities != nil {
+			s.Capabilities.check(v, i)
+		}
 		uniqueName(v, names, s.Name, "station", "stations", i)
 		s.Link.validate(v, "stations", i, "link")
 		if !(s.Lat >= -90 && s.Lat <= 90) {

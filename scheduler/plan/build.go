@@ -53,6 +53,10 @@ func Build(ctx context.Context, start time.Time, dur time.Duration, stations []S
 func (p *Problem) addPass(ps *passes.Pass) {
 	st := &p.Stations[ps.Station]
 	aos, los := p.Seconds(ps.AOS), p.Seconds(ps.LOS)
+	if why := st.Cannot[p.Sats[ps.SatIndex].NORAD]; why != "" {
+		p.Dropped = append(p.Dropped, Dropped{Sat: ps.SatIndex, Station: ps.Station, AOS: aos, LOS: los, Reason: why})
+		return
+	}
 	parts := []span{{aos, los}}
 	var cut []string
 	if len(st.Available) > 0 {

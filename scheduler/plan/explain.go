@@ -32,6 +32,9 @@ func (s *solver) explain(pl *Plan, dropped []Unscheduled) {
 		case cd.Cut != "":
 			c.Reason = cd.Cut
 		}
+		if ro := p.Stations[cd.Station].ReceiveOnly[p.Sats[cd.Sat].NORAD]; ro != "" {
+			c.Reason = strings.TrimPrefix(c.Reason+"; "+ro, "; ")
+		}
 	}
 	for i := range p.Candidates {
 		if s.of[i] != nil {

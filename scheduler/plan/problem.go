@@ -22,6 +22,11 @@ type Station struct {
 	Available   []Window // empty: always available
 	Unavailable []Window // maintenance, reserved time
 	Node        int      // DTN node number
+	// Cannot names the satellites (by NORAD number) the station cannot
+	// work, and why: its radios cannot hear them or lack their modem.
+	Cannot map[int]string
+	// ReceiveOnly names the satellites it works without an uplink, and why.
+	ReceiveOnly map[int]string
 	topo        geo.Topocentric
 }
 

@@ -234,6 +234,20 @@ func Run(ctx context.Context, o Options) (*Plan, error) {
 			if n, err := mission.IPNNode(c.DTNNode); err == nil {
 				st.Node = n
 			}
+			for norad, sc := range cfgSat {
+				if why := c.Capabilities.Serves(sc); why != "" {
+					if st.Cannot == nil {
+						st.Cannot = map[int]string{}
+					}
+					st.Cannot[norad] = why
+				}
+				if why := c.Capabilities.ReceiveOnly(sc); why != "" {
+					if st.ReceiveOnly == nil {
+						st.ReceiveOnly = map[int]string{}
+					}
+					st.ReceiveOnly[norad] = why
+				}
+			}
 		}
 		stations = append(stations, st)
 	}
