@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -254,6 +255,9 @@ func (m *Mission) Resolve(p string) string {
 }
 
 func isURL(s string) bool {
+	if strings.HasPrefix(s, "spacetrack:") || strings.HasPrefix(s, "celestrak-sup:") {
+		return true // element-set services the catalogue knows by name
+	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

@@ -15,8 +15,14 @@ func newTLECmd() *cobra.Command {
 	tle := &cobra.Command{
 		Use:   "tle",
 		Short: "Import, list and check element sets (TLE, OMM) and their sources",
-		Long: `Element sets come from files and URLs (CelesTrak's GP API, e.g.
-https://celestrak.org/NORAD/elements/gp.php?GROUP=active&FORMAT=json).
+		Long: `Element sets (TLE, or OMM as JSON, XML or KVN, its covariance kept) come
+from files, URLs (CelesTrak's GP API, e.g.
+https://celestrak.org/NORAD/elements/gp.php?GROUP=active&FORMAT=json) and
+two services named by scheme:
+  spacetrack:25544,43017     Space-Track's GP class (or spacetrack:class/gp/...);
+                             credentials from SPACETRACK_IDENTITY and
+                             SPACETRACK_PASSWORD
+  celestrak-sup:starlink     CelesTrak's supplemental GP (operators' ephemerides)
 Fetched copies are cached with their source and fetch time; a source that
 fails falls back to its cached copy, with a warning.`,
 	}

@@ -28,9 +28,46 @@ type Elements struct {
 	MeanMotion     float64 // revolutions per day
 	RevNumber      int     // revolution number at epoch
 
+	// Covariance is an OMM's position-velocity covariance, when it has
+	// one (CCSDS 502.0-B-3 4.2.4): kept for whoever needs the orbit's
+	// uncertainty; SGP4 does not use it.
+	Covariance *Covariance
+
 	// Warnings are problems tolerated while parsing (a bad checksum with
 	// AllowBadChecksum); each names where it was found.
 	Warnings []string
+}
+
+// Covariance is the lower triangle of a 6x6 position-velocity covariance
+// in km², km²/s and km²/s², row by row: CX_X; CY_X CY_Y; CZ_X CZ_Y CZ_Z;
+// CX_DOT_X ... CX_DOT_X_DOT; ... CZ_DOT_Z_DOT (21 values), in Frame.
+type Covariance struct {
+	Frame string // COV_REF_FRAME (the OMM's own frame when empty)
+	Lower [21]float64
+}
+
+// CovarianceKeys are the OMM keywords of the 21 values, in Lower's order.
+var CovarianceKeys = covarianceKeys()
+
+func covarianceKeys() [21]string {
+	axes := []string{"X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT"}
+	var k [21]string
+	n := 0
+	for i, a := range axes {
+		for _, b := range axes[:i+1] {
+			k[n] = "C" + a + "_" + b
+			n++
+		}
+	}
+	return k
+}
+
+// At is the covariance's element (i, j), 0..5 each: x y z ẋ ẏ ż.
+func (c *Covariance) At(i, j int) float64 {
+	if j > i {
+		i, j = j, i
+	}
+	return c.Lower[i*(i+1)/2+j]
 }
 
 // Label is how the satellite is named to people: "NAME (NORAD)" or the

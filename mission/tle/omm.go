@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ func Parse(data []byte, opt Options) Result {
 		return ParseOMMJSON(data, opt)
 	case len(trimmed) > 0 && trimmed[0] == '<':
 		return ParseOMMXML(data, opt)
+	case bytes.HasPrefix(trimmed, []byte("CCSDS_OMM_VERS")):
+		return ParseOMMKVN(data, opt)
 	}
 	return ParseTLE(bytes.NewReader(data), opt)
 }
@@ -92,6 +95,23 @@ func fromOMM(kv map[string]string, where func(field string) *ParseError) (*Eleme
 	whole("REV_AT_EPOCH", &e.RevNumber, true)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := kv["CX_X"]; ok {
+		c := &Covariance{Frame: strings.TrimSpace(kv["COV_REF_FRAME"])}
+		for i, k := range CovarianceKeys {
+			num(k, &c.Lower[i], false)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := range 6 {
+			if v := c.At(i, i); !(v >= 0) || math.IsInf(v, 0) {
+				pe := where(CovarianceKeys[i*(i+1)/2+i])
+				pe.Msg = fmt.Sprintf("variance %g is not a finite non-negative number", v)
+				return nil, pe
+			}
+		}
+		e.Covariance = c
 	}
 	ep, perr := parseOMMEpoch(strings.TrimSpace(kv["EPOCH"]))
 	if perr != nil {
@@ -181,6 +201,58 @@ func asSyntax(err error, se **json.SyntaxError) bool {
 		*se = s
 	}
 	return ok
+}
+
+// ParseOMMKVN reads OMMs in CCSDS's keyword = value text form (what
+// Space-Track serves as format/kvn): each CCSDS_OMM_VERS line starts a
+// record; COMMENT lines and units in brackets are skipped.
+func ParseOMMKVN(data []byte, opt Options) Result {
+	var res Result
+	var kv map[string]string
+	start := 0
+	flush := func() {
+		if kv == nil {
+			return
+		}
+		line := start
+		e, err := fromOMM(kv, func(field string) *ParseError {
+			return &ParseError{Source: opt.Source, Line: line, Field: field, Sat: kv["NORAD_CAT_ID"]}
+		})
+		if err != nil {
+			res.Errors = append(res.Errors, err)
+		} else {
+			res.Elements = append(res.Elements, e)
+		}
+	}
+	for n, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "COMMENT") {
+			continue
+		}
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			res.Errors = append(res.Errors, &ParseError{Source: opt.Source, Line: n + 1, Msg: fmt.Sprintf("%q is not KEYWORD = value", trunc(l))})
+			kv = nil
+			continue
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		if i := strings.IndexByte(v, '['); i > 0 { // a unit: "15.5 [rev/day]"
+			v = strings.TrimSpace(v[:i])
+		}
+		if k == "CCSDS_OMM_VERS" {
+			flush()
+			kv, start = map[string]string{}, n+1
+		}
+		if kv != nil {
+			kv[k] = v
+		}
+	}
+	flush()
+	if len(res.Elements) == 0 && len(res.Errors) == 0 {
+		res.Errors = append(res.Errors, &ParseError{Source: opt.Source, Msg: "no CCSDS_OMM_VERS record found"})
+	}
+	return res
 }
 
 // ParseOMMXML reads CCSDS NDM/XML: every <omm> element (anywhere in the

@@ -2,6 +2,7 @@ package tle
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,7 @@ func FuzzTLE(f *testing.F) {
 func FuzzOMM(f *testing.F) {
 	f.Add([]byte(ommJSON))
 	f.Add([]byte(ommXML))
+	f.Add([]byte(ommKVN))
 	f.Add([]byte(`{"NORAD_CAT_ID":"1"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		res := Parse(b, Options{})
@@ -201,5 +203,107 @@ func TestOMMXMLManyRecordsLines(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Line != 2+3*i {
 			t.Fatalf("record %d: %v, want line %d", i, err, 2+3*i)
 		}
+	}
+}
+
+// ommKVN is an OMM in keyword = value form with a covariance, laid out
+// as CCSDS 502.0-B-3's example OMM is (values of our own).
+const ommKVN = `CCSDS_OMM_VERS = 2.0
+COMMENT this is a comment
+CREATION_DATE = 2026-12-04T10:00:00
+ORIGINATOR = IPGS
+OBJECT_NAME = DRONE-01
+OBJECT_ID = 2026-001A
+CENTER_NAME = EARTH
+REF_FRAME = TEME
+TIME_SYSTEM = UTC
+MEAN_ELEMENT_THEORY = SGP4
+EPOCH = 2026-12-03T21:15:31.123456
+MEAN_MOTION = 15.48919755 [rev/day]
+ECCENTRICITY = 0.0006703
+INCLINATION = 51.6416 [deg]
+RA_OF_ASC_NODE = 247.4627 [deg]
+ARG_OF_PERICENTER = 130.5360 [deg]
+MEAN_ANOMALY = 325.0288 [deg]
+EPHEMERIS_TYPE = 0
+CLASSIFICATION_TYPE = U
+NORAD_CAT_ID = 90001
+ELEMENT_SET_NO = 999
+REV_AT_EPOCH = 123
+BSTAR = 0.00010270
+MEAN_MOTION_DOT = 0.00002182
+MEAN_MOTION_DDOT = 0.0
+COV_REF_FRAME = TEME
+CX_X = 3.331349476038534e-04
+CY_X = 4.618927349220216e-04
+CY_Y = 6.782421679971363e-04
+CZ_X = -3.070007847730449e-04
+CZ_Y = -4.221234189514228e-04
+CZ_Z = 3.231931992380369e-04
+CX_DOT_X = -3.349365033922630e-07
+CX_DOT_Y = -4.686084221046758e-07
+CX_DOT_Z = 2.484949578400095e-07
+CX_DOT_X_DOT = 4.296022805587290e-10
+CY_DOT_X = -2.211832501084875e-07
+CY_DOT_Y = -2.864186892102733e-07
+CY_DOT_Z = 1.798098699846038e-07
+CY_DOT_X_DOT = 2.608899201686016e-10
+CY_DOT_Y_DOT = 1.767514756338532e-10
+CZ_DOT_X = -3.041346050686871e-07
+CZ_DOT_Y = -4.989496988610662e-07
+CZ_DOT_Z = 3.540310904497689e-07
+CZ_DOT_X_DOT = 1.869263192954590e-10
+CZ_DOT_Y_DOT = 1.008862586240695e-10
+CZ_DOT_Z_DOT = 6.224444338635500e-10
+`
+
+// TestOMMCovariance: an OMM's covariance is kept, from KVN, JSON and
+// XML alike, and a negative variance is refused by name.
+func TestOMMCovariance(t *testing.T) {
+	res := Parse([]byte(ommKVN), Options{Source: "drone.omm"})
+	if len(res.Errors) > 0 || len(res.Elements) != 1 {
+		t.Fatalf("%v", res.Errors)
+	}
+	e := res.Elements[0]
+	if e.CatalogNumber != 90001 || e.MeanMotion != 15.48919755 || e.Covariance == nil || e.Covariance.Frame != "TEME" {
+		t.Fatalf("%+v", e)
+	}
+	c := e.Covariance
+	if c.At(0, 0) != 3.331349476038534e-04 || c.At(1, 0) != c.At(0, 1) || c.At(5, 5) != 6.224444338635500e-10 || c.At(3, 4) != 2.608899201686016e-10 {
+		t.Errorf("covariance %+v", c.Lower)
+	}
+	// The same record as JSON and XML.
+	var js, xs strings.Builder
+	js.WriteString("[{")
+	xs.WriteString("<ndm><omm><body><segment><data>")
+	first := true
+	for _, l := range strings.Split(ommKVN, "\n") {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || strings.HasPrefix(l, "COMMENT") {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if i := strings.Index(v, " ["); i > 0 {
+			v = v[:i]
+		}
+		if !first {
+			js.WriteString(",")
+		}
+		first = false
+		fmt.Fprintf(&js, "%q:%q", k, v)
+		fmt.Fprintf(&xs, "<%s>%s</%s>", k, v, k)
+	}
+	js.WriteString("}]")
+	xs.WriteString("</data></segment></body></omm></ndm>")
+	for _, in := range []string{js.String(), xs.String()} {
+		res := Parse([]byte(in), Options{Source: "x"})
+		if len(res.Elements) != 1 || res.Elements[0].Covariance == nil || *res.Elements[0].Covariance != *c {
+			t.Errorf("%.20s...: %v %+v", in, res.Errors, res.Elements)
+		}
+	}
+	bad := strings.Replace(ommKVN, "CY_Y = 6.78", "CY_Y = -6.78", 1)
+	res = Parse([]byte(bad), Options{Source: "bad.omm"})
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "CY_Y") || !strings.Contains(res.Errors[0].Error(), "bad.omm:1") {
+		t.Errorf("%v", res.Errors)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ipgs/ipgs/mission/tle"
@@ -26,6 +27,10 @@ type Catalog struct {
 	Now    func() time.Time
 	// AllowBadChecksum accepts TLE lines with wrong checksums, warning.
 	AllowBadChecksum bool
+	// SpaceTrack and CelesTrak are the services' base URLs (defaults:
+	// theirs); Env reads credentials (default os.Getenv).
+	SpaceTrack, CelesTrak string
+	Env                   func(string) string
 }
 
 // Entry is one element set with its provenance.
@@ -71,6 +76,9 @@ type indexEntry struct {
 
 // IsURL reports whether a source is fetched over HTTP.
 func IsURL(s string) bool {
+	if strings.HasPrefix(s, SpaceTrackScheme) || strings.HasPrefix(s, SupGPScheme) {
+		return true
+	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
@@ -175,11 +183,25 @@ func newest(in []Entry) []Entry {
 
 const maxDownload = 64 << 20
 
-func (c *Catalog) fetch(ctx context.Context, src string) ([]byte, error) {
-	cl := c.Client
-	if cl == nil {
-		cl = &http.Client{Timeout: 30 * time.Second}
+func (c *Catalog) client() *http.Client {
+	if c.Client != nil {
+		return c.Client
 	}
+	return &http.Client{Timeout: 30 * time.Second}
+}
+
+func (c *Catalog) fetch(ctx context.Context, src string) ([]byte, error) {
+	switch {
+	case strings.HasPrefix(src, SpaceTrackScheme):
+		data, err := c.fetchSpaceTrack(ctx, strings.TrimPrefix(src, SpaceTrackScheme))
+		if err != nil {
+			return nil, err
+		}
+		return checkElements(data, src)
+	case strings.HasPrefix(src, SupGPScheme):
+		src = c.supGPURL(strings.TrimPrefix(src, SupGPScheme))
+	}
+	cl := c.client()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
 		return nil, err
@@ -200,6 +222,11 @@ func (c *Catalog) fetch(ctx context.Context, src string) ([]byte, error) {
 	if len(data) > maxDownload {
 		return nil, fmt.Errorf("response larger than %d MiB", maxDownload>>20)
 	}
+	return checkElements(data, src)
+}
+
+// checkElements refuses a response with no element sets.
+func checkElements(data []byte, src string) ([]byte, error) {
 	// a source that answers with no element sets (an error page, "No GP
 	// data found") must not replace a good cached copy
 	res := tle.Parse(data, tle.Options{Source: src, AllowBadChecksum: true})
