@@ -163,6 +163,9 @@ type SatelliteConfig struct {
 	// frames, with the parameters of CCSDS).
 	Protocol string       `yaml:"protocol"`
 	CCSDS    *CCSDSConfig `yaml:"ccsds"`
+	// Transmitters are its radios as SatNOGS DB lists them (ipgs tle
+	// transmitters imports them); ipgs tle check warns of inactive ones.
+	Transmitters []Transmitter `yaml:"transmitters"`
 }
 
 // DemandConfig is a satellite's minimum contact per day.

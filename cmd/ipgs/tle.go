@@ -83,5 +83,28 @@ fails falls back to its cached copy, with a warning.`,
 			return catalog.RunCheck(cmd.Context(), o)
 		}),
 	})
+	var tx catalog.TransmittersOptions
+	transmitters := &cobra.Command{
+		Use:   "transmitters [FILE|URL]",
+		Short: "Import SatNOGS DB's transmitters into the mission's satellites: frequencies, modem, baud, status",
+		Long: `Reads SatNOGS DB's transmitter list (its JSON, from a file or a URL; default
+` + catalog.SatNOGSTransmittersURL + `) and sets each mission
+satellite's downlink_hz, uplink_hz, modem and bit_rate from its active
+transmitter (the one on the mission's frequency when it is still active),
+and lists all its transmitters with their status, so ipgs tle check can
+warn of inactive ones. Shows the changes; --write writes the mission file,
+keeping its comments.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				tx.Source = args[0]
+			}
+			tx.MissionPath, tx.Out = f.missionPath, cmd.OutOrStdout()
+			tx.Catalog = &catalog.Catalog{}
+			return catalog.RunTransmitters(cmd.Context(), tx)
+		},
+	}
+	transmitters.Flags().BoolVar(&tx.Write, "write", false, "write the changes into the mission file")
+	tle.AddCommand(transmitters)
 	return tle
 }

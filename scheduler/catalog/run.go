@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 	"time"
 
@@ -128,6 +129,19 @@ func RunCheck(ctx context.Context, o Options) error {
 	}
 	for _, s := range missing {
 		warn("%s (%d): no element set in any source", s.Name, s.NORAD)
+	}
+	if o.Mission != nil {
+		for i := range o.Mission.Satellites {
+			s := &o.Mission.Satellites[i]
+			inactive, worked := s.InactiveTransmitters()
+			for _, t := range inactive {
+				what := "listed"
+				if worked && math.Abs(t.DownlinkHz-s.DownlinkHz) < 1 {
+					what = "the one its downlink_hz is on"
+				}
+				warn("%s (%d): transmitter %q at %.3f MHz is %s in SatNOGS DB (%s)", s.Name, s.NORAD, t.Description, t.DownlinkHz/1e6, t.Status, what)
+			}
+		}
 	}
 	fmt.Fprintf(o.Out, "%d satellites checked, %d warnings (stale after %s)\n", len(entries), warnings, age(o.MaxAge))
 	if warnings > 0 {
