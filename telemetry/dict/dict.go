@@ -106,35 +106,35 @@ type yamlDict struct {
 
 type yamlPacket struct {
 	Name        string      `yaml:"name"`
-	APID        int         `yaml:"apid"`
-	Measurement string      `yaml:"measurement"`
-	ModeField   string      `yaml:"mode_field"`
+	APID        int         `yaml:"apid,omitempty"`
+	Measurement string      `yaml:"measurement,omitempty"`
+	ModeField   string      `yaml:"mode_field,omitempty"`
 	Fields      []yamlField `yaml:"fields"`
 }
 
 type yamlField struct {
 	Name         string                `yaml:"name"`
 	Type         string                `yaml:"type"`
-	Offset       *int                  `yaml:"offset"`
-	Bit          int                   `yaml:"bit"`
-	Length       int                   `yaml:"length"`
-	Order        string                `yaml:"order"`
-	Calibration  *yamlCalibration      `yaml:"calibration"`
-	ValidRange   []float64             `yaml:"valid_range"`
-	Units        string                `yaml:"units"`
-	States       map[int64]string      `yaml:"states"`
-	Limits       *yamlLimits           `yaml:"limits"`
-	LimitsByMode map[string]yamlLimits `yaml:"limits_by_mode"`
+	Offset       *int                  `yaml:"offset,omitempty"`
+	Bit          int                   `yaml:"bit,omitempty"`
+	Length       int                   `yaml:"length,omitempty"`
+	Order        string                `yaml:"order,omitempty"`
+	Calibration  *yamlCalibration      `yaml:"calibration,omitempty"`
+	ValidRange   []float64             `yaml:"valid_range,omitempty"`
+	Units        string                `yaml:"units,omitempty"`
+	States       map[int64]string      `yaml:"states,omitempty"`
+	Limits       *yamlLimits           `yaml:"limits,omitempty"`
+	LimitsByMode map[string]yamlLimits `yaml:"limits_by_mode,omitempty"`
 }
 
 type yamlCalibration struct {
-	Polynomial []float64    `yaml:"polynomial"`
-	Table      [][2]float64 `yaml:"table"`
+	Polynomial []float64    `yaml:"polynomial,omitempty"`
+	Table      [][2]float64 `yaml:"table,omitempty"`
 }
 
 type yamlLimits struct {
-	Yellow []float64 `yaml:"yellow"`
-	Red    []float64 `yaml:"red"`
+	Yellow []float64 `yaml:"yellow,omitempty"`
+	Red    []float64 `yaml:"red,omitempty"`
 }
 
 // Load reads a dictionary file.
