@@ -153,17 +153,19 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 	if len(satNames) > 0 {
 		satSel.SetSelected(satNames[0])
 	}
-	var names []string
-	for _, c := range d.Commands {
-		names = append(names, c.Name)
-	}
+	// The satellite's bus's dictionary: the form follows the satellite.
+	cur := func() *command.Dictionary { return d.For(sats[satSel.Selected]) }
 	args := container.NewVBox()
 	entries := map[string]*widget.Entry{}
 	status := widget.NewLabel("")
-	cmdSel := widget.NewSelect(names, func(name string) {
+	cmdSel := widget.NewSelect(nil, func(name string) {
 		args.RemoveAll()
 		clear(entries)
-		def, _ := d.Lookup(name)
+		def, ok := cur().Lookup(name)
+		if !ok {
+			args.Refresh()
+			return
+		}
 		for _, a := range def.Args {
 			e := widget.NewEntry()
 			hint := a.Type
@@ -179,12 +181,23 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 		}
 		args.Refresh()
 	})
-	for _, c := range d.Commands { // the first harmless command, so the form shows what it is for
-		if !c.Hazardous {
-			cmdSel.SetSelected(c.Name)
-			break
+	fill := func() {
+		dd := cur()
+		var names []string
+		for _, c := range dd.Commands {
+			names = append(names, c.Name)
+		}
+		cmdSel.SetOptions(names)
+		cmdSel.ClearSelected()
+		for _, c := range dd.Commands { // the first harmless command, so the form shows what it is for
+			if !c.Hazardous {
+				cmdSel.SetSelected(c.Name)
+				break
+			}
 		}
 	}
+	fill()
+	satSel.OnChanged = func(string) { fill() }
 	var history *widget.List
 	var cmds []*command.Command
 	history = widget.NewList(func() int { return len(cmds) },
@@ -217,7 +230,7 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 		reload()
 	}
 	send := widget.NewButtonWithIcon("Queue", theme.MailSendIcon(), func() {
-		def, ok := d.Lookup(cmdSel.Selected)
+		def, ok := cur().Lookup(cmdSel.Selected)
 		if !ok {
 			status.SetText("pick a command")
 			return

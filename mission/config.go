@@ -22,6 +22,11 @@ type Mission struct {
 	Scheduling SchedulingConfig  `yaml:"scheduling"`
 	// Commands is the command dictionary file (relative to the mission file).
 	Commands string `yaml:"commands"`
+	// Buses are the kinds of spacecraft the mission flies, each with its
+	// own telemetry and command dictionaries (YAML, or XTCE .xml); a
+	// satellite names its bus, and one without flies on the mission's
+	// default dictionaries.
+	Buses []BusConfig `yaml:"buses"`
 	// DataDir holds command history, telemetry and pass reports (default data).
 	DataDir string `yaml:"data_dir"`
 	// Security is the trust store: which keys may do what.
@@ -163,9 +168,34 @@ type SatelliteConfig struct {
 	// frames, with the parameters of CCSDS).
 	Protocol string       `yaml:"protocol"`
 	CCSDS    *CCSDSConfig `yaml:"ccsds"`
+	// Bus names the satellite's bus (its dictionaries); empty: the
+	// mission's default ones.
+	Bus string `yaml:"bus"`
 	// Transmitters are its radios as SatNOGS DB lists them (ipgs tle
 	// transmitters imports them); ipgs tle check warns of inactive ones.
 	Transmitters []Transmitter `yaml:"transmitters"`
+}
+
+// BusConfig is a kind of spacecraft: its telemetry and command
+// dictionaries, files relative to the mission file, YAML or XTCE.
+type BusConfig struct {
+	Name      string `yaml:"name"`
+	Telemetry string `yaml:"telemetry"`
+	Commands  string `yaml:"commands"`
+}
+
+// BusOf is the bus of satellite norad (nil: the default dictionaries).
+func (m *Mission) BusOf(norad int) *BusConfig {
+	for i := range m.Satellites {
+		if m.Satellites[i].NORAD == norad && m.Satellites[i].Bus != "" {
+			for j := range m.Buses {
+				if m.Buses[j].Name == m.Satellites[i].Bus {
+					return &m.Buses[j]
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // DemandConfig is a satellite's minimum contact per day.

@@ -16,6 +16,23 @@ func (m *Mission) validate(v *validator) {
 		v.at("at least one station is required", "stations")
 	}
 	names := map[string]int{}
+	buses := map[string]bool{}
+	for i, b := range m.Buses {
+		switch {
+		case b.Name == "":
+			v.at("a bus needs a name", "buses", i, "name")
+		case buses[b.Name]:
+			v.at(fmt.Sprintf("bus %q is defined twice", b.Name), "buses", i, "name")
+		case b.Telemetry == "" && b.Commands == "":
+			v.at("a bus needs a telemetry or a commands dictionary", "buses", i)
+		}
+		buses[b.Name] = true
+	}
+	for i, s := range m.Satellites {
+		if s.Bus != "" && !buses[s.Bus] {
+			v.at(fmt.Sprintf("bus %q is not one of the mission's buses", s.Bus), "satellites", i, "bus")
+		}
+	}
 	for i, s := range m.Stations {
 		if s.Capabilities != nil {
 			s.Capabilities.check(v, i)

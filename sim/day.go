@@ -181,6 +181,10 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	if o.Dictionary == nil {
 		o.Dictionary = command.Default()
 	}
+	// Satellites of other buses are commanded with their bus's dictionary.
+	if _, err := command.LoadBuses(o.Dictionary, o.Mission); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 		return nil, err
 	}

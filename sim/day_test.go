@@ -35,7 +35,7 @@ func queueSome(start time.Time) func(h *command.History, d *command.Dictionary) 
 				{"LOG", []string{"text=hello from the ground"}, start.Add(2 * time.Hour)},
 				{"SET_HEATER", []string{"on=true", "setpoint=35"}, time.Time{}},
 			} {
-				def, _ := d.Lookup(c.name)
+				def, _ := d.For(sat).Lookup(c.name)
 				vals, err := def.Validate(c.args)
 				if err != nil {
 					return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/telemetry/dict"
 
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
@@ -47,6 +48,7 @@ type drone struct {
 	call    ax25.Address
 	prop    *sgp4.Propagator
 	dict    *command.Dictionary
+	hk      *dict.Packet // a bus flown by its dictionary: its housekeeping packet
 	bitRate float64
 	down    []mission.LinkBudget // satellite → ground, by station
 	up      []mission.LinkBudget // ground → satellite, by station
@@ -152,6 +154,10 @@ func (d *drone) keep(now time.Time, apid uint16, data func(no uint32) []byte) {
 }
 
 func (d *drone) housekeeping(now time.Time) {
+	if d.hk != nil {
+		d.keep(now, d.hk.APID, d.busHousekeeping)
+		return
+	}
 	d.keep(now, proto.APIDHousekeeping, func(no uint32) []byte {
 		h := proto.HK{
 			No: no, BatteryMV: uint16(6600 + 1800*d.soc()), SoC: uint8(math.Round(100 * d.soc())),

@@ -179,6 +179,10 @@ func New(o Options) (*Emulator, error) {
 	}
 	now := o.Clock.Now()
 	calls := station.SatCallsigns(o.Mission)
+	buses, err := loadBuses(o.Mission)
+	if err != nil {
+		return nil, err
+	}
 	for _, sc := range o.Mission.Satellites {
 		el := byID[sc.NORAD]
 		if el == nil {
@@ -193,6 +197,12 @@ func New(o Options) (*Emulator, error) {
 			bitRate: sc.LinkRate(),
 			capWh:   40, socWh: 30, tempC: 10, hkPeriod: o.HKPeriod, nextHK: now, nextNo: 1,
 			seq: map[uint16]uint16{}, storeMax: o.StoreMax, dropOld: !o.DropNewest, session: -1, cmdSeen: map[uint32]bool{},
+		}
+		if b := buses[sc.Bus]; b != nil {
+			if b.commands != nil {
+				d.dict = b.commands
+			}
+			d.hk = b.hk
 		}
 		if o.Bundles != nil && sc.DTNNode != "" {
 			num, err := mission.IPNNode(sc.DTNNode)

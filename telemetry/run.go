@@ -23,6 +23,18 @@ type Config struct {
 	Dir        string  // the store: spool and alarm log
 	Influx     *Influx // nil: none configured, the spool is the store
 	Dictionary string
+	// Buses are the mission's buses' telemetry dictionaries (files
+	// resolved) and the satellites on each.
+	Buses []BusDictionary
+	// Notes, after LoadDictionary, are what XTCE dictionaries could not
+	// map.
+	Notes []string
+}
+
+// BusDictionary is a bus's telemetry dictionary and its satellites.
+type BusDictionary struct {
+	Name, File string
+	Sats       []int
 }
 
 // ConfigFor reads the mission's telemetry settings: the store under
@@ -31,6 +43,18 @@ type Config struct {
 func ConfigFor(m *mission.Mission, data string) Config {
 	t := m.Telemetry
 	c := Config{Dir: filepath.Join(data, "telemetry"), Dictionary: m.Resolve(t.Dictionary)}
+	for _, b := range m.Buses {
+		if b.Telemetry == "" {
+			continue
+		}
+		bd := BusDictionary{Name: b.Name, File: m.Resolve(b.Telemetry)}
+		for _, s := range m.Satellites {
+			if s.Bus == b.Name {
+				bd.Sats = append(bd.Sats, s.NORAD)
+			}
+		}
+		c.Buses = append(c.Buses, bd)
+	}
 	if t.SpoolDir != "" {
 		c.Dir = m.Resolve(t.SpoolDir)
 	}
@@ -48,11 +72,29 @@ func ConfigFor(m *mission.Mission, data string) Config {
 
 // LoadDictionary loads the configured dictionary (none: the example's
 // built-in housekeeping layout is not assumed; a dictionary is required).
-func (c Config) LoadDictionary() (*dict.Dictionary, error) {
+// Each bus's dictionary (YAML or XTCE) becomes its satellites'.
+func (c *Config) LoadDictionary() (*dict.Dictionary, error) {
 	if c.Dictionary == "" {
 		return nil, mission.BadInput(fmt.Errorf("the mission file names no telemetry dictionary (telemetry.dictionary)"))
 	}
-	return dict.Load(c.Dictionary)
+	d, notes, err := dict.LoadAny(c.Dictionary)
+	if err != nil {
+		return nil, err
+	}
+	c.Notes = notes
+	for _, b := range c.Buses {
+		bd, notes, err := dict.LoadAny(b.File)
+		if err != nil {
+			return nil, fmt.Errorf("bus %s: %w", b.Name, err)
+		}
+		for _, n := range notes {
+			c.Notes = append(c.Notes, fmt.Sprintf("bus %s telemetry: %s", b.Name, n))
+		}
+		for _, sat := range b.Sats {
+			d.SetBus(sat, bd)
+		}
+	}
+	return d, nil
 }
 
 // QueryOptions are for RunQuery.

@@ -69,7 +69,15 @@ func OpenStoreWith(dir string, d *dict.Dictionary, o spool.Options) (*Store, err
 func (s *Store) Ingest(p *Packet) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Dict.Decode(p.APID, p.Data, &s.dec)
+	// The satellite's bus's dictionary; for a satellite not known, the
+	// one that defines the APID.
+	d := s.Dict.For(p.Sat)
+	if d.Packet(p.APID) == nil {
+		if x := s.Dict.ByAPID(p.APID); x != nil {
+			d = x
+		}
+	}
+	d.Decode(p.APID, p.Data, &s.dec)
 	s.Stats.Packets.Add(1)
 	switch {
 	case s.dec.Packet == nil:

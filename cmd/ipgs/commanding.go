@@ -42,7 +42,7 @@ commands need --yes.`,
 			if err != nil {
 				return err
 			}
-			def, vals, err := lookupCommand(dict, args[1], args[2:])
+			def, vals, err := lookupCommand(dict.For(sat), args[1], args[2:])
 			if err != nil {
 				return err
 			}

@@ -96,11 +96,11 @@ Ctrl-C stops cleanly.`,
 				Telemetry: store, Influx: influx,
 				Queue: func(h *command.History, d *command.Dictionary) error {
 					// a PING for every drone, so the summary shows commanding
-					def, ok := d.Lookup("PING")
-					if !ok {
-						return nil
-					}
 					for _, s := range m.Satellites {
+						def, ok := d.For(s.NORAD).Lookup("PING")
+						if !ok {
+							continue
+						}
 						if _, err := h.Queue(command.Record{Sat: s.NORAD, Name: def.Name, Opcode: def.Opcode, Time: start}); err != nil {
 							return err
 						}

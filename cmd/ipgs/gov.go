@@ -456,7 +456,7 @@ func newGovDirectiveCmd() *cobra.Command {
 			if err != nil {
 				return mission.BadInput(fmt.Errorf("%s has no dtn_node: no bundle reaches it", sc.Name))
 			}
-			def, vals, err := lookupCommand(dict, args[1], args[2:])
+			def, vals, err := lookupCommand(dict.For(sc.NORAD), args[1], args[2:])
 			if err != nil {
 				return err
 			}

@@ -48,7 +48,8 @@ and re-plans go to them, commands to the mission's command history.`,
 			if err != nil {
 				return err
 			}
-			td, err := telemetry.ConfigFor(m, data).LoadDictionary()
+			tc := telemetry.ConfigFor(m, data)
+			td, err := tc.LoadDictionary()
 			if err != nil {
 				return err
 			}

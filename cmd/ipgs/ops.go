@@ -47,6 +47,9 @@ func (f missionFlags) load(ctx context.Context) (*mission.Mission, []*tle.Elemen
 	} else if dict, err = command.ParseDictionary([]byte(command.ExampleDictionary), "built-in"); err != nil {
 		return nil, nil, nil, "", err
 	}
+	if _, err := command.LoadBuses(dict, m); err != nil {
+		return nil, nil, nil, "", err
+	}
 	return m, els, dict, f.dataDir(m), nil
 }
 

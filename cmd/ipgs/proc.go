@@ -96,7 +96,8 @@ Ctrl-C stops a run; its commands not yet sent are cancelled.`,
 				if err != nil {
 					return err
 				}
-				td, err := telemetry.ConfigFor(m, data).LoadDictionary()
+				tc := telemetry.ConfigFor(m, data)
+				td, err := tc.LoadDictionary()
 				if err != nil {
 					return err
 				}

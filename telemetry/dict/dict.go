@@ -23,6 +23,7 @@ package dict
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -85,10 +86,42 @@ type Packet struct {
 	need        int
 }
 
-// Dictionary is a loaded telemetry dictionary.
+// Dictionary is a loaded telemetry dictionary. A mission's default
+// dictionary also holds its buses' dictionaries, by satellite.
 type Dictionary struct {
 	Packets []*Packet
 	byAPID  [2048]*Packet
+	buses   map[int]*Dictionary // by NORAD number
+}
+
+// SetBus makes bus the dictionary of satellite sat.
+func (d *Dictionary) SetBus(sat int, bus *Dictionary) {
+	if d.buses == nil {
+		d.buses = map[int]*Dictionary{}
+	}
+	d.buses[sat] = bus
+}
+
+// For is the dictionary of satellite sat: its bus's, else d.
+func (d *Dictionary) For(sat int) *Dictionary {
+	if b, ok := d.buses[sat]; ok {
+		return b
+	}
+	return d
+}
+
+// ByAPID is the dictionary that defines apid, d's own first, then its
+// buses' (nil: none): for a packet whose satellite is not known.
+func (d *Dictionary) ByAPID(apid uint16) *Dictionary {
+	if d.Packet(apid) != nil {
+		return d
+	}
+	for _, sat := range slices.Sorted(maps.Keys(d.buses)) { // the lowest NORAD number's: the same answer every time
+		if b := d.buses[sat]; b.Packet(apid) != nil {
+			return b
+		}
+	}
+	return nil
 }
 
 // Packet returns the packet type of apid (nil: not in the dictionary).

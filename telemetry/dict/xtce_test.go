@@ -1,9 +1,11 @@
 package dict
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,47 @@ func TestIDEXFromXTCE(t *testing.T) {
 	t.Logf("%d packets, %d fields (%d with states); %d notes:\n%s", len(d.Packets), fields, states, len(notes), all)
 	if len(d.Packets) == 0 || fields < 100 || states == 0 {
 		t.Errorf("%d packets, %d fields, %d with states", len(d.Packets), fields, states)
+	}
+}
+
+// TestBusBFromXTCE: the example's second bus decodes what Encode wrote:
+// the 2 mV battery step, the little-endian temperature through its
+// spline, the mode's codes, the one-bit heater.
+func TestBusBFromXTCE(t *testing.T) {
+	data, err := os.ReadFile("../../examples/bus-b.xtce.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, notes, err := ParseXTCE(data, "bus-b.xtce.xml")
+	if err != nil || len(notes) != 0 {
+		t.Fatalf("%v %v", err, notes)
+	}
+	p := d.Packet(200)
+	if p == nil || p.Name != "hk_b" {
+		t.Fatalf("%+v", p)
+	}
+	b, err := p.Encode(map[string]float64{"packet_no": 7, "battery": 7.802, "soc": 64, "temp": -12.34, "heater": 1, "solar": 3.5, "sunlit": 1, "stored": 12, "reboots": 1, "generated": 99},
+		map[string]string{"mode": "SCIENCE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// packet_no 7, battery 3901 (2 mV), soc 64, temp -1234 LSB first, mode 5, heater 1 in the top bit
+	if want := []byte{0, 0, 0, 7, 0x0f, 0x3d, 64, 0x2e, 0xfb, 5, 0x80}; !bytes.Equal(b[:11], want) {
+		t.Fatalf("% x, want % x", b[:11], want)
+	}
+	var dec Decoded
+	d.Decode(200, b, &dec)
+	got := map[string]string{}
+	for _, v := range dec.Values {
+		if v.State != "" {
+			got[v.Field.Name] = v.State
+		} else {
+			got[v.Field.Name] = strconv.FormatFloat(v.Num, 'f', 3, 64)
+		}
+	}
+	for k, want := range map[string]string{"battery": "7.802", "temp": "-12.340", "mode": "SCIENCE", "heater": "ON", "sunlit": "1.000", "generated": "99.000"} {
+		if got[k] != want {
+			t.Errorf("%s = %s, want %s", k, got[k], want)
+		}
 	}
 }

@@ -22,6 +22,23 @@ type Dictionary struct {
 	Commands []Def `yaml:"commands"`
 	byName   map[string]*Def
 	byOp     map[uint16]*Def
+	buses    map[int]*Dictionary // a mission's other buses, by NORAD number
+}
+
+// SetBus makes bus the dictionary of satellite sat.
+func (d *Dictionary) SetBus(sat int, bus *Dictionary) {
+	if d.buses == nil {
+		d.buses = map[int]*Dictionary{}
+	}
+	d.buses[sat] = bus
+}
+
+// For is the dictionary of satellite sat: its bus's, else d.
+func (d *Dictionary) For(sat int) *Dictionary {
+	if b, ok := d.buses[sat]; ok {
+		return b
+	}
+	return d
 }
 
 // Def defines one command.
@@ -37,11 +54,14 @@ type Def struct {
 type ArgDef struct {
 	Name   string   `yaml:"name"`
 	Type   string   `yaml:"type"` // uint8..uint32, int8..int32, float32, float64, bool, enum, string
-	Min    *float64 `yaml:"min"`
-	Max    *float64 `yaml:"max"`
-	Values []string `yaml:"values"`  // enum
-	MaxLen int      `yaml:"max_len"` // string, default 64
-	Unit   string   `yaml:"unit"`
+	Min    *float64 `yaml:"min,omitempty"`
+	Max    *float64 `yaml:"max,omitempty"`
+	Values []string `yaml:"values,omitempty"` // enum
+	// Codes are the enum's values on the wire, one per name (default:
+	// each name's index), 0-255.
+	Codes  []int64 `yaml:"codes,omitempty"`
+	MaxLen int     `yaml:"max_len,omitempty"` // string, default 64
+	Unit   string  `yaml:"unit,omitempty"`
 }
 
 var intRange = map[string][2]float64{
@@ -111,10 +131,17 @@ func ParseDictionary(data []byte, source string) (*Dictionary, error) {
 				bad(i, "args[%d] %s: an enum needs values", j, a.Name)
 			case a.Type == "enum" && len(a.Values) > 256:
 				bad(i, "args[%d] %s: an enum has at most 256 values", j, a.Name)
+			case a.Codes != nil && (a.Type != "enum" || len(a.Codes) != len(a.Values)):
+				bad(i, "args[%d] %s: codes need an enum and one code per value", j, a.Name)
 			case a.Type == "string", a.Type == "bool", a.Type == "float32", a.Type == "float64", a.Type == "enum":
 			default:
 				if _, ok := intRange[a.Type]; !ok {
 					bad(i, "args[%d] %s: unknown type %q (uint8-32, int8-32, float32, float64, bool, enum, string)", j, a.Name, a.Type)
+				}
+			}
+			for _, code := range a.Codes {
+				if code < 0 || code > 255 {
+					bad(i, "args[%d] %s: code %d is outside 0-255", j, a.Name, code)
 				}
 			}
 			if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
@@ -268,6 +295,24 @@ func (a *ArgDef) parse(s string) (Value, error) {
 	return v, nil
 }
 
+// code is the wire value of an enum's k-th name.
+func (a *ArgDef) code(k int) int64 {
+	if a.Codes != nil {
+		return a.Codes[k]
+	}
+	return int64(k)
+}
+
+// index is the name index of an enum's wire value (-1: none).
+func (a *ArgDef) index(code int64) int {
+	for k := range a.Values {
+		if a.code(k) == code {
+			return k
+		}
+	}
+	return -1
+}
+
 func unit(u string) string {
 	if u == "" {
 		return ""
@@ -285,7 +330,9 @@ func (c *Def) Encode(vals []Value) ([]byte, error) {
 	for i, a := range c.Args {
 		v := vals[i]
 		switch a.Type {
-		case "uint8", "int8", "bool", "enum":
+		case "enum":
+			b = append(b, byte(a.code(int(v.Num))))
+		case "uint8", "int8", "bool":
 			b = append(b, byte(int64(v.Num)))
 		case "uint16", "int16":
 			b = binary.BigEndian.AppendUint16(b, uint16(int64(v.Num)))
@@ -344,10 +391,11 @@ func (c *Def) Decode(b []byte) ([]Value, error) {
 		text := strconv.FormatFloat(x, 'g', -1, 64)
 		switch a.Type {
 		case "enum":
-			if int(x) >= len(a.Values) {
-				return nil, fmt.Errorf("%s: argument %s: enum index %d out of range", c.Name, a.Name, int(x))
+			k := a.index(int64(x))
+			if k < 0 {
+				return nil, fmt.Errorf("%s: argument %s: enum code %d is not one of its values", c.Name, a.Name, int(x))
 			}
-			text = a.Values[int(x)]
+			text = a.Values[k]
 		case "bool":
 			if x > 1 {
 				return nil, fmt.Errorf("%s: argument %s: %d is not a bool", c.Name, a.Name, int(x))

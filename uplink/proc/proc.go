@@ -211,7 +211,7 @@ func (r *runner) send(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if !ok {
 		return nil, fmt.Errorf("send: the command's name must be a string, not %s", args[0].Type())
 	}
-	def, ok := r.env.Dict.Lookup(name)
+	def, ok := r.env.Dict.For(r.env.Sat).Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("send: no command %q in the dictionary", name)
 	}
