@@ -166,6 +166,11 @@ func newCommandView(m *Model, w fyne.Window, sats map[string]int, d *command.Dic
 			args.Refresh()
 			return
 		}
+		if def.Description != "" {
+			about := widget.NewLabel(def.Description)
+			about.TextStyle.Italic = true
+			args.Add(about)
+		}
 		for _, a := range def.Args {
 			e := widget.NewEntry()
 			hint := a.Type

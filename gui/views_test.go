@@ -311,3 +311,71 @@ func TestAlarmRaisedOnce(t *testing.T) {
 		t.Fatalf("heard %q", heard)
 	}
 }
+
+// TestCommandFormFollowsBus: the form offers the chosen satellite's
+// bus's commands. DRONE-07's come from the XTCE database of the second
+// bus: choosing it shows them (SET_MODE's enum with the XTCE labels),
+// and what is queued is encoded as that database says (science is code
+// 5, opcode 33).
+func TestCommandFormFollowsBus(t *testing.T) {
+	test.NewTempApp(t)
+	d, err := command.ParseDictionary([]byte(command.ExampleDictionary), "built-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, notes, err := command.LoadAny("../examples/bus-b.xtce.xml")
+	if err != nil || len(notes) > 0 {
+		t.Fatal(err, notes)
+	}
+	d.SetBus(90007, bus)
+	h, err := command.OpenHistory(filepath.Join(t.TempDir(), "commands.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sampleModel(t)
+	w := test.NewWindow(NewCommandView(m, nil, map[string]int{"DRONE-01": 90001, "DRONE-07": 90007}))
+	defer w.Close()
+	w.Resize(fyne.NewSize(640, 420))
+	m.SetCommanding(d, h)
+	var selects []*widget.Select
+	for deadline := time.Now().Add(5 * time.Second); len(selects) != 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		selects = nil
+		for _, o := range test.LaidOutObjects(w.Content()) {
+			if s, ok := o.(*widget.Select); ok {
+				selects = append(selects, s)
+			}
+		}
+	}
+	if len(selects) != 2 {
+		t.Fatalf("%d selects", len(selects))
+	}
+	sat, cmd := selects[0], selects[1]
+	if sat.Selected != "DRONE-01" || !slicesContain(cmd.Options, "SET_HK_PERIOD") {
+		t.Fatalf("DRONE-01: %v", cmd.Options)
+	}
+	sat.SetSelected("DRONE-07")
+	if strings.Join(cmd.Options, " ") != "PING SET_MODE SET_HK_PERIOD SET_HEATER LOG REBOOT" || cmd.Selected != "PING" {
+		t.Fatalf("DRONE-07 (XTCE): %v, selected %q", cmd.Options, cmd.Selected)
+	}
+	cmd.SetSelected("SET_MODE")
+	entry, queue, status := findForm(t, w)
+	if entry.PlaceHolder != "nominal|safe|science" {
+		t.Errorf("placeholder %q", entry.PlaceHolder)
+	}
+	test.Type(entry, "science")
+	test.AssertImageMatches(t, "commanding-xtce.png", w.Canvas().Capture())
+	test.Tap(queue)
+	cmds, _ := h.Commands()
+	if len(cmds) != 1 || cmds[0].Sat != 90007 || cmds[0].Opcode != 33 || string(cmds[0].Payload) != "\x05" {
+		t.Fatalf("queued %+v, status %q", cmds, status.Text)
+	}
+}
+
+func slicesContain(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"slices"
@@ -12,7 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/mission/xtce"
 	"github.com/ipgs/ipgs/telemetry"
+	"github.com/ipgs/ipgs/telemetry/dict"
+	"github.com/ipgs/ipgs/uplink/command"
 )
 
 func newTMCmd() *cobra.Command {
@@ -146,7 +150,17 @@ func newTMCmd() *cobra.Command {
 	}
 	addMissionFlags(ack, &mf)
 	ack.Flags().StringVar(&by, "by", "", "operator (default: the login name)")
-	tm.AddCommand(query, export, alarms, ack)
+	var cmdDict bool
+	dictCmd := &cobra.Command{
+		Use:   "dictionary FILE",
+		Short: "Show a dictionary as ipgs reads it: an XTCE database (.xml) converted to ipgs's YAML, and what could not be mapped (on stderr)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runShowDictionary(args[0], cmdDict, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	dictCmd.Flags().BoolVar(&cmdDict, "commands", false, "the command dictionary instead of the telemetry one")
+	tm.AddCommand(query, export, alarms, ack, dictCmd)
 	return tm
 }
 
@@ -183,4 +197,47 @@ func knownSatField(m *mission.Mission, c telemetry.Config, sat, field string) er
 	}
 	slices.Sort(known)
 	return mission.BadInput(fmt.Errorf("field %q is not in the telemetry dictionary (known: %s) nor in the pass reports", field, strings.Join(slices.Compact(known), ", ")))
+}
+
+// runShowDictionary prints a dictionary file as ipgs reads it: XTCE is
+// converted (and checked) and its notes go to log; YAML is checked and
+// printed as it is.
+func runShowDictionary(path string, commands bool, out, log io.Writer) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return mission.BadInput(err)
+	}
+	if !dict.IsXTCE(path) {
+		if commands {
+			_, err = command.ParseDictionary(data, path)
+		} else {
+			_, err = dict.Parse(data, path)
+		}
+		if err != nil {
+			return mission.BadInput(err)
+		}
+		_, err = out.Write(data)
+		return err
+	}
+	db, err := xtce.Parse(data, path)
+	if err != nil {
+		return mission.BadInput(err)
+	}
+	var y []byte
+	var notes []string
+	if commands {
+		y, notes = command.FromXTCE(db)
+		_, err = command.ParseDictionary(y, path)
+	} else {
+		y, notes = dict.FromXTCE(db)
+		_, err = dict.Parse(y, path)
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(log, "not mapped: %s\n", n)
+	}
+	_, err = out.Write(y)
+	return err
 }

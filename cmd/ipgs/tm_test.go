@@ -54,3 +54,20 @@ func TestTMQueryUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestShowDictionary: ipgs tm dictionary converts an XTCE database as
+// the station reads it and names what it could not map.
+func TestShowDictionary(t *testing.T) {
+	out, errOut, code := run(t, "tm", "dictionary", "--commands", "../../examples/bus-b.xtce.xml")
+	if code != 0 || !strings.Contains(out, "name: SET_MODE") || !strings.Contains(out, "codes:") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, "tm", "dictionary", "../../telemetry/dict/testdata/xtce/idex_combined_science_definition.xml")
+	if code != 0 || !strings.Contains(out, "apid: 1424") || !strings.Contains(errOut, "not mapped: container Sci0TypeNonZero") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	_, errOut, code = run(t, "tm", "dictionary", "../../examples/mission.yaml")
+	if code != 2 || !strings.Contains(errOut, "mission.yaml") {
+		t.Fatalf("a mission file as a dictionary: exit %d: %s", code, errOut)
+	}
+}
