@@ -33,6 +33,7 @@ type Stream struct {
 	src    source
 	closer io.Closer
 	err    error
+	idle   int // reads in a row that gave nothing
 }
 
 // source gives whole frames of interleaved samples.
@@ -131,6 +132,15 @@ func (s *Stream) Read(dst []float32) (int, error) {
 		return 0, errors.New("audio: a read buffer smaller than one frame")
 	}
 	n, err := s.src.read(dst)
+	if n == 0 && err == nil {
+		// A decoder that gives nothing, again and again, is stuck on
+		// its input: an error, not a loop.
+		if s.idle++; s.idle > 1000 {
+			err = fmt.Errorf("the %s decoder makes no progress", s.Format)
+		}
+	} else {
+		s.idle = 0
+	}
 	if err != nil && err != io.EOF {
 		var e *Error
 		if errors.As(err, &e) && e.File == "" {
