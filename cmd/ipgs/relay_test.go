@@ -109,7 +109,7 @@ func freePorts(t *testing.T, n int) int {
 // relayMission copies the example mission into dir without its InfluxDB
 // section.
 func relayMission(t *testing.T, dir string) string {
-	for _, f := range []string{"drones.tle", "commands.yaml", "telemetry.yaml"} {
+	for _, f := range []string{"drones.tle", "commands.yaml", "telemetry.yaml", "bus-b.xtce.xml"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "examples", f))
 		if err != nil {
 			t.Fatal(err)

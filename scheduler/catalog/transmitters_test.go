@@ -37,7 +37,7 @@ func TestSatNOGSTransmitters(t *testing.T) {
 	}
 	mf := filepath.Join(dir, "mission.yaml")
 	os.WriteFile(mf, orig, 0o644)
-	for _, f := range []string{"drones.tle", "commands.yaml", "telemetry.yaml"} {
+	for _, f := range []string{"drones.tle", "commands.yaml", "telemetry.yaml", "bus-b.xtce.xml"} {
 		b, _ := os.ReadFile(filepath.Join("../../examples", f))
 		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
