@@ -241,6 +241,9 @@ func (e *Emulator) downlinkTM(d *drone, last, now time.Time) {
 		if up, _ := e.look(d, s, t); !up {
 			return
 		}
+		if !d.sessionOpenAt(t, 0) {
+			return
+		}
 		var pkts [][]byte
 		size := 0
 		for size < room {
@@ -253,7 +256,15 @@ func (e *Emulator) downlinkTM(d *drone, last, now time.Time) {
 			}
 			if pk != nil {
 				if pk.sent > 0 {
-					e.count(func(st *Stats) { st.Retransmissions++ })
+					lost := pk.lost
+					e.count(func(st *Stats) {
+						st.Retransmissions++
+						if lost {
+							st.RetransmittedLost++
+						} else {
+							st.RetransmittedTimeout++
+						}
+					})
 				}
 				pk.sent++
 				pk.sentAt = t

@@ -76,11 +76,14 @@ type drone struct {
 	txCounter uint64
 	session   int // station index with an open session, -1: none
 	sessionAt time.Time
-	cmdSeen   map[uint32]bool // command ids received (dedup)
-	order     []uint32        // command ids in the order first received
-	timed     []timedCmd      // time-tagged commands waiting
-	log       []string        // onboard log (LOG command)
-	executed  int
+	// sessionEnd is the contact's end the station named (zero: none);
+	// lastUp is when the station last sent anything in the session.
+	sessionEnd, lastUp time.Time
+	cmdSeen            map[uint32]bool // command ids received (dedup)
+	order              []uint32        // command ids in the order first received
+	timed              []timedCmd      // time-tagged commands waiting
+	log                []string        // onboard log (LOG command)
+	executed           int
 
 	// CCSDS link (nil: the drone speaks AX.25)
 	cc     *link.Onboard
@@ -129,6 +132,31 @@ func (d *drone) power(now time.Time, dt time.Duration) {
 }
 
 func (d *drone) soc() float64 { return d.socWh / d.capWh }
+
+// Session timing: the station stops listening at the contact's end, and
+// a session it stopped hearing from (its close lost, its contact cut
+// short) is over after sessionQuiet: the station sends an
+// acknowledgement every 3 s and reopens the session every 15 s while it
+// listens. endGuard keeps the last frames clear of the station's final
+// acknowledgement.
+const (
+	sessionQuiet = 20 * time.Second
+	endGuard     = 1500 * time.Millisecond
+)
+
+// sessionOpenAt says whether a frame sent at t, reaching the ground
+// after flight (its airtime and the propagation), falls in the session;
+// a session gone quiet is closed.
+func (d *drone) sessionOpenAt(t time.Time, flight time.Duration) bool {
+	if d.session < 0 {
+		return false
+	}
+	if !d.lastUp.IsZero() && t.Sub(d.lastUp) > sessionQuiet {
+		d.session = -1
+		return false
+	}
+	return d.sessionEnd.IsZero() || !t.Add(flight).After(d.sessionEnd.Add(-endGuard))
+}
 
 // keep stores a telemetry packet under the next packet number. The data
 // field must start with that number.

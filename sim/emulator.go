@@ -118,7 +118,11 @@ type Stats struct {
 	LostDown, LostUp       int // lost on the channel (link budget, faults, not visible)
 	CorruptDown, CorruptUp int // delivered with a flipped bit
 	Retransmissions        int
-	BurstLost              int // frames lost in error bursts
+	// RetransmittedLost were resent because a later packet was
+	// acknowledged and they were not; RetransmittedTimeout because no
+	// acknowledgement came within the timeout.
+	RetransmittedLost, RetransmittedTimeout int
+	BurstLost                               int // frames lost in error bursts
 	// CCSDS downlink frames damaged on the channel: corrected by their
 	// code (with the Reed-Solomon symbols it fixed), or not.
 	Corrected, Uncorrectable, RSSymbolsFixed int

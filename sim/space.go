@@ -185,6 +185,9 @@ func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time
 	if err != nil || len(rest) != 0 || p.Type != spp.TC {
 		return // format error: dropped, never executed
 	}
+	if stIdx == d.session {
+		d.lastUp = now
+	}
 	switch p.APID {
 	case proto.APIDSession:
 		if len(p.Data) < 1 {
@@ -192,7 +195,10 @@ func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time
 		}
 		switch p.Data[0] {
 		case proto.SessionOpen:
-			d.session, d.sessionAt = stIdx, now
+			if d.session != stIdx {
+				d.sessionAt = now
+			}
+			d.session, d.sessionEnd, d.lastUp = stIdx, proto.SessionEnd(p.Data), now
 			e.openBundleLink(d, stIdx, now)
 		case proto.SessionClose:
 			if d.session == stIdx {
@@ -263,16 +269,27 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		if err != nil {
 			return
 		}
+		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
+		if !d.sessionOpenAt(t, airtime+time.Duration(rng/geo.SpeedOfLight*float64(time.Second))) {
+			return
+		}
 		if pk != nil {
 			if pk.sent > 0 {
-				e.count(func(st *Stats) { st.Retransmissions++ })
+				lost := pk.lost
+				e.count(func(st *Stats) {
+					st.Retransmissions++
+					if lost {
+						st.RetransmittedLost++
+					} else {
+						st.RetransmittedTimeout++
+					}
+				})
 			}
 			pk.sent++
 			pk.sentAt = t
 			d.txCounter++
 			pk.txSeq, pk.lost = d.txCounter, false
 		}
-		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
 		e.onAir(d, s, b[:len(b)-2], t)
 		t = t.Add(airtime)
 		e.count(func(st *Stats) { st.FramesDown++ })

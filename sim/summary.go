@@ -12,8 +12,9 @@ import (
 // Summary writes the day's accounting.
 func (r *DayResult) Summary(w io.Writer) {
 	fmt.Fprintf(w, "\n== %d contacts planned, %d pass reports, wall %s ==\n", len(r.Plan.Contacts), len(r.Reports), r.Wall.Round(time.Millisecond))
-	fmt.Fprintf(w, "link: %d frames down (%d lost, %d corrupted), %d up (%d lost, %d corrupted), %d in error bursts, %d retransmissions\n",
-		r.Stats.FramesDown, r.Stats.LostDown, r.Stats.CorruptDown, r.Stats.FramesUp, r.Stats.LostUp, r.Stats.CorruptUp, r.Stats.BurstLost, r.Stats.Retransmissions)
+	fmt.Fprintf(w, "link: %d frames down (%d lost, %d corrupted), %d up (%d lost, %d corrupted), %d in error bursts, %d retransmissions (%d after a later packet was acknowledged, %d after the timeout)\n",
+		r.Stats.FramesDown, r.Stats.LostDown, r.Stats.CorruptDown, r.Stats.FramesUp, r.Stats.LostUp, r.Stats.CorruptUp, r.Stats.BurstLost, r.Stats.Retransmissions,
+		r.Stats.RetransmittedLost, r.Stats.RetransmittedTimeout)
 	fmt.Fprintf(w, "%-8s %-10s %10s %10s %8s %6s %8s\n", "NORAD", "NAME", "GENERATED", "ON GROUND", "ONBOARD", "LOST", "OVERFLOW")
 	lost := 0
 	for _, a := range r.Accounts {

@@ -30,11 +30,34 @@ const (
 	APIDHousekeeping = 100 // TM: housekeeping (stored, numbered)
 )
 
-// Session operations.
+// Session operations. A SessionOpen may carry the contact's planned end
+// (EncodeSessionOpen): the satellite then sends nothing that would reach
+// the ground after it, instead of talking to a station that stopped
+// listening.
 const (
 	SessionOpen  = 1
 	SessionClose = 2
 )
+
+// EncodeSessionOpen is a SessionOpen naming the contact's end (zero: none).
+func EncodeSessionOpen(end time.Time) []byte {
+	if end.IsZero() {
+		return []byte{SessionOpen}
+	}
+	return binary.BigEndian.AppendUint64([]byte{SessionOpen}, uint64(end.UnixMilli()))
+}
+
+// SessionEnd is the contact end a SessionOpen names (zero: none given).
+func SessionEnd(data []byte) time.Time {
+	if len(data) < 9 || data[0] != SessionOpen {
+		return time.Time{}
+	}
+	ms := binary.BigEndian.Uint64(data[1:])
+	if ms == 0 || ms > 1<<53 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(ms)).UTC()
+}
 
 // Command verification stages reported by the satellite.
 const (

@@ -50,3 +50,17 @@ func FuzzMessages(f *testing.F) {
 		Unframe(b, false)
 	})
 }
+
+// TestSessionOpenEnd: a SessionOpen names the contact's end to the
+// millisecond; the old one-byte form names none.
+func TestSessionOpenEnd(t *testing.T) {
+	end := time.Date(2026, 12, 4, 10, 15, 30, 250e6, time.UTC)
+	if got := SessionEnd(EncodeSessionOpen(end)); !got.Equal(end) {
+		t.Errorf("%v, want %v", got, end)
+	}
+	for _, b := range [][]byte{{SessionOpen}, EncodeSessionOpen(time.Time{}), {SessionClose, 1, 2, 3, 4, 5, 6, 7, 8}, {SessionOpen, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}} {
+		if got := SessionEnd(b); !got.IsZero() {
+			t.Errorf("% x: end %v, want none", b, got)
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			helloAt = time.Time{}
 		}
 		if !now.Before(nextOpen) {
-			e.send(call, proto.APIDSession, []byte{proto.SessionOpen}, rep)
+			e.send(call, proto.APIDSession, proto.EncodeSessionOpen(c.End), rep)
 			nextOpen = now.Add(15 * time.Second)
 		}
 		if !now.Before(nextAck) {
