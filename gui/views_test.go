@@ -214,15 +214,7 @@ func TestCommandForm(t *testing.T) {
 	defer w.Close()
 	w.Resize(fyne.NewSize(600, 400))
 	m.SetCommanding(d, h)
-	var selects []*widget.Select
-	for deadline := time.Now().Add(5 * time.Second); len(selects) != 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		selects = nil
-		for _, o := range test.LaidOutObjects(w.Content()) {
-			if s, ok := o.(*widget.Select); ok {
-				selects = append(selects, s)
-			}
-		}
-	}
+	selects := waitSelects(w, 2)
 	if len(selects) != 2 {
 		t.Fatalf("%d selects: the view did not fill in when the dictionary arrived", len(selects))
 	}
@@ -337,15 +329,7 @@ func TestCommandFormFollowsBus(t *testing.T) {
 	defer w.Close()
 	w.Resize(fyne.NewSize(640, 420))
 	m.SetCommanding(d, h)
-	var selects []*widget.Select
-	for deadline := time.Now().Add(5 * time.Second); len(selects) != 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		selects = nil
-		for _, o := range test.LaidOutObjects(w.Content()) {
-			if s, ok := o.(*widget.Select); ok {
-				selects = append(selects, s)
-			}
-		}
-	}
+	selects := waitSelects(w, 2)
 	if len(selects) != 2 {
 		t.Fatalf("%d selects", len(selects))
 	}
@@ -378,4 +362,19 @@ func slicesContain(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// waitSelects waits (up to 5 s) for a view to show n selects, and
+// returns those it shows.
+func waitSelects(w fyne.Window, n int) []*widget.Select {
+	var selects []*widget.Select
+	for deadline := time.Now().Add(5 * time.Second); len(selects) != n && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		selects = nil
+		for _, o := range test.LaidOutObjects(w.Content()) {
+			if s, ok := o.(*widget.Select); ok {
+				selects = append(selects, s)
+			}
+		}
+	}
+	return selects
 }

@@ -166,7 +166,7 @@ func (d *decoder) fsk(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return feedIQ(ctx, d.src.IQ, rx.Process)
+		return feed(ctx, d.src.IQ, rx.Process)
 	}
 	dm, err := modem.New(o.Baud, d.src.Rate, opt)
 	if err != nil {
@@ -201,7 +201,7 @@ func (d *decoder) bpsk(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := feedIQ(ctx, d.src.IQ, rx.Process); err != nil {
+		if err := feed(ctx, d.src.IQ, rx.Process); err != nil {
 			return err
 		}
 		rx.Flush()
@@ -245,26 +245,11 @@ func CCSDSLine(f coding.Decoded, at float64) string {
 	return s
 }
 
-// feed gives a demodulator audio a block at a time until it ends or ctx
-// does; memory stays one block however long the recording.
-func feed(ctx context.Context, r interface{ Read([]float32) (int, error) }, process func([]float32)) error {
-	buf := make([]float32, 1<<14)
-	for ctx.Err() == nil {
-		n, err := r.Read(buf)
-		process(buf[:n])
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
-// feedIQ gives a receiver IQ a block at a time until it ends or ctx does.
-func feedIQ(ctx context.Context, r interface{ Read([]complex64) (int, error) }, process func([]complex64)) error {
-	buf := make([]complex64, 1<<15)
+// feed gives a demodulator or receiver a recording a block at a time
+// until it ends or ctx does; memory stays one block however long the
+// recording.
+func feed[T float32 | complex64](ctx context.Context, r interface{ Read([]T) (int, error) }, process func([]T)) error {
+	buf := make([]T, 1<<15)
 	for ctx.Err() == nil {
 		n, err := r.Read(buf)
 		process(buf[:n])

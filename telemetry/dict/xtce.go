@@ -1,15 +1,12 @@
 package dict
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/xtce"
@@ -67,16 +64,7 @@ func FromXTCE(db *xtce.Database) ([]byte, []string) {
 		usedAPID[apid] = c.Name
 		y.Packets = append(y.Packets, yp)
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Telemetry dictionary made from the XTCE database %q by ipgs.\n", db.Name)
-	for _, n := range notes {
-		fmt.Fprintf(&b, "# not mapped: %s\n", n)
-	}
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.Encode(&y)
-	enc.Close()
-	return b.Bytes(), notes
+	return db.YAML("Telemetry dictionary", notes, &y), notes
 }
 
 // apidOf finds the APID the packet is restricted to: a restriction on the

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/ipgs/ipgs/mission/xtce"
 )
@@ -51,16 +48,7 @@ func FromXTCE(db *xtce.Database) ([]byte, []string) {
 		ops[def.Opcode] = def.Name
 		d.Commands = append(d.Commands, def)
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Command dictionary made from the XTCE database %q by ipgs.\n", db.Name)
-	for _, n := range notes {
-		fmt.Fprintf(&b, "# not mapped: %s\n", n)
-	}
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.Encode(&d)
-	enc.Close()
-	return b.Bytes(), notes
+	return db.YAML("Command dictionary", notes, &d), notes
 }
 
 func xtceCommand(c *xtce.Command) (Def, string) {
