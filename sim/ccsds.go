@@ -256,15 +256,7 @@ func (e *Emulator) downlinkTM(d *drone, last, now time.Time) {
 			}
 			if pk != nil {
 				if pk.sent > 0 {
-					lost := pk.lost
-					e.count(func(st *Stats) {
-						st.Retransmissions++
-						if lost {
-							st.RetransmittedLost++
-						} else {
-							st.RetransmittedTimeout++
-						}
-					})
+					e.countResend(pk)
 				}
 				pk.sent++
 				pk.sentAt = t

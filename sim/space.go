@@ -275,15 +275,7 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		}
 		if pk != nil {
 			if pk.sent > 0 {
-				lost := pk.lost
-				e.count(func(st *Stats) {
-					st.Retransmissions++
-					if lost {
-						st.RetransmittedLost++
-					} else {
-						st.RetransmittedTimeout++
-					}
-				})
+				e.countResend(pk)
 			}
 			pk.sent++
 			pk.sentAt = t
@@ -357,4 +349,17 @@ func (e *Emulator) upArrival(s *gstation, d *drone, bits int, rng float64, now t
 		sent = s.upBusy
 	}
 	return sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
+}
+
+// countResend counts a stored packet sent again, by why.
+func (e *Emulator) countResend(pk *stored) {
+	lost := pk.lost
+	e.count(func(st *Stats) {
+		st.Retransmissions++
+		if lost {
+			st.RetransmittedLost++
+		} else {
+			st.RetransmittedTimeout++
+		}
+	})
 }

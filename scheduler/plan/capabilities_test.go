@@ -3,13 +3,11 @@ package plan
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
-	"github.com/ipgs/ipgs/mission/tle"
 )
 
 // TestStationCapabilities: in the example mission DRONE-05 downlinks in
@@ -18,10 +16,7 @@ import (
 // each of its passes there; Perth's contacts say they are receive only;
 // DRONE-05 still gets contacts elsewhere.
 func TestStationCapabilities(t *testing.T) {
-	m, err := mission.Load("../../examples/mission.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, els := exampleMission(t)
 	no := false
 	for i := range m.Satellites {
 		if m.Satellites[i].NORAD == 90005 {
@@ -36,12 +31,8 @@ func TestStationCapabilities(t *testing.T) {
 			m.Stations[i].Capabilities = &mission.Capabilities{Uplink: &no}
 		}
 	}
-	data, err := os.ReadFile("../../examples/drones.tle")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
-	o := Options{Elements: tle.Parse(data, tle.Options{}).Elements, Mission: m, Stations: m.PassStations(),
+	o := Options{Elements: els, Mission: m, Stations: m.PassStations(),
 		Start: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Duration: 24 * time.Hour, MinContactS: m.Scheduling.MinContactS,
 		MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "table", Explain: true, Out: &out, Log: discard{}}
 	pl, err := Run(context.Background(), o)

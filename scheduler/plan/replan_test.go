@@ -16,15 +16,7 @@ import (
 // pin on a contact keeps it exactly; the other contacts stay where they
 // still fit.
 func TestReplanPins(t *testing.T) {
-	m, err := mission.Load("../../examples/mission.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile("../../examples/drones.tle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	els := tle.Parse(data, tle.Options{}).Elements
+	m, els := exampleMission(t)
 	start := time.Date(2026, 11, 22, 11, 34, 0, 0, time.UTC)
 	o := Options{Elements: els, Mission: m, Stations: m.PassStations(), Start: start, Duration: 12 * time.Hour,
 		MinContactS: m.Scheduling.MinContactS, MaxPerSat: 1, SlewDegS: 6, SettleS: 5, Format: "json", Out: discard{}, Log: discard{}}
@@ -102,4 +94,17 @@ func TestReplanPins(t *testing.T) {
 	if Validate(pl3.Problem, pl3.Contacts) != nil {
 		t.Errorf("invalid: %v", Validate(pl3.Problem, pl3.Contacts))
 	}
+}
+
+// exampleMission is the example mission and its element sets.
+func exampleMission(t *testing.T) (*mission.Mission, []*tle.Elements) {
+	m, err := mission.Load("../../examples/mission.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../../examples/drones.tle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, tle.Parse(data, tle.Options{}).Elements
 }

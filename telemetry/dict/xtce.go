@@ -1,6 +1,7 @@
 package dict
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
@@ -136,7 +137,7 @@ func xtceField(f xtce.Placed, bit int) (yamlField, string) {
 		yf.Calibration = &yamlCalibration{Polynomial: t.Poly}
 	case len(t.Spline) >= 2:
 		tab := slices.Clone(t.Spline)
-		slices.SortFunc(tab, func(a, b [2]float64) int { return cmpFloat(a[0], b[0]) })
+		slices.SortFunc(tab, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
 		tab = slices.CompactFunc(tab, func(a, b [2]float64) bool { return a[0] == b[0] })
 		yf.Calibration = &yamlCalibration{Table: tab}
 	}
@@ -154,16 +155,6 @@ func xtceField(f xtce.Placed, bit int) (yamlField, string) {
 		yf.Limits = lim
 	}
 	return yf, ""
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // finite keeps an open alarm bound as the largest float, which YAML and
