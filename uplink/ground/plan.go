@@ -17,7 +17,7 @@ func (r *Runtime) SetPlan(pl *plan.Plan) {
 	r.mu.Lock()
 	r.plan = pl
 	r.mu.Unlock()
-	r.engine.SetContacts(station.LinkWindows(station.PlanContacts(pl, r.cfg.Station), pl, r.cfg.Mission, r.cfg.Station, station.MaxLinkFER))
+	r.engine.SetContacts(station.PlanContacts(pl, r.cfg.Station))
 	r.board.SetPlan(status.PlanOf(pl, r.cfg.Station))
 	if r.agent != nil {
 		cs, err := r.contacts(pl, r.agent.b)

@@ -86,8 +86,8 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			rep.HandshakeSeconds += now.Sub(helloAt).Seconds()
 			helloAt = time.Time{}
 		}
-		if !now.Before(nextOpen) && c.linkOpen(now) {
-			e.send(call, proto.APIDSession, proto.EncodeSessionOpen(c.sessionEnd()), rep)
+		if !now.Before(nextOpen) {
+			e.send(call, proto.APIDSession, proto.EncodeSessionOpen(c.End), rep)
 			nextOpen = now.Add(15 * time.Second)
 		}
 		if !now.Before(nextAck) {
@@ -243,17 +243,4 @@ func (e *Engine) gaps(sat int, rep *Report) {
 			rep.Gaps++
 		}
 	}
-}
-
-// linkOpen says whether the downlink closes at now (the session may open).
-func (c Contact) linkOpen(now time.Time) bool {
-	return (c.LinkFrom.IsZero() || !now.Before(c.LinkFrom)) && (c.LinkTo.IsZero() || now.Before(c.LinkTo))
-}
-
-// sessionEnd is the end the session is opened with.
-func (c Contact) sessionEnd() time.Time {
-	if !c.LinkTo.IsZero() && c.LinkTo.Before(c.End) {
-		return c.LinkTo
-	}
-	return c.End
 }

@@ -2,9 +2,7 @@ package station
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"time"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/scheduler/plan"
@@ -22,73 +20,6 @@ func PlanContacts(pl *plan.Plan, i int) []Contact {
 			sat := &p.Sats[cd.Sat]
 			out = append(out, Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
 		}
-	}
-	return out
-}
-
-// MaxLinkFER is the predicted frame error rate (a 256-byte frame) above
-// which a contact's downlink is not worth its airtime: frames sent there
-// are mostly resent.
-const MaxLinkFER = 0.1
-
-// LinkWindows sets each contact's link window: the part of it where the
-// downlink's predicted frame error rate (mission link budget, the
-// satellite's range) is at most maxFER, found in 5 s steps. A low pass
-// whose link never gets that good keeps its whole span: a poor contact
-// is better than none.
-func LinkWindows(cs []Contact, pl *plan.Plan, m *mission.Mission, i int, maxFER float64) []Contact {
-	type key struct {
-		sat   int
-		start int64
-	}
-	ranges := map[key]func(time.Time) float64{}
-	st := &m.Stations[i]
-	for _, d := range pl.DTNContacts() {
-		if d.Station == st.Name && !d.Up {
-			ranges[key{d.NORAD, d.Start.UnixNano()}] = d.Range
-		}
-	}
-	budgets := map[int]mission.LinkBudget{}
-	for j := range m.Satellites {
-		down, _ := mission.Budgets(&m.Satellites[j], st)
-		budgets[m.Satellites[j].NORAD] = down
-	}
-	const step = 5 * time.Second
-	bits := 8 * (256 + 18)
-	out := slices.Clone(cs)
-	for k := range out {
-		c := &out[k]
-		rng, ok := ranges[key{c.NORAD, c.Start.UnixNano()}]
-		b, okb := budgets[c.NORAD]
-		if !ok || !okb {
-			continue
-		}
-		fer := func(t time.Time) float64 {
-			r := rng(t)
-			if r != r {
-				return 1
-			}
-			return mission.FER(mission.BER(b.EbN0(r)), bits)
-		}
-		window := func(limit float64) (from, to time.Time) {
-			for t := c.Start; t.Before(c.End); t = t.Add(step) {
-				if fer(t) <= limit {
-					if from.IsZero() {
-						from = t
-					}
-					to = t.Add(step)
-				}
-			}
-			return from, to
-		}
-		from, to := window(maxFER)
-		if from.IsZero() {
-			continue // a low pass: kept whole, a poor contact is better than none
-		}
-		if to.After(c.End) {
-			to = c.End
-		}
-		c.LinkFrom, c.LinkTo = from, to
 	}
 	return out
 }
