@@ -1,9 +1,9 @@
 package cgr
 
 import (
-	"fmt"
-	"context"
 	"container/heap"
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
