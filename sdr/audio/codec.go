@@ -40,9 +40,13 @@ func pcm(bits, channels int, float, bigEndian, unsigned8 bool) (codec, error) {
 	case bits == 16:
 		one = func(b []byte) float32 { return float32(int16(order.Uint16(b))) / 32768 }
 	case bits == 24 && bigEndian:
-		one = func(b []byte) float32 { return float32(int32(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8)) / (1 << 31) }
+		one = func(b []byte) float32 {
+			return float32(int32(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8)) / (1 << 31)
+		}
 	case bits == 24:
-		one = func(b []byte) float32 { return float32(int32(uint32(b[2])<<24|uint32(b[1])<<16|uint32(b[0])<<8)) / (1 << 31) }
+		one = func(b []byte) float32 {
+			return float32(int32(uint32(b[2])<<24|uint32(b[1])<<16|uint32(b[0])<<8)) / (1 << 31)
+		}
 	case bits == 32:
 		one = func(b []byte) float32 { return float32(int32(order.Uint32(b))) / (1 << 31) }
 	default:

@@ -5,9 +5,9 @@
 package recording
 
 import (
-	"os"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -23,7 +23,9 @@ type Source struct {
 	Rate float64 // samples a second
 	// Audio is set for audio, IQ for IQ.
 	Audio interface{ Read([]float32) (int, error) }
-	IQ    interface{ Read([]complex64) (int, error) }
+	IQ    interface {
+		Read([]complex64) (int, error)
+	}
 	// Meta is the SigMF metadata of a SigMF recording; Centre the tuned
 	// frequency when known (Hz).
 	Meta     *sigmf.Meta
