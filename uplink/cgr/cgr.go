@@ -104,16 +104,11 @@ func Better(a, b *Route) bool {
 func (r *Router) Routes(from, to uint64, size int, now, deadline time.Time, queued map[int]int64) []Route {
 	var routes []Route
 	for _, ci := range r.out[from] {
-		c := &r.Contacts[ci]
-		depart := later(now, c.Start)
-		if q := queued[ci]; q > 0 && c.Rate > 0 {
-			depart = depart.Add(secs(float64(q) / c.Rate))
-		}
-		arrive, ok := cross(c, depart, size)
-		if !ok || (!deadline.IsZero() && arrive.After(deadline)) {
+		first, ok := r.entry(ci, size, now, deadline, queued)
+		if !ok {
 			continue
 		}
-		first := Hop{ci, depart, arrive}
+		c, arrive := &r.Contacts[ci], first.Arrive
 		if c.To == to {
 			routes = append(routes, Route{Hops: []Hop{first}, Arrival: arrive, Latest: c.End.Add(c.OWLT), Termination: c.End, Entry: c.To})
 			continue
@@ -124,6 +119,22 @@ func (r *Router) Routes(from, to uint64, size int, now, deadline time.Time, queu
 	}
 	sort.Slice(routes, func(i, j int) bool { return Better(&routes[i], &routes[j]) })
 	return routes
+}
+
+// entry is the first hop of a bundle of size bytes leaving on contact ci
+// (after the bytes queued on it) at now, if it fits before the contact
+// ends and arrives by the deadline.
+func (r *Router) entry(ci, size int, now, deadline time.Time, queued map[int]int64) (Hop, bool) {
+	c := &r.Contacts[ci]
+	depart := later(now, c.Start)
+	if q := queued[ci]; q > 0 && c.Rate > 0 {
+		depart = depart.Add(secs(float64(q) / c.Rate))
+	}
+	arrive, ok := cross(c, depart, size)
+	if !ok || (!deadline.IsZero() && arrive.After(deadline)) {
+		return Hop{}, false
+	}
+	return Hop{ci, depart, arrive}, true
 }
 
 // cross returns when a bundle of size bytes starting out on c at depart
@@ -183,13 +194,24 @@ func (q *pq) add(ci int, l *label) { heap.Push(q, item{ci, l}) }
 
 // search finds the best route that starts with the hop first.
 func (r *Router) search(first Hop, origin, to uint64, size int, deadline time.Time) (Route, bool) {
+	c0 := &r.Contacts[first.Contact]
+	return r.dijkstra(origin, to, size, deadline, map[int]*label{
+		first.Contact: {arrive: first.Arrive, hops: 1, term: c0.End, prev: -1, depart: first.Depart},
+	})
+}
+
+// dijkstra searches the contact graph from the start labels (entry
+// contact → its label) for the best route to node to: Dijkstra's
+// algorithm on the best-case arrival time, labels ordered as SABR orders
+// routes.
+func (r *Router) dijkstra(origin, to uint64, size int, deadline time.Time, starts map[int]*label) (Route, bool) {
 	best := map[int]*label{}
 	done := map[int]bool{}
-	c0 := &r.Contacts[first.Contact]
-	start := &label{arrive: first.Arrive, hops: 1, term: c0.End, prev: -1, depart: first.Depart}
-	best[first.Contact] = start
 	q := &pq{}
-	q.add(first.Contact, start)
+	for ci, l := range starts {
+		best[ci] = l
+		q.add(ci, l)
+	}
 	for q.Len() > 0 {
 		it := heap.Pop(q).(item)
 		if done[it.ci] || best[it.ci] != it.l {
@@ -198,7 +220,7 @@ func (r *Router) search(first Hop, origin, to uint64, size int, deadline time.Ti
 		done[it.ci] = true
 		c := &r.Contacts[it.ci]
 		if c.To == to {
-			return r.route(best, it.ci, c.To), true
+			return r.route(best, it.ci), true
 		}
 		for _, ni := range r.out[c.To] {
 			n := &r.Contacts[ni]
@@ -224,7 +246,8 @@ func (r *Router) search(first Hop, origin, to uint64, size int, deadline time.Ti
 	return Route{}, false
 }
 
-func (r *Router) route(best map[int]*label, last int, dest uint64) Route {
+// route rebuilds the route ending with contact last.
+func (r *Router) route(best map[int]*label, last int) Route {
 	var hops []Hop
 	for ci := last; ci >= 0; ci = best[ci].prev {
 		l := best[ci]
