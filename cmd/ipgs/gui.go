@@ -53,8 +53,11 @@ and re-plans go to them, commands to the mission's command history.`,
 			if err != nil {
 				return err
 			}
-			return desktop.Run(cmd.Context(), desktop.Options{Mission: m, Elements: els, Dictionary: dict, TMDict: td, DataDir: data,
-				Start: start, Duration: dur, Speed: f.speed, Log: cmd.ErrOrStderr()})
+			onMain(func() {
+				err = desktop.Run(cmd.Context(), desktop.Options{Mission: m, Elements: els, Dictionary: dict, TMDict: td, DataDir: data,
+					Start: start, Duration: dur, Speed: f.speed, Log: cmd.ErrOrStderr()})
+			})
+			return err
 		},
 	}
 	addMissionFlags(c, &f.missionFlags)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/ipgs/ipgs/mission"
@@ -22,8 +23,32 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(exitCode(newRoot().ExecuteContext(ctx)))
+	stopProfile := startProfile(os.Getenv("IPGS_CPUPROFILE"))
+	code := runMain(func() int { return exitCode(newRoot().ExecuteContext(ctx)) })
+	stopProfile()
+	stop()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile of the whole run to path (for `go tool
+// pprof`) when path is set: how the commands' hot paths are measured
+// before they are optimised.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ipgs: IPGS_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // usageError marks a command-line mistake found by cobra or by flag checks.

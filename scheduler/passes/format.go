@@ -54,22 +54,32 @@ type csvWriter struct {
 }
 
 func (c *csvWriter) Write(p *Pass, _, name string, _ bool) error {
-	b := c.buf[:0]
+	c.buf = AppendCSV(c.buf[:0], p, name)
+	_, err := c.w.Write(c.buf)
+	return err
+}
+
+// writeText writes rows AppendCSV made elsewhere.
+func (c *csvWriter) writeText(b []byte) error {
+	_, err := c.w.Write(b)
+	return err
+}
+
+// AppendCSV appends p as one CSV row (with its newline) for the station
+// named name.
+func AppendCSV(b []byte, p *Pass, name string) []byte {
 	b = strconv.AppendInt(b, int64(p.Sat), 10)
 	b = append(b, ',')
 	b = appendCSVField(b, name)
-	for _, t := range []time.Time{p.AOS, p.TCA, p.LOS} {
+	for _, t := range [3]time.Time{p.AOS, p.TCA, p.LOS} {
 		b = append(b, ',')
-		b = t.UTC().Round(time.Millisecond).AppendFormat(b, TimeLayout)
+		b = appendTime(b, t)
 	}
-	for _, v := range []float64{p.MaxElDeg, p.AOSAzDeg, p.TCAAzDeg, p.LOSAzDeg} {
+	for _, v := range [4]float64{p.MaxElDeg, p.AOSAzDeg, p.TCAAzDeg, p.LOSAzDeg} {
 		b = append(b, ',')
-		b = strconv.AppendFloat(b, v, 'f', 4, 64)
+		b = appendFixed4(b, v)
 	}
-	b = append(b, '\n')
-	c.buf = b
-	_, err := c.w.Write(b)
-	return err
+	return append(b, '\n')
 }
 
 func appendCSVField(b []byte, s string) []byte {

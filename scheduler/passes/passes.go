@@ -41,10 +41,14 @@ const (
 	// maxStepAngle bounds how far (radians of central angle) the
 	// sub-satellite point may move in one grid step.
 	maxStepAngle = 0.15
-	minStep      = 10.0  // s
-	maxStep      = 300.0 // s
-	earthRate    = 7.2921158553e-5
-	rootTol      = 1e-4 // s, AOS/LOS
+	// nodeAngle bounds the same angle between the propagated nodes the
+	// track interpolates (see satTrack).
+	nodeAngle   = 0.3
+	minStep     = 10.0   // s
+	maxStep     = 300.0  // s
+	maxNodeStep = 1200.0 // s
+	earthRate   = 7.2921158553e-5
+	rootTol     = 1e-4 // s, AOS/LOS
 	// grazePolishDeg: passes peaking less than this above the threshold
 	// get their AOS and LOS refined on exact SGP4.
 	grazePolishDeg = 0.5
@@ -90,119 +94,10 @@ func prepareStations(sts []mission.Station) []station {
 	return out
 }
 
-// satTrack holds one satellite's Earth-fixed positions on a uniform time
-// grid (node k at k·step seconds from the window start), computed lazily,
-// and interpolates between them. Six-point Lagrange interpolation on a
-// grid whose step keeps the sub-satellite motion under maxStepAngle is
-// within centimetres of SGP4 (error ~ (ω·step)^6/720 · r), far inside the
-// accuracy pass times need.
-type satTrack struct {
-	prop  *sgp4.Propagator
-	start time.Time
-	base  float64 // minutes from epoch to start
-	step  float64 // s
-	th0   float64 // GMST at start, rad
-	thDot float64 // GMST rate, rad/s
-	nodes []geo.Vec
-	have  []bool
-	err   error // first propagation failure
-	errAt float64
-}
-
-const nodeOffset = 3 // nodes[i] is grid index i-nodeOffset
-
-func newTrack(p *sgp4.Propagator, start time.Time, window, step float64) *satTrack {
-	th, rate := geo.GMST(start)
-	n := int(math.Ceil(window/step)) + 2*nodeOffset + 2
-	return &satTrack{prop: p, start: start, base: p.MinutesSince(start), step: step,
-		th0: th, thDot: rate, nodes: make([]geo.Vec, n), have: make([]bool, n)}
-}
-
-// exact propagates to offset s seconds and rotates to Earth-fixed. GMST is
-// taken as linear over the window: its quadratic term moves it by ~1e-13
-// rad in a week.
-func (tr *satTrack) exact(s float64) (geo.Vec, error) {
-	r, _, err := tr.prop.Propagate(tr.base + s/60)
-	if err != nil {
-		return geo.Vec{}, err
-	}
-	sn, cs := math.Sincos(tr.th0 + tr.thDot*s)
-	return geo.Vec{X: cs*r.X + sn*r.Y, Y: -sn*r.X + cs*r.Y, Z: r.Z}, nil
-}
-
-// node returns the position at grid index k.
-func (tr *satTrack) node(k int) (geo.Vec, bool) {
-	i := k + nodeOffset
-	if i < 0 || i >= len(tr.nodes) {
-		r, err := tr.exact(float64(k) * tr.step)
-		if err != nil {
-			tr.fail(err, float64(k)*tr.step)
-			return r, false
-		}
-		return r, true
-	}
-	if !tr.have[i] {
-		r, err := tr.exact(float64(k) * tr.step)
-		if err != nil {
-			tr.fail(err, float64(k)*tr.step)
-			return r, false
-		}
-		tr.nodes[i], tr.have[i] = r, true
-	}
-	return tr.nodes[i], true
-}
-
-func (tr *satTrack) fail(err error, s float64) {
-	if tr.err == nil || s < tr.errAt {
-		tr.err, tr.errAt = err, s
-	}
-}
-
-// at returns the interpolated position at offset s seconds.
-func (tr *satTrack) at(s float64) (geo.Vec, bool) {
-	x := s / tr.step
-	k := int(math.Floor(x))
-	u := x - float64(k)
-	if u == 0 {
-		return tr.node(k)
-	}
-	// nodes k-2 .. k+3 around u in [0, 1): w_j = Π_{m≠j}(u-m) / Π_{m≠j}(j-m)
-	var p [6]geo.Vec
-	for j := range p {
-		var ok bool
-		if p[j], ok = tr.node(k + j - 2); !ok {
-			r, err := tr.exact(s) // near a decay: no neighbours to lean on
-			return r, err == nil
-		}
-	}
-	a := [6]float64{u + 2, u + 1, u, u - 1, u - 2, u - 3}
-	var pre, suf [7]float64
-	pre[0], suf[6] = 1, 1
-	for i := 0; i < 6; i++ {
-		pre[i+1] = pre[i] * a[i]
-		suf[5-i] = suf[6-i] * a[5-i]
-	}
-	var out geo.Vec
-	for j := range p {
-		w := pre[j] * suf[j+1] * lagrangeDen[j]
-		out.X += w * p[j].X
-		out.Y += w * p[j].Y
-		out.Z += w * p[j].Z
-	}
-	return out, true
-}
-
-// lagrangeDen holds 1/Π_{m≠j}(j-m) for nodes -2..3.
-var lagrangeDen = [6]float64{-1.0 / 120, 1.0 / 24, -1.0 / 12, 1.0 / 12, -1.0 / 24, 1.0 / 120}
-
-func (tr *satTrack) time(s float64) time.Time {
-	return tr.start.Add(time.Duration(math.Round(s * 1e9)))
-}
-
-// stepAndRate returns the grid step (s) and an upper bound on the rate of
+// stepAndRate returns the search grid step and the track node step (s), an upper bound on the rate of
 // change (rad/s) of the central angle between the sub-satellite point and
 // any fixed point on Earth.
-func stepAndRate(p *sgp4.Propagator) (step, rate, rmax float64) {
+func stepAndRate(p *sgp4.Propagator) (step, nodeStep, rate, rmax float64) {
 	a := p.SemiMajorAxis()
 	e := p.Eccentricity()
 	const mu = 398600.8
@@ -210,8 +105,9 @@ func stepAndRate(p *sgp4.Propagator) (step, rate, rmax float64) {
 	vp := math.Sqrt(mu * (1 + e) / rp)
 	rate = (vp/rp + earthRate) * 1.15 // margin: drag, short-period terms
 	step = math.Max(minStep, math.Min(maxStep, maxStepAngle/rate))
+	nodeStep = math.Max(minStep, math.Min(maxNodeStep, nodeAngle/rate))
 	rmax = a * (1 + e) * 1.02
-	return step, rate, rmax
+	return step, nodeStep, rate, rmax
 }
 
 // coneHalfAngle is the central angle (rad) within which a satellite at

@@ -66,12 +66,31 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	decayed, written := 0, 0
-	err = Stream(ctx, props, o.Stations, o.Start, o.Duration, o.Workers, func(r SatResult) error {
+	// CSV rows are made on the workers; the other formats here
+	var render func(*SatResult) []byte
+	cw, _ := w.(*csvWriter)
+	if cw != nil {
+		render = func(r *SatResult) []byte {
+			var b []byte
+			for i := range r.Passes {
+				p := &r.Passes[i]
+				b = AppendCSV(b, p, o.Stations[p.Station].Name)
+			}
+			return b
+		}
+	}
+	err = StreamText(ctx, props, o.Stations, o.Start, o.Duration, o.Workers, render, func(r SatResult) error {
 		written += len(r.Passes)
-		for i := range r.Passes {
-			p := &r.Passes[i]
-			if err := w.Write(p, elems[r.Index].Name, o.Stations[p.Station].Name, stale[r.Index]); err != nil {
+		if cw != nil {
+			if err := cw.writeText(r.Text); err != nil {
 				return err
+			}
+		} else {
+			for i := range r.Passes {
+				p := &r.Passes[i]
+				if err := w.Write(p, elems[r.Index].Name, o.Stations[p.Station].Name, stale[r.Index]); err != nil {
+					return err
+				}
 			}
 		}
 		if r.Err != nil {

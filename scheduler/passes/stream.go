@@ -14,7 +14,8 @@ import (
 type SatResult struct {
 	Index  int // position in the satellite list
 	Passes []Pass
-	Err    error // non-nil when the orbit could not be followed to the window end
+	Err    error  // non-nil when the orbit could not be followed to the window end
+	Text   []byte // what the render function of StreamText made of it
 }
 
 // Stream computes passes satellite by satellite on all cores and hands the
@@ -23,6 +24,14 @@ type SatResult struct {
 // grow with the number of passes. It stops at the first error emit returns
 // or when ctx is done.
 func Stream(ctx context.Context, props []*sgp4.Propagator, stations []mission.Station, start time.Time, window time.Duration, workers int, emit func(SatResult) error) error {
+	return StreamText(ctx, props, stations, start, window, workers, nil, emit)
+}
+
+// StreamText is Stream with a render step run on the worker that found a
+// satellite's passes, its output handed to emit in SatResult.Text: output
+// formatting then uses every core instead of the one emit runs on.
+func StreamText(ctx context.Context, props []*sgp4.Propagator, stations []mission.Station, start time.Time, window time.Duration, workers int,
+	render func(*SatResult) []byte, emit func(SatResult) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -46,7 +55,11 @@ func Stream(ctx context.Context, props []*sgp4.Propagator, stations []mission.St
 			for i := range jobs {
 				var ps []Pass
 				err := search(props[i], i, sts, start, window.Seconds(), func(p Pass) { ps = append(ps, p) })
-				results[i] <- SatResult{Index: i, Passes: ps, Err: err}
+				r := SatResult{Index: i, Passes: ps, Err: err}
+				if render != nil {
+					r.Text = render(&r)
+				}
+				results[i] <- r
 			}
 		}()
 	}
