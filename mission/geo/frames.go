@@ -116,6 +116,16 @@ func (o *Topocentric) Elevation(r Vec) float64 {
 	return math.Asin(max(-1, min(1, rho.Dot(o.Up)/rho.Norm()))) * 180 / math.Pi
 }
 
+// Azimuth returns the azimuth of r in degrees, [0, 360).
+func (o *Topocentric) Azimuth(r Vec) float64 {
+	rho := r.Sub(o.Pos)
+	az := math.Atan2(rho.Dot(o.East), rho.Dot(o.North)) * 180 / math.Pi
+	if az < 0 {
+		az += 360
+	}
+	return az
+}
+
 // ElevationAzimuth returns elevation and azimuth in degrees.
 func (o *Topocentric) ElevationAzimuth(r Vec) (el, az float64) {
 	rho := r.Sub(o.Pos)

@@ -13,7 +13,7 @@ import (
 func appendTime(b []byte, t time.Time) []byte {
 	ms := t.Round(time.Millisecond).UnixMilli()
 	days := floorDiv(ms, 86400000)
-	rem := ms - days*86400000
+	rem := int(ms - days*86400000)
 	y, m, d := civil(days)
 	if y < 0 || y > 9999 {
 		return t.UTC().Round(time.Millisecond).AppendFormat(b, TimeLayout)
@@ -24,15 +24,13 @@ func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '-')
 	b = append2(b, d)
 	b = append(b, 'T')
-	b = append2(b, int(rem/3600000))
+	b = append2(b, rem/3600000)
 	b = append(b, ':')
-	b = append2(b, int(rem/60000%60))
+	b = append2(b, rem/60000%60)
 	b = append(b, ':')
-	b = append2(b, int(rem/1000%60))
-	b = append(b, '.')
-	r := int(rem % 1000)
-	b = append(b, byte('0'+r/100), byte('0'+r/10%10), byte('0'+r%10))
-	return append(b, 'Z')
+	b = append2(b, rem/1000%60)
+	r := rem % 1000
+	return append(b, '.', byte('0'+r/100), byte('0'+r/10%10), byte('0'+r%10), 'Z')
 }
 
 func floorDiv(a, b int64) int64 {
@@ -64,11 +62,11 @@ func civil(z int64) (y int64, m, d int) {
 	return y, m, d
 }
 
-func append2(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+func append2(b []byte, v int) []byte { return append(b, digitPairs[2*v], digitPairs[2*v+1]) }
 
-func append4(b []byte, v int) []byte {
-	return append(b, byte('0'+v/1000), byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
-}
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+func append4(b []byte, v int) []byte { return append2(append2(b, v/100), v%100) }
 
 // appendFixed4 appends v as strconv.AppendFloat(b, v, 'f', 4, 64) does.
 // The fast path scales to an integer; it is exact unless v·10⁴ lies within
@@ -83,7 +81,19 @@ func appendFixed4(b []byte, v float64) []byte {
 		return strconv.AppendFloat(b, v, 'f', 4, 64)
 	}
 	n := int64(math.Round(x))
-	b = strconv.AppendInt(b, n/10000, 10)
+	if w := n / 10000; w < 1000 {
+		switch {
+		case w >= 100:
+			b = append(b, byte('0'+w/100))
+			b = append2(b, int(w%100))
+		case w >= 10:
+			b = append2(b, int(w))
+		default:
+			b = append(b, byte('0'+w))
+		}
+	} else {
+		b = strconv.AppendInt(b, w, 10)
+	}
 	f := int(n % 10000)
-	return append(b, '.', byte('0'+f/1000), byte('0'+f/100%10), byte('0'+f/10%10), byte('0'+f%10))
+	return append(append2(append(b, '.'), f/100), digitPairs[2*(f%100)], digitPairs[2*(f%100)+1])
 }

@@ -34,7 +34,7 @@ func TestHorizonMaskAgainstBruteForce(t *testing.T) {
 	var want []span
 	sat := []int{}
 	for i, p := range props {
-		tr := newTrack(p, start, window, 60)
+		tr := newTrack(p, start, window, 60, nil)
 		in := false
 		var aos float64
 		for s := 0.0; s <= window; s++ {

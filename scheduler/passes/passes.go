@@ -66,8 +66,9 @@ type station struct {
 	flat   bool    // no mask above the minimum elevation
 	// For flat stations f is sin(el) - sin(minEl): monotonic in elevation,
 	// so its roots and maxima are those of el - minEl, without an asin.
-	sinMin float64
-	grazeF float64 // f of a sample grazeMarginDeg below the threshold
+	sinMin  float64
+	sinMin2 float64 // sinMin·|sinMin|
+	grazeF  float64 // f of a sample grazeMarginDeg below the threshold
 }
 
 func prepareStations(sts []mission.Station) []station {
@@ -86,6 +87,7 @@ func prepareStations(sts []mission.Station) []station {
 			flat:    len(s.Mask) == 0 || s.Mask.Max() <= s.MinElevation,
 		}
 		out[i].sinMin = math.Sin(s.MinElevation * math.Pi / 180)
+		out[i].sinMin2 = out[i].sinMin * math.Abs(out[i].sinMin)
 		out[i].grazeF = -grazeMarginDeg
 		if out[i].flat {
 			out[i].grazeF = math.Sin((s.MinElevation-grazeMarginDeg)*math.Pi/180) - out[i].sinMin

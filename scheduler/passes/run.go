@@ -71,7 +71,7 @@ func Run(ctx context.Context, o Options) error {
 	cw, _ := w.(*csvWriter)
 	if cw != nil {
 		render = func(r *SatResult) []byte {
-			var b []byte
+			b := make([]byte, 0, len(r.Passes)*112) // a row is 100-112 bytes
 			for i := range r.Passes {
 				p := &r.Passes[i]
 				b = AppendCSV(b, p, o.Stations[p.Station].Name)

@@ -10,6 +10,15 @@ import (
 	"github.com/ipgs/ipgs/mission/sgp4"
 )
 
+// gridPoint is a search sample's position, shared by the stations.
+type gridPoint struct {
+	r, unit  geo.Vec
+	normal   geo.Vec // orbit normal at the node before (Earth-fixed axes)
+	normalAt float64 // that node's offset, s
+	ok       bool
+	gen      uint32 // the track it belongs to
+}
+
 // stationState is the per-station walk over the grid.
 type stationState struct {
 	prevK  int     // index of the last evaluated sample (-1: none)
@@ -26,9 +35,12 @@ type stationState struct {
 // [0, window] seconds from start, emitting them sorted by station and AOS.
 // On a propagation failure (decay) it emits the passes before it (a pass in
 // progress is cut there) and returns the error.
-func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, window float64, emit func(Pass)) error {
+func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, window float64, sc *scratch, emit func(Pass)) error {
+	if sc == nil {
+		sc = new(scratch)
+	}
 	step, nodeStep, rate, rmax := stepAndRate(p)
-	tr := newTrack(p, start, window, nodeStep)
+	tr := newTrack(p, start, window, nodeStep, sc)
 	n := int(math.Ceil(window / step)) // samples 0..n; sample n is the window end
 	if float64(n-1)*step >= window {
 		n--
@@ -45,7 +57,8 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 		}
 		return float64(k) * step
 	}
-	lambda := make([]float64, len(sts))
+	sc.lambda = grow(sc.lambda, len(sts))
+	lambda := sc.lambda[:len(sts)]
 	for i := range sts {
 		lambda[i] = coneHalfAngle(sts[i].radius, rmax, sts[i].lowEl)
 	}
@@ -53,16 +66,27 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 	// motion of its cone. A skip lands no nearer than that, so the first
 	// sample evaluated is still outside the cone (f below the grazing
 	// margin) and every sample inside it has evaluated neighbours for the
-	// crossing and local-maximum tests. (Three steps were watched before:
-	// 125 million samples evaluated for 3.8 million passes at scale.)
-	const watchSteps = 1.5
+	// crossing and local-maximum tests; that needs at least one step.
+	// (Three steps were watched before: 125 million samples evaluated for
+	// 3.8 million passes at scale, against 70 million now.)
+	const watchSteps = 1.0
+	// planeRate bounds how fast a station's angle from the orbit plane
+	// changes (Earth's rotation, plus nodal precession up to 5e-6 rad/s,
+	// ~25°/day); planeMargin covers the periodic wobble of the osculating
+	// plane (J2's short-period terms, ~1e-3 rad) twenty times over.
+	const planeRate, planeMargin = earthRate + 5e-6, 0.02
 	watch := watchSteps * rate * step
-	cosWatch := make([]float64, len(sts)) // cos of the watched cone's half-angle
+	sc.cosWatch = grow(sc.cosWatch, len(sts))
+	cosWatch := sc.cosWatch[:len(sts)] // cos of the watched cone's half-angle
 	for i := range sts {
 		cosWatch[i] = math.Cos(math.Min(math.Pi, lambda[i]+watch))
 	}
 
-	found := make([][]Pass, len(sts)) // per station, in AOS order
+	sc.found = grow(sc.found, len(sts))
+	found := sc.found[:len(sts)] // per station, in AOS order
+	for i := range found {
+		found[i] = found[i][:0]
+	}
 
 	f := func(st *station, r geo.Vec) float64 {
 		if st.flat {
@@ -79,6 +103,26 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 				return math.NaN()
 			}
 			return f(st, r)
+		}
+	}
+	// cross has the sign of f and the same zeros, for AOS and LOS: for a
+	// flat station (ρ·U)|ρ·U| − sin(min)|sin(min)|·ρ·ρ, which needs no
+	// square root or division (f at the roots was a tenth of the search).
+	cross := func(st *station, r geo.Vec) float64 {
+		if st.flat {
+			rho := r.Sub(st.topo.Pos)
+			a := rho.Dot(st.topo.Up)
+			return a*math.Abs(a) - st.sinMin2*rho.Dot(rho)
+		}
+		return f(st, r)
+	}
+	crossAt := func(st *station) func(float64) float64 {
+		return func(s float64) float64 {
+			r, ok := tr.at(s)
+			if !ok {
+				return math.NaN()
+			}
+			return cross(st, r)
 		}
 	}
 	// peakAt is what TCA maximises: elevation, or for a flat station f,
@@ -109,11 +153,11 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 		tca, _ := maximize(peakAt(st), max(lo, aos), min(hi, los))
 		// Near a tangent crossing the interpolant's error is amplified:
 		// polish grazing passes on exact SGP4.
-		grazing := false
-		if r, ok := tr.at(tca); ok {
-			el, az := st.topo.ElevationAzimuth(r)
-			grazing = el-st.Threshold(az) < grazePolishDeg
+		rTCA, okTCA := tr.at(tca)
+		if okTCA {
+			ps.MaxElDeg, ps.TCAAzDeg = st.topo.ElevationAzimuth(rTCA)
 		}
+		grazing := okTCA && ps.MaxElDeg-st.Threshold(ps.TCAAzDeg) < grazePolishDeg
 		if grazing {
 			exact := func(s float64) float64 {
 				r, err := tr.exact(s)
@@ -139,31 +183,27 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 		}
 		ps.AOS, ps.TCA, ps.LOS = tr.time(aos), tr.time(tca), tr.time(los)
 		if r, ok := tr.at(aos); ok {
-			_, ps.AOSAzDeg = st.topo.ElevationAzimuth(r)
-		}
-		if r, ok := tr.at(tca); ok {
-			ps.MaxElDeg, ps.TCAAzDeg = st.topo.ElevationAzimuth(r)
+			ps.AOSAzDeg = st.topo.Azimuth(r)
 		}
 		if r, ok := tr.at(los); ok {
-			_, ps.LOSAzDeg = st.topo.ElevationAzimuth(r)
+			ps.LOSAzDeg = st.topo.Azimuth(r)
 		}
 		found[si] = append(found[si], ps)
 	}
 
 	// The grid positions, shared by the stations: each station walks the
 	// grid on its own, skipping what is far outside its cone.
-	type gridPoint struct {
-		r, unit geo.Vec
-		ok      bool
-	}
-	grid := make([]gridPoint, n+1)
-	have := make([]bool, n+1)
+	sc.grid = grow(sc.grid, n+1)
+	grid := sc.grid[:n+1]
 	sample := func(k int) *gridPoint {
 		g := &grid[k]
-		if !have[k] {
+		if g.gen != tr.gen {
 			g.r, g.ok = tr.at(at(k))
 			g.unit = g.r.Scale(1 / g.r.Norm())
-			have[k] = true
+			var okN bool
+			g.normal, g.normalAt, okN = tr.normalAt(at(k))
+			g.ok = g.ok && okN
+			g.gen = tr.gen
 		}
 		return g
 	}
@@ -189,7 +229,17 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 				h := math.Sqrt((1 - c) / 2)
 				h2 := h * h
 				theta := 2 * h * (1 + h2*(1.0/6+h2*(3.0/40)))
-				k += max(1, int((theta-lambda[si])*perSample-watchSteps))
+				skip := max(1, int((theta-lambda[si])*perSample-watchSteps))
+				// The satellite stays in its orbit plane, so θ is at
+				// least the station's angle β from that plane, which
+				// Earth's rotation (and the plane's slow precession)
+				// changes by at most planeRate: while β exceeds the cone
+				// no pass is possible, often for an orbit or more.
+				// |ŝ·ĥ| = sin β ≤ β.
+				if pg := math.Abs(g.normal.Dot(st.unit)) - lambda[si] - planeMargin; pg > 0 {
+					skip = max(skip, int((g.normalAt+pg/planeRate-at(k))/step)-1)
+				}
+				k += skip
 				ss.prevK, ss.prev2F = -1, math.Inf(-1)
 				continue
 			}
@@ -205,10 +255,10 @@ func search(p *sgp4.Propagator, satIndex int, sts []station, start time.Time, wi
 				switch {
 				case ss.prevF < 0 && fk >= 0 && !ss.in:
 					ss.in, ss.clip = true, false
-					ss.aos = root(g, t0, t, ss.prevF, fk)
+					ss.aos = root(crossAt(st), t0, t, cross(st, grid[k-1].r), cross(st, r))
 					ss.bestK, ss.bestEl = k, math.Inf(-1)
 				case ss.prevF >= 0 && fk < 0 && ss.in:
-					los := root(g, t0, t, ss.prevF, fk)
+					los := root(crossAt(st), t0, t, cross(st, grid[k-1].r), cross(st, r))
 					finish(si, ss.aos, los, ss.clip, false, at(ss.bestK-1), at(ss.bestK+1))
 					ss.in = false
 				case !ss.in && ss.prevF < 0 && ss.prevF > st.grazeF && ss.prevF >= ss.prev2F && ss.prevF > fk:
@@ -438,8 +488,9 @@ func maximize(g func(float64) float64, a, b float64) (float64, float64) {
 // followed over the whole window (decay): its passes before that are kept.
 func Find(props []*sgp4.Propagator, stations []mission.Station, start time.Time, window time.Duration) (passes []Pass, errs []error) {
 	sts := prepareStations(stations)
+	sc := new(scratch)
 	for i, p := range props {
-		if err := search(p, i, sts, start, window.Seconds(), func(ps Pass) { passes = append(passes, ps) }); err != nil {
+		if err := search(p, i, sts, start, window.Seconds(), sc, func(ps Pass) { passes = append(passes, ps) }); err != nil {
 			errs = append(errs, err)
 		}
 	}

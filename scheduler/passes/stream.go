@@ -52,9 +52,12 @@ func StreamText(ctx context.Context, props []*sgp4.Propagator, stations []missio
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			sc := new(scratch)
+			size := 0
 			for i := range jobs {
-				var ps []Pass
-				err := search(props[i], i, sts, start, window.Seconds(), func(p Pass) { ps = append(ps, p) })
+				ps := make([]Pass, 0, size)
+				err := search(props[i], i, sts, start, window.Seconds(), sc, func(p Pass) { ps = append(ps, p) })
+				size = max(size, len(ps))
 				r := SatResult{Index: i, Passes: ps, Err: err}
 				if render != nil {
 					r.Text = render(&r)

@@ -24,60 +24,89 @@ import (
 type satTrack struct {
 	prop  *sgp4.Propagator
 	start time.Time
-	base  float64 // minutes from epoch to start
-	step  float64 // s between nodes
-	th0   float64 // GMST at start, rad
-	thDot float64 // GMST rate, rad/s
-	nodes []node
+	base  float64    // minutes from epoch to start
+	step  float64    // s between nodes
+	th0   float64    // GMST at start, rad
+	thDot float64    // GMST rate, rad/s
+	nodes []node     // valid where gen matches
 	polys []interval // polys[i] is the interval from grid index i-nodeOffset
-	err   error      // first propagation failure
+	gen   uint32
+	err   error // first propagation failure
 	errAt float64
 }
 
 // node is one propagated grid point, Earth-fixed.
 type node struct {
-	r    geo.Vec
-	have bool
+	r      geo.Vec
+	normal geo.Vec // unit normal of the osculating orbit plane
+	gen    uint32  // the track it belongs to
 }
 
 const nodeOffset = lagrangeN / 2 // nodes[i] is grid index i-nodeOffset
 
-func newTrack(p *sgp4.Propagator, start time.Time, window, step float64) *satTrack {
+// newTrack starts a track in sc's buffers (nil: new ones), which it
+// marks as its own by a generation number instead of clearing them: the
+// clearing and the garbage were a tenth of the search at 10,000 satellites.
+func newTrack(p *sgp4.Propagator, start time.Time, window, step float64, sc *scratch) *satTrack {
+	if sc == nil {
+		sc = new(scratch)
+	}
 	th, rate := geo.GMST(start)
 	n := int(math.Ceil(window/step)) + 2*nodeOffset + 2
+	sc.nodes = grow(sc.nodes, n)
+	sc.polys = grow(sc.polys, n)
 	return &satTrack{prop: p, start: start, base: p.MinutesSince(start), step: step,
-		th0: th, thDot: rate, nodes: make([]node, n), polys: make([]interval, n)}
+		th0: th, thDot: rate, nodes: sc.nodes[:n], polys: sc.polys[:n], gen: sc.next()}
 }
 
 // exact propagates to offset s seconds and rotates to Earth-fixed. GMST is
 // taken as linear over the window: its quadratic term moves it by ~1e-13
 // rad in a week.
 func (tr *satTrack) exact(s float64) (geo.Vec, error) {
-	r, _, err := tr.prop.Propagate(tr.base + s/60)
+	r, _, err := tr.exactNormal(s, false)
+	return r, err
+}
+
+// exactNormal is exact with, when asked, the orbit's unit normal (r × v)
+// in the same Earth-fixed axes.
+func (tr *satTrack) exactNormal(s float64, normal bool) (r, h geo.Vec, err error) {
+	ri, vi, err := tr.prop.Propagate(tr.base + s/60)
 	if err != nil {
-		return geo.Vec{}, err
+		return geo.Vec{}, geo.Vec{}, err
 	}
 	sn, cs := math.Sincos(tr.th0 + tr.thDot*s)
-	return geo.Vec{X: cs*r.X + sn*r.Y, Y: -sn*r.X + cs*r.Y, Z: r.Z}, nil
+	rot := func(v geo.Vec) geo.Vec { return geo.Vec{X: cs*v.X + sn*v.Y, Y: -sn*v.X + cs*v.Y, Z: v.Z} }
+	if normal {
+		h = rot(ri.Cross(vi).Unit())
+	}
+	return rot(ri), h, nil
 }
 
 // node returns grid node k.
 func (tr *satTrack) node(k int) (node, bool) {
 	i := k + nodeOffset
-	if i >= 0 && i < len(tr.nodes) && tr.nodes[i].have {
+	if i >= 0 && i < len(tr.nodes) && tr.nodes[i].gen == tr.gen {
 		return tr.nodes[i], true
 	}
 	s := float64(k) * tr.step
-	r, err := tr.exact(s)
+	r, h, err := tr.exactNormal(s, true)
 	if err != nil {
 		tr.fail(err, s)
 		return node{}, false
 	}
-	nd := node{r: r, have: true}
+	nd := node{r: r, normal: h, gen: tr.gen}
 	if i >= 0 && i < len(tr.nodes) {
 		tr.nodes[i] = nd
 	}
 	return nd, true
+}
+
+// normalAt returns the orbit normal at the last node at or before offset
+// s, and that node's offset.
+func (tr *satTrack) normalAt(s float64) (geo.Vec, float64, bool) {
+	k := int(math.Floor(s / tr.step))
+	nd, ok := tr.node(k)
+	return nd.normal, float64(k) * tr.step, ok
 }
 
 func (tr *satTrack) fail(err error, s float64) {
@@ -94,6 +123,23 @@ func (tr *satTrack) at(s float64) (geo.Vec, bool) {
 	if u == 0 {
 		nd, ok := tr.node(k)
 		return nd.r, ok
+	}
+	if u == 0.5 {
+		// the search grid's samples fall here: fixed weights, no
+		// polynomial (most intervals are never looked at more closely)
+		var out geo.Vec
+		for j := range lagrangeN {
+			nd, ok := tr.node(k + j - lagrangeN/2 + 1)
+			if !ok {
+				r, err := tr.exact(s)
+				return r, err == nil
+			}
+			w := midWeights[j]
+			out.X += w * nd.r.X
+			out.Y += w * nd.r.Y
+			out.Z += w * nd.r.Z
+		}
+		return out, true
 	}
 	c, ok := tr.poly(k)
 	if !ok {
@@ -116,13 +162,21 @@ func (tr *satTrack) at(s float64) (geo.Vec, bool) {
 func (tr *satTrack) poly(k int) (*[3][lagrangeN]float64, bool) {
 	i := k + nodeOffset
 	cached := i >= 0 && i < len(tr.polys)
-	if cached && tr.polys[i].have {
+	if cached && tr.polys[i].gen == tr.gen {
 		return &tr.polys[i].c, true
 	}
-	var c [3][lagrangeN]float64
+	var iv *interval
+	if cached {
+		iv = &tr.polys[i]
+	} else {
+		iv = new(interval) // outside the window: rare
+	}
+	c := &iv.c
+	*c = [3][lagrangeN]float64{}
 	for j := range lagrangeN {
 		nd, ok := tr.node(k + j - lagrangeN/2 + 1)
 		if !ok {
+			iv.gen = 0
 			return nil, false
 		}
 		b := &lagrangeBasis[j]
@@ -132,18 +186,28 @@ func (tr *satTrack) poly(k int) (*[3][lagrangeN]float64, bool) {
 			c[2][d] += b[d] * nd.r.Z
 		}
 	}
-	if !cached {
-		return &c, true
-	}
-	tr.polys[i] = interval{c: c, have: true}
-	return &tr.polys[i].c, true
+	iv.gen = tr.gen
+	return c, true
 }
 
 // interval is the cached interpolant of one node interval.
 type interval struct {
-	c    [3][lagrangeN]float64 // X, Y, Z coefficients of u^0 .. u^(N-1)
-	have bool
+	c   [3][lagrangeN]float64 // X, Y, Z coefficients of u^0 .. u^(N-1)
+	gen uint32
 }
+
+// midWeights are the Lagrange weights at u = 0.5.
+var midWeights = func() (w [lagrangeN]float64) {
+	for j := range w {
+		v, p := 0.0, 1.0
+		for d := range lagrangeN {
+			v += lagrangeBasis[j][d] * p
+			p *= 0.5
+		}
+		w[j] = v
+	}
+	return w
+}()
 
 // lagrangeN is the number of nodes an interpolation uses (even).
 const lagrangeN = 8

@@ -26,7 +26,7 @@ func TestTrackAccuracy(t *testing.T) {
 		for _, p := range loadProps(t, c.tles) {
 			_, nodeStep, _, _ := stepAndRate(p)
 			const window = 7 * 86400.0
-			tr := newTrack(p, c.start, window, nodeStep)
+			tr := newTrack(p, c.start, window, nodeStep, nil)
 			for range 2000 {
 				s := rng.Float64() * window
 				got, ok := tr.at(s)
