@@ -9,10 +9,10 @@ import "time"
 // Routes still ranks every entry's route (the alternatives shown to
 // operators).
 func (r *Router) Best(from, to uint64, size int, now, deadline time.Time, queued map[int]int64) (Route, bool) {
-	starts := map[int]*label{}
+	var starts []start
 	for _, ci := range r.out[from] {
 		if h, ok := r.entry(ci, size, now, deadline, queued); ok {
-			starts[ci] = &label{arrive: h.Arrive, hops: 1, term: r.Contacts[ci].End, prev: -1, depart: h.Depart}
+			starts = append(starts, start{ci, h})
 		}
 	}
 	return r.dijkstra(from, to, size, deadline, starts)

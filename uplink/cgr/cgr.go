@@ -25,7 +25,6 @@
 package cgr
 
 import (
-	"container/heap"
 	"fmt"
 	"slices"
 	"sort"
@@ -63,10 +62,11 @@ type Route struct {
 	Entry       uint64    // the first hop's receiving node
 }
 
-// Router routes over a contact plan.
+// Router routes over a contact plan. It is safe for concurrent use.
 type Router struct {
 	Contacts []Contact
 	out      map[uint64][]int // node → indices of contacts leaving it
+	graph    graph            // the search's view of Contacts
 }
 
 // New makes a router over contacts.
@@ -76,6 +76,7 @@ func New(contacts []Contact) *Router {
 		c := &contacts[i]
 		r.out[c.From] = append(r.out[c.From], i)
 	}
+	r.graph = newGraph(contacts)
 	return r
 }
 
@@ -113,7 +114,7 @@ func (r *Router) Routes(from, to uint64, size int, now, deadline time.Time, queu
 			routes = append(routes, Route{Hops: []Hop{first}, Arrival: arrive, Latest: c.End.Add(c.OWLT), Termination: c.End, Entry: c.To})
 			continue
 		}
-		if rt, ok := r.search(first, from, to, size, deadline); ok {
+		if rt, ok := r.dijkstra(from, to, size, deadline, []start{{first.Contact, first}}); ok {
 			routes = append(routes, rt)
 		}
 	}
@@ -157,108 +158,6 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// label is Dijkstra's state at a contact.
-type label struct {
-	arrive time.Time
-	hops   int
-	term   time.Time
-	prev   int // contact index, -1 at the entry
-	depart time.Time
-}
-
-// less orders labels as SABR orders routes (the entry is fixed here).
-func (a *label) less(b *label) bool {
-	if !a.arrive.Equal(b.arrive) {
-		return a.arrive.Before(b.arrive)
-	}
-	if a.hops != b.hops {
-		return a.hops < b.hops
-	}
-	return a.term.After(b.term)
-}
-
-type item struct {
-	ci int
-	l  *label
-}
-type pq []item
-
-func (q pq) Len() int              { return len(q) }
-func (q pq) Less(i, j int) bool    { return q[i].l.less(q[j].l) }
-func (q pq) Swap(i, j int)         { q[i], q[j] = q[j], q[i] }
-func (q *pq) Push(x any)           { *q = append(*q, x.(item)) }
-func (q *pq) Pop() any             { o := *q; it := o[len(o)-1]; *q = o[:len(o)-1]; return it }
-func (q *pq) add(ci int, l *label) { heap.Push(q, item{ci, l}) }
-
-// search finds the best route that starts with the hop first.
-func (r *Router) search(first Hop, origin, to uint64, size int, deadline time.Time) (Route, bool) {
-	c0 := &r.Contacts[first.Contact]
-	return r.dijkstra(origin, to, size, deadline, map[int]*label{
-		first.Contact: {arrive: first.Arrive, hops: 1, term: c0.End, prev: -1, depart: first.Depart},
-	})
-}
-
-// dijkstra searches the contact graph from the start labels (entry
-// contact → its label) for the best route to node to: Dijkstra's
-// algorithm on the best-case arrival time, labels ordered as SABR orders
-// routes.
-func (r *Router) dijkstra(origin, to uint64, size int, deadline time.Time, starts map[int]*label) (Route, bool) {
-	best := map[int]*label{}
-	done := map[int]bool{}
-	q := &pq{}
-	for ci, l := range starts {
-		best[ci] = l
-		q.add(ci, l)
-	}
-	for q.Len() > 0 {
-		it := heap.Pop(q).(item)
-		if done[it.ci] || best[it.ci] != it.l {
-			continue
-		}
-		done[it.ci] = true
-		c := &r.Contacts[it.ci]
-		if c.To == to {
-			return r.route(best, it.ci), true
-		}
-		for _, ni := range r.out[c.To] {
-			n := &r.Contacts[ni]
-			if done[ni] || n.To == origin || n.To == c.From {
-				continue // no loops back
-			}
-			depart := later(it.l.arrive, n.Start)
-			arrive, ok := cross(n, depart, size)
-			if !ok || (!deadline.IsZero() && arrive.After(deadline)) {
-				continue
-			}
-			term := it.l.term
-			if n.End.Before(term) {
-				term = n.End
-			}
-			l := &label{arrive: arrive, hops: it.l.hops + 1, term: term, prev: it.ci, depart: depart}
-			if b := best[ni]; b == nil || l.less(b) {
-				best[ni] = l
-				q.add(ni, l)
-			}
-		}
-	}
-	return Route{}, false
-}
-
-// route rebuilds the route ending with contact last.
-func (r *Router) route(best map[int]*label, last int) Route {
-	var hops []Hop
-	for ci := last; ci >= 0; ci = best[ci].prev {
-		l := best[ci]
-		hops = append(hops, Hop{ci, l.depart, l.arrive})
-	}
-	for i, j := 0, len(hops)-1; i < j; i, j = i+1, j-1 {
-		hops[i], hops[j] = hops[j], hops[i]
-	}
-	l := best[last]
-	lc := &r.Contacts[last]
-	return Route{Hops: hops, Arrival: l.arrive, Latest: lc.End.Add(lc.OWLT), Termination: l.term, Entry: r.Contacts[hops[0].Contact].To}
 }
 
 // Bundle is what Assign needs to know of a queued bundle.
