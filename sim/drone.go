@@ -79,11 +79,14 @@ type drone struct {
 	// sessionEnd is the contact's end the station named (zero: none);
 	// lastUp is when the station last sent anything in the session.
 	sessionEnd, lastUp time.Time
-	cmdSeen            map[uint32]bool // command ids received (dedup)
-	order              []uint32        // command ids in the order first received
-	timed              []timedCmd      // time-tagged commands waiting
-	log                []string        // onboard log (LOG command)
-	executed           int
+	// acks are bundle acknowledgements committed and waiting for the
+	// downlink, oldest first
+	acks     [][]byte
+	cmdSeen  map[uint32]bool // command ids received (dedup)
+	order    []uint32        // command ids in the order first received
+	timed    []timedCmd      // time-tagged commands waiting
+	log      []string        // onboard log (LOG command)
+	executed int
 
 	// CCSDS link (nil: the drone speaks AX.25)
 	cc     *link.Onboard

@@ -19,11 +19,22 @@ import (
 // the emulator: Tromso has more bundles for DRONE-10 than its 04:05 pass
 // can carry, and the pass is worked with an ideal link budget plus the
 // given frame loss each way (data and acknowledgements alike). Goodput is
-// the bundle bytes the drone committed (whole bundles and acknowledged
-// parts) per second of the pass; the link's payload rate is what its bit
-// rate carries as AX.25 information fields (256 of the 284 bytes each
-// frame takes on the air, with flags). The ratio is reported as
-// goodput/payload; the goals are 0.90 at 0% loss and 0.80 at 5%.
+// the bundle bytes the drone committed (whole bundles, fragments, and
+// acknowledged parts) per second of the pass; the link's payload rate is
+// what its bit rate carries as AX.25 information fields (256 of the 284
+// bytes each frame takes on the air, with flags). The ratio is reported
+// as goodput/payload (issue 27's goals: 0.95 at 0% loss, 0.90 at 5%).
+// The bundles may not be fragmented: this measures the link, not how the
+// router cuts bundles to fill a pass (which costs about 0.04 more here).
+//
+// The ceiling is 234/256 = 0.914 (segment and space packet headers),
+// times 1/1.016 for the bit stuffing the station allows for (the emulator
+// stuffs no bits): 0.90. Measured: 0.889 at 0%, 0.824 at 5%; it was 0.49
+// before the fixes of this round (the uplink planned at half its rate,
+// waiting bundles cut in halves again and again, a fixed 10 s resend
+// timeout against acknowledgements that take longer, segments received
+// after the drone fell silent never committed, and the station queueing
+// frames past the pass's end).
 func BenchmarkBundleGoodput(b *testing.B) {
 	for _, loss := range []float64{0, 0.05} {
 		b.Run(fmt.Sprintf("loss=%.0f%%", 100*loss), func(b *testing.B) {
@@ -54,7 +65,7 @@ func goodputRun(b *testing.B, loss float64) float64 {
 				now := c.Now()
 				for i := range 40 {
 					bb := &bundle.Bundle{
-						Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(node, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
+						Primary: bundle.Primary{Flags: bundle.FlagNoFragment, CRCType: bundle.CRC32C, Dest: bundle.IPN(node, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
 							Created: uint64(now.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Milliseconds()), Seq: uint64(i + 1), Lifetime: 86400000},
 						Blocks: []bundle.Block{{Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: make([]byte, 10_000)}},
 					}
@@ -97,6 +108,17 @@ func goodputRun(b *testing.B, loss float64) float64 {
 	for _, k := range s.RxPending() {
 		_, rs := s.RxRanges(k)
 		partial += rs.Bytes()
+	}
+	// fragments received whole, of bundles not yet reassembled: committed
+	// too (the rest of their bundle comes at the next contact)
+	held, err := s.List()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range held {
+		if e.Fragment {
+			partial += int64(e.Size)
+		}
 	}
 	s.Close()
 	var rate float64

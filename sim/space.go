@@ -204,6 +204,7 @@ func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time
 			if d.session == stIdx {
 				d.session = -1
 				if d.link != nil {
+					d.commit(now) // what came is kept; its ack goes at the next contact's resend
 					d.link.Close()
 					d.link = nil
 				}
@@ -212,6 +213,7 @@ func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time
 	case proto.APIDBundleSeg:
 		if d.link != nil && d.linkStation == stIdx {
 			d.link.Rcv.Receive(p.Data, now)
+			e.commitBundles(d, now)
 		}
 	case proto.APIDBundleAck:
 		if d.link != nil && d.linkStation == stIdx {

@@ -377,6 +377,47 @@ var ErrNoClock = errors.New("no creation time")
 // ErrExpired, or ErrFull with the class and quota; the bundle is durable
 // when it returns nil.
 func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
+	e, err := s.describe(raw, from, now)
+	if err != nil {
+		return e, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { return s.put(tx, raw, e) })
+	return e, err
+}
+
+// Replace puts pieces (fragments cut from the held bundle id) in its
+// place in one transaction: the bundle and its pieces are never both
+// missing, and a piece may have the bundle's own id (a fragment cut again
+// from its start has the same offset, so the same id, as the fragment).
+func (s *Store) Replace(id string, pieces [][]byte, from uint64, received, now time.Time) ([]Entry, error) {
+	es := make([]Entry, len(pieces))
+	for i, raw := range pieces {
+		e, err := s.describe(raw, from, now)
+		if err != nil {
+			return nil, err
+		}
+		e.Received = received.UTC()
+		es[i] = e
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.remove(tx, []byte(id)); err != nil {
+			return err
+		}
+		for i, raw := range pieces {
+			if err := s.put(tx, raw, es[i]); err != nil && !errors.Is(err, ErrDuplicate) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// describe checks a bundle to be stored and makes its entry.
+func (s *Store) describe(raw []byte, from uint64, now time.Time) (Entry, error) {
 	b, e, err := Describe(raw)
 	if err != nil {
 		return Entry{}, err
@@ -399,37 +440,39 @@ func (s *Store) Put(raw []byte, from uint64, now time.Time) (Entry, error) {
 	if !now.Before(e.Expires) {
 		return e, fmt.Errorf("%w: %s at %s", ErrExpired, e.ID, e.Expires.Format(time.RFC3339))
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		id := []byte(e.ID)
-		if v := tx.Bucket(bktSeen).Get(id); v != nil && (len(v) > 8 && v[8] == 1 || tx.Bucket(bktMeta).Get(id) != nil) {
-			return fmt.Errorf("%w: %s", ErrDuplicate, e.ID)
-		}
-		usage := tx.Bucket(bktUsage)
-		ck := []byte{byte(e.Class)}
-		used := int64(0)
-		if v := usage.Get(ck); len(v) == 8 {
-			used = int64(binary.BigEndian.Uint64(v))
-		}
-		if used+int64(e.Size) > s.quota[e.Class] {
-			return fmt.Errorf("%w: %s class holds %d of its %d bytes, %s needs %d", ErrFull, ClassName(e.Class), used, s.quota[e.Class], e.ID, e.Size)
-		}
-		meta, _ := json.Marshal(e)
-		if err := tx.Bucket(bktMeta).Put(id, meta); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bktRaw).Put(id, raw); err != nil {
-			return err
-		}
-		exp := binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))
-		if err := tx.Bucket(bktSeen).Put(id, append(exp, 0)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bktSeenK).Put(e.Key[:], append(append(exp, 0), id...)); err != nil {
-			return err
-		}
-		return usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(used+int64(e.Size))))
-	})
-	return e, err
+	return e, nil
+}
+
+// put stores a described bundle in tx.
+func (s *Store) put(tx *bolt.Tx, raw []byte, e Entry) error {
+	id := []byte(e.ID)
+	if v := tx.Bucket(bktSeen).Get(id); v != nil && (len(v) > 8 && v[8] == 1 || tx.Bucket(bktMeta).Get(id) != nil) {
+		return fmt.Errorf("%w: %s", ErrDuplicate, e.ID)
+	}
+	usage := tx.Bucket(bktUsage)
+	ck := []byte{byte(e.Class)}
+	used := int64(0)
+	if v := usage.Get(ck); len(v) == 8 {
+		used = int64(binary.BigEndian.Uint64(v))
+	}
+	if used+int64(e.Size) > s.quota[e.Class] {
+		return fmt.Errorf("%w: %s class holds %d of its %d bytes, %s needs %d", ErrFull, ClassName(e.Class), used, s.quota[e.Class], e.ID, e.Size)
+	}
+	meta, _ := json.Marshal(e)
+	if err := tx.Bucket(bktMeta).Put(id, meta); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktRaw).Put(id, raw); err != nil {
+		return err
+	}
+	exp := binary.BigEndian.AppendUint64(nil, uint64(e.Expires.UnixMilli()))
+	if err := tx.Bucket(bktSeen).Put(id, append(exp, 0)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktSeenK).Put(e.Key[:], append(append(exp, 0), id...)); err != nil {
+		return err
+	}
+	return usage.Put(ck, binary.BigEndian.AppendUint64(nil, uint64(used+int64(e.Size))))
 }
 
 // Get returns a stored bundle's bytes and entry; ok is false when it is

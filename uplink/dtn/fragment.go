@@ -2,6 +2,8 @@ package dtn
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
@@ -20,18 +22,46 @@ const minFragment = 1024
 // size. The fragments take the bundle's place in the store, each routed
 // on its own, and keep when it was received, so the bundle age counts
 // the time held before the cut.
+//
+// A fragment is probed in the bundle's place in the queue, behind the
+// bundles sent before it: a bundle that waits only because the contacts
+// ahead are full of other bundles is not cut (cutting every waiting
+// bundle in halves, and the halves again, took the bundle goodput of a
+// full pass from 0.90 to 0.49). Only the first such bundle in sending
+// order is cut, at the end of what a contact can carry, to fill it; the
+// next call looks again with its fragments in the queue.
 func (n *Node) fragmentUnroutable(now time.Time) {
 	held, as := n.Routes(now)
 	r := n.Router()
+	var queue []cgr.Bundle
+	at := map[string]int{}
 	for _, e := range held {
+		if e.DestNode != n.Num {
+			at[e.ID] = len(queue)
+			queue = append(queue, cgr.Bundle{ID: e.ID, Dest: e.DestNode, Size: e.Size + 64, Class: e.Class, Created: e.Created, Deadline: e.Expires, Avoid: e.From})
+		}
+	}
+	// in the order Assign sends them
+	order := slices.Clone(held)
+	slices.SortStableFunc(order, func(a, b bstore.Entry) int {
+		switch {
+		case a.Class != b.Class:
+			return b.Class - a.Class
+		case !a.Created.Equal(b.Created):
+			return a.Created.Compare(b.Created)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for _, e := range order {
 		a, ok := as[e.ID]
 		if !ok || a.Route != nil || e.NoFragment || e.Size < 2*minFragment || e.DestNode == n.Num {
 			continue
 		}
 		size := 0
 		for s := e.Size / 2; s >= minFragment; s /= 2 {
-			probe := cgr.Bundle{ID: e.ID, Dest: e.DestNode, Size: s + 64, Class: e.Class, Created: e.Created, Deadline: e.Expires, Avoid: e.From}
-			if p := r.Assign(n.Num, now, []cgr.Bundle{probe})[e.ID]; p.Route != nil {
+			probe := slices.Clone(queue)
+			probe[at[e.ID]].Size = s + 64
+			if p := r.Assign(n.Num, now, probe)[e.ID]; p.Route != nil {
 				size = s
 				break
 			}
@@ -47,22 +77,15 @@ func (n *Node) fragmentUnroutable(now time.Time) {
 		if err != nil || len(frags) < 2 {
 			continue
 		}
-		stored := 0
-		for _, f := range frags {
-			if _, err := n.Store.Put(f, e.From, e.Received); err != nil && !errors.Is(err, bstore.ErrDuplicate) {
-				n.logf("dtn: node %d: fragment of %s: %v (the bundle is kept whole)\n", n.Num, e.ID, err)
-				break
-			}
-			stored++
-		}
-		if stored < len(frags) {
+		if _, err := n.Store.Replace(e.ID, frags, e.From, e.Received, now); err != nil {
+			n.logf("dtn: node %d: fragments of %s: %v (the bundle is kept whole)\n", n.Num, e.ID, err)
 			continue
 		}
-		n.Store.Remove(e.ID)
 		n.mu.Lock()
 		n.stats.Fragmented++
 		n.mu.Unlock()
 		n.logf("dtn: node %d: %s (%d bytes) cut into %d fragments of at most %d bytes: no contact carries it whole\n", n.Num, e.ID, e.Size, len(frags), size)
+		return
 	}
 }
 

@@ -415,8 +415,10 @@ func (n *Node) Route(id string, now time.Time) (*cgr.Route, error) {
 // PassContacts turns the plan's contacts into the router's. A pass
 // carries rate/8 bytes per second, less the frames' overhead (AX.25,
 // space packet and segment headers: about 10% at 256-byte frames), half
-// of it when telemetry shares the downlink, times the share of frames
-// expected through (quality; nil counts every frame). Terrestrial links join pairs of
+// of it on the downlink, which telemetry shares (the uplink carries only
+// bundles and the odd command: halving it too left CGR believing a pass
+// carried half of what it does, and bundle goodput at 0.5), times the
+// share of frames expected through (quality; nil counts every frame). Terrestrial links join pairs of
 // ground nodes for the whole span at 1 MB/s.
 func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.Time, quality func(c *plan.DTNContact) float64) []cgr.Contact {
 	var out []cgr.Contact
@@ -426,7 +428,10 @@ func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.T
 		if quality != nil {
 			q = quality(c)
 		}
-		rate := c.RateBits / 8 * 0.9 * 0.5 * q
+		rate := c.RateBits / 8 * 0.9 * q
+		if !c.Up {
+			rate *= 0.5
+		}
 		out = append(out, cgr.Contact{From: uint64(c.From), To: uint64(c.To), Start: c.Start, End: c.End, Rate: rate, OWLT: c.OWLT,
 			Note: fmt.Sprintf("%s pass of %d (%.0f%% of frames expected through)", c.Station, c.NORAD, 100*q)})
 	}

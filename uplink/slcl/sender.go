@@ -12,14 +12,19 @@ import (
 // bundles to send, in order; Next gives the next segment; OnAck takes the
 // peer's acknowledgements. A segment is resent when an acknowledgement
 // covers a segment sent after it but not it (it was lost), or when it has
-// gone unacknowledged for RTO (the acknowledgement was lost). It is not
-// safe for concurrent use.
+// gone unacknowledged for the retransmission timeout (the acknowledgement
+// was lost). The timeout adapts to the acknowledgements' round trip as
+// TCP's does (RFC 6298: SRTT + 4·RTTVAR, samples only from segments sent
+// once): a receiver that acknowledges every 8 segments, over a downlink
+// it shares with telemetry, answers in seconds to tens of seconds, and a
+// fixed 10 s had whole bundles sent twice (goodput 0.77 of the payload
+// rate at no loss). It is not safe for concurrent use.
 type Sender struct {
 	Store   *bstore.Store
 	Peer    uint64
 	Segment int           // data bytes per segment (default DefaultSegment)
 	Window  int           // bundles in flight at once (default 4)
-	RTO     time.Duration // default 10 s
+	RTO     time.Duration // the timeout before any round trip is measured (default 10 s)
 	// Done is called when the peer has accepted (custody passed: the
 	// bundle is already removed from the store), refused (it stays) or
 	// found expired (removed) a bundle, and when the sender deleted one
@@ -40,6 +45,10 @@ type Sender struct {
 	// loss estimate over recent acknowledgements: segments newly
 	// acknowledged and segments found lost
 	winAcked, winLost int
+	// round-trip estimate (0: no sample yet), and how many times the
+	// timeout has doubled since the last sample (RFC 6298 5.5)
+	srtt, rttvar time.Duration
+	backoff      uint
 
 	// counters
 	SegmentsSent, Resent int
@@ -55,6 +64,7 @@ type txBundle struct {
 
 type txSeg struct {
 	seq    uint64 // when it was last sent (0: never)
+	sends  int
 	at     time.Time
 	acked  bool
 	lostAt uint64 // seq of the ack evidence that it was lost
@@ -185,10 +195,7 @@ func (s *Sender) bounds(t *txBundle, i int) (uint32, uint32) {
 // was one.
 func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
 	s.fill(now)
-	rto := s.RTO
-	if rto <= 0 {
-		rto = 10 * time.Second
-	}
+	rto := s.Timeout()
 	pick := func(want func(g *txSeg) bool) ([]byte, bool) {
 		for _, t := range s.flight {
 			for i := range t.segs {
@@ -201,6 +208,7 @@ func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
 				}
 				s.seq++
 				g.seq, g.at, g.lostAt = s.seq, now, 0
+				g.sends++
 				s.SegmentsSent++
 				lo, hi := s.bounds(t, i)
 				return AppendSegment(dst, &bstore.Segment{Key: t.e.Key, Total: uint32(len(t.raw)), Off: lo, Data: t.raw[lo:hi]}), true
@@ -214,7 +222,43 @@ func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
 	if b, ok := pick(func(g *txSeg) bool { return g.seq == 0 }); ok {
 		return b, true
 	}
-	return pick(func(g *txSeg) bool { return now.Sub(g.at) >= rto })
+	b, ok := pick(func(g *txSeg) bool { return now.Sub(g.at) >= rto })
+	if ok && s.srtt != 0 && s.backoff < 3 {
+		s.backoff++
+	}
+	return b, ok
+}
+
+// Limits of the adaptive timeout.
+const (
+	MinRTO = time.Second
+	MaxRTO = 2 * time.Minute
+)
+
+// Timeout is the retransmission timeout in use.
+func (s *Sender) Timeout() time.Duration {
+	if s.srtt == 0 {
+		if s.RTO > 0 {
+			return s.RTO
+		}
+		return 10 * time.Second
+	}
+	return min(MaxRTO, max(MinRTO, s.srtt+4*s.rttvar)<<s.backoff)
+}
+
+// sample takes a round-trip measurement (RFC 6298 2.2-2.3).
+func (s *Sender) sample(r time.Duration) {
+	s.backoff = 0
+	if s.srtt == 0 {
+		s.srtt, s.rttvar = r, r/2
+		return
+	}
+	d := s.srtt - r
+	if d < 0 {
+		d = -d
+	}
+	s.rttvar = (3*s.rttvar + d) / 4
+	s.srtt = (7*s.srtt + r) / 8
 }
 
 // OnAck takes an acknowledgement's bytes.
@@ -236,14 +280,24 @@ func (s *Sender) OnAck(data []byte, now time.Time) error {
 			t.acked = t.acked.Add(r)
 		}
 		var newest uint64
+		var rtt time.Duration = -1
 		for i := range t.segs {
 			g := &t.segs[i]
 			lo, hi := s.bounds(t, i)
 			if !g.acked && t.acked.Covers(bstore.Range{Lo: lo, Hi: hi}) {
 				g.acked = true
+				// the sample is the oldest newly acknowledged segment's
+				// age: the receiver acknowledges in batches, and the
+				// first of a batch waits longest (Karn: never a resent one)
+				if g.sends == 1 {
+					rtt = max(rtt, now.Sub(g.at))
+				}
 				newest = max(newest, g.seq)
 				s.winAcked++
 			}
+		}
+		if rtt >= 0 {
+			s.sample(rtt)
 		}
 		for i := range t.segs {
 			if g := &t.segs[i]; !g.acked && g.seq != 0 && g.seq < newest && g.lostAt == 0 {

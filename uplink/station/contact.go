@@ -17,7 +17,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	if !ok {
 		return fmt.Errorf("station %s: no callsign for satellite %d", e.o.Name, c.NORAD)
 	}
-	var nextOpen, nextAck, nextCmd, nextProgress, nextHello, helloAt, nextOffer, lastPump time.Time
+	var nextOpen, nextAck, nextCmd, nextProgress, nextHello, helloAt, nextOffer time.Time
 	sentAt := map[uint32]time.Time{}
 	var link *dtn.Link
 	if node, ok := e.o.SatNodes[c.NORAD]; ok && e.o.DTN != nil {
@@ -103,7 +103,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 				link.Offer(now)
 				nextOffer = now.Add(20 * time.Second)
 			}
-			e.pumpBundles(link, call, c.NORAD, now, &lastPump, rep)
+			e.pumpBundles(link, call, c.NORAD, now, c.End, rep)
 		}
 		if e.o.Progress != nil && !now.Before(nextProgress) {
 			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Start: c.Start, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})

@@ -128,6 +128,9 @@ type Engine struct {
 	offsetSeen bool
 	replanned  chan struct{}     // SetContacts wakes Run's waits
 	cc         map[int]*ccsdsSat // CCSDS satellites' links; guarded by mu
+	// txFree is when the TNC will have sent every frame handed to it so
+	// far (its queue drains at the uplink's bit rate); guarded by mu
+	txFree time.Time
 }
 
 // New returns an engine.

@@ -69,6 +69,7 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 	}
 	if c := e.ccsds(e.byCall[dst.String()]); c != nil {
 		c.expedite(pkt)
+		e.queued(e.byCall[dst.String()], len(pkt)) // about: a frame's worth of overhead
 		return
 	}
 	if e.o.Security != nil {
@@ -92,6 +93,38 @@ func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
 		return
 	}
 	e.transmit(b, rep)
+	e.queued(e.byCall[dst.String()], len(info))
+}
+
+// queued books one frame with n information bytes on the TNC's queue:
+// its 16-byte header, FCS, flags and a byte of gap, and bit stuffing
+// (about one bit in 62 for random data). It is the queue's best estimate,
+// not airtime's worst case: a queue modelled as draining slower than it
+// does runs dry.
+func (e *Engine) queued(sat, n int) {
+	rate := e.o.BitRate[sat]
+	if rate <= 0 {
+		rate = 9600
+	}
+	d := time.Duration(8 * float64(n+28) * 1.016 / rate * float64(time.Second))
+	now := e.o.Clock.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.txFree = later(e.txFree, now).Add(d)
+}
+
+// txBacklog is how long the TNC needs for what it holds.
+func (e *Engine) txBacklog(now time.Time) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return max(0, e.txFree.Sub(now))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // transmit hands the TNC one frame.
