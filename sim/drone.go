@@ -79,6 +79,7 @@ type drone struct {
 	// sessionEnd is the contact's end the station named (zero: none);
 	// lastUp is when the station last sent anything in the session.
 	sessionEnd, lastUp time.Time
+	sunAt              time.Time // when sunlit was last computed
 	// acks are bundle acknowledgements committed and waiting for the
 	// downlink, oldest first
 	acks     [][]byte
@@ -108,9 +109,15 @@ type timedCmd struct {
 }
 
 func (d *drone) power(now time.Time, dt time.Duration) {
-	r, _, err := d.prop.At(now)
-	if err == nil {
-		d.sunlit = geo.SunlitFraction(r, geo.SunPosition(now))
+	// sunlight changes over the ten seconds or so of a penumbra: looking
+	// every sunEvery is enough, and SGP4 and the Sun's position for every
+	// drone at every step were a ninth of a 500-drone day's CPU
+	if d.sunAt.IsZero() || now.Sub(d.sunAt) >= sunEvery || now.Before(d.sunAt) {
+		r, _, err := d.prop.At(now)
+		if err == nil {
+			d.sunlit = geo.SunlitFraction(r, geo.SunPosition(now))
+		}
+		d.sunAt = now
 	}
 	d.solarW = 12 * 0.65 * d.sunlit
 	load := modeLoadW[d.mode]
@@ -135,6 +142,9 @@ func (d *drone) power(now time.Time, dt time.Duration) {
 }
 
 func (d *drone) soc() float64 { return d.socWh / d.capWh }
+
+// sunEvery is how often a drone looks where the Sun is.
+const sunEvery = 5 * time.Second
 
 // Session timing: the station stops listening at the contact's end, and
 // a session it stopped hearing from (its close lost, its contact cut
