@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ipgs/ipgs/uplink/sdnv"
 )
 
 // Version is the protocol version of the contact header.
@@ -228,15 +230,5 @@ func (r *Reader) Next() (*Msg, error) {
 	return m, nil
 }
 
-// AppendSDNV appends v as a self-delimiting numeric value: seven bits a
-// byte, most significant first, the high bit set on all but the last.
-func AppendSDNV(b []byte, v uint64) []byte {
-	var tmp [10]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7f)
-	for v >>= 7; v > 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7f) | 0x80
-	}
-	return append(b, tmp[i:]...)
-}
+// AppendSDNV appends v as a self-delimiting numeric value (RFC 6256).
+func AppendSDNV(b []byte, v uint64) []byte { return sdnv.Append(b, v) }

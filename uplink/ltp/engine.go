@@ -1,0 +1,362 @@
+package ltp
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Config is an engine's environment. The engine does no I/O and starts no
+// goroutine: segments go out through Send, come in through Handle, and
+// Tick runs its timers, each at the time it is given (Serve drives it
+// over UDP).
+type Config struct {
+	Engine  uint64 // this engine's id
+	Segment int    // data bytes per data segment (default 1024)
+	// Send transmits one segment to engine to.
+	Send func(to uint64, seg []byte)
+	// Deliver takes a block whose red part arrived whole.
+	Deliver func(from SessionID, client uint64, block []byte)
+	// Done says how an export session ended: nil when its red part was
+	// acknowledged whole, else why not.
+	Done func(s SessionID, err error)
+	// RoundTrip is how long, after sending a checkpoint or a report to
+	// peer, its answer may take: twice the one-way light time plus the
+	// time the peer may hold it (default 2 s).
+	RoundTrip func(peer uint64) time.Duration
+	// Up says whether the link to peer is up at now. Timers do not run
+	// while it is down: a checkpoint sent just before LOS is not resent
+	// into the gap, and the session waits out outages of hours (nil:
+	// always up).
+	Up func(peer uint64, now time.Time) bool
+	// Limit is how many times a checkpoint or report is resent before the
+	// session is cancelled (default 20).
+	Limit int
+}
+
+// ErrCancelled is the error of a session the peer cancelled.
+var ErrCancelled = errors.New("ltp: session cancelled by the peer")
+
+// Engine is an LTP engine: the export sessions of the blocks it sends and
+// the import sessions of those it receives. It is not safe for concurrent
+// use.
+type Engine struct {
+	cfg     Config
+	next    uint64
+	exports map[uint64]*export
+	imports map[SessionID]*importSession
+	closed  map[SessionID]time.Time // finished import sessions, to answer late checkpoints
+	last    time.Time               // the previous Tick
+	serial  uint64
+}
+
+// New returns an engine.
+func New(cfg Config) *Engine {
+	if cfg.Segment <= 0 {
+		cfg.Segment = 1024
+	}
+	if cfg.Limit <= 0 {
+		cfg.Limit = 20
+	}
+	return &Engine{cfg: cfg, next: 1, serial: 1, exports: map[uint64]*export{}, imports: map[SessionID]*importSession{}, closed: map[SessionID]time.Time{}}
+}
+
+// timer is a checkpoint or report waiting for its answer.
+type timer struct {
+	seg      []byte
+	deadline time.Time
+	tries    int
+}
+
+type export struct {
+	to, client uint64
+	block      []byte
+	red        int
+	claimed    ranges
+	cps        map[uint64]*timer // by checkpoint serial
+}
+
+type importSession struct {
+	from      SessionID
+	client    uint64
+	data      []byte
+	got       ranges
+	redEnd    int // -1 until the end of the red part is seen
+	delivered bool
+	reports   map[uint64]*timer // by report serial
+}
+
+func (e *Engine) roundTrip(peer uint64) time.Duration {
+	if e.cfg.RoundTrip != nil {
+		return e.cfg.RoundTrip(peer)
+	}
+	return 2 * time.Second
+}
+
+func (e *Engine) send(to uint64, s *Segment) []byte {
+	b := s.Append(nil)
+	e.cfg.Send(to, b)
+	return b
+}
+
+// Send starts an export session for block to engine to's client service
+// client, its first red bytes red (the rest green; red < 0: all red), and
+// returns the session's id.
+func (e *Engine) Send(to, client uint64, block []byte, red int, now time.Time) SessionID {
+	if red < 0 || red > len(block) {
+		red = len(block)
+	}
+	id := SessionID{Engine: e.cfg.Engine, Number: e.next}
+	e.next++
+	x := &export{to: to, client: client, block: block, red: red, cps: map[uint64]*timer{}}
+	e.exports[id.Number] = x
+	for off := 0; off < len(block); {
+		end := min(off+e.cfg.Segment, len(block))
+		if off < red {
+			end = min(end, red) // the red part's last segment ends with it
+		}
+		s := &Segment{Session: id, Client: client, Offset: uint64(off), Data: block[off:end]}
+		switch {
+		case end < red:
+			s.Type = RedData
+		case end == red && red == len(block):
+			s.Type = RedCPEORPEOB
+		case end == red:
+			s.Type = RedCPEORP
+		case end == len(block):
+			s.Type = GreenEOB
+		default:
+			s.Type = GreenData
+		}
+		if IsCheckpoint(s.Type) {
+			s.Checkpoint = e.nextSerial()
+			x.cps[s.Checkpoint] = &timer{seg: e.send(to, s), deadline: now.Add(e.roundTrip(to))}
+		} else {
+			e.send(to, s)
+		}
+		off = end
+	}
+	if red == 0 {
+		delete(e.exports, id.Number) // all green: nothing to wait for
+		e.done(id, nil)
+	}
+	return id
+}
+
+func (e *Engine) nextSerial() uint64 {
+	e.serial++
+	return e.serial
+}
+
+func (e *Engine) done(id SessionID, err error) {
+	if e.cfg.Done != nil {
+		e.cfg.Done(id, err)
+	}
+}
+
+// Handle takes one segment from the link.
+func (e *Engine) Handle(b []byte, now time.Time) error {
+	s, err := Decode(b)
+	if err != nil {
+		return err
+	}
+	switch {
+	case IsData(s.Type):
+		e.data(s, now)
+	case s.Type == Report:
+		e.report(s, now)
+	case s.Type == ReportAck:
+		if im := e.imports[s.Session]; im != nil {
+			delete(im.reports, s.Serial)
+			if im.delivered && len(im.reports) == 0 {
+				e.closeImport(s.Session, now)
+			}
+		}
+	case s.Type == CancelSender: // the sender gave up: acknowledge, forget
+		e.send(s.Session.Engine, &Segment{Type: CancelAckToS, Session: s.Session})
+		if _, ok := e.imports[s.Session]; ok {
+			e.closeImport(s.Session, now)
+		}
+	case s.Type == CancelRecv:
+		if s.Session.Engine == e.cfg.Engine {
+			if x := e.exports[s.Session.Number]; x != nil {
+				e.send(x.to, &Segment{Type: CancelAckToR, Session: s.Session})
+				delete(e.exports, s.Session.Number)
+				e.done(s.Session, fmt.Errorf("%w (reason %d)", ErrCancelled, s.Reason))
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) data(s *Segment, now time.Time) {
+	from := s.Session.Engine
+	if _, ok := e.closed[s.Session]; ok {
+		if IsCheckpoint(s.Type) {
+			// a checkpoint resent after our last report was lost: the
+			// whole red part is here
+			e.send(from, &Segment{Type: Report, Session: s.Session, Serial: e.nextSerial(), Checkpoint: s.Checkpoint,
+				Upper: s.Offset + uint64(len(s.Data)), Claims: []Claim{{0, s.Offset + uint64(len(s.Data))}}})
+		}
+		return
+	}
+	if !IsRed(s.Type) {
+		return // green data: best effort, not kept
+	}
+	im := e.imports[s.Session]
+	if im == nil {
+		im = &importSession{from: s.Session, client: s.Client, redEnd: -1, reports: map[uint64]*timer{}}
+		e.imports[s.Session] = im
+	}
+	end := int(s.Offset) + len(s.Data)
+	if end > len(im.data) {
+		im.data = append(im.data, make([]byte, end-len(im.data))...)
+	}
+	copy(im.data[s.Offset:], s.Data)
+	im.got = im.got.add(int(s.Offset), end)
+	if s.Type == RedCPEORP || s.Type == RedCPEORPEOB {
+		im.redEnd = end
+	}
+	if IsCheckpoint(s.Type) {
+		r := &Segment{Type: Report, Session: s.Session, Serial: e.nextSerial(), Checkpoint: s.Checkpoint, Upper: uint64(end)}
+		for _, g := range im.got.clip(0, end) {
+			r.Claims = append(r.Claims, Claim{Offset: uint64(g.lo), Length: uint64(g.hi - g.lo)})
+		}
+		im.reports[r.Serial] = &timer{seg: e.send(from, r), deadline: now.Add(e.roundTrip(from))}
+	}
+	if !im.delivered && im.redEnd >= 0 && im.got.covers(0, im.redEnd) {
+		im.delivered = true
+		if e.cfg.Deliver != nil {
+			e.cfg.Deliver(s.Session, im.client, im.data[:im.redEnd])
+		}
+	}
+}
+
+func (e *Engine) report(s *Segment, now time.Time) {
+	if s.Session.Engine != e.cfg.Engine {
+		return
+	}
+	// acknowledge every report, also of sessions already over
+	x := e.exports[s.Session.Number]
+	to := s.Session.Engine
+	if x != nil {
+		to = x.to
+	}
+	e.send(to, &Segment{Type: ReportAck, Session: s.Session, Serial: s.Serial})
+	if x == nil {
+		return
+	}
+	delete(x.cps, s.Checkpoint)
+	for _, c := range s.Claims {
+		lo := int(s.Lower + c.Offset)
+		x.claimed = x.claimed.add(lo, min(x.red, lo+int(c.Length)))
+	}
+	if x.claimed.covers(0, x.red) {
+		delete(e.exports, s.Session.Number)
+		e.done(s.Session, nil)
+		return
+	}
+	// send again what the report's scope lacks, the last piece a
+	// checkpoint answering it
+	missing := x.claimed.gaps(int(s.Lower), min(x.red, int(s.Upper)))
+	var segs []*Segment
+	for _, g := range missing {
+		for off := g.lo; off < g.hi; off += e.cfg.Segment {
+			end := min(off+e.cfg.Segment, g.hi)
+			segs = append(segs, &Segment{Type: RedData, Session: s.Session, Client: x.client, Offset: uint64(off), Data: x.block[off:end]})
+		}
+	}
+	if len(segs) == 0 {
+		return
+	}
+	last := segs[len(segs)-1]
+	last.Type = RedCP
+	if int(last.Offset)+len(last.Data) == x.red {
+		last.Type = RedCPEORP
+		if x.red == len(x.block) {
+			last.Type = RedCPEORPEOB
+		}
+	}
+	last.Checkpoint, last.Serial = e.nextSerial(), s.Serial
+	for _, seg := range segs[:len(segs)-1] {
+		e.send(x.to, seg)
+	}
+	x.cps[last.Checkpoint] = &timer{seg: e.send(x.to, last), deadline: now.Add(e.roundTrip(x.to))}
+}
+
+func (e *Engine) closeImport(id SessionID, now time.Time) {
+	delete(e.imports, id)
+	e.closed[id] = now
+}
+
+// closedFor is how long a finished import session is remembered.
+const closedFor = 24 * time.Hour
+
+// Tick resends the checkpoints and reports whose answers are overdue, and
+// cancels the sessions that have resent too often. Time the link to a
+// peer was down (Config.Up) since the previous Tick does not count.
+func (e *Engine) Tick(now time.Time) {
+	elapsed := time.Duration(0)
+	if !e.last.IsZero() && now.After(e.last) {
+		elapsed = now.Sub(e.last)
+	}
+	e.last = now
+	up := func(peer uint64) bool { return e.cfg.Up == nil || e.cfg.Up(peer, now) }
+	for n, x := range e.exports {
+		id := SessionID{Engine: e.cfg.Engine, Number: n}
+		for _, cp := range sortedTimers(x.cps) {
+			if !up(x.to) {
+				cp.deadline = cp.deadline.Add(elapsed) // suspended
+				continue
+			}
+			if now.Before(cp.deadline) {
+				continue
+			}
+			if cp.tries++; cp.tries > e.cfg.Limit {
+				e.send(x.to, &Segment{Type: CancelSender, Session: id, Reason: ReasonRLEXC})
+				delete(e.exports, n)
+				e.done(id, fmt.Errorf("ltp: session %d to engine %d: checkpoint resent %d times unanswered", n, x.to, e.cfg.Limit))
+				break
+			}
+			e.cfg.Send(x.to, cp.seg)
+			cp.deadline = now.Add(e.roundTrip(x.to))
+		}
+	}
+	for id, im := range e.imports {
+		for _, r := range sortedTimers(im.reports) {
+			if !up(id.Engine) {
+				r.deadline = r.deadline.Add(elapsed)
+				continue
+			}
+			if now.Before(r.deadline) {
+				continue
+			}
+			if r.tries++; r.tries > e.cfg.Limit {
+				e.send(id.Engine, &Segment{Type: CancelRecv, Session: id, Reason: ReasonRLEXC})
+				delete(e.imports, id)
+				break
+			}
+			e.cfg.Send(id.Engine, r.seg)
+			r.deadline = now.Add(e.roundTrip(id.Engine))
+		}
+	}
+	for id, at := range e.closed {
+		if now.Sub(at) > closedFor {
+			delete(e.closed, id)
+		}
+	}
+}
+
+// sortedTimers lists timers by deadline, so that resends go in order.
+func sortedTimers(m map[uint64]*timer) []*timer {
+	ts := make([]*timer, 0, len(m))
+	for _, t := range m {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].deadline.Before(ts[j].deadline) })
+	return ts
+}
+
+// Pending is how many export and import sessions are open.
+func (e *Engine) Pending() (exports, imports int) { return len(e.exports), len(e.imports) }
