@@ -87,11 +87,11 @@ a plan 1 tcp/127.0.0.1:%d
 	// and ION's own segments (its working memory 0xff00, its SDR 0xee08
 	// and 0x1002) go, which ionstop leaves and a new ionstart waits on
 	ionCmd("", "killm")
-	exec.Command("ipcrm", "-M", "0xff00", "-M", "0xee08", "-M", "0x1002").Run()
+	exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
 	t.Logf("ionstart: %s", ionCmd("", "ionstart", "-I", "node.rc"))
 	t.Cleanup(func() {
 		ionCmd("", "ionstop")
-		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xee08", "-M", "0x1002").Run()
+		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
 	})
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -1,0 +1,194 @@
+package ltp
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestIONInterop exchanges LTP blocks with NASA ION's LTP engine (4.1.x,
+// built beside the project: IPGS_PEER_ION names its install prefix, see
+// docs/dtn.md) over UDP, with ION's own test programs at the other end:
+//   - ION's ltpdriver sends three 20,000-byte blocks, all red, to client
+//     service 1 of ipgs's engine (number 1): all three arrive whole;
+//   - ipgs sends three 20,000-byte red blocks to client service 2 of ION's
+//     engine (number 900), where ltpcounter counts them: all three
+//     sessions end acknowledged and ltpcounter reports 60,000 bytes.
+func TestIONInterop(t *testing.T) {
+	prefix := os.Getenv("IPGS_PEER_ION")
+	if prefix == "" {
+		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
+	}
+	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
+	ion := t.TempDir()
+	ionCmd := func(ctx context.Context, args ...string) (string, error) {
+		f, err := os.CreateTemp(ion, "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
+		err = cmd.Run()
+		out, _ := os.ReadFile(f.Name())
+		return string(out), err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	ionPort := freeUDPPort(t)
+	var mu sync.Mutex
+	var got [][]byte
+	done := map[SessionID]error{}
+	u, err := ListenUDP("127.0.0.1:0", map[uint64]string{900: fmt.Sprintf("127.0.0.1:%d", ionPort)}, Config{
+		Engine: 1, Segment: 1024,
+		RoundTrip: func(uint64) time.Duration { return 3 * time.Second },
+		Deliver: func(_ SessionID, client uint64, b []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			if client == 1 {
+				got = append(got, bytes.Clone(b))
+			}
+		},
+		Done: func(s SessionID, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			done[s] = err
+		},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stopRun := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { u.Run(runCtx) })
+	defer wg.Wait()
+	defer stopRun()
+
+	rc := fmt.Sprintf(`## begin ionadmin
+1 900 ''
+s
+m horizon +0
+a contact +0 +86400 900 1 10000000
+a contact +0 +86400 1 900 10000000
+a range +0 +86400 900 1 1
+a range +0 +86400 1 900 1
+m production 10000000
+m consumption 10000000
+## end ionadmin
+## begin ltpadmin
+1 32
+a span 1 32 32 1400 10000 1 'udplso 127.0.0.1:%d' 1
+s 'udplsi 127.0.0.1:%d'
+## end ltpadmin
+`, u.Addr().Port, ionPort)
+	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
+	// no other ION on this machine: killm stops its tasks; its shared
+	// memory and POSIX named semaphores go too (a stale semaphore left
+	// ionadmin asserting)
+	cleanION := func() {
+		ionCmd(context.Background(), "killm")
+		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
+		sems, _ := filepath.Glob("/dev/shm/sem.ion:*")
+		for _, s := range sems {
+			os.Remove(s)
+		}
+	}
+	cleanION()
+	out, err := ionCmd(ctx, "ionstart", "-I", "node.rc")
+	t.Logf("ionstart: %v %s", err, out)
+	t.Cleanup(func() {
+		ionCmd(context.Background(), "ionstop")
+		cleanION()
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			l, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
+			t.Logf("--- ion.log (last 4 kB):\n%s", l[max(0, len(l)-4096):])
+		}
+	})
+
+	// ION → ipgs
+	out, err = ionCmd(ctx, "ltpdriver", "1", "1", "3", "0", "20000")
+	t.Logf("ltpdriver: %v %s", err, strings.TrimSpace(out))
+	poll(t, 60*time.Second, "three blocks from ION", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= 3
+	})
+	mu.Lock()
+	for i, b := range got {
+		if len(b) != 20000 {
+			t.Errorf("block %d from ION: %d bytes, want 20000", i, len(b))
+		}
+	}
+	mu.Unlock()
+
+	// ipgs → ION
+	counter := make(chan string, 1)
+	go func() {
+		out, _ := ionCmd(ctx, "ltpcounter", "2", "59999")
+		counter <- out
+	}()
+	time.Sleep(2 * time.Second) // ltpcounter opens its client service
+	var sent []SessionID
+	for i := range 3 {
+		b := bytes.Repeat([]byte{byte('a' + i)}, 20000)
+		sent = append(sent, u.Send(900, 2, b, -1))
+	}
+	poll(t, 90*time.Second, "ION acknowledging three red parts", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range sent {
+			if _, ok := done[s]; !ok {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	for _, s := range sent {
+		if done[s] != nil {
+			t.Errorf("session %v: %v", s, done[s])
+		}
+	}
+	mu.Unlock()
+	select {
+	case out := <-counter:
+		t.Logf("ltpcounter: %s", strings.TrimSpace(out))
+		if !strings.Contains(out, "60000") {
+			t.Errorf("ltpcounter did not count 60000 bytes")
+		}
+	case <-time.After(60 * time.Second):
+		t.Error("ltpcounter did not finish")
+	}
+	t.Logf("datagrams ipgs could not decode: %d", u.Errors)
+}
+
+func freeUDPPort(t *testing.T) int {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+func poll(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(end) {
+			t.Fatalf("no %s in %v", what, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
