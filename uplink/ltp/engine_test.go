@@ -73,7 +73,7 @@ func (l *link) sender(from uint64) func(uint64, []byte) {
 }
 
 // run advances to end, ticking both engines every second.
-func (l *link) run(t *testing.T, end time.Time, until func() bool) {
+func (l *link) run(t testing.TB, end time.Time, until func() bool) {
 	next := l.now
 	for l.now.Before(end) {
 		if until != nil && until() {
