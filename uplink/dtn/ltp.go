@@ -1,0 +1,122 @@
+package dtn
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/ltp"
+)
+
+// LTPClientBundles is LTP's client service number for the bundle
+// protocol (the SANA registry; ION uses it).
+const LTPClientBundles = 1
+
+// LTPLink is the node's LTP engine on a UDP socket: bundles to a peer
+// engine go as red blocks of client service 1, one bundle a block, and
+// blocks from peers are stored as bundles (RFC 5326; ION's LTP convergence
+// layer). Peers are named by engine number, which is their node number.
+type LTPLink struct {
+	u     *ltp.UDP
+	clk   clock.Clock
+	mu    sync.Mutex
+	wait  map[ltp.SessionID]chan error
+	early map[ltp.SessionID]error // outcomes that came before Send waited
+}
+
+// ListenLTP starts the node's LTP engine (engine number = node number) on
+// addr; peers maps peer engine numbers to their UDP addresses. Run it with
+// Run.
+func (n *Node) ListenLTP(addr string, peers map[uint64]string, clk clock.Clock) (*LTPLink, error) {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	l := &LTPLink{clk: clk, wait: map[ltp.SessionID]chan error{}, early: map[ltp.SessionID]error{}}
+	cfg := ltp.Config{Engine: n.Num, Segment: 1024,
+		Deliver: func(from ltp.SessionID, client uint64, block []byte) {
+			if client != LTPClientBundles {
+				return
+			}
+			if _, err := n.receiveGround(NodeID(from.Engine), block, clk.Now()); err == nil {
+				n.ring()
+			}
+		},
+		Done: func(s ltp.SessionID, err error) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if ch := l.wait[s]; ch != nil {
+				delete(l.wait, s)
+				ch <- err // buffered
+				return
+			}
+			l.early[s] = err
+		},
+	}
+	u, err := ltp.ListenUDP(addr, peers, cfg, clk)
+	if err != nil {
+		return nil, err
+	}
+	l.u = u
+	return l, nil
+}
+
+// Run runs the engine until ctx ends.
+func (l *LTPLink) Run(ctx context.Context) error { return l.u.Run(ctx) }
+
+// WorkLTP sends what is routed through peer over the link until ctx
+// ends (see Work), one bundle at a time, each acknowledged whole by the
+// peer's LTP engine before the next.
+func (n *Node) WorkLTP(ctx context.Context, l *LTPLink, peer uint64) error {
+	s := &ltpSession{l: l, peer: peer, local: NodeID(n.Num), done: make(chan struct{})}
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	return n.Work(ctx, s, l.clk.Now)
+}
+
+type ltpSession struct {
+	l     *LTPLink
+	peer  uint64
+	local string
+	once  sync.Once
+	done  chan struct{}
+}
+
+var _ GroundSession = (*ltpSession)(nil)
+
+func (s *ltpSession) PeerID() string  { return NodeID(s.peer) }
+func (s *ltpSession) LocalID() string { return s.local }
+func (s *ltpSession) Done() <-chan struct{} {
+	return s.done
+}
+func (s *ltpSession) Err() error { return nil }
+func (s *ltpSession) Close() error {
+	s.once.Do(func() { close(s.done) })
+	return nil
+}
+
+// Send sends one bundle as a red block and waits for the peer to claim
+// all of it.
+func (s *ltpSession) Send(ctx context.Context, raw []byte) error {
+	ch := make(chan error, 1)
+	id := s.l.u.Send(s.peer, LTPClientBundles, raw, -1) // not under l.mu: Done takes it under the engine's lock
+	s.l.mu.Lock()
+	if err, ok := s.l.early[id]; ok {
+		delete(s.l.early, id)
+		ch <- err
+	} else {
+		s.l.wait[id] = ch
+	}
+	s.l.mu.Unlock()
+	select {
+	case err := <-ch:
+		if err != nil {
+			return fmt.Errorf("ltp: bundle to engine %d: %w", s.peer, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return fmt.Errorf("ltp: link to engine %d closed", s.peer)
+	}
+}

@@ -1,0 +1,166 @@
+package dtn
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipgs/ipgs/uplink/bstore"
+	"github.com/ipgs/ipgs/uplink/bundle"
+	"github.com/ipgs/ipgs/uplink/cgr"
+)
+
+// TestBundlesOverLTPWithION exchanges bundles with NASA ION 4.1.x
+// (IPGS_PEER_ION names its install prefix; skipped without it) over LTP
+// on UDP, ION's LTP convergence layer (ltpcli/ltpclo) at the other end:
+// a bundle from ION's bpsource reaches node 1's application, and a
+// bundle node 1 submits for ipn:900.1 reaches ION's bpsink once.
+func TestBundlesOverLTPWithION(t *testing.T) {
+	prefix := os.Getenv("IPGS_PEER_ION")
+	if prefix == "" {
+		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
+	}
+	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
+	ion := t.TempDir()
+	ionCmd := func(ctx context.Context, args ...string) string {
+		f, err := os.CreateTemp(ion, "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
+		cmd.Run()
+		out, _ := os.ReadFile(f.Name())
+		return string(out)
+	}
+	cleanION := func() {
+		ionCmd(context.Background(), "killm")
+		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
+		sems, _ := filepath.Glob("/dev/shm/sem.ion:*")
+		for _, s := range sems {
+			os.Remove(s)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	s, err := bstore.Open(filepath.Join(t.TempDir(), "n1.db"), bstore.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := NewNode(1, s, nil)
+	got := &delivered{}
+	n.Deliver = got.deliver
+	now := time.Now()
+	n.SetContacts([]cgr.Contact{{From: 1, To: 900, Start: now.Add(-time.Hour), End: now.Add(24 * time.Hour), Rate: 1e6}})
+
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ionPort := c.LocalAddr().(*net.UDPAddr).Port
+	c.Close()
+	l, err := n.ListenLTP("127.0.0.1:0", map[uint64]string{900: fmt.Sprintf("127.0.0.1:%d", ionPort)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Run(runCtx) })
+	wg.Go(func() { n.WorkLTP(runCtx, l, 900) })
+	defer wg.Wait()
+	defer stop()
+
+	rc := fmt.Sprintf(`## begin ionadmin
+1 900 ''
+s
+m horizon +0
+a contact +0 +86400 900 1 10000000
+a contact +0 +86400 1 900 10000000
+a range +0 +86400 900 1 1
+a range +0 +86400 1 900 1
+m production 10000000
+m consumption 10000000
+## end ionadmin
+## begin ltpadmin
+1 32
+a span 1 32 32 1400 1 1 'udplso 127.0.0.1:%d' 1
+s 'udplsi 127.0.0.1:%d'
+## end ltpadmin
+## begin bpadmin
+1
+a scheme ipn 'ipnfw' 'ipnadminep'
+a endpoint ipn:900.1 q
+a protocol ltp 1400 100
+a induct ltp 900 ltpcli
+a outduct ltp 1 ltpclo
+s
+## end bpadmin
+## begin ipnadmin
+a plan 1 ltp/1
+## end ipnadmin
+`, l.u.Addr().Port, ionPort)
+	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
+	cleanION()
+	t.Logf("ionstart: %s", ionCmd(ctx, "ionstart", "-I", "node.rc"))
+	t.Cleanup(func() {
+		ionCmd(context.Background(), "ionstop")
+		cleanION()
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
+			t.Logf("--- ion.log (last 4 kB):\n%s", b[max(0, len(b)-4096):])
+		}
+	})
+
+	// ION → ipgs
+	ionCmd(ctx, "bpsource", "ipn:1.1", "directive from ION over LTP")
+	wait(t, 60*time.Second, "ION's bundle at node 1", func() bool { return got.count() > 0 })
+
+	// ipgs → ION
+	sink := make(chan string, 1)
+	sinkCtx, stopSink := context.WithCancel(ctx)
+	go func() { sink <- ionCmd(sinkCtx, "bpsink", "ipn:900.1") }()
+	time.Sleep(2 * time.Second)
+	b := &bundle.Bundle{
+		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(900, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 0),
+			Created: bundle.DTNTime(time.Now()), Seq: 1, Lifetime: 3600_000},
+		Blocks: []bundle.Block{bundle.HopCountBlock(2, 30, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("directive from ipgs over LTP")}},
+	}
+	raw, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Submit(raw, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, 60*time.Second, "node 1's bundle leaving for ION", func() bool { return n.Stats().Sent > 0 })
+	time.Sleep(3 * time.Second)
+	stopSink()
+	out := <-sink
+	t.Logf("bpsink: %s", strings.TrimSpace(out))
+	if strings.Count(out, "directive from ipgs over LTP") != 1 {
+		t.Errorf("ION's bpsink did not get the bundle once")
+	}
+}
+
+func wait(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(end) {
+			t.Fatalf("no %s in %v", what, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
