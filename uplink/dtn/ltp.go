@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/ltp"
 )
 
@@ -15,7 +16,7 @@ const LTPClientBundles = 1
 
 // LTPLink is the node's LTP engine on a UDP socket: bundles to a peer
 // engine go as red blocks of client service 1, one bundle a block, and
-// blocks from peers are stored as bundles (RFC 5326; ION's LTP convergence
+// the bundles of blocks from peers (one or several a block) are stored (RFC 5326; ION's LTP convergence
 // layer). Peers are named by engine number, which is their node number.
 type LTPLink struct {
 	u     *ltp.UDP
@@ -23,6 +24,15 @@ type LTPLink struct {
 	mu    sync.Mutex
 	wait  map[ltp.SessionID]chan error
 	early map[ltp.SessionID]error // outcomes that came before Send waited
+	// blocks and bundles received; guarded by mu
+	blocks, bundles int
+}
+
+// Received says how many blocks and bundles came in.
+func (l *LTPLink) Received() (blocks, bundles int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.blocks, l.bundles
 }
 
 // ListenLTP starts the node's LTP engine (engine number = node number) on
@@ -38,8 +48,19 @@ func (n *Node) ListenLTP(addr string, peers map[uint64]string, clk clock.Clock) 
 			if client != LTPClientBundles {
 				return
 			}
-			if _, err := n.receiveGround(NodeID(from.Engine), block, clk.Now()); err == nil {
-				n.ring()
+			// a block may carry several bundles (ION aggregates them)
+			raws, err := bundle.Split(block)
+			l.mu.Lock()
+			l.blocks++
+			l.bundles += len(raws)
+			l.mu.Unlock()
+			if err != nil {
+				n.logf("dtn: node %d: LTP block from engine %d: %v (the bundles before it are kept)\n", n.Num, from.Engine, err)
+			}
+			for _, raw := range raws {
+				if _, err := n.receiveGround(NodeID(from.Engine), raw, clk.Now()); err == nil {
+					n.ring()
+				}
 			}
 		},
 		Done: func(s ltp.SessionID, err error) {

@@ -20,8 +20,9 @@ import (
 // TestBundlesOverLTPWithION exchanges bundles with NASA ION 4.1.x
 // (IPGS_PEER_ION names its install prefix; skipped without it) over LTP
 // on UDP, ION's LTP convergence layer (ltpcli/ltpclo) at the other end:
-// a bundle from ION's bpsource reaches node 1's application, and a
-// bundle node 1 submits for ipn:900.1 reaches ION's bpsink once.
+// three bundles from ION's bpsource, which ION's aggregation (up to
+// 4000 bytes or 2 s) puts in fewer blocks, reach node 1's application, and
+// a bundle node 1 submits for ipn:900.1 reaches ION's bpsink once.
 func TestBundlesOverLTPWithION(t *testing.T) {
 	prefix := os.Getenv("IPGS_PEER_ION")
 	if prefix == "" {
@@ -93,7 +94,7 @@ m consumption 10000000
 ## end ionadmin
 ## begin ltpadmin
 1 32
-a span 1 32 32 1400 1 1 'udplso 127.0.0.1:%d' 1
+a span 1 32 32 1400 4000 2 'udplso 127.0.0.1:%d' 1
 s 'udplsi 127.0.0.1:%d'
 ## end ltpadmin
 ## begin bpadmin
@@ -123,9 +124,17 @@ a plan 1 ltp/1
 		}
 	})
 
-	// ION → ipgs
-	ionCmd(ctx, "bpsource", "ipn:1.1", "directive from ION over LTP")
-	wait(t, 60*time.Second, "ION's bundle at node 1", func() bool { return got.count() > 0 })
+	// ION → ipgs: three bundles within ION's 2 s aggregation time, so
+	// that they share an LTP block
+	for i := range 3 {
+		ionCmd(ctx, "bpsource", "ipn:1.1", fmt.Sprintf("directive %d from ION over LTP", i))
+	}
+	wait(t, 60*time.Second, "ION's three bundles at node 1", func() bool { return got.count() >= 3 })
+	if got.count() != 3 {
+		t.Errorf("%d bundles delivered from ION, want 3", got.count())
+	}
+	blocks, bundles := l.Received()
+	t.Logf("from ION: %d bundles in %d LTP blocks", bundles, blocks)
 
 	// ipgs → ION
 	sink := make(chan string, 1)
