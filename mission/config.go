@@ -51,6 +51,10 @@ type StationConfig struct {
 	// the stations it has a ground link to (it dials theirs).
 	TCPCL       string   `yaml:"tcpcl"`
 	Terrestrial []string `yaml:"terrestrial"`
+	// LTP is where this station's LTP engine (RFC 5326, engine number =
+	// its node number) takes segments on UDP (host:port), for dtn_peers of
+	// protocol ltp.
+	LTP string `yaml:"ltp"`
 	// DTNPeers are bundle agents outside the mission (other DTN
 	// implementations: ION, HDTN, dtn7-go...) this station exchanges
 	// bundles with over TCPCLv4.
@@ -81,8 +85,10 @@ type DTNPeerConfig struct {
 	// Address is where to dial it (host:port); empty, it dials the
 	// station's tcpcl address.
 	Address string `yaml:"address"`
-	// Protocol is tcpclv4 (RFC 9174, the default) or tcpclv3 (RFC 7242,
-	// what NASA's ION speaks; it has no TLS, so it needs tls: optional).
+	// Protocol is tcpclv4 (RFC 9174, the default), tcpclv3 (RFC 7242,
+	// what NASA's ION speaks; it has no TLS, so it needs tls: optional) or
+	// ltp (RFC 5326 over UDP: Address is the peer engine's, whose number
+	// is the peer's node number; the station needs an ltp address).
 	Protocol string `yaml:"protocol"`
 	// As is the node id the station gives this peer (default its
 	// dtn_node): a dtn://name/ one for a peer that does not take ipn:N.0

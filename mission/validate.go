@@ -62,6 +62,14 @@ func (m *Mission) validate(v *validator) {
 				v.at(fmt.Sprintf("tcpcl %q: want host:port", s.TCPCL), "stations", i, "tcpcl")
 			}
 		}
+		if s.LTP != "" {
+			if _, _, err := net.SplitHostPort(s.LTP); err != nil {
+				v.at(fmt.Sprintf("ltp %q: want host:port", s.LTP), "stations", i, "ltp")
+			}
+			if s.DTNNode == "" {
+				v.at("an LTP engine needs the station's dtn_node (its engine number)", "stations", i, "ltp")
+			}
+		}
 		for j, p := range s.DTNPeers {
 			_, ipnErr := IPNNode(p.Node)
 			switch {
@@ -95,8 +103,15 @@ func (m *Mission) validate(v *validator) {
 				if p.TLS != "optional" {
 					v.at("TCPCL version 3 has no TLS: say tls: optional to take a peer that cannot authenticate", "stations", i, "dtn_peers", j, "tls")
 				}
+			case "ltp":
+				if s.LTP == "" {
+					v.at("an LTP peer needs the station's own ltp address (host:port)", "stations", i, "dtn_peers", j, "protocol")
+				}
+				if p.Address == "" {
+					v.at("an LTP peer needs its engine's address (host:port)", "stations", i, "dtn_peers", j, "address")
+				}
 			default:
-				v.at(fmt.Sprintf("protocol %q: want tcpclv4 or tcpclv3", p.Protocol), "stations", i, "dtn_peers", j, "protocol")
+				v.at(fmt.Sprintf("protocol %q: want tcpclv4, tcpclv3 or ltp", p.Protocol), "stations", i, "dtn_peers", j, "protocol")
 			}
 		}
 		for j, peer := range s.Terrestrial {

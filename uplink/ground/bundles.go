@@ -166,6 +166,30 @@ func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
 			}
 		})
 	}
+	// peers over LTP (NASA's ION): the station's engine on its ltp address
+	st := a.r.cfg.Mission.Stations[a.r.cfg.Station]
+	ltpPeers := map[uint64]string{}
+	for _, p := range st.DTNPeers {
+		if p.Protocol == "ltp" && p.PeerNumber() > 0 {
+			ltpPeers[uint64(p.PeerNumber())] = p.Address
+		}
+	}
+	if st.LTP != "" && len(ltpPeers) > 0 {
+		l, err := n.ListenLTP(st.LTP, ltpPeers, clk)
+		if err != nil {
+			fmt.Fprintln(log, "bundles: LTP:", err)
+		} else {
+			fmt.Fprintf(log, "bundles: LTP engine %d on %s for %d peer engine(s)\n", n.Num, st.LTP, len(ltpPeers))
+			wg.Go(func() {
+				if err := l.Run(ctx); err != nil {
+					fmt.Fprintln(log, "bundles: LTP:", err)
+				}
+			})
+			for peer := range ltpPeers {
+				wg.Go(func() { n.WorkLTP(ctx, l, peer) })
+			}
+		}
+	}
 	if b.TLS == nil {
 		return
 	}
@@ -205,7 +229,7 @@ func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	cfg.Version3 = func(c net.Conn) { n.Serve3(ctx, c, cfg3, v3, clk.Now) }
 	for _, p := range peers {
-		if p.Address == "" {
+		if p.Address == "" || p.Protocol == "ltp" {
 			continue
 		}
 		if p.Protocol == "tcpclv3" {
