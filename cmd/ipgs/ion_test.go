@@ -1,75 +1,47 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/iontest"
 	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/dtn"
 )
 
-// TestIONInterop (issue 22) exchanges bundles between ipgs station run
-// and NASA's ION (4.1.3, built beside the project: IPGS_PEER_ION names its
-// install prefix; docs/dtn.md says how) over TCPCL version 3, the version
-// ION speaks. ION is node 900, named as Tromso's DTN peer with protocol
-// tcpclv3; each end dials the other, and ipgs tells ION's contact header
-// from a version 4 one on its one listener.
-//   - ipgs's contact plan export (ipgs schedule --format ion) loads into
-//     ION's ionadmin unchanged, every contact of it;
+// TestIONInterop exchanges bundles between ipgs station run and NASA's
+// ION (4.1.3, built beside the project: IPGS_PEER_ION names its install
+// prefix; docs/dtn.md says how), ION being node 900, a DTN peer of
+// Tromso's, over each convergence layer they share:
+//   - tcpclv3 (issue 22): TCPCL version 3, the version ION speaks; each end
+//     dials the other, and ipgs tells ION's contact header from a version
+//     4 one on its one listener;
+//   - ltp (issue 23): LTP on UDP, ION's ltpcli/ltpclo against Tromso's LTP
+//     engine (the mission file's ltp address).
+//
+// Each time:
+//   - ipgs's contact plan export (ipgs schedule --format ion: contacts and
+//     ranges) loads into ION's ionadmin unchanged, every contact of it;
 //   - a bundle from ION (bpsource) reaches Tromso's inbox;
 //   - a bundle dropped in Tromso's outbox for ipn:900.1 reaches ION's
 //     bpsink once, and ION's status reports of its reception and delivery
 //     come back to ipgs bundle list.
 func TestIONInterop(t *testing.T) {
-	prefix := os.Getenv("IPGS_PEER_ION")
-	if prefix == "" {
-		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
+	iontest.Prefix(t)
+	for _, protocol := range []string{"tcpclv3", "ltp"} {
+		t.Run(protocol, func(t *testing.T) { ionInterop(t, protocol) })
 	}
-	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
-	ion := t.TempDir()
-	// ION's commands write to a file, not a pipe: ionstart leaves
-	// daemons that hold what it was given open, and a pipe never ends
-	ionCmd := func(stdin string, args ...string) string {
-		f, err := os.CreateTemp(ion, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
-		if stdin != "" {
-			cmd.Stdin = strings.NewReader(stdin)
-		}
-		err = cmd.Run()
-		out, _ := os.ReadFile(f.Name())
-		if err != nil {
-			t.Logf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
+}
+
+func ionInterop(t *testing.T, protocol string) {
 	dir := t.TempDir()
 	base := freePorts(t, 2)
 	ipgsPort, ionPort := base, base+1
-	rc := fmt.Sprintf(`## begin ionadmin
-1 900 ''
-s
-m horizon +0
-a contact +0 +86400 900 1 1000000
-a contact +0 +86400 1 900 1000000
-a range +0 +86400 900 1 1
-a range +0 +86400 1 900 1
-m production 1000000
-m consumption 1000000
-## end ionadmin
-## begin bpadmin
+	cl := fmt.Sprintf(`## begin bpadmin
 1
 a scheme ipn 'ipnfw' 'ipnadminep'
 a endpoint ipn:900.1 q
@@ -82,167 +54,13 @@ s
 a plan 1 tcp/127.0.0.1:%d
 ## end ipnadmin
 `, ionPort, ipgsPort, ipgsPort)
-	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
-	// no other ION on this machine's shared memory: killm stops its tasks,
-	// and ION's own segments (its working memory 0xff00, its SDR 0xee08
-	// and 0x1002) go, which ionstop leaves and a new ionstart waits on
-	ionCmd("", "killm")
-	removeIONState()
-	t.Logf("ionstart: %s", ionCmd("", "ionstart", "-I", "node.rc"))
-	t.Cleanup(func() {
-		ionCmd("", "ionstop")
-		removeIONState()
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			l, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
-			t.Logf("--- ion.log (last 4 kB):\n%s", l[max(0, len(l)-4096):])
-		}
-	})
-
-	// ipgs's contact plan, as ipgs schedule exports it for ION
-	mf := relayMission(t, dir)
-	plan, errs, code := run(t, "schedule", "--stations", mf, "--format", "ion", "--start", time.Now().Add(2*time.Minute).UTC().Format(time.RFC3339), "--duration", "6h")
-	if code != 0 {
-		t.Fatalf("ipgs schedule: exit %d: %s", code, errs)
-	}
-	os.WriteFile(filepath.Join(ion, "plan.ionrc"), []byte(plan), 0o644)
-	before := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
-	ionCmd("", "ionadmin", "plan.ionrc")
-	after := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
-	want := strings.Count(plan, "\na contact ")
-	t.Logf("ipgs's plan: %d contacts; ION lists %d after loading it, %d before", want, after, before)
-	if want == 0 || after-before != want {
-		t.Errorf("ION took %d of the plan's %d contacts", after-before, want)
-	}
-
-	b, _ := os.ReadFile(mf)
-	m := strings.Replace(string(b), "    dtn_node: \"ipn:1.0\"\n", fmt.Sprintf(`    dtn_node: "ipn:1.0"
-    tcpcl: "127.0.0.1:%d"
+	station := fmt.Sprintf(`    tcpcl: "127.0.0.1:%d"
     dtn_peers:
       - {node: "ipn:900.0", protocol: tcpclv3, address: "127.0.0.1:%d", tls: optional}
-`, ipgsPort, ionPort), 1)
-	os.WriteFile(mf, []byte(m), 0o644)
-	data := filepath.Join(dir, "data")
-	st := startProc(t, dir, "Tromso", "station", "run", "--config", mf, "--data", data, "--station", "Tromso",
-		"--tnc", "127.0.0.1:1", "--rig", "none", "--rotator", "none", "--duration", "5m")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("--- Tromso:\n%s", st.output())
-		}
-	})
-	poll(t, 60*time.Second, "a TCPCLv3 session between Tromso and ION", func() bool {
-		return strings.Contains(st.output(), "ground session with ipn:900.0")
-	})
-
-	// ION → ipgs
-	ionCmd("", "bpsource", "ipn:1.1", "directive from ION")
-	var in []byte
-	poll(t, 30*time.Second, "Tromso to deliver ION's bundle", func() bool {
-		files, _ := filepath.Glob(filepath.Join(inboxDir(data, "Tromso"), "*"))
-		for _, f := range files {
-			if b, err := os.ReadFile(f); err == nil {
-				in = b
-				return true
-			}
-		}
-		return false
-	})
-	ib, err := bundle.Decode(in)
-	if err != nil || string(ib.Payload().Data) != "directive from ION" {
-		t.Fatalf("Tromso's inbox: %v, %q", err, in)
-	}
-	t.Logf("Tromso delivered %s from ION: %q", ib.Primary.ID(), ib.Payload().Data)
-
-	// ipgs → ION, asking for status reports
-	sink := exec.Command(filepath.Join(prefix, "bin", "bpsink"), "ipn:900.1")
-	sink.Dir, sink.Env = ion, env
-	sinkFile, err := os.Create(filepath.Join(ion, "bpsink.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sinkFile.Close()
-	sink.Stdout, sink.Stderr = sinkFile, sinkFile
-	if err := sink.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { sink.Process.Kill(); sink.Wait() }()
-	time.Sleep(time.Second)
-	now := time.Now()
-	out := &bundle.Bundle{
-		Primary: bundle.Primary{Flags: bundle.FlagReportReception | bundle.FlagReportDelivery, CRCType: bundle.CRC32C, Dest: bundle.IPN(900, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 0),
-			Created: bundle.DTNTime(now), Seq: 1, Lifetime: uint64(time.Hour.Milliseconds())},
-		Blocks: []bundle.Block{bundle.HopCountBlock(2, 16, 0), {Type: bundle.TypePayload, Number: 1, CRCType: bundle.CRC32C, Data: []byte("ballot from Tromso to ION")}},
-	}
-	raw, err := out.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dtn.WriteFile(outboxDir(data, "Tromso"), raw); err != nil {
-		t.Fatal(err)
-	}
-	var list string
-	poll(t, 30*time.Second, "ION's status reports in ipgs bundle list", func() bool {
-		list, _, _ = run(t, "bundle", "list", "--config", mf, "--data", data, "--station", "Tromso")
-		return strings.Contains(list, "delivered by ipn:900.0")
-	})
-	time.Sleep(2 * time.Second) // a second copy would show now
-	sunk, _ := os.ReadFile(sinkFile.Name())
-	t.Logf("bpsink:\n%s\nipgs bundle list:\n%s", sunk, list)
-	if n := strings.Count(string(sunk), "'ballot from Tromso to ION'"); n != 1 {
-		t.Errorf("ION delivered the bundle %d times", n)
-	}
-}
-
-// TestIONInteropLTP is TestIONInterop over LTP (RFC 5326 on UDP, issue
-// 23): ION's ltpcli/ltpclo against Tromso's LTP engine (the mission file's
-// ltp address, ION named as a dtn_peer of protocol ltp), with ipgs's
-// contact plan loaded into ION unchanged first; a bundle each way, and
-// ION's status reports back.
-func TestIONInteropLTP(t *testing.T) {
-	prefix := os.Getenv("IPGS_PEER_ION")
-	if prefix == "" {
-		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
-	}
-	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
-	ion := t.TempDir()
-	// ION's commands write to a file, not a pipe: ionstart leaves
-	// daemons that hold what it was given open, and a pipe never ends
-	ionCmd := func(stdin string, args ...string) string {
-		f, err := os.CreateTemp(ion, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
-		if stdin != "" {
-			cmd.Stdin = strings.NewReader(stdin)
-		}
-		err = cmd.Run()
-		out, _ := os.ReadFile(f.Name())
-		if err != nil {
-			t.Logf("%v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	dir := t.TempDir()
-	base := freePorts(t, 2)
-	ipgsPort, ionPort := base, base+1
-	rc := fmt.Sprintf(`## begin ionadmin
-1 900 ''
-s
-m horizon +0
-a contact +0 +86400 900 1 1000000
-a contact +0 +86400 1 900 1000000
-a range +0 +86400 900 1 1
-a range +0 +86400 1 900 1
-m production 1000000
-m consumption 1000000
-## end ionadmin
-## begin ltpadmin
+`, ipgsPort, ionPort)
+	up := "ground session with ipn:900.0"
+	if protocol == "ltp" {
+		cl = fmt.Sprintf(`## begin ltpadmin
 1 32
 a span 1 32 32 1400 4000 1 'udplso 127.0.0.1:%d' 1
 s 'udplsi 127.0.0.1:%d'
@@ -260,23 +78,24 @@ s
 a plan 1 ltp/1
 ## end ipnadmin
 `, ipgsPort, ionPort)
-	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
-	// no other ION on this machine's shared memory: killm stops its tasks,
-	// and ION's own segments (its working memory 0xff00, its SDR 0xee08
-	// and 0x1002) go, which ionstop leaves and a new ionstart waits on
-	ionCmd("", "killm")
-	removeIONState()
-	t.Logf("ionstart: %s", ionCmd("", "ionstart", "-I", "node.rc"))
-	t.Cleanup(func() {
-		ionCmd("", "ionstop")
-		removeIONState()
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			l, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
-			t.Logf("--- ion.log (last 4 kB):\n%s", l[max(0, len(l)-4096):])
-		}
-	})
+		station = fmt.Sprintf(`    ltp: "127.0.0.1:%d"
+    dtn_peers:
+      - {node: "ipn:900.0", protocol: ltp, address: "127.0.0.1:%d"}
+`, ipgsPort, ionPort)
+		up = "LTP engine 1 on"
+	}
+	ion := iontest.Start(t, `## begin ionadmin
+1 900 ''
+s
+m horizon +0
+a contact +0 +86400 900 1 1000000
+a contact +0 +86400 1 900 1000000
+a range +0 +86400 900 1 1
+a range +0 +86400 1 900 1
+m production 1000000
+m consumption 1000000
+## end ionadmin
+`+cl)
 
 	// ipgs's contact plan, as ipgs schedule exports it for ION
 	mf := relayMission(t, dir)
@@ -284,22 +103,18 @@ a plan 1 ltp/1
 	if code != 0 {
 		t.Fatalf("ipgs schedule: exit %d: %s", code, errs)
 	}
-	os.WriteFile(filepath.Join(ion, "plan.ionrc"), []byte(plan), 0o644)
-	before := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
-	ionCmd("", "ionadmin", "plan.ionrc")
-	after := strings.Count(ionCmd("l contact\n", "ionadmin"), "From ")
+	os.WriteFile(filepath.Join(ion.Dir, "plan.ionrc"), []byte(plan), 0o644)
+	before := strings.Count(ion.Cmd("l contact\n", "ionadmin"), "From ")
+	ion.Cmd("", "ionadmin", "plan.ionrc")
+	after := strings.Count(ion.Cmd("l contact\n", "ionadmin"), "From ")
 	want := strings.Count(plan, "\na contact ")
-	t.Logf("ipgs's plan: %d contacts; ION lists %d after loading it, %d before", want, after, before)
+	t.Logf("ipgs's plan: %d contacts, %d ranges; ION lists %d contacts after loading it, %d before", want, strings.Count(plan, "\na range "), after, before)
 	if want == 0 || after-before != want {
 		t.Errorf("ION took %d of the plan's %d contacts", after-before, want)
 	}
 
 	b, _ := os.ReadFile(mf)
-	m := strings.Replace(string(b), "    dtn_node: \"ipn:1.0\"\n", fmt.Sprintf(`    dtn_node: "ipn:1.0"
-    ltp: "127.0.0.1:%d"
-    dtn_peers:
-      - {node: "ipn:900.0", protocol: ltp, address: "127.0.0.1:%d"}
-`, ipgsPort, ionPort), 1)
+	m := strings.Replace(string(b), "    dtn_node: \"ipn:1.0\"\n", "    dtn_node: \"ipn:1.0\"\n"+station, 1)
 	os.WriteFile(mf, []byte(m), 0o644)
 	data := filepath.Join(dir, "data")
 	st := startProc(t, dir, "Tromso", "station", "run", "--config", mf, "--data", data, "--station", "Tromso",
@@ -309,14 +124,14 @@ a plan 1 ltp/1
 			t.Logf("--- Tromso:\n%s", st.output())
 		}
 	})
-	poll(t, 60*time.Second, "Tromso's LTP engine", func() bool {
-		return strings.Contains(st.output(), "LTP engine 1 on")
+	iontest.Poll(t, 60*time.Second, "Tromso's link with ION ("+protocol+")", func() bool {
+		return strings.Contains(st.output(), up)
 	})
 
 	// ION → ipgs
-	ionCmd("", "bpsource", "ipn:1.1", "directive from ION")
+	ion.Cmd("", "bpsource", "ipn:1.1", "directive from ION")
 	var in []byte
-	poll(t, 30*time.Second, "Tromso to deliver ION's bundle", func() bool {
+	iontest.Poll(t, 30*time.Second, "Tromso to deliver ION's bundle", func() bool {
 		files, _ := filepath.Glob(filepath.Join(inboxDir(data, "Tromso"), "*"))
 		for _, f := range files {
 			if b, err := os.ReadFile(f); err == nil {
@@ -333,9 +148,8 @@ a plan 1 ltp/1
 	t.Logf("Tromso delivered %s from ION: %q", ib.Primary.ID(), ib.Payload().Data)
 
 	// ipgs → ION, asking for status reports
-	sink := exec.Command(filepath.Join(prefix, "bin", "bpsink"), "ipn:900.1")
-	sink.Dir, sink.Env = ion, env
-	sinkFile, err := os.Create(filepath.Join(ion, "bpsink.out"))
+	sink := ion.Command("bpsink", "ipn:900.1")
+	sinkFile, err := os.Create(filepath.Join(ion.Dir, "bpsink.out"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +174,7 @@ a plan 1 ltp/1
 		t.Fatal(err)
 	}
 	var list string
-	poll(t, 30*time.Second, "ION's status reports in ipgs bundle list", func() bool {
+	iontest.Poll(t, 30*time.Second, "ION's status reports in ipgs bundle list", func() bool {
 		list, _, _ = run(t, "bundle", "list", "--config", mf, "--data", data, "--station", "Tromso")
 		return strings.Contains(list, "delivered by ipn:900.0")
 	})
@@ -369,16 +183,5 @@ a plan 1 ltp/1
 	t.Logf("bpsink:\n%s\nipgs bundle list:\n%s", sunk, list)
 	if n := strings.Count(string(sunk), "'ballot from Tromso to ION'"); n != 1 {
 		t.Errorf("ION delivered the bundle %d times", n)
-	}
-}
-
-// removeIONState removes what a stopped ION can leave behind: its shared
-// memory (0xff00 or 0xff01 as built, its SDR at 0xee08 and 0x1002) and
-// its POSIX named semaphores, without which a new ionadmin asserts.
-func removeIONState() {
-	exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
-	sems, _ := filepath.Glob("/dev/shm/sem.ion:*")
-	for _, s := range sems {
-		os.Remove(s)
 	}
 }

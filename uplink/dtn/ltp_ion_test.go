@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/iontest"
 	"github.com/ipgs/ipgs/uplink/bstore"
 	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/cgr"
@@ -24,32 +23,7 @@ import (
 // 4000 bytes or 2 s) puts in fewer blocks, reach node 1's application, and
 // a bundle node 1 submits for ipn:900.1 reaches ION's bpsink once.
 func TestBundlesOverLTPWithION(t *testing.T) {
-	prefix := os.Getenv("IPGS_PEER_ION")
-	if prefix == "" {
-		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
-	}
-	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
-	ion := t.TempDir()
-	ionCmd := func(ctx context.Context, args ...string) string {
-		f, err := os.CreateTemp(ion, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
-		cmd.Run()
-		out, _ := os.ReadFile(f.Name())
-		return string(out)
-	}
-	cleanION := func() {
-		ionCmd(context.Background(), "killm")
-		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
-		sems, _ := filepath.Glob("/dev/shm/sem.ion:*")
-		for _, s := range sems {
-			os.Remove(s)
-		}
-	}
+	iontest.Prefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -110,26 +84,14 @@ s
 a plan 1 ltp/1
 ## end ipnadmin
 `, l.u.Addr().Port, ionPort)
-	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
-	cleanION()
-	t.Logf("ionstart: %s", ionCmd(ctx, "ionstart", "-I", "node.rc"))
-	t.Cleanup(func() {
-		ionCmd(context.Background(), "ionstop")
-		cleanION()
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
-			t.Logf("--- ion.log (last 4 kB):\n%s", b[max(0, len(b)-4096):])
-		}
-	})
+	ion := iontest.Start(t, rc)
 
 	// ION → ipgs: three bundles within ION's 2 s aggregation time, so
 	// that they share an LTP block
 	for i := range 3 {
-		ionCmd(ctx, "bpsource", "ipn:1.1", fmt.Sprintf("directive %d from ION over LTP", i))
+		ion.CmdContext(ctx, "", "bpsource", "ipn:1.1", fmt.Sprintf("directive %d from ION over LTP", i))
 	}
-	wait(t, 60*time.Second, "ION's three bundles at node 1", func() bool { return got.count() >= 3 })
+	iontest.Poll(t, 60*time.Second, "ION's three bundles at node 1", func() bool { return got.count() >= 3 })
 	if got.count() != 3 {
 		t.Errorf("%d bundles delivered from ION, want 3", got.count())
 	}
@@ -139,7 +101,7 @@ a plan 1 ltp/1
 	// ipgs → ION
 	sink := make(chan string, 1)
 	sinkCtx, stopSink := context.WithCancel(ctx)
-	go func() { sink <- ionCmd(sinkCtx, "bpsink", "ipn:900.1") }()
+	go func() { sink <- ion.CmdContext(sinkCtx, "", "bpsink", "ipn:900.1") }()
 	time.Sleep(2 * time.Second)
 	b := &bundle.Bundle{
 		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(900, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 0),
@@ -153,23 +115,12 @@ a plan 1 ltp/1
 	if _, err := n.Submit(raw, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, 60*time.Second, "node 1's bundle leaving for ION", func() bool { return n.Stats().Sent > 0 })
+	iontest.Poll(t, 60*time.Second, "node 1's bundle leaving for ION", func() bool { return n.Stats().Sent > 0 })
 	time.Sleep(3 * time.Second)
 	stopSink()
 	out := <-sink
 	t.Logf("bpsink: %s", strings.TrimSpace(out))
 	if strings.Count(out, "directive from ipgs over LTP") != 1 {
 		t.Errorf("ION's bpsink did not get the bundle once")
-	}
-}
-
-func wait(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	end := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(end) {
-			t.Fatalf("no %s in %v", what, d)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipgs/ipgs/internal/iontest"
 )
 
 // TestIONInterop exchanges LTP blocks with NASA ION's LTP engine (4.1.x,
@@ -23,24 +22,7 @@ import (
 //     engine (number 900), where ltpcounter counts them: all three
 //     sessions end acknowledged and ltpcounter reports 60,000 bytes.
 func TestIONInterop(t *testing.T) {
-	prefix := os.Getenv("IPGS_PEER_ION")
-	if prefix == "" {
-		t.Skip("IPGS_PEER_ION is not set (the install prefix of NASA ION 4.1.x)")
-	}
-	env := append(os.Environ(), "PATH="+filepath.Join(prefix, "bin")+":"+os.Getenv("PATH"), "LD_LIBRARY_PATH="+filepath.Join(prefix, "lib"))
-	ion := t.TempDir()
-	ionCmd := func(ctx context.Context, args ...string) (string, error) {
-		f, err := os.CreateTemp(ion, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		cmd := exec.CommandContext(ctx, filepath.Join(prefix, "bin", args[0]), args[1:]...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = ion, env, f, f
-		err = cmd.Run()
-		out, _ := os.ReadFile(f.Name())
-		return string(out), err
-	}
+	iontest.Prefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -90,36 +72,12 @@ a span 1 32 32 1400 10000 1 'udplso 127.0.0.1:%d' 1
 s 'udplsi 127.0.0.1:%d'
 ## end ltpadmin
 `, u.Addr().Port, ionPort)
-	os.WriteFile(filepath.Join(ion, "node.rc"), []byte(rc), 0o644)
-	// no other ION on this machine: killm stops its tasks; its shared
-	// memory and POSIX named semaphores go too (a stale semaphore left
-	// ionadmin asserting)
-	cleanION := func() {
-		ionCmd(context.Background(), "killm")
-		exec.Command("ipcrm", "-M", "0xff00", "-M", "0xff01", "-M", "0xee08", "-M", "0x1002").Run()
-		sems, _ := filepath.Glob("/dev/shm/sem.ion:*")
-		for _, s := range sems {
-			os.Remove(s)
-		}
-	}
-	cleanION()
-	out, err := ionCmd(ctx, "ionstart", "-I", "node.rc")
-	t.Logf("ionstart: %v %s", err, out)
-	t.Cleanup(func() {
-		ionCmd(context.Background(), "ionstop")
-		cleanION()
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			l, _ := os.ReadFile(filepath.Join(ion, "ion.log"))
-			t.Logf("--- ion.log (last 4 kB):\n%s", l[max(0, len(l)-4096):])
-		}
-	})
+	ion := iontest.Start(t, rc)
 
 	// ION → ipgs
-	out, err = ionCmd(ctx, "ltpdriver", "1", "1", "3", "0", "20000")
-	t.Logf("ltpdriver: %v %s", err, strings.TrimSpace(out))
-	poll(t, 60*time.Second, "three blocks from ION", func() bool {
+	out := ion.CmdContext(ctx, "", "ltpdriver", "1", "1", "3", "0", "20000")
+	t.Logf("ltpdriver: %s", strings.TrimSpace(out))
+	iontest.Poll(t, 60*time.Second, "three blocks from ION", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got) >= 3
@@ -135,8 +93,7 @@ s 'udplsi 127.0.0.1:%d'
 	// ipgs → ION
 	counter := make(chan string, 1)
 	go func() {
-		out, _ := ionCmd(ctx, "ltpcounter", "2", "59999")
-		counter <- out
+		counter <- ion.CmdContext(ctx, "", "ltpcounter", "2", "59999")
 	}()
 	time.Sleep(2 * time.Second) // ltpcounter opens its client service
 	var sent []SessionID
@@ -144,7 +101,7 @@ s 'udplsi 127.0.0.1:%d'
 		b := bytes.Repeat([]byte{byte('a' + i)}, 20000)
 		sent = append(sent, u.Send(900, 2, b, -1))
 	}
-	poll(t, 90*time.Second, "ION acknowledging three red parts", func() bool {
+	iontest.Poll(t, 90*time.Second, "ION acknowledging three red parts", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, s := range sent {
@@ -180,15 +137,4 @@ func freeUDPPort(t *testing.T) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-func poll(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	end := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(end) {
-			t.Fatalf("no %s in %v", what, d)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
