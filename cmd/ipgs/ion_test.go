@@ -60,42 +60,14 @@ a plan 1 tcp/127.0.0.1:%d
 `, ipgsPort, ionPort)
 	up := "ground session with ipn:900.0"
 	if protocol == "ltp" {
-		cl = fmt.Sprintf(`## begin ltpadmin
-1 32
-a span 1 32 32 1400 4000 1 'udplso 127.0.0.1:%d' 1
-s 'udplsi 127.0.0.1:%d'
-## end ltpadmin
-## begin bpadmin
-1
-a scheme ipn 'ipnfw' 'ipnadminep'
-a endpoint ipn:900.1 q
-a protocol ltp 1400 100
-a induct ltp 900 ltpcli
-a outduct ltp 1 ltpclo
-s
-## end bpadmin
-## begin ipnadmin
-a plan 1 ltp/1
-## end ipnadmin
-`, ipgsPort, ionPort)
+		cl = iontest.LTPSpan(ipgsPort, ionPort, 4000, 1) + iontest.BPOverLTP
 		station = fmt.Sprintf(`    ltp: "127.0.0.1:%d"
     dtn_peers:
       - {node: "ipn:900.0", protocol: ltp, address: "127.0.0.1:%d"}
 `, ipgsPort, ionPort)
 		up = "LTP engine 1 on"
 	}
-	ion := iontest.Start(t, `## begin ionadmin
-1 900 ''
-s
-m horizon +0
-a contact +0 +86400 900 1 1000000
-a contact +0 +86400 1 900 1000000
-a range +0 +86400 900 1 1
-a range +0 +86400 1 900 1
-m production 1000000
-m consumption 1000000
-## end ionadmin
-`+cl)
+	ion := iontest.Start(t, iontest.Node900(1000000)+cl)
 
 	// ipgs's contact plan, as ipgs schedule exports it for ION
 	mf := relayMission(t, dir)

@@ -6,6 +6,7 @@ package iontest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,3 +119,49 @@ func Poll(t testing.TB, d time.Duration, what string, ok func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// Node900 is the ionadmin section the tests start ION with: node 900,
+// contacts and one-second ranges to and from ipgs's node 1 all day at
+// rate bytes a second.
+func Node900(rate int) string {
+	return fmt.Sprintf(`## begin ionadmin
+1 900 ''
+s
+m horizon +0
+a contact +0 +86400 900 1 %[1]d
+a contact +0 +86400 1 900 %[1]d
+a range +0 +86400 900 1 1
+a range +0 +86400 1 900 1
+m production %[1]d
+m consumption %[1]d
+## end ionadmin
+`, rate)
+}
+
+// LTPSpan is the ltpadmin section of an LTP span from ION's engine
+// (udplsi on ionPort) to ipgs's engine 1 (at ipgsPort), aggregating
+// bundles up to aggBytes or aggSeconds.
+func LTPSpan(ipgsPort, ionPort, aggBytes, aggSeconds int) string {
+	return fmt.Sprintf(`## begin ltpadmin
+1 32
+a span 1 32 32 1400 %d %d 'udplso 127.0.0.1:%d' 1
+s 'udplsi 127.0.0.1:%d'
+## end ltpadmin
+`, aggBytes, aggSeconds, ipgsPort, ionPort)
+}
+
+// BPOverLTP is the bpadmin and ipnadmin sections for bundles to and from
+// node 1 over LTP, with endpoint ipn:900.1.
+const BPOverLTP = `## begin bpadmin
+1
+a scheme ipn 'ipnfw' 'ipnadminep'
+a endpoint ipn:900.1 q
+a protocol ltp 1400 100
+a induct ltp 900 ltpcli
+a outduct ltp 1 ltpclo
+s
+## end bpadmin
+## begin ipnadmin
+a plan 1 ltp/1
+## end ipnadmin
+`

@@ -55,35 +55,7 @@ func TestBundlesOverLTPWithION(t *testing.T) {
 	defer wg.Wait()
 	defer stop()
 
-	rc := fmt.Sprintf(`## begin ionadmin
-1 900 ''
-s
-m horizon +0
-a contact +0 +86400 900 1 10000000
-a contact +0 +86400 1 900 10000000
-a range +0 +86400 900 1 1
-a range +0 +86400 1 900 1
-m production 10000000
-m consumption 10000000
-## end ionadmin
-## begin ltpadmin
-1 32
-a span 1 32 32 1400 4000 2 'udplso 127.0.0.1:%d' 1
-s 'udplsi 127.0.0.1:%d'
-## end ltpadmin
-## begin bpadmin
-1
-a scheme ipn 'ipnfw' 'ipnadminep'
-a endpoint ipn:900.1 q
-a protocol ltp 1400 100
-a induct ltp 900 ltpcli
-a outduct ltp 1 ltpclo
-s
-## end bpadmin
-## begin ipnadmin
-a plan 1 ltp/1
-## end ipnadmin
-`, l.u.Addr().Port, ionPort)
+	rc := iontest.Node900(10000000) + iontest.LTPSpan(l.u.Addr().Port, ionPort, 4000, 2) + iontest.BPOverLTP
 	ion := iontest.Start(t, rc)
 
 	// ION → ipgs: three bundles within ION's 2 s aggregation time, so

@@ -55,23 +55,7 @@ func TestIONInterop(t *testing.T) {
 	defer wg.Wait()
 	defer stopRun()
 
-	rc := fmt.Sprintf(`## begin ionadmin
-1 900 ''
-s
-m horizon +0
-a contact +0 +86400 900 1 10000000
-a contact +0 +86400 1 900 10000000
-a range +0 +86400 900 1 1
-a range +0 +86400 1 900 1
-m production 10000000
-m consumption 10000000
-## end ionadmin
-## begin ltpadmin
-1 32
-a span 1 32 32 1400 10000 1 'udplso 127.0.0.1:%d' 1
-s 'udplsi 127.0.0.1:%d'
-## end ltpadmin
-`, u.Addr().Port, ionPort)
+	rc := iontest.Node900(10000000) + iontest.LTPSpan(u.Addr().Port, ionPort, 10000, 1)
 	ion := iontest.Start(t, rc)
 
 	// ION → ipgs
