@@ -101,6 +101,13 @@ func (db *Database) place(p *Packet, x *Container, pos *int, l *layout) bool {
 			}
 			continue
 		}
+		if e.Parameter == nil {
+			// an entry naming neither (a misspelt attribute): nothing to
+			// place, and no telling how wide it was
+			p.Notes = append(p.Notes, fmt.Sprintf("container %s: an entry names no parameter or container; the layout stops there", x.Name))
+			p.Truncated = true
+			return false
+		}
 		t := e.Parameter.Type
 		if t.Bits == 0 {
 			p.Notes = append(p.Notes, fmt.Sprintf("container %s: %s's size is known only at run time or not mapped; fields after it are left out", p.Container.Name, e.Parameter.Name))
