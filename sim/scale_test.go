@@ -13,7 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/ipgs/ipgs/internal/shared"
+	"github.com/ipgs/ipgs/internal/example"
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/telemetry"
@@ -99,21 +99,10 @@ func TestConstellationDay(t *testing.T) {
 // stations, each with a callsign and bundles off.
 func constellation(tb testing.TB, drones, stations int) (*mission.Mission, []*tle.Elements) {
 	m, _ := exampleMission(tb)
-	f, err := os.Open(shared.Orbit(tb, "stations_100.csv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sts, err := mission.ParseStationsCSV(f, "stations_100.csv", 10)
-	f.Close()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if stations > len(sts) {
-		tb.Fatalf("%d stations: the list has %d", stations, len(sts))
-	}
+	sts := example.Stations(tb, stations)
 	tmpl := m.Stations[1] // Wallops: no mask, no maintenance
 	m.Stations = nil
-	for i, s := range sts[:stations] {
+	for i, s := range sts {
 		c := tmpl
 		c.Name, c.Lat, c.Lon, c.AltM = s.Name, s.Location.LatDeg, s.Location.LonDeg, s.Location.AltM
 		c.Callsign, c.DTNNode, c.Unavailable, c.Terrestrial, c.TCPCL, c.DTNPeers = fmt.Sprintf("GS%03d", i), "", nil, nil, "", nil
@@ -121,20 +110,12 @@ func constellation(tb testing.TB, drones, stations int) (*mission.Mission, []*tl
 	}
 	sat := m.Satellites[11] // DRONE-12: G3RUH 9600, AX.25, the default bus
 	m.Satellites = nil
-	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	var els []*tle.Elements
-	for i := range drones {
+	els := example.Walker(drones, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	for i, e := range els {
 		c := sat
-		c.Name, c.NORAD, c.Callsign, c.DTNNode = fmt.Sprintf("D%03d", i+1), 80000+i, fmt.Sprintf("D%03d", i+1), ""
+		c.Name, c.NORAD, c.Callsign, c.DTNNode = e.Name, e.CatalogNumber, fmt.Sprintf("D%03d", i+1), ""
 		c.Priority, c.Demand = nil, mission.DemandConfig{}
 		m.Satellites = append(m.Satellites, c)
-		plane, slot := i/25, i%25
-		inc := 53.0
-		if plane%2 == 1 {
-			inc = 97.5
-		}
-		els = append(els, &tle.Elements{Name: c.Name, CatalogNumber: c.NORAD, Classification: 'U', Epoch: start, Inclination: inc,
-			RAAN: float64(plane) * 18, Eccentricity: 0.0005, MeanAnomaly: float64(slot)*14.4 + float64(plane)*0.7, MeanMotion: 15.2})
 	}
 	return m, els
 }

@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/ipgs/ipgs/internal/shared"
-	"github.com/ipgs/ipgs/mission"
+	"github.com/ipgs/ipgs/internal/example"
 	"github.com/ipgs/ipgs/mission/sgp4"
-	"github.com/ipgs/ipgs/mission/tle"
 	"github.com/ipgs/ipgs/scheduler/passes"
 )
 
@@ -25,32 +22,16 @@ import (
 func largeNetwork(tb testing.TB, drones, stations int) (*Router, time.Time) {
 	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	var props []*sgp4.Propagator
-	for i := range drones {
-		plane, slot := i/25, i%25
-		inc := 53.0
-		if plane%2 == 1 {
-			inc = 97.5
-		}
-		e := &tle.Elements{CatalogNumber: 80000 + i, Classification: 'U', Epoch: start, Inclination: inc, RAAN: float64(plane) * 18,
-			Eccentricity: 0.0005, ArgPerigee: 0, MeanAnomaly: float64(slot)*14.4 + float64(plane)*0.7, MeanMotion: 15.2}
+	for _, e := range example.Walker(drones, start) {
 		p, err := sgp4.New(e)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		props = append(props, p)
 	}
-	f, err := os.Open(shared.Orbit(tb, "stations_100.csv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sts, err := mission.ParseStationsCSV(f, "stations_100.csv", 10)
-	f.Close()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sts = sts[:stations]
+	sts := example.Stations(tb, stations)
 	var cs []Contact
-	err = passes.Stream(context.Background(), props, sts, start, 24*time.Hour, 0, func(r passes.SatResult) error {
+	err := passes.Stream(context.Background(), props, sts, start, 24*time.Hour, 0, func(r passes.SatResult) error {
 		for _, p := range r.Passes {
 			st, sat := uint64(1+p.Station), uint64(1001+p.SatIndex)
 			cs = append(cs, Contact{From: st, To: sat, Start: p.AOS, End: p.LOS, Rate: 1200, OWLT: 10 * time.Millisecond},

@@ -194,42 +194,13 @@ type searchState struct {
 	tokens   []token   // pairs to walk on, by key
 }
 
-func (s *searchState) less(i, j int) bool { return s.labels[s.heap[i]].less(&s.labels[s.heap[j]]) }
+func (s *searchState) labelLess(a, b int32) bool { return s.labels[a].less(&s.labels[b]) }
 
-func (s *searchState) push(li int32) {
-	s.heap = append(s.heap, li)
-	i := len(s.heap) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s.heap[i], s.heap[p] = s.heap[p], s.heap[i]
-		i = p
-	}
-}
+func (s *searchState) push(li int32) { s.heap = heapPush(s.heap, li, s.labelLess) }
 
 func (s *searchState) pop() int32 {
-	h := s.heap
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	s.heap = h[:last]
-	i := 0
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && s.less(l, m) {
-			m = l
-		}
-		if r < last && s.less(r, m) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s.heap[i], s.heap[m] = s.heap[m], s.heap[i]
-		i = m
-	}
+	var top int32
+	s.heap, top = heapPop(s.heap, s.labelLess)
 	return top
 }
 
@@ -411,32 +382,42 @@ type token struct {
 	p, gi, k int32 // p: the label walked from
 }
 
-func (s *searchState) pushToken(t token) {
-	s.tokens = append(s.tokens, t)
-	i := len(s.tokens) - 1
-	for i > 0 {
-		q := (i - 1) / 2
-		if s.tokens[q].key <= s.tokens[i].key {
-			break
-		}
-		s.tokens[i], s.tokens[q] = s.tokens[q], s.tokens[i]
-		i = q
-	}
-}
+func tokenLess(a, b token) bool { return a.key < b.key }
+
+func (s *searchState) pushToken(t token) { s.tokens = heapPush(s.tokens, t, tokenLess) }
 
 func (s *searchState) popToken() token {
-	h := s.tokens
+	var top token
+	s.tokens, top = heapPop(s.tokens, tokenLess)
+	return top
+}
+
+// heapPush adds x to the binary min-heap h.
+func heapPush[T any](h []T, x T, less func(a, b T) bool) []T {
+	h = append(h, x)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+// heapPop removes h's least element and returns it.
+func heapPop[T any](h []T, less func(a, b T) bool) ([]T, T) {
 	top := h[0]
 	last := len(h) - 1
 	h[0] = h[last]
 	h = h[:last]
-	i := 0
-	for {
+	for i := 0; ; {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h[l].key < h[m].key {
+		if l < last && less(h[l], h[m]) {
 			m = l
 		}
-		if r < last && h[r].key < h[m].key {
+		if r < last && less(h[r], h[m]) {
 			m = r
 		}
 		if m == i {
@@ -445,8 +426,7 @@ func (s *searchState) popToken() token {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
-	s.tokens = h
-	return top
+	return h, top
 }
 
 // cross is the package's cross in nanoseconds: when a bundle of size bytes

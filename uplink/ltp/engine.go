@@ -49,6 +49,7 @@ type Engine struct {
 	closed  map[SessionID]time.Time // finished import sessions, to answer late checkpoints
 	last    time.Time               // the previous Tick
 	serial  uint64
+	due     []*timer // Tick's scratch
 }
 
 // New returns an engine.
@@ -304,41 +305,17 @@ func (e *Engine) Tick(now time.Time) {
 	e.last = now
 	up := func(peer uint64) bool { return e.cfg.Up == nil || e.cfg.Up(peer, now) }
 	for n, x := range e.exports {
-		id := SessionID{Engine: e.cfg.Engine, Number: n}
-		for _, cp := range sortedTimers(x.cps) {
-			if !up(x.to) {
-				cp.deadline = cp.deadline.Add(elapsed) // suspended
-				continue
-			}
-			if now.Before(cp.deadline) {
-				continue
-			}
-			if cp.tries++; cp.tries > e.cfg.Limit {
-				e.send(x.to, &Segment{Type: CancelSender, Session: id, Reason: ReasonRLEXC})
-				delete(e.exports, n)
-				e.done(id, fmt.Errorf("ltp: session %d to engine %d: checkpoint resent %d times unanswered", n, x.to, e.cfg.Limit))
-				break
-			}
-			e.cfg.Send(x.to, cp.seg)
-			cp.deadline = now.Add(e.roundTrip(x.to))
+		if !e.resend(x.to, x.cps, up(x.to), now, elapsed) {
+			id := SessionID{Engine: e.cfg.Engine, Number: n}
+			e.send(x.to, &Segment{Type: CancelSender, Session: id, Reason: ReasonRLEXC})
+			delete(e.exports, n)
+			e.done(id, fmt.Errorf("ltp: session %d to engine %d: checkpoint resent %d times unanswered", n, x.to, e.cfg.Limit))
 		}
 	}
 	for id, im := range e.imports {
-		for _, r := range sortedTimers(im.reports) {
-			if !up(id.Engine) {
-				r.deadline = r.deadline.Add(elapsed)
-				continue
-			}
-			if now.Before(r.deadline) {
-				continue
-			}
-			if r.tries++; r.tries > e.cfg.Limit {
-				e.send(id.Engine, &Segment{Type: CancelRecv, Session: id, Reason: ReasonRLEXC})
-				delete(e.imports, id)
-				break
-			}
-			e.cfg.Send(id.Engine, r.seg)
-			r.deadline = now.Add(e.roundTrip(id.Engine))
+		if !e.resend(id.Engine, im.reports, up(id.Engine), now, elapsed) {
+			e.send(id.Engine, &Segment{Type: CancelRecv, Session: id, Reason: ReasonRLEXC})
+			delete(e.imports, id)
 		}
 	}
 	for id, at := range e.closed {
@@ -348,14 +325,33 @@ func (e *Engine) Tick(now time.Time) {
 	}
 }
 
-// sortedTimers lists timers by deadline, so that resends go in order.
-func sortedTimers(m map[uint64]*timer) []*timer {
-	ts := make([]*timer, 0, len(m))
-	for _, t := range m {
-		ts = append(ts, t)
+// resend runs one session's checkpoint or report timers: while the link
+// to peer is down they are pushed back by the time elapsed (suspended);
+// else those due are sent again, earliest first. It reports false when
+// one has been resent more than the limit: the session is to be
+// cancelled.
+func (e *Engine) resend(peer uint64, timers map[uint64]*timer, up bool, now time.Time, elapsed time.Duration) bool {
+	due := e.due[:0]
+	for _, t := range timers {
+		switch {
+		case !up:
+			t.deadline = t.deadline.Add(elapsed)
+		case !now.Before(t.deadline):
+			due = append(due, t)
+		}
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].deadline.Before(ts[j].deadline) })
-	return ts
+	e.due = due
+	if len(due) > 1 {
+		sort.Slice(due, func(i, j int) bool { return due[i].deadline.Before(due[j].deadline) })
+	}
+	for _, t := range due {
+		if t.tries++; t.tries > e.cfg.Limit {
+			return false
+		}
+		e.cfg.Send(peer, t.seg)
+		t.deadline = now.Add(e.roundTrip(peer))
+	}
+	return true
 }
 
 // Pending is how many export and import sessions are open.

@@ -110,7 +110,10 @@ func (e *Engine) queued(sat, n int) {
 	now := e.o.Clock.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.txFree = later(e.txFree, now).Add(d)
+	if e.txFree.Before(now) {
+		e.txFree = now // the queue had drained
+	}
+	e.txFree = e.txFree.Add(d)
 }
 
 // txBacklog is how long the TNC needs for what it holds.
@@ -118,13 +121,6 @@ func (e *Engine) txBacklog(now time.Time) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return max(0, e.txFree.Sub(now))
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // transmit hands the TNC one frame.
