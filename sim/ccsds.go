@@ -64,13 +64,14 @@ func (e *Emulator) uplinkTC(now time.Time, f uplinkFrame) {
 			continue
 		}
 		e.count(func(st *Stats) { st.FramesUp++ })
-		up, rng := e.look(d, s, now)
+		cltu := tc.CLTU(f.data)
+		sent := e.upSent(s, d, 8*len(cltu), now)
+		up, rng := e.look(d, s, sent)
 		if !up {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		cltu := tc.CLTU(f.data)
-		lost, corrupt := e.channel(d.up[s.idx], rng, len(cltu), now)
+		lost, corrupt := e.channel(d.up[s.idx], rng, len(cltu), sent)
 		if lost {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
@@ -81,7 +82,7 @@ func (e *Emulator) uplinkTC(now time.Time, f uplinkFrame) {
 				cltu = flipBit(cltu, e.rng)
 			}
 		}
-		arrive := e.upArrival(s, d, 8*len(cltu), rng, now)
+		arrive := sent.Add(lightTime(rng))
 		idx := f.station
 		e.at(arrive, func() { e.receiveTC(d, idx, cltu, arrive) })
 		return

@@ -131,12 +131,15 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			continue
 		}
 		e.count(func(st *Stats) { st.FramesUp++ })
-		up, rng := e.look(d, s, now)
+		// the station's transmitter sends one frame after another at the
+		// link's bit rate
+		sent := e.upSent(s, d, ax25.AirBits(air, true), now)
+		up, rng := e.look(d, s, sent)
 		if !up {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
 		}
-		lost, corrupt := e.channel(d.up[s.idx], rng, len(air), now)
+		lost, corrupt := e.channel(d.up[s.idx], rng, len(air), sent)
 		if lost {
 			e.count(func(st *Stats) { st.LostUp++ })
 			return
@@ -146,9 +149,7 @@ func (e *Emulator) uplink(now time.Time, f uplinkFrame) {
 			e.count(func(st *Stats) { st.CorruptUp++ })
 			data = flipBit(data, e.rng)
 		}
-		// the station's transmitter sends one frame after another at the
-		// link's bit rate
-		arrive := e.upArrival(s, d, 8*(len(air)+10), rng, now)
+		arrive := sent.Add(lightTime(rng))
 		idx := f.station
 		e.at(arrive, func() { e.receive(d, idx, data, arrive) })
 		return
@@ -271,7 +272,7 @@ func (e *Emulator) downlink(d *drone, last, now time.Time) {
 		if err != nil {
 			return
 		}
-		airtime := time.Duration(float64(8*(len(b)+10)) / d.bitRate * float64(time.Second)) // flags, KISS, preamble
+		airtime := time.Duration(float64(ax25.AirBits(b, true)) / d.bitRate * float64(time.Second))
 		if !d.sessionOpenAt(t, airtime+time.Duration(rng/geo.SpeedOfLight*float64(time.Second))) {
 			return
 		}
@@ -329,7 +330,7 @@ func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
 		e.count(func(st *Stats) { st.CorruptDown++ })
 		b = flipBit(b, e.rng)
 	}
-	at := now.Add(time.Duration(float64(8*(len(b)+10))/d.bitRate*float64(time.Second)) + time.Duration(rng/geo.SpeedOfLight*float64(time.Second)))
+	at := now.Add(time.Duration(float64(ax25.AirBits(b, true))/d.bitRate*float64(time.Second)) + lightTime(rng))
 	e.at(at, func() {
 		if _, err := ax25.Decode(b, true); err == nil {
 			s.send(b[:len(b)-2])
@@ -337,20 +338,26 @@ func (e *Emulator) sendNow(d *drone, stIdx int, info []byte, now time.Time) {
 	})
 }
 
-// upArrival is when a frame of bits bits that station s transmits at now
-// reaches drone d at range rng km: after the frames before it (with
-// Options.UplinkAirtime, one after another at the link's bit rate) and
-// the light time.
-func (e *Emulator) upArrival(s *gstation, d *drone, bits int, rng float64, now time.Time) time.Time {
-	sent := now
-	if e.o.UplinkAirtime {
-		if s.upBusy.Before(now) {
-			s.upBusy = now
-		}
-		s.upBusy = s.upBusy.Add(time.Duration(float64(bits) / d.bitRate * float64(time.Second)))
-		sent = s.upBusy
+// upSent books a frame of bits bits that station s hands its
+// transmitter at now toward drone d, and returns when its last bit leaves
+// the antenna: after the frames before it (with Options.UplinkAirtime,
+// one after another at the link's bit rate) and its own airtime. Whether
+// the drone hears it is decided then: a frame queued before LOS and sent
+// after is lost.
+func (e *Emulator) upSent(s *gstation, d *drone, bits int, now time.Time) time.Time {
+	if !e.o.UplinkAirtime {
+		return now
 	}
-	return sent.Add(time.Duration(rng / geo.SpeedOfLight * float64(time.Second)))
+	if s.upBusy.Before(now) {
+		s.upBusy = now
+	}
+	s.upBusy = s.upBusy.Add(time.Duration(float64(bits) / d.bitRate * float64(time.Second)))
+	return s.upBusy
+}
+
+// lightTime is the one-way light time over rng km.
+func lightTime(rng float64) time.Duration {
+	return time.Duration(rng / geo.SpeedOfLight * float64(time.Second))
 }
 
 // countResend counts a stored packet sent again, by why.

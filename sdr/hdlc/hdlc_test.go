@@ -152,3 +152,14 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// TestAirBitsAgainstEncoder: the airtime the station and the emulator
+// book for a frame (ax25.AirBits) is what this encoder puts on the air.
+func TestAirBitsAgainstEncoder(t *testing.T) {
+	for i, f := range testFrames(t, 200, 7) {
+		var e Encoder
+		if got, want := len(e.Frame(nil, f)), ax25.AirBits(f, false)-8*ax25.Gap; got != want {
+			t.Fatalf("frame %d: %d bits encoded, AirBits books %d", i, got, want)
+		}
+	}
+}

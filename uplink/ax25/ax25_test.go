@@ -93,3 +93,28 @@ func TestFCSCheckValue(t *testing.T) {
 		t.Fatalf("FCS = %04x, want 906e", got)
 	}
 }
+
+// TestAirBits counts the stuffed zeros against the HDLC stuffer of
+// sdr/hdlc's definition, done by hand here: five ones then a zero.
+func TestAirBits(t *testing.T) {
+	for _, c := range []struct {
+		b     []byte
+		extra int // stuffed bits
+	}{
+		{[]byte{0x00}, 0},
+		{[]byte{0x1f}, 1},       // 11111000: five ones, low bit first
+		{[]byte{0xff}, 1},       // eight ones: one stuffed after five
+		{[]byte{0xff, 0xff}, 3}, // sixteen ones: after 5, 10, 15
+		{[]byte{0x7e}, 1},       // a flag's pattern in data: 0111 1110
+	} {
+		b := append([]byte(nil), c.b...)
+		f := FCS(b)
+		withFCS := append(b, byte(f), byte(f>>8))
+		if got, want := AirBits(b, false), AirBits(withFCS, true); got != want {
+			t.Errorf("% x: %d bits without the FCS given, %d with", c.b, got, want)
+		}
+		if got, want := AirBits(c.b, true), 8*(len(c.b)+Gap)+c.extra; got != want {
+			t.Errorf("% x: %d bits, want %d", c.b, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package slcl
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/bstore"
@@ -25,6 +26,9 @@ type Sender struct {
 	Segment int           // data bytes per segment (default DefaultSegment)
 	Window  int           // bundles in flight at once (default 4)
 	RTO     time.Duration // the timeout before any round trip is measured (default 10 s)
+	// AckDelay is the longest the peer holds an acknowledgement back to
+	// batch it (default 1 s, Receiver.Due's wait as the engines use it).
+	AckDelay time.Duration
 	// Done is called when the peer has accepted (custody passed: the
 	// bundle is already removed from the store), refused (it stays) or
 	// found expired (removed) a bundle, and when the sender deleted one
@@ -49,9 +53,13 @@ type Sender struct {
 	// timeout has doubled since the last sample (RFC 6298 5.5)
 	srtt, rttvar time.Duration
 	backoff      uint
+	backedOff    time.Time // when it last doubled
+
+	slot uint8 // the last slot given
 
 	// counters
 	SegmentsSent, Resent int
+	Binds                int // bindings sent without data
 	BytesAccepted        int64
 }
 
@@ -60,6 +68,10 @@ type txBundle struct {
 	raw   []byte
 	acked bstore.Ranges
 	segs  []txSeg
+	slot  uint8
+	bind  bool // the receiver needs the slot's binding
+	// data bytes in the first (bound) segment and in each after it
+	first, step int
 }
 
 type txSeg struct {
@@ -113,10 +125,19 @@ func (s *Sender) adapt() {
 	}
 }
 
-// split (re)cuts a bundle into segments of the current size; those the
-// peer holds are marked acknowledged.
+// split (re)cuts a bundle into segments of the current size (the first
+// smaller by what its binding adds); those the peer holds are marked
+// acknowledged.
 func (s *Sender) split(t *txBundle) {
-	n := (len(t.raw) + s.segSize() - 1) / s.segSize()
+	size := s.segSize()
+	t.first, t.step = size-(BoundHeader-ShortHeader), size
+	if len(t.raw) > shortLimit {
+		t.step = size - (LongHeader - ShortHeader)
+	}
+	n := 1
+	if rest := len(t.raw) - t.first; rest > 0 {
+		n += (rest + t.step - 1) / t.step
+	}
 	t.segs = make([]txSeg, n)
 	for i := range t.segs {
 		lo, hi := s.bounds(t, i)
@@ -180,15 +201,41 @@ func (s *Sender) fill(now time.Time) {
 				}
 			}
 		}
-		t := &txBundle{e: e, raw: raw, acked: acked}
+		t := &txBundle{e: e, raw: raw, acked: acked, slot: s.nextSlot(), bind: true}
 		s.split(t)
 		s.flight = append(s.flight, t)
 	}
 }
 
+// nextSlot gives the next slot no bundle in flight holds (round the 64,
+// so that a slot is used again as late as can be).
+func (s *Sender) nextSlot() uint8 {
+	for {
+		s.slot = (s.slot + 1) % Slots
+		if !slices.ContainsFunc(s.flight, func(t *txBundle) bool { return t.slot == s.slot }) {
+			return s.slot
+		}
+	}
+}
+
 func (s *Sender) bounds(t *txBundle, i int) (uint32, uint32) {
-	lo := i * s.segSize()
-	return uint32(lo), uint32(min(lo+s.segSize(), len(t.raw)))
+	lo, hi := 0, t.first
+	if i > 0 {
+		lo = t.first + (i-1)*t.step
+		hi = lo + t.step
+	}
+	return uint32(lo), uint32(min(hi, len(t.raw)))
+}
+
+// appendSeg encodes segment i of t: the first binds the slot.
+func (s *Sender) appendSeg(dst []byte, t *txBundle, i int) []byte {
+	lo, hi := s.bounds(t, i)
+	w := Wire{Slot: t.slot, Off: lo, Data: t.raw[lo:hi]}
+	if i == 0 {
+		w.Bound, w.Key, w.Total = true, t.e.Key, uint32(len(t.raw))
+		t.bind = false
+	}
+	return AppendSegment(dst, &w)
 }
 
 // Next appends the next segment to send to dst and reports whether there
@@ -210,8 +257,7 @@ func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
 				g.seq, g.at, g.lostAt = s.seq, now, 0
 				g.sends++
 				s.SegmentsSent++
-				lo, hi := s.bounds(t, i)
-				return AppendSegment(dst, &bstore.Segment{Key: t.e.Key, Total: uint32(len(t.raw)), Off: lo, Data: t.raw[lo:hi]}), true
+				return s.appendSeg(dst, t, i), true
 			}
 		}
 		return dst, false
@@ -219,12 +265,31 @@ func (s *Sender) Next(dst []byte, now time.Time) ([]byte, bool) {
 	if b, ok := pick(func(g *txSeg) bool { return g.seq != 0 && g.lostAt != 0 }); ok {
 		return b, true
 	}
+	// bindings go ahead of the data they name: a bundle's first segment
+	// as soon as it is in flight, or the binding alone when the peer holds
+	// that segment already (a transfer resumed) or lost the binding
+	for _, t := range s.flight {
+		if !t.bind {
+			continue
+		}
+		if g := &t.segs[0]; !g.acked && g.seq == 0 {
+			s.seq++
+			g.seq, g.at, g.sends = s.seq, now, 1
+			s.SegmentsSent++
+			return s.appendSeg(dst, t, 0), true
+		}
+		t.bind = false
+		s.Binds++
+		return AppendSegment(dst, &Wire{Slot: t.slot, Bound: true, Key: t.e.Key, Total: uint32(len(t.raw))}), true
+	}
 	if b, ok := pick(func(g *txSeg) bool { return g.seq == 0 }); ok {
 		return b, true
 	}
 	b, ok := pick(func(g *txSeg) bool { return now.Sub(g.at) >= rto })
-	if ok && s.srtt != 0 && s.backoff < 3 {
+	// the timeout doubles once per expiry, not once per segment resent
+	if ok && s.srtt != 0 && s.backoff < 3 && now.Sub(s.backedOff) >= rto {
 		s.backoff++
+		s.backedOff = now
 	}
 	return b, ok
 }
@@ -243,7 +308,11 @@ func (s *Sender) Timeout() time.Duration {
 		}
 		return 10 * time.Second
 	}
-	return min(MaxRTO, max(MinRTO, s.srtt+4*s.rttvar)<<s.backoff)
+	delay := s.AckDelay
+	if delay <= 0 {
+		delay = time.Second
+	}
+	return min(MaxRTO, max(MinRTO, s.srtt+4*s.rttvar+delay)<<s.backoff)
 }
 
 // sample takes a round-trip measurement (RFC 6298 2.2-2.3).
@@ -268,6 +337,22 @@ func (s *Sender) OnAck(data []byte, now time.Time) error {
 		return err
 	}
 	for _, a := range es {
+		if a.Status == StatusUnbound {
+			for _, t := range s.flight {
+				if t.slot != a.Key[0] {
+					continue
+				}
+				t.bind = true
+				// what the peer held for the binding is acknowledged
+				// late: no round-trip sample from it (as Karn's rule)
+				for i := range t.segs {
+					if g := &t.segs[i]; g.seq != 0 && !g.acked {
+						g.sends++
+					}
+				}
+			}
+			continue
+		}
 		t := s.inFlight(a.Key)
 		if t == nil {
 			continue // an old bundle's late acknowledgement
@@ -279,24 +364,28 @@ func (s *Sender) OnAck(data []byte, now time.Time) error {
 		for _, r := range a.Ranges {
 			t.acked = t.acked.Add(r)
 		}
-		var newest uint64
+		// the sample is the newest newly acknowledged segment's age (the
+		// receiver's batching is AckDelay, added to the timeout), and
+		// there is none from an acknowledgement that covers a resent
+		// segment (Karn): the one before it may have been lost, and the
+		// segments it covers would give their age since then
+		var newest, sampled uint64
 		var rtt time.Duration = -1
+		karn := false
 		for i := range t.segs {
 			g := &t.segs[i]
 			lo, hi := s.bounds(t, i)
 			if !g.acked && t.acked.Covers(bstore.Range{Lo: lo, Hi: hi}) {
 				g.acked = true
-				// the sample is the oldest newly acknowledged segment's
-				// age: the receiver acknowledges in batches, and the
-				// first of a batch waits longest (Karn: never a resent one)
-				if g.sends == 1 {
-					rtt = max(rtt, now.Sub(g.at))
+				if g.sends == 1 && g.seq > sampled {
+					sampled, rtt = g.seq, now.Sub(g.at)
 				}
+				karn = karn || g.sends > 1
 				newest = max(newest, g.seq)
 				s.winAcked++
 			}
 		}
-		if rtt >= 0 {
+		if rtt >= 0 && !karn {
 			s.sample(rtt)
 		}
 		for i := range t.segs {

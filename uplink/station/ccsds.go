@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipgs/ipgs/uplink/ccsds/cop1"
 	"github.com/ipgs/ipgs/uplink/ccsds/link"
+	"github.com/ipgs/ipgs/uplink/ccsds/tc"
 	"github.com/ipgs/ipgs/uplink/command"
 	"github.com/ipgs/ipgs/uplink/proto"
 )
@@ -29,7 +30,10 @@ type FrameKeyer interface {
 func (e *Engine) newCCSDS(sat int, p link.Profile) *ccsdsSat {
 	c := &ccsdsSat{e: e, sat: sat, submitted: map[uint32]bool{}}
 	_, secure := e.o.Security.(LinkSecurity)
-	c.g = &link.Ground{P: p, Secure: secure, Send: func(f []byte) { e.transmit(f, c.rep) }, Events: c.event}
+	c.g = &link.Ground{P: p, Secure: secure, Send: func(f []byte) {
+		e.transmit(f, c.rep)
+		e.queued(sat, 8*tc.CLTULen(len(f))) // what the TNC puts on the air
+	}, Events: c.event}
 	return c
 }
 

@@ -21,7 +21,11 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	sentAt := map[uint32]time.Time{}
 	var link *dtn.Link
 	if node, ok := e.o.SatNodes[c.NORAD]; ok && e.o.DTN != nil {
-		link = e.o.DTN.Open(node, 0)
+		seg := 0 // the default, to fill an AX.25 frame
+		if cc := e.ccsds(c.NORAD); cc != nil {
+			seg = cc.segment()
+		}
+		link = e.o.DTN.Open(node, seg)
 		st0 := e.o.DTN.Stats()
 		e.mu.Lock()
 		e.link, e.linkSat = link, c.NORAD

@@ -68,8 +68,7 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 		return
 	}
 	if c := e.ccsds(e.byCall[dst.String()]); c != nil {
-		c.expedite(pkt)
-		e.queued(e.byCall[dst.String()], len(pkt)) // about: a frame's worth of overhead
+		c.expedite(pkt) // booked on the queue as it goes to the TNC
 		return
 	}
 	if e.o.Security != nil {
@@ -93,20 +92,20 @@ func (e *Engine) sendInfo(dst ax25.Address, info []byte, rep *Report) {
 		return
 	}
 	e.transmit(b, rep)
-	e.queued(e.byCall[dst.String()], len(info))
+	e.queued(e.byCall[dst.String()], ax25.AirBits(b, false))
 }
 
-// queued books one frame with n information bytes on the TNC's queue:
-// its 16-byte header, FCS, flags and a byte of gap, and bit stuffing
-// (about one bit in 62 for random data). It is the queue's best estimate,
-// not airtime's worst case: a queue modelled as draining slower than it
-// does runs dry.
-func (e *Engine) queued(sat, n int) {
+// queued books one frame of bits bits on the TNC's queue (ax25.AirBits:
+// the frame's bytes and FCS, the zeros stuffed into it, flags and gap).
+// Booked exactly, the queue model drains as the transmitter does: booked
+// at one bit in 62 for stuffing whatever the frame held, it drained
+// slower, ran dry and left a few percent of the link idle.
+func (e *Engine) queued(sat, bits int) {
 	rate := e.o.BitRate[sat]
 	if rate <= 0 {
 		rate = 9600
 	}
-	d := time.Duration(8 * float64(n+28) * 1.016 / rate * float64(time.Second))
+	d := time.Duration(float64(bits) / rate * float64(time.Second))
 	now := e.o.Clock.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -103,10 +103,22 @@ func (g *Ground) Submit(id any, packet []byte, now time.Time) error {
 	return g.fop.Submit(id, packet, now)
 }
 
+// securityRoom is what SDLS adds to a TC frame at most.
+const securityRoom = 30
+
+// MaxPacket is the longest packet a TC frame carries (with room for the
+// link security's header and trailer on a secured link).
+func (g *Ground) MaxPacket() int {
+	if g.Secure {
+		return tc.MaxData - securityRoom
+	}
+	return tc.MaxData
+}
+
 // Expedite sends a packet at once in a BD frame on the mission's
 // channel (no retransmission: what may be lost, as acknowledgements).
 func (g *Ground) Expedite(packet []byte) error {
-	if len(packet) > tc.MaxData-30 {
+	if len(packet) > g.MaxPacket() {
 		return fmt.Errorf("link: a %d-byte packet does not fit a protected TC frame", len(packet))
 	}
 	raw, err := (&tc.Frame{Bypass: true, SCID: g.P.SCID, VCID: g.P.TCVC, Data: packet}).Encode(nil)

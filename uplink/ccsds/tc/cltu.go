@@ -30,6 +30,11 @@ func bchParity(info []byte) byte {
 	return (^r & 0x7f) << 1
 }
 
+// CLTULen is the length of the CLTU that carries a frame of n bytes.
+func CLTULen(n int) int {
+	return len(cltuStart) + 8*((n+6)/7) + len(cltuTail)
+}
+
 // CLTU wraps an encoded TC frame for the channel.
 func CLTU(frame []byte) []byte {
 	out := append([]byte(nil), cltuStart...)
