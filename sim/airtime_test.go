@@ -15,8 +15,9 @@ import (
 // perfect channel and every station dark four minutes in every half hour
 // (many outages begin in the middle of a session), packets resent after
 // the timeout stay under 0.5 % of the downlink's frames (2.4 % before:
-// 1151 of 47536; now 58 of 45831), and no telemetry is lost. Counts of
-// frames, not times: it holds on a loaded machine.
+// 1151 of 47536; now 86 of 44897), all resent packets under 3 % (5.8 %
+// before, now 2.1 %), and no telemetry is lost. Counts of frames, not
+// times: it holds on a loaded machine.
 func TestSatelliteStopsWithTheContact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, els := exampleMission(t)
@@ -42,7 +43,7 @@ func TestSatelliteStopsWithTheContact(t *testing.T) {
 		}
 		t.Logf("%d frames down; %d retransmissions (%d after a later packet was acknowledged, %d after the timeout); %d packets lost",
 			st.FramesDown, st.Retransmissions, st.RetransmittedLost, st.RetransmittedTimeout, lost)
-		if st.FramesDown == 0 || float64(st.RetransmittedTimeout) > 0.005*float64(st.FramesDown) || lost != 0 {
+		if st.FramesDown == 0 || float64(st.RetransmittedTimeout) > 0.005*float64(st.FramesDown) || float64(st.Retransmissions) > 0.03*float64(st.FramesDown) || lost != 0 {
 			t.Errorf("%d of %d frames resent after the timeout; %d packets lost", st.RetransmittedTimeout, st.FramesDown, lost)
 		}
 	})

@@ -303,7 +303,7 @@ func TestBigBundleFragments(t *testing.T) {
 		var nodes map[string]*dtn.Node
 		dir := t.TempDir()
 		_, err := RunDay(context.Background(), DayOptions{
-			Mission: m, Elements: els, Start: start, Duration: 24 * time.Hour, Speed: 600, InMemory: true, DataDir: dir, Seed: 7, Out: testWriter{t},
+			Mission: m, Elements: els, Start: start, Duration: 36 * time.Hour, Speed: 600, InMemory: true, DataDir: dir, Seed: 7, Out: testWriter{t},
 			Bundles: &DayBundles{
 				Ready: func(ns map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
 					nodes = ns

@@ -58,8 +58,14 @@ func goodputRun(b *testing.B, link string, loss float64) float64 {
 	m.Stations = m.Stations[:1] // Tromso
 	var sat = 90010
 	for i := range m.Satellites {
-		if sc := &m.Satellites[i]; sc.NORAD == sat && link == mission.ProtocolAX25 {
-			sc.Protocol, sc.CCSDS = link, nil
+		if sc := &m.Satellites[i]; sc.NORAD == sat {
+			if link == mission.ProtocolAX25 {
+				sc.Protocol, sc.CCSDS = link, nil
+			}
+			// the ideal link in the budget too: the station's link window
+			// is the whole pass
+			eirp := 20.0
+			sc.Link.EIRPdBW = &eirp
 		}
 	}
 	rng := rand.New(rand.NewPCG(uint64(sat), 27))

@@ -97,7 +97,7 @@ func TestDayGovernance(t *testing.T) {
 		directiveText := "directive: heater setpoint 25 C"
 
 		res, err := RunDay(context.Background(), DayOptions{
-			Mission: m, Elements: els, Start: start, Duration: 6 * time.Hour, Speed: 600, InMemory: true, DataDir: t.TempDir(), Seed: 7, Out: testWriter{t},
+			Mission: m, Elements: els, Start: start, Duration: 9 * time.Hour, Speed: 600, InMemory: true, DataDir: t.TempDir(), Seed: 7, Out: testWriter{t},
 			Bundles: &DayBundles{
 				Ready: func(nodes map[string]*dtn.Node, emu *Emulator, c clock.Clock) error {
 					clk = c

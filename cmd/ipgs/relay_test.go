@@ -150,7 +150,7 @@ func parseHops(t *testing.T, explain string) []hop {
 }
 
 // TestRelayKill9 runs the emulator and two stations as separate
-// processes and relays a 60 kB bundle from Tromso to Wallops through a
+// processes and relays a 30 kB bundle from Tromso to Wallops through a
 // drone. Tromso is killed with SIGKILL in the middle of the uplink and
 // the emulator in the middle of the downlink; each is started again.
 // The bundle must arrive whole, once, and the transfers must resume
@@ -181,7 +181,7 @@ func TestRelayKill9(t *testing.T) {
 	logOnFailure(t, emu, tromso, wallops)
 
 	// the bundle, posted in Tromso's outbox
-	payload := make([]byte, 60_000)
+	payload := make([]byte, 30_000)
 	rand.Read(payload)
 	b := &bundle.Bundle{
 		Primary: bundle.Primary{CRCType: bundle.CRC32C, Dest: bundle.IPN(2, 1), Source: bundle.IPN(1, 1), ReportTo: bundle.IPN(1, 1),
@@ -213,8 +213,9 @@ func TestRelayKill9(t *testing.T) {
 	drone := hops[0].to
 	norad := 90000 + int(drone-100)
 
-	// kill -9 Tromso 40 s into the uplink pass
-	sleepUntil(wall(hops[0].start.Add(40 * time.Second)))
+	// kill -9 Tromso 20 s into the uplink pass (its link window: with
+	// full TC frames the uplink carries a kilobyte a second)
+	sleepUntil(wall(hops[0].start.Add(20 * time.Second)))
 	tromso.kill9()
 	st, err := bstore.Open(bundleStorePath(data, "Tromso"), bstore.Options{})
 	if err != nil {
@@ -226,7 +227,7 @@ func TestRelayKill9(t *testing.T) {
 	}
 	acked := st.TxAcked(key, drone).Bytes()
 	st.Close()
-	t.Logf("Tromso killed at %s (virtual): drone %d had acknowledged %d of %d bytes", hops[0].start.Add(40*time.Second).Format("15:04:05"), drone, acked, len(raw))
+	t.Logf("Tromso killed at %s (virtual): drone %d had acknowledged %d of %d bytes", hops[0].start.Add(20*time.Second).Format("15:04:05"), drone, acked, len(raw))
 	if acked == 0 || acked >= int64(len(raw)) {
 		t.Fatalf("the kill did not fall inside the uplink (%d of %d bytes acknowledged)", acked, len(raw))
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/ipgs/ipgs/uplink/cgr"
 )
 
-// MissionContacts are the routers' contact plan for pl: each pass at its
-// link's rate, weighed by the share of frames the mission's link budget
-// lets through, and the terrestrial links between the named stations for
+// MissionContacts are the routers' contact plan for pl: each pass's link
+// window at its link's rate, weighed by the share of frames the mission's
+// link budget lets through, and the terrestrial links between the named stations for
 // the whole span from-to. Every bundle node of a mission routes on it:
 // the stations' and, in the emulator, the drones'.
 func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string, from, to time.Time) ([]cgr.Contact, error) {
@@ -50,13 +50,25 @@ func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string,
 			budgets[key{sc.NORAD, st.Name}] = [2]mission.LinkBudget{d, u}
 		}
 	}
-	return PassContacts(pl.DTNContacts(), terr, from, to, func(c *plan.DTNContact) float64 {
+	// a pass carries bundles only in its link window, where the station
+	// opens the session (station.LinkWindows): both directions are cut to
+	// it, and a pass without one carries none
+	var cs []plan.DTNContact
+	for _, c := range pl.DTNContacts() {
+		s, e, ok := mission.LinkWindow(budgets[key{c.NORAD, c.Station}][0], c.Range, c.Start, c.End, mission.FrameBits, mission.MaxLinkFER)
+		if !ok {
+			continue
+		}
+		c.Start, c.End = s, e
+		cs = append(cs, c)
+	}
+	return PassContacts(cs, terr, from, to, func(c *plan.DTNContact) float64 {
 		b := budgets[key{c.NORAD, c.Station}]
 		d := b[0]
 		if c.Up {
 			d = b[1]
 		}
-		return mission.FrameSuccess(d, c.Range, c.Start, c.End, 8*(256+18))
+		return mission.FrameSuccess(d, c.Range, c.Start, c.End, mission.FrameBits)
 	}), nil
 }
 

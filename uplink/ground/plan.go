@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ipgs/ipgs/mission"
+
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
@@ -17,7 +19,7 @@ func (r *Runtime) SetPlan(pl *plan.Plan) {
 	r.mu.Lock()
 	r.plan = pl
 	r.mu.Unlock()
-	r.engine.SetContacts(station.PlanContacts(pl, r.cfg.Station))
+	r.engine.SetContacts(station.LinkWindows(station.PlanContacts(pl, r.cfg.Station), pl, r.cfg.Mission, r.cfg.Station, mission.MaxLinkFER))
 	r.board.SetPlan(status.PlanOf(pl, r.cfg.Station))
 	if r.agent != nil {
 		cs, err := r.contacts(pl, r.agent.b)

@@ -212,8 +212,9 @@ func New(cfg Config) (r *Runtime, err error) {
 	r.engine = station.New(station.Options{
 		Name: sc.Name, Call: station.Callsign(cfg.Mission, cfg.Station), TNC: cfg.TNC, Dial: cfg.Dial,
 		TNCPort: uint8(sc.Radio.TNCPort), KISS: KISSParams(sc.Radio.KISS), TNCTransmitOnly: cfg.TransmitOnly,
-		Contacts: station.PlanContacts(cfg.Plan, cfg.Station), Sats: station.SatCallsigns(cfg.Mission),
-		History: r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
+		Contacts: station.LinkWindows(station.PlanContacts(cfg.Plan, cfg.Station), cfg.Plan, cfg.Mission, cfg.Station, mission.MaxLinkFER),
+		Sats:     station.SatCallsigns(cfg.Mission),
+		History:  r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
 		DTN: r.node, SatNodes: satNodes, BitRate: bitRates, Until: cfg.Start.Add(cfg.Duration),
 		Progress: r.progress, Reports: r.report, Archive: r.archive, CCSDS: link.Profiles(cfg.Mission),
 	})

@@ -90,8 +90,9 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			rep.HandshakeSeconds += now.Sub(helloAt).Seconds()
 			helloAt = time.Time{}
 		}
-		if !now.Before(nextOpen) {
-			e.send(call, proto.APIDSession, proto.EncodeSessionOpen(c.End), rep)
+		if !now.Before(nextOpen) && c.linkOpen(now) {
+			e.send(call, proto.APIDSession, proto.EncodeSessionOpen(c.sessionEnd()), rep)
+			rep.Session = true
 			nextOpen = now.Add(15 * time.Second)
 		}
 		if !now.Before(nextAck) {
@@ -102,12 +103,12 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 			e.uplinkCommands(c, call, now, sentAt, rep)
 			nextCmd = now.Add(5 * time.Second)
 		}
-		if link != nil {
+		if link != nil && c.linkOpen(now) { // the satellite's end of the link is open with the session
 			if !now.Before(nextOffer) {
 				link.Offer(now)
 				nextOffer = now.Add(20 * time.Second)
 			}
-			e.pumpBundles(link, call, c.NORAD, now, c.End, rep)
+			e.pumpBundles(link, call, c.NORAD, now, c.sessionEnd(), rep)
 		}
 		if e.o.Progress != nil && !now.Before(nextProgress) {
 			e.o.Progress(Progress{Station: e.o.Name, Sat: c.NORAD, Name: c.Name, Start: c.Start, Time: now, FramesRx: rep.FramesRx, Packets: rep.Packets})
@@ -247,4 +248,17 @@ func (e *Engine) gaps(sat int, rep *Report) {
 			rep.Gaps++
 		}
 	}
+}
+
+// linkOpen says whether the downlink closes at now (the session may open).
+func (c Contact) linkOpen(now time.Time) bool {
+	return (c.LinkFrom.IsZero() || !now.Before(c.LinkFrom)) && (c.LinkTo.IsZero() || now.Before(c.LinkTo))
+}
+
+// sessionEnd is the end the session is opened with.
+func (c Contact) sessionEnd() time.Time {
+	if !c.LinkTo.IsZero() && c.LinkTo.Before(c.End) {
+		return c.LinkTo
+	}
+	return c.End
 }

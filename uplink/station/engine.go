@@ -29,6 +29,11 @@ type Contact struct {
 	NORAD      int
 	Name       string
 	Start, End time.Time
+	// Link is the part of the contact where the downlink closes (its
+	// predicted frame error rate low enough, LinkWindows): the session
+	// opens and ends there, so the satellite keeps its airtime off the
+	// poor ends of the pass. Zero: the whole contact.
+	LinkFrom, LinkTo time.Time
 }
 
 // Radio prepares and releases the station's radio equipment around a

@@ -17,7 +17,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/example"
+	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/proto"
 )
@@ -221,7 +224,7 @@ func testSetContacts(t *testing.T) {
 		return ground, nil
 	}
 	e := New(Options{Name: "T", Call: ax25.Address{Call: "GND"}, Dial: tnc, Sats: sats, Clock: clk, Radio: rad,
-		Contacts: []Contact{{1, "A", at(40), at(100)}, {2, "B", at(300), at(400)}},
+		Contacts: []Contact{{NORAD: 1, Name: "A", Start: at(40), End: at(100)}, {NORAD: 2, Name: "B", Start: at(300), End: at(400)}},
 		Reports: func(r Report) {
 			mu.Lock()
 			worked = append(worked, fmt.Sprintf("%s %s-%s", r.Name, r.Start.Format("15:04:05"), r.End.Format("15:04:05")))
@@ -231,10 +234,10 @@ func testSetContacts(t *testing.T) {
 	go func() { done <- e.Run(context.Background()) }()
 	// during A: drop B (being nobody's next yet), add C and D
 	clock.Until(context.Background(), clk, at(60))
-	e.SetContacts([]Contact{{1, "A", at(40), at(100)}, {3, "C", at(200), at(260)}, {4, "D", at(500), at(560)}})
+	e.SetContacts([]Contact{{NORAD: 1, Name: "A", Start: at(40), End: at(100)}, {NORAD: 3, Name: "C", Start: at(200), End: at(260)}, {NORAD: 4, Name: "D", Start: at(500), End: at(560)}})
 	// while preparing for C (30 s ahead): move C out, D earlier
 	clock.Until(context.Background(), clk, at(185))
-	e.SetContacts([]Contact{{1, "A", at(40), at(100)}, {3, "C", at(600), at(660)}, {4, "D", at(240), at(300)}})
+	e.SetContacts([]Contact{{NORAD: 1, Name: "A", Start: at(40), End: at(100)}, {NORAD: 3, Name: "C", Start: at(600), End: at(660)}, {NORAD: 4, Name: "D", Start: at(240), End: at(300)}})
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -274,5 +277,51 @@ func TestUnknownFramesKept(t *testing.T) {
 	}
 	if !bytes.Equal(got[1].frame, ccsds) || !strings.Contains(got[0].why, "OTHER") || !strings.Contains(got[1].why, "CCSDS frame") {
 		t.Fatalf("archive: %+v", got)
+	}
+}
+
+func examplePlan(t *testing.T) (*mission.Mission, *plan.Plan) {
+	m, els := example.Mission(t)
+	start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	pl, err := plan.Run(context.Background(), plan.NetworkOptions(m, els, start, 12*time.Hour, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, pl
+}
+
+// TestLinkWindows: on the example mission's plan, each contact's link
+// window lies inside it, where the downlink's predicted frame error rate
+// is at most mission.MaxLinkFER; its ends, low in the sky, are left out,
+// and a pass that never gets that good has no session at all.
+func TestLinkWindows(t *testing.T) {
+	m, pl := examplePlan(t)
+	cs := PlanContacts(pl, 0)
+	ws := LinkWindows(cs, pl, m, 0, mission.MaxLinkFER)
+	trimmed, none := 0, 0
+	for k, c := range ws {
+		if c.LinkFrom.IsZero() {
+			t.Fatalf("contact %d has no window set", k)
+		}
+		if c.LinkFrom.Equal(c.LinkTo) {
+			none++
+			if c.linkOpen(c.Start) || c.linkOpen(c.Start.Add(time.Minute)) {
+				t.Fatalf("contact %d: a session opens in a pass without a link window", k)
+			}
+			continue
+		}
+		if c.LinkFrom.Before(c.Start) || c.LinkTo.After(c.End) || !c.LinkFrom.Before(c.LinkTo) {
+			t.Fatalf("contact %d: window %v-%v outside %v-%v", k, c.LinkFrom, c.LinkTo, c.Start, c.End)
+		}
+		if c.LinkFrom.After(c.Start) || c.LinkTo.Before(c.End) {
+			trimmed++
+		}
+		if c != (Contact{NORAD: cs[k].NORAD, Name: cs[k].Name, Start: cs[k].Start, End: cs[k].End, LinkFrom: c.LinkFrom, LinkTo: c.LinkTo}) {
+			t.Fatalf("contact %d changed: %+v", k, c)
+		}
+	}
+	t.Logf("%d of %d contacts trimmed to their link windows, %d without one", trimmed, len(ws), none)
+	if trimmed == 0 || none == 0 || none == len(ws) {
+		t.Error("no contact's poor ends were left out, or no low pass, or nothing but")
 	}
 }

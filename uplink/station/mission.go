@@ -2,7 +2,9 @@ package station
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/scheduler/plan"
@@ -20,6 +22,47 @@ func PlanContacts(pl *plan.Plan, i int) []Contact {
 			sat := &p.Sats[cd.Sat]
 			out = append(out, Contact{NORAD: sat.NORAD, Name: sat.Name, Start: p.Time(c.Start), End: p.Time(c.End)})
 		}
+	}
+	return out
+}
+
+// LinkWindows sets each contact's link window: the part of it where the
+// downlink's predicted frame error rate (mission link budget, the
+// satellite's range) is at most maxFER (mission.LinkWindow). A low pass
+// whose link never gets that good has an empty window: the station works
+// it (listens, uplinks commands) but opens no session, so the satellite
+// spends no airtime where most frames would be lost. The routers' contact
+// plan (dtn.MissionContacts) keeps to the same windows.
+func LinkWindows(cs []Contact, pl *plan.Plan, m *mission.Mission, i int, maxFER float64) []Contact {
+	type key struct {
+		sat   int
+		start int64
+	}
+	ranges := map[key]func(time.Time) float64{}
+	st := &m.Stations[i]
+	for _, d := range pl.DTNContacts() {
+		if d.Station == st.Name && !d.Up {
+			ranges[key{d.NORAD, d.Start.UnixNano()}] = d.Range
+		}
+	}
+	budgets := map[int]mission.LinkBudget{}
+	for j := range m.Satellites {
+		down, _ := mission.Budgets(&m.Satellites[j], st)
+		budgets[m.Satellites[j].NORAD] = down
+	}
+	out := slices.Clone(cs)
+	for k := range out {
+		c := &out[k]
+		rng, ok := ranges[key{c.NORAD, c.Start.UnixNano()}]
+		b, okb := budgets[c.NORAD]
+		if !ok || !okb {
+			continue
+		}
+		from, to, ok := mission.LinkWindow(b, rng, c.Start, c.End, mission.FrameBits, maxFER)
+		if !ok {
+			from, to = c.Start, c.Start // no session
+		}
+		c.LinkFrom, c.LinkTo = from, to
 	}
 	return out
 }

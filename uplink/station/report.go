@@ -36,6 +36,9 @@ type Report struct {
 	BytesRx     int       `json:"bytes_rx"`
 	BytesTx     int       `json:"bytes_tx"`
 	FrameErrors int       `json:"frame_errors"` // FCS or format
+	// Session: the station opened a session (the pass has a link window,
+	// where the downlink closes): the satellite sent what it holds.
+	Session bool `json:"session"`
 	// UnknownFrames are frames from no satellite of the mission (an
 	// unknown source, or not AX.25), kept in the raw-frame archive.
 	UnknownFrames    int    `json:"unknown_frames,omitempty"`
