@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+	"github.com/ipgs/ipgs/internal/durable"
 )
 
 // Kinds of key.
@@ -261,19 +262,7 @@ func (k *Private) Save(path string, passphrase []byte) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return durable.CreateNew(path, append(b, '\n'), 0o600)
 }
 
 // Seed returns the private seed (nil for a public-only key). Handle with

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipgs/ipgs/internal/durable"
 	"github.com/ipgs/ipgs/mission/tle"
 )
 
@@ -243,7 +244,7 @@ func (c *Catalog) store(src string, data []byte, at time.Time) (indexEntry, erro
 	}
 	h := sha256.Sum256([]byte(src))
 	name := hex.EncodeToString(h[:8]) + ".txt"
-	if err := writeAtomic(filepath.Join(c.Dir, name), data); err != nil {
+	if err := durable.WriteFile(filepath.Join(c.Dir, name), data, 0o644); err != nil {
 		return indexEntry{}, err
 	}
 	sum := sha256.Sum256(data)
@@ -285,29 +286,7 @@ func (c *Catalog) writeIndex(idx map[string]indexEntry) error {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return err
 	}
-	return writeAtomic(c.indexPath(), append(data, '\n'))
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return durable.WriteFile(c.indexPath(), append(data, '\n'), 0o644)
 }
 
 // Stale reports whether an element set is older than maxAge at t.

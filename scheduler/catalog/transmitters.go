@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 
+	"github.com/ipgs/ipgs/internal/durable"
 	"github.com/ipgs/ipgs/mission"
 )
 
@@ -83,7 +85,11 @@ func RunTransmitters(ctx context.Context, o TransmittersOptions) error {
 		fmt.Fprintf(o.Out, "%d satellites would change; --write writes %s\n", n, o.MissionPath)
 		return nil
 	}
-	if err := writeAtomic(o.MissionPath, out); err != nil {
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(o.MissionPath); err == nil {
+		mode = fi.Mode().Perm() // the operator's file keeps its mode
+	}
+	if err := durable.WriteFile(o.MissionPath, out, mode); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Out, "%d satellites changed in %s\n", n, o.MissionPath)

@@ -29,6 +29,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ipgs/ipgs/internal/durable"
 )
 
 // MaxRecord bounds one record.
@@ -272,16 +274,7 @@ func (s *Spool) roll() error {
 	}
 	s.f, s.w, s.size = f, bufio.NewWriterSize(f, 256<<10), 0
 	s.segs = append(s.segs, segment{s.next, path})
-	return syncDir(s.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return durable.SyncDir(s.dir)
 }
 
 // ErrClosed is returned after Close.
@@ -429,26 +422,7 @@ func writeAcked(path string, n uint64) error {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:], n)
 	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[:8], castagnoli))
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b[:]); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return durable.WriteFile(path, b[:], 0o644)
 }
 
 // Read calls fn with the durable records from sequence number from on, in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/uplink/bundle"
@@ -19,7 +20,10 @@ const LTPClientBundles = 1
 // the bundles of blocks from peers (one or several a block) are stored (RFC 5326; ION's LTP convergence
 // layer). Peers are named by engine number, which is their node number.
 type LTPLink struct {
-	u     *ltp.UDP
+	u interface {
+		Send(to, client uint64, block []byte, red int) ltp.SessionID
+		Run(ctx context.Context) error
+	}
 	clk   clock.Clock
 	mu    sync.Mutex
 	wait  map[ltp.SessionID]chan error
@@ -36,14 +40,55 @@ func (l *LTPLink) Received() (blocks, bundles int) {
 }
 
 // ListenLTP starts the node's LTP engine (engine number = node number) on
-// addr; peers maps peer engine numbers to their UDP addresses. Run it with
-// Run.
-func (n *Node) ListenLTP(addr string, peers map[uint64]string, clk clock.Clock) (*LTPLink, error) {
+// addr; peers maps peer engine numbers to their UDP addresses. With a
+// store folder, the engine's sessions survive a restart (ltp.Store): the
+// blocks under way are taken up again where the peers left them. Run it
+// with Run.
+func (n *Node) ListenLTP(addr string, peers map[uint64]string, clk clock.Clock, store string) (*LTPLink, error) {
+	l, cfg, err := n.ltpLink(clk, store)
+	if err != nil {
+		return nil, err
+	}
+	if l.u, err = ltp.ListenUDP(addr, peers, cfg, l.clk); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// LTPOver starts the node's LTP engine over a link of the caller's (a
+// simulation's): segments go out through send, and come in through the
+// returned engine's Input; rt and up are the engine's RoundTrip and Up
+// (nil: 2 s, always up). Run it with Run.
+func (n *Node) LTPOver(send func(to uint64, seg []byte), rt func(peer uint64) time.Duration, up func(peer uint64, now time.Time) bool, clk clock.Clock, store string) (*LTPLink, *ltp.Mem, error) {
+	l, cfg, err := n.ltpLink(clk, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Send, cfg.RoundTrip, cfg.Up = send, rt, up
+	m, err := ltp.NewMem(cfg, l.clk)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.u = m
+	return l, m, nil
+}
+
+// ltpLink is a link without its engine yet, and the engine's
+// configuration: bundles from the blocks it delivers go to the node, and
+// its sessions' outcomes to the link's senders.
+func (n *Node) ltpLink(clk clock.Clock, store string) (*LTPLink, ltp.Config, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
 	l := &LTPLink{clk: clk, wait: map[ltp.SessionID]chan error{}, early: map[ltp.SessionID]error{}}
-	cfg := ltp.Config{Engine: n.Num, Segment: 1024,
+	var st *ltp.Store
+	if store != "" {
+		var err error
+		if st, err = ltp.OpenStore(store); err != nil {
+			return nil, ltp.Config{}, err
+		}
+	}
+	cfg := ltp.Config{Engine: n.Num, Segment: 1024, Store: st, Log: func(format string, args ...any) { n.logf(format+"\n", args...) },
 		Deliver: func(from ltp.SessionID, client uint64, block []byte) {
 			if client != LTPClientBundles {
 				return
@@ -74,12 +119,7 @@ func (n *Node) ListenLTP(addr string, peers map[uint64]string, clk clock.Clock) 
 			l.early[s] = err
 		},
 	}
-	u, err := ltp.ListenUDP(addr, peers, cfg, clk)
-	if err != nil {
-		return nil, err
-	}
-	l.u = u
-	return l, nil
+	return l, cfg, nil
 }
 
 // Run runs the engine until ctx ends.

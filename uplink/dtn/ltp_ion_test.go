@@ -14,6 +14,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/bstore"
 	"github.com/ipgs/ipgs/uplink/bundle"
 	"github.com/ipgs/ipgs/uplink/cgr"
+	"github.com/ipgs/ipgs/uplink/ltp"
 )
 
 // TestBundlesOverLTPWithION exchanges bundles with NASA ION 4.1.x
@@ -44,7 +45,7 @@ func TestBundlesOverLTPWithION(t *testing.T) {
 	}
 	ionPort := c.LocalAddr().(*net.UDPAddr).Port
 	c.Close()
-	l, err := n.ListenLTP("127.0.0.1:0", map[uint64]string{900: fmt.Sprintf("127.0.0.1:%d", ionPort)}, nil)
+	l, err := n.ListenLTP("127.0.0.1:0", map[uint64]string{900: fmt.Sprintf("127.0.0.1:%d", ionPort)}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestBundlesOverLTPWithION(t *testing.T) {
 	defer wg.Wait()
 	defer stop()
 
-	rc := iontest.Node900(10000000) + iontest.LTPSpan(l.u.Addr().Port, ionPort, 4000, 2) + iontest.BPOverLTP
+	rc := iontest.Node900(10000000) + iontest.LTPSpan(l.u.(*ltp.UDP).Addr().Port, ionPort, 4000, 2) + iontest.BPOverLTP
 	ion := iontest.Start(t, rc)
 
 	// ION → ipgs: three bundles within ION's 2 s aggregation time, so

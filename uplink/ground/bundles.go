@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,7 +176,7 @@ func (a *agent) run(ctx context.Context, wg *sync.WaitGroup) {
 		}
 	}
 	if st.LTP != "" && len(ltpPeers) > 0 {
-		l, err := n.ListenLTP(st.LTP, ltpPeers, clk)
+		l, err := n.ListenLTP(st.LTP, ltpPeers, clk, strings.TrimSuffix(b.Store, filepath.Ext(b.Store))+"-ltp")
 		if err != nil {
 			fmt.Fprintln(log, "bundles: LTP:", err)
 		} else {

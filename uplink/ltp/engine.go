@@ -1,6 +1,7 @@
 package ltp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -33,7 +34,21 @@ type Config struct {
 	// Limit is how many times a checkpoint or report is resent before the
 	// session is cancelled (default 20).
 	Limit int
+	// Store keeps the sessions across a restart of the engine (nil: in
+	// memory only). With one, no red part is lost to a restart of either
+	// end: a block is on disk before its first segment goes, red data
+	// before a report claims it, and Restore takes both up again.
+	Store *Store
+	// Log takes what the engine could not do (a store that fails).
+	Log func(format string, args ...any)
+	// MaxBlock bounds the blocks the engine takes (default
+	// DefaultMaxBlock): a data segment beyond it is dropped, as a segment
+	// offset of terabytes must not make the engine reserve them.
+	MaxBlock int
 }
+
+// DefaultMaxBlock is Config.MaxBlock's default.
+const DefaultMaxBlock = 64 << 20
 
 // ErrCancelled is the error of a session the peer cancelled.
 var ErrCancelled = errors.New("ltp: session cancelled by the peer")
@@ -59,6 +74,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Limit <= 0 {
 		cfg.Limit = 20
+	}
+	if cfg.MaxBlock <= 0 {
+		cfg.MaxBlock = DefaultMaxBlock
 	}
 	return &Engine{cfg: cfg, next: 1, serial: 1, exports: map[uint64]*export{}, imports: map[SessionID]*importSession{}, closed: map[SessionID]time.Time{}}
 }
@@ -95,6 +113,38 @@ func (e *Engine) roundTrip(peer uint64) time.Duration {
 	return 2 * time.Second
 }
 
+func (e *Engine) logf(format string, args ...any) {
+	if e.cfg.Log != nil {
+		e.cfg.Log(format, args...)
+	}
+}
+
+// Restore takes up the sessions the store holds (call it once, before
+// anything else): each block being sent goes again where the peer has
+// not claimed it, ending in a checkpoint; a block received whole but not
+// yet delivered is delivered; the rest of a block being received comes
+// when its sender's checkpoint timer runs out.
+func (e *Engine) Restore(now time.Time) error {
+	if e.cfg.Store == nil {
+		return nil
+	}
+	if err := e.cfg.Store.load(e); err != nil {
+		return err
+	}
+	for n, x := range e.exports {
+		id := SessionID{Engine: e.cfg.Engine, Number: n}
+		if x.claimed.covers(0, x.red) {
+			e.finishExport(id)
+			continue
+		}
+		e.resendGaps(id, x, 0, x.red, 0, now)
+	}
+	for id, im := range e.imports {
+		e.deliver(id, im, now)
+	}
+	return nil
+}
+
 func (e *Engine) send(to uint64, s *Segment) []byte {
 	b := s.Append(nil)
 	e.cfg.Send(to, b)
@@ -111,6 +161,13 @@ func (e *Engine) Send(to, client uint64, block []byte, red int, now time.Time) S
 	id := SessionID{Engine: e.cfg.Engine, Number: e.next}
 	e.next++
 	x := &export{to: to, client: client, block: block, red: red, cps: map[uint64]*timer{}}
+	if st := e.cfg.Store; st != nil && red > 0 {
+		if err := errors.Join(st.saveNext(e.next), st.saveExport(id.Number, x)); err != nil {
+			st.dropExport(id.Number)
+			e.done(id, fmt.Errorf("ltp: session %d: not stored, not sent: %w", id.Number, err))
+			return id
+		}
+	}
 	e.exports[id.Number] = x
 	for off := 0; off < len(block); {
 		end := min(off+e.cfg.Segment, len(block))
@@ -139,10 +196,31 @@ func (e *Engine) Send(to, client uint64, block []byte, red int, now time.Time) S
 		off = end
 	}
 	if red == 0 {
-		delete(e.exports, id.Number) // all green: nothing to wait for
-		e.done(id, nil)
+		e.finishExport(id) // all green: nothing to wait for
 	}
 	return id
+}
+
+// finishExport ends an export session whose red part the peer holds.
+func (e *Engine) finishExport(id SessionID) {
+	delete(e.exports, id.Number)
+	if st := e.cfg.Store; st != nil {
+		if err := st.dropExport(id.Number); err != nil {
+			e.logf("ltp: session %d: %v", id.Number, err)
+		}
+	}
+	e.done(id, nil)
+}
+
+// dropExport ends an export session that failed.
+func (e *Engine) dropExport(id SessionID, err error) {
+	delete(e.exports, id.Number)
+	if st := e.cfg.Store; st != nil {
+		if err := st.dropExport(id.Number); err != nil {
+			e.logf("ltp: session %d: %v", id.Number, err)
+		}
+	}
+	e.done(id, err)
 }
 
 func (e *Engine) nextSerial() uint64 {
@@ -183,8 +261,7 @@ func (e *Engine) Handle(b []byte, now time.Time) error {
 		if s.Session.Engine == e.cfg.Engine {
 			if x := e.exports[s.Session.Number]; x != nil {
 				e.send(x.to, &Segment{Type: CancelAckToR, Session: s.Session})
-				delete(e.exports, s.Session.Number)
-				e.done(s.Session, fmt.Errorf("%w (reason %d)", ErrCancelled, s.Reason))
+				e.dropExport(s.Session, fmt.Errorf("%w (reason %d)", ErrCancelled, s.Reason))
 			}
 		}
 	}
@@ -205,20 +282,39 @@ func (e *Engine) data(s *Segment, now time.Time) {
 	if !IsRed(s.Type) {
 		return // green data: best effort, not kept
 	}
+	if s.Offset > uint64(e.cfg.MaxBlock) || int(s.Offset)+len(s.Data) > e.cfg.MaxBlock {
+		e.logf("ltp: session %d of engine %d: data at offset %d, past the %d-byte limit of a block (dropped)", s.Session.Number, from, s.Offset, e.cfg.MaxBlock)
+		return
+	}
 	im := e.imports[s.Session]
+	end := int(s.Offset) + len(s.Data)
+	redEnd := s.Type == RedCPEORP || s.Type == RedCPEORPEOB
+	if st := e.cfg.Store; st != nil && (im == nil || !im.delivered) {
+		// on disk before any report claims it; a segment that cannot be
+		// kept is dropped (its sender sends it again)
+		err := st.saveImportData(s.Session, s.Client, im == nil, recData, int(s.Offset), s.Data)
+		if err == nil && redEnd {
+			err = st.saveImportData(s.Session, s.Client, false, recRedEnd, end, nil)
+		}
+		if err != nil {
+			e.logf("ltp: session %d of engine %d: %v (segment dropped)", s.Session.Number, from, err)
+			return
+		}
+	}
 	if im == nil {
 		im = &importSession{from: s.Session, client: s.Client, redEnd: -1, reports: map[uint64]*timer{}}
 		e.imports[s.Session] = im
 	}
-	end := int(s.Offset) + len(s.Data)
 	if end > len(im.data) {
 		im.data = append(im.data, make([]byte, end-len(im.data))...)
 	}
 	copy(im.data[s.Offset:], s.Data)
 	im.got = im.got.add(int(s.Offset), end)
-	if s.Type == RedCPEORP || s.Type == RedCPEORPEOB {
+	if redEnd {
 		im.redEnd = end
 	}
+	// the client has the block before a report claims all of it
+	e.deliver(s.Session, im, now)
 	if IsCheckpoint(s.Type) {
 		r := &Segment{Type: Report, Session: s.Session, Serial: e.nextSerial(), Checkpoint: s.Checkpoint, Upper: uint64(end)}
 		for _, g := range im.got.clip(0, end) {
@@ -226,10 +322,22 @@ func (e *Engine) data(s *Segment, now time.Time) {
 		}
 		im.reports[r.Serial] = &timer{seg: e.send(from, r), deadline: now.Add(e.roundTrip(from))}
 	}
-	if !im.delivered && im.redEnd >= 0 && im.got.covers(0, im.redEnd) {
-		im.delivered = true
-		if e.cfg.Deliver != nil {
-			e.cfg.Deliver(s.Session, im.client, im.data[:im.redEnd])
+}
+
+// deliver hands the client a block whose red part is whole, once; with a
+// store, the session is then recorded finished (a restart does not
+// deliver it again).
+func (e *Engine) deliver(id SessionID, im *importSession, now time.Time) {
+	if im.delivered || im.redEnd < 0 || !im.got.covers(0, im.redEnd) {
+		return
+	}
+	im.delivered = true
+	if e.cfg.Deliver != nil {
+		e.cfg.Deliver(id, im.client, im.data[:im.redEnd])
+	}
+	if st := e.cfg.Store; st != nil {
+		if err := st.closeImport(id, now); err != nil {
+			e.logf("ltp: session %d of engine %d: %v", id.Number, id.Engine, err)
 		}
 	}
 }
@@ -251,21 +359,33 @@ func (e *Engine) report(s *Segment, now time.Time) {
 	delete(x.cps, s.Checkpoint)
 	for _, c := range s.Claims {
 		lo := int(s.Lower + c.Offset)
-		x.claimed = x.claimed.add(lo, min(x.red, lo+int(c.Length)))
+		hi := min(x.red, lo+int(c.Length))
+		if lo >= hi {
+			continue
+		}
+		x.claimed = x.claimed.add(lo, hi)
+		if st := e.cfg.Store; st != nil {
+			if err := st.saveClaim(s.Session.Number, lo, hi); err != nil {
+				e.logf("ltp: session %d: %v", s.Session.Number, err) // only resent again after a restart
+			}
+		}
 	}
 	if x.claimed.covers(0, x.red) {
-		delete(e.exports, s.Session.Number)
-		e.done(s.Session, nil)
+		e.finishExport(s.Session)
 		return
 	}
-	// send again what the report's scope lacks, the last piece a
-	// checkpoint answering it
-	missing := x.claimed.gaps(int(s.Lower), min(x.red, int(s.Upper)))
+	e.resendGaps(s.Session, x, int(s.Lower), min(x.red, int(s.Upper)), s.Serial, now)
+}
+
+// resendGaps sends again what the peer has not claimed of lo-hi, the last
+// piece a checkpoint (answering report serial rs, 0: none).
+func (e *Engine) resendGaps(id SessionID, x *export, lo, hi int, rs uint64, now time.Time) {
+	missing := x.claimed.gaps(lo, hi)
 	var segs []*Segment
 	for _, g := range missing {
 		for off := g.lo; off < g.hi; off += e.cfg.Segment {
 			end := min(off+e.cfg.Segment, g.hi)
-			segs = append(segs, &Segment{Type: RedData, Session: s.Session, Client: x.client, Offset: uint64(off), Data: x.block[off:end]})
+			segs = append(segs, &Segment{Type: RedData, Session: id, Client: x.client, Offset: uint64(off), Data: x.block[off:end]})
 		}
 	}
 	if len(segs) == 0 {
@@ -279,7 +399,7 @@ func (e *Engine) report(s *Segment, now time.Time) {
 			last.Type = RedCPEORPEOB
 		}
 	}
-	last.Checkpoint, last.Serial = e.nextSerial(), s.Serial
+	last.Checkpoint, last.Serial = e.nextSerial(), rs
 	for _, seg := range segs[:len(segs)-1] {
 		e.send(x.to, seg)
 	}
@@ -287,8 +407,14 @@ func (e *Engine) report(s *Segment, now time.Time) {
 }
 
 func (e *Engine) closeImport(id SessionID, now time.Time) {
+	im := e.imports[id]
 	delete(e.imports, id)
 	e.closed[id] = now
+	if st := e.cfg.Store; st != nil && (im == nil || !im.delivered) { // (a delivered one is recorded)
+		if err := st.closeImport(id, now); err != nil {
+			e.logf("ltp: session %d of engine %d: %v", id.Number, id.Engine, err)
+		}
+	}
 }
 
 // closedFor is how long a finished import session is remembered.
@@ -308,19 +434,28 @@ func (e *Engine) Tick(now time.Time) {
 		if !e.resend(x.to, x.cps, up(x.to), now, elapsed) {
 			id := SessionID{Engine: e.cfg.Engine, Number: n}
 			e.send(x.to, &Segment{Type: CancelSender, Session: id, Reason: ReasonRLEXC})
-			delete(e.exports, n)
-			e.done(id, fmt.Errorf("ltp: session %d to engine %d: checkpoint resent %d times unanswered", n, x.to, e.cfg.Limit))
+			e.dropExport(id, fmt.Errorf("ltp: session %d to engine %d: checkpoint resent %d times unanswered", n, x.to, e.cfg.Limit))
 		}
 	}
 	for id, im := range e.imports {
 		if !e.resend(id.Engine, im.reports, up(id.Engine), now, elapsed) {
 			e.send(id.Engine, &Segment{Type: CancelRecv, Session: id, Reason: ReasonRLEXC})
 			delete(e.imports, id)
+			if st := e.cfg.Store; st != nil {
+				if err := st.dropImport(id); err != nil {
+					e.logf("ltp: session %d of engine %d: %v", id.Number, id.Engine, err)
+				}
+			}
 		}
 	}
 	for id, at := range e.closed {
 		if now.Sub(at) > closedFor {
 			delete(e.closed, id)
+			if st := e.cfg.Store; st != nil {
+				if err := st.forgetClosed(id); err != nil {
+					e.logf("ltp: session %d of engine %d: %v", id.Number, id.Engine, err)
+				}
+			}
 		}
 	}
 }
@@ -352,6 +487,18 @@ func (e *Engine) resend(peer uint64, timers map[uint64]*timer, up bool, now time
 		t.deadline = now.Add(e.roundTrip(peer))
 	}
 	return true
+}
+
+// Sending returns the open export session carrying block to engine to's
+// client service client, if there is one (one taken up again after a
+// restart, say).
+func (e *Engine) Sending(to, client uint64, block []byte) (SessionID, bool) {
+	for n, x := range e.exports {
+		if x.to == to && x.client == client && bytes.Equal(x.block, block) {
+			return SessionID{Engine: e.cfg.Engine, Number: n}, true
+		}
+	}
+	return SessionID{}, false
 }
 
 // Pending is how many export and import sessions are open.

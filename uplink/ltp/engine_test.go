@@ -209,3 +209,17 @@ func TestGreenTail(t *testing.T) {
 		t.Fatalf("delivered %d blocks", len(*got))
 	}
 }
+
+// TestHugeOffsetDropped: a red data segment claiming an offset of a
+// terabyte is dropped, not reserved for.
+func TestHugeOffsetDropped(t *testing.T) {
+	var logged []string
+	e := New(Config{Engine: 2, Send: func(uint64, []byte) {}, Log: func(f string, a ...any) { logged = append(logged, f) }})
+	seg := (&Segment{Type: RedCPEORPEOB, Session: SessionID{Engine: 1, Number: 1}, Client: 1, Offset: 1 << 40, Data: []byte{1}, Checkpoint: 2}).Append(nil)
+	if err := e.Handle(seg, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, im := e.Pending(); im != 0 || len(logged) != 1 {
+		t.Fatalf("%d import sessions, %d lines logged", im, len(logged))
+	}
+}

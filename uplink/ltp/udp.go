@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/ipgs/ipgs/scheduler/clock"
@@ -15,11 +14,9 @@ import (
 // udplso and udplsi do. Deliver and Done are called with the engine's
 // lock held: they must not call back into it.
 type UDP struct {
-	mu    sync.Mutex
-	eng   *Engine
+	runner
 	conn  *net.UDPConn
 	peers map[uint64]*net.UDPAddr
-	clk   clock.Clock
 	// Errors counts datagrams that were not segments (and were dropped).
 	Errors int
 }
@@ -35,7 +32,7 @@ func ListenUDP(addr string, peers map[uint64]string, cfg Config, clk clock.Clock
 	if err != nil {
 		return nil, fmt.Errorf("ltp: %s: %w", addr, err)
 	}
-	u := &UDP{peers: map[uint64]*net.UDPAddr{}, clk: clk}
+	u := &UDP{peers: map[uint64]*net.UDPAddr{}, runner: runner{clk: clk}}
 	for id, a := range peers {
 		ra, err := net.ResolveUDPAddr("udp", a)
 		if err != nil {
@@ -52,25 +49,15 @@ func ListenUDP(addr string, peers map[uint64]string, cfg Config, clk clock.Clock
 		}
 	}
 	u.eng = New(cfg)
+	if err := u.eng.Restore(clk.Now()); err != nil {
+		u.conn.Close()
+		return nil, err
+	}
 	return u, nil
 }
 
 // Addr is the bound address.
 func (u *UDP) Addr() *net.UDPAddr { return u.conn.LocalAddr().(*net.UDPAddr) }
-
-// Send starts an export session (see Engine.Send).
-func (u *UDP) Send(to, client uint64, block []byte, red int) SessionID {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.eng.Send(to, client, block, red, u.clk.Now())
-}
-
-// Pending is Engine.Pending.
-func (u *UDP) Pending() (exports, imports int) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.eng.Pending()
-}
 
 // Run reads segments and runs the timers until ctx is done, then closes
 // the socket.
