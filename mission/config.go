@@ -31,6 +31,8 @@ type Mission struct {
 	DataDir string `yaml:"data_dir"`
 	// Security is the trust store: which keys may do what.
 	Security SecurityConfig `yaml:"security"`
+	// Relays are the deep-space relays (lunar and Martian orbiters).
+	Relays []RelayConfig `yaml:"relays"`
 
 	path string // the file it was loaded from
 	dir  string

@@ -175,3 +175,22 @@ func TestFlowMappingField(t *testing.T) {
 		t.Fatalf("got %v, want the error at m.yaml:4: satellites[0].norad", err)
 	}
 }
+
+// TestRelayErrors: a relay's body, node and via are checked, each error
+// naming the line and field.
+func TestRelayErrors(t *testing.T) {
+	for _, c := range []struct{ relay, want string }{
+		{`{name: R, body: venus, dtn_node: "ipn:9.0"}`, `relays[0].body: body "venus": want moon or mars`},
+		{`{name: R, body: moon, dtn_node: "ipn:x"}`, `relays[0].dtn_node`},
+		{`{name: R, body: mars, dtn_node: "ipn:9.0", via: S}`, `relays[0].via: via "S" is not another relay of the mission`},
+		{`{name: R, body: mars, dtn_node: "ipn:9.0", rate: -1}`, `relays[0].rate: rate -1 bit/s is outside [0, 1e9]`},
+	} {
+		_, err := Parse([]byte(goodMission+"relays:\n  - "+c.relay+"\n"), "m.yaml")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", c.relay, err, c.want)
+		}
+	}
+	if _, err := Parse([]byte(goodMission+"relays:\n  - {name: R, body: moon, dtn_node: \"ipn:9.0\"}\n"), "m.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -165,9 +165,21 @@ func (m *Mission) validate(v *validator) {
 		}
 	}
 	m.validateSecurity(v)
+	nodes := map[int]string{}
+	for _, s := range m.Stations {
+		if n, err := IPNNode(s.DTNNode); err == nil {
+			nodes[n] = s.Name
+		}
+	}
+	for _, s := range m.Satellites {
+		if n, err := IPNNode(s.DTNNode); err == nil {
+			nodes[n] = s.Name
+		}
+	}
+	m.validateRelays(v, nodes)
 	m.validateSCIDs(v)
-	if len(m.Satellites) == 0 {
-		v.at("at least one satellite is required", "satellites")
+	if len(m.Satellites) == 0 && len(m.Relays) == 0 {
+		v.at("at least one satellite (or deep-space relay) is required", "satellites")
 	}
 	ids := map[int]int{}
 	satNames := map[string]int{}

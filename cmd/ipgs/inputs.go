@@ -77,7 +77,7 @@ func loadInputs(cmd *cobra.Command, f inputFlags) (*inputs, error) {
 	default:
 		return nil, usage(fmt.Errorf("--tle is required (a TLE or OMM file) unless --stations is a mission file"))
 	}
-	if len(in.elems) == 0 && len(in.perrs) == 0 {
+	if len(in.elems) == 0 && len(in.perrs) == 0 && (m == nil || len(m.Relays) == 0) {
 		src := f.tle
 		if src == "" {
 			src = "the mission's sources"

@@ -275,6 +275,9 @@ type DTNContact struct {
 	Station    string
 	NORAD      int
 	Up         bool // station to satellite
+	// Relay names the deep-space relay of a relay's contact (NORAD 0);
+	// empty for a pass.
+	Relay string
 	// Range returns the station-satellite distance in km at t (NaN when
 	// the orbit cannot be propagated).
 	Range func(t time.Time) float64
@@ -306,6 +309,9 @@ func (pl *Plan) DTNContacts() []DTNContact {
 			out = append(out, DTNContact{From: dir[0], To: dir[1], Start: p.Time(c.Start), End: p.Time(c.End), RateBits: rate, OWLT: ow, Station: st.Name, NORAD: sat.NORAD, Up: k == 0, Range: rng})
 		}
 	}
+	for _, r := range pl.Relays {
+		out = append(out, DTNContact{From: r.From, To: r.To, Start: r.Start, End: r.End, RateBits: r.RateBits, OWLT: r.OWLT, Station: r.Station, Up: r.Up, Relay: r.Relay, Range: r.Range})
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out
 }
@@ -325,7 +331,7 @@ func (pl *Plan) dtnContacts() []dtnContact {
 func (pl *Plan) WriteION(w io.Writer) error {
 	p := pl.Problem
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "# ipgs contact plan %s to %s: %d contacts\n", p.ts(0), p.ts(p.Duration.Seconds()), len(pl.Contacts))
+	fmt.Fprintf(bw, "# ipgs contact plan %s to %s: %d contacts\n", p.ts(0), p.ts(p.Duration.Seconds()), len(pl.Contacts)+len(pl.Relays)/2)
 	ion := func(s float64) string { return p.Time(s).UTC().Format("2006/01/02-15:04:05") }
 	for _, c := range pl.dtnContacts() {
 		fmt.Fprintf(bw, "a contact %s %s %d %d %d\n", ion(c.start), ion(c.end), c.from, c.to, int(c.rate/8))

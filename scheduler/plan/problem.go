@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipgs/ipgs/scheduler/deepspace"
+
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/geo"
 	"github.com/ipgs/ipgs/mission/sgp4"
@@ -222,6 +224,10 @@ func (c *Contact) Len() float64 { return c.End - c.Start }
 type Plan struct {
 	Problem  *Problem
 	Contacts []Contact // sorted by start, then station
+	// Relays are the deep-space relays' contacts (both directions), by
+	// start: not scheduled (a relay has no antenna to share here), only
+	// carried into the DTN contact plan.
+	Relays []deepspace.Contact
 	// Unscheduled explains every candidate that got no contact.
 	Unscheduled []Unscheduled
 	Objective   float64 // Σ weight × contact seconds

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipgs/ipgs/scheduler/deepspace"
+
 	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/mission/sgp4"
 	"github.com/ipgs/ipgs/mission/tle"
@@ -263,6 +265,11 @@ func Run(ctx context.Context, o Options) (*Plan, error) {
 		fmt.Fprintln(o.Log, "ipgs: note:", n)
 	}
 	pl := Solve(p, SolveOptions{Locks: locks, Deadline: o.Deadline})
+	if o.Mission != nil && len(o.Mission.Relays) > 0 {
+		if pl.Relays, err = deepspace.Contacts(o.Mission, o.Start, o.Start.Add(o.Duration)); err != nil {
+			return pl, err
+		}
+	}
 	if verr := Validate(p, pl.Contacts); len(verr) > 0 {
 		for _, e := range verr[:min(len(verr), 10)] {
 			fmt.Fprintln(o.Log, "ipgs: invalid plan:", e)

@@ -38,7 +38,14 @@ type Contact struct {
 	Start, End time.Time
 	Rate       float64 // bytes per second
 	OWLT       time.Duration
-	Note       string // e.g. "Tromso-DRONE-01 pass", "terrestrial"
+	// Margin is what a link that resends what it loses (LTP over minutes
+	// of light time) keeps for resending: a bundle must be sent by
+	// End-Margin, and is counted as arriving up to Margin later than it
+	// would if nothing were lost, so that the next hop is one it still
+	// makes after the resends. Delivery stays predicted by the last
+	// contact's End plus its light time.
+	Margin time.Duration
+	Note   string // e.g. "Tromso-DRONE-01 pass", "terrestrial"
 }
 
 func (c *Contact) String() string {
@@ -141,14 +148,15 @@ func (r *Router) entry(ci, size int, now, deadline time.Time, queued map[int]int
 // cross returns when a bundle of size bytes starting out on c at depart
 // arrives at c.To, and whether it fits in the contact.
 func cross(c *Contact, depart time.Time, size int) (time.Time, bool) {
-	if !depart.Before(c.End) || c.Rate <= 0 {
+	last := c.End.Add(-c.Margin)
+	if !depart.Before(last) || c.Rate <= 0 {
 		return time.Time{}, false
 	}
 	done := depart.Add(secs(float64(size) / c.Rate))
-	if done.After(c.End) {
+	if done.After(last) {
 		return time.Time{}, false
 	}
-	return done.Add(c.OWLT), true
+	return done.Add(c.OWLT + c.Margin), true
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -131,3 +131,22 @@ func TestTerrestrialShortcut(t *testing.T) {
 		t.Fatal(r.Explain(&rs[0]))
 	}
 }
+
+// TestMargin: a contact with a margin takes no bundle that would go out
+// in its last Margin, counts it as arriving up to Margin late, and still
+// predicts delivery by its end plus the light time.
+func TestMargin(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	c := Contact{From: 1, To: 2, Start: t0, End: t0.Add(100 * time.Second), Rate: 1000, OWLT: 10 * time.Second, Margin: 30 * time.Second}
+	r := New([]Contact{c})
+	if _, ok := r.Best(1, 2, 1000, t0.Add(69*time.Second+500*time.Millisecond), time.Time{}, nil); ok {
+		t.Error("routed into the margin")
+	}
+	rt, ok := r.Best(1, 2, 1000, t0.Add(60*time.Second), time.Time{}, nil)
+	if !ok || !rt.Latest.Equal(t0.Add(110*time.Second)) || !rt.Arrival.Equal(t0.Add(101*time.Second)) {
+		t.Fatalf("route %+v, %v", rt, ok)
+	}
+	if rs := r.Routes(1, 2, 1000, t0.Add(75*time.Second), time.Time{}, nil); len(rs) != 0 {
+		t.Errorf("Routes found %d in the margin", len(rs))
+	}
+}

@@ -59,6 +59,7 @@ type pairGroup struct {
 
 type crec struct {
 	start, end, owlt int64
+	last             int64 // end less the contact's margin: the bundle is sent by then
 	rate             float64
 	ci               int32
 }
@@ -90,7 +91,7 @@ func newGraph(cs []Contact) graph {
 			byPair[[2]int32{f, t}] = k
 			g.groups[f] = append(g.groups[f], pairGroup{to: t})
 		}
-		g.groups[f][k].contacts = append(g.groups[f][k].contacts, crec{g.start[i], g.end[i], g.owlt[i], g.rate[i], int32(i)})
+		g.groups[f][k].contacts = append(g.groups[f][k].contacts, crec{g.start[i], g.end[i], g.owlt[i], g.end[i] - int64(cs[i].Margin), g.rate[i], int32(i)})
 	}
 	// one array for all, each node's groups in a row
 	recs := make([]crec, 0, len(cs))
@@ -432,14 +433,14 @@ func heapPop[T any](h []T, less func(a, b T) bool) ([]T, T) {
 // cross is the package's cross in nanoseconds: when a bundle of size bytes
 // starting out on the contact at depart arrives, and whether it fits.
 func (c *crec) cross(depart int64, size int) (int64, bool) {
-	if depart >= c.end || c.rate <= 0 {
+	if depart >= c.last || c.rate <= 0 {
 		return 0, false
 	}
 	done := depart + int64(secs(float64(size)/c.rate))
-	if done > c.end {
+	if done > c.last {
 		return 0, false
 	}
-	return done + c.owlt, true
+	return done + c.owlt + (c.end - c.last), true
 }
 
 // build rebuilds the route ending with label last.

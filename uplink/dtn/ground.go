@@ -91,7 +91,7 @@ func (n *Node) receiveGround(peer string, raw []byte, now time.Time) (int, error
 	n.mu.Lock()
 	n.stats.Received++
 	n.mu.Unlock()
-	n.logf("dtn: node %d: %s received from %s over TCPCL (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
+	n.logf("dtn: node %d: %s received from %s over a ground link (%d bytes, for %s)\n", n.Num, e.ID, peer, e.Size, e.Dest)
 	n.report(e.Subject, bundle.Received, bundle.ReasonNone)
 	n.arrived(e)
 	n.ring()
@@ -190,7 +190,7 @@ func (n *Node) Work(ctx context.Context, s GroundSession, now func() time.Time) 
 				n.mu.Lock()
 				n.stats.Sent++
 				n.mu.Unlock()
-				n.logf("dtn: node %d: %s accepted by node %d over TCPCL\n", n.Num, e.ID, peer)
+				n.logf("dtn: node %d: %s accepted by node %d over a ground link\n", n.Num, e.ID, peer)
 				n.report(e.Subject, bundle.Forwarded, bundle.ReasonNone)
 			case errors.As(err, &re):
 				n.mu.Lock()
@@ -253,11 +253,14 @@ func (n *Node) routedVia(peer uint64, now time.Time) []bstore.Entry {
 		if e.DestNode == n.Num || n.refuse[e.ID] == peer {
 			continue
 		}
-		if e.DestNode == peer {
-			out = append(out, e)
-			continue
-		}
-		if a, ok := as[e.ID]; ok && a.Route != nil && a.Route.Entry == peer {
+		// a bundle goes where its route enters; one with no route goes
+		// to its destination when a session with it is open. (Every bundle
+		// for the peer went to it: over LTP to Mars, a session opened
+		// while the link was down held an answer for hours that its route
+		// sent through the lunar relay at once.)
+		a, ok := as[e.ID]
+		routed := ok && a.Route != nil
+		if routed && a.Route.Entry == peer || !routed && e.DestNode == peer {
 			out = append(out, e)
 		}
 	}

@@ -6,6 +6,7 @@
 package dtn
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -412,6 +413,20 @@ func (n *Node) Route(id string, now time.Time) (*cgr.Route, error) {
 	return a.Route, nil
 }
 
+// RelayResends is how many LTP round trips a deep-space relay contact
+// keeps at its end for resending what was lost: a bundle is routed on it
+// only if it goes out that long before the contact ends, and is counted
+// as arriving that much later. With 10 % of segments lost each way, the
+// first round of a five-segment block fails about half the time (a data
+// segment, the checkpoint or the report lost), later rounds carry less;
+// three rounds left about one block in ten late in the simulated week,
+// six leave about one in a hundred.
+const RelayResends = 6
+
+// LTPReportSlack is what an LTP round trip takes beyond twice the light
+// time: the peer's report and the timers' step.
+const LTPReportSlack = 10 * time.Second
+
 // PassContacts turns the plan's contacts into the router's. A pass
 // carries rate/8 bytes per second, less the frames' overhead (AX.25,
 // space packet and segment headers: about 10% at 256-byte frames), half
@@ -429,6 +444,12 @@ func PassContacts(cs []plan.DTNContact, terrestrial [][2]uint64, from, to time.T
 			q = quality(c)
 		}
 		rate := c.RateBits / 8 * 0.9 * q
+		if c.Relay != "" { // a deep-space relay's link: bundles alone, over LTP
+			out = append(out, cgr.Contact{From: uint64(c.From), To: uint64(c.To), Start: c.Start, End: c.End, Rate: rate, OWLT: c.OWLT,
+				Margin: RelayResends * (2*c.OWLT + LTPReportSlack),
+				Note:   fmt.Sprintf("%s contact of %s (light time %s)", cmp.Or(c.Station, "relay"), c.Relay, c.OWLT)})
+			continue
+		}
 		if !c.Up {
 			rate *= 0.5
 		}

@@ -55,6 +55,10 @@ func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string,
 	// it, and a pass without one carries none
 	var cs []plan.DTNContact
 	for _, c := range pl.DTNContacts() {
+		if c.Relay != "" { // a deep-space relay's: its whole span
+			cs = append(cs, c)
+			continue
+		}
 		s, e, ok := mission.LinkWindow(budgets[key{c.NORAD, c.Station}][0], c.Range, c.Start, c.End, mission.FrameBits, mission.MaxLinkFER)
 		if !ok {
 			continue
@@ -63,6 +67,9 @@ func MissionContacts(m *mission.Mission, pl *plan.Plan, terrestrial [][2]string,
 		cs = append(cs, c)
 	}
 	return PassContacts(cs, terr, from, to, func(c *plan.DTNContact) float64 {
+		if c.Relay != "" {
+			return 1 // its link is sized for it: LTP recovers what is lost
+		}
 		b := budgets[key{c.NORAD, c.Station}]
 		d := b[0]
 		if c.Up {
