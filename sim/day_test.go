@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipgs/ipgs/internal/example"
+	"github.com/ipgs/ipgs/pqlink/keys"
 	"github.com/ipgs/ipgs/uplink/station"
 
 	"github.com/ipgs/ipgs/mission"
@@ -230,4 +231,13 @@ func TestDayDeterministic(t *testing.T) {
 		t.Fatalf("two runs with the same seed differ at byte %d of %d:\n%s\n%s", i, len(a), a[max(0, i-200):min(len(a), i+100)], b[max(0, i-200):min(len(b), i+100)])
 	}
 	t.Logf("two runs, %d bytes of reports, counters and accounting, identical", len(a))
+}
+
+// newKey makes a key of kind for owner.
+func newKey(t testing.TB, kind, owner string) *keys.Private {
+	k, err := keys.Generate(kind, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -46,13 +46,7 @@ func TestInterplanetaryWeek(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
-		gen := func(kind, owner string) *keys.Private {
-			k, err := keys.Generate(kind, owner)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return k
-		}
+		gen := func(kind, owner string) *keys.Private { return newKey(t, kind, owner) }
 		council, attacker, marsKEM := gen(keys.Sig, "council"), gen(keys.Sig, "attacker"), gen(keys.KEM, "MARS-1")
 		auth := gov.Authority{
 			Key: func(id string) *keys.Public {

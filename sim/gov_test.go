@@ -40,13 +40,7 @@ func TestDayGovernance(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, els := exampleMission(t)
 		start := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-		gen := func(kind, owner string) *keys.Private {
-			k, err := keys.Generate(kind, owner)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return k
-		}
+		gen := func(kind, owner string) *keys.Private { return newKey(t, kind, owner) }
 		council := gen(keys.Sig, "council")
 		alice, bob, carol, mallory := gen(keys.Sig, "alice"), gen(keys.Sig, "bob"), gen(keys.Sig, "carol"), gen(keys.Sig, "mallory")
 		oldCouncil, attacker := gen(keys.Sig, "old council"), gen(keys.Sig, "attacker")
