@@ -25,6 +25,7 @@ type Contact struct {
 	OWLT       time.Duration
 	Relay      string // the relay's name
 	Station    string // the ground station's name ("" between relays)
+	Peer       string // the other end's name: the station, or the via relay
 	Up         bool   // from the ground's side (or the via relay's)
 	// Range is the distance between the two ends, km, at t.
 	Range func(t time.Time) float64
@@ -78,7 +79,7 @@ func Contacts(m *mission.Mission, from, to time.Time) ([]Contact, error) {
 				return nil, fmt.Errorf("deepspace: relay %s: %w", v.Name, err)
 			}
 			rng := func(t time.Time) float64 { return ephem.Geocentric(b, t).Sub(ephem.Geocentric(vb, t)).Norm() }
-			out = appendBoth(out, vnode, node, from, to, min(r.LinkRate(), v.LinkRate()), r.Name, "", rng)
+			out = appendBoth(out, vnode, node, from, to, min(r.LinkRate(), v.LinkRate()), r.Name, "", v.Name, rng)
 		}
 		for j := range stations {
 			st := &stations[j]
@@ -93,7 +94,7 @@ func Contacts(m *mission.Mission, from, to time.Time) ([]Contact, error) {
 			}
 			rng := func(t time.Time) float64 { return ephem.EarthFixed(b, t).Sub(topo.Pos).Norm() }
 			for _, w := range windows(up, from, to) {
-				out = appendBoth(out, sn, node, w[0], w[1], r.LinkRate(), r.Name, st.Name, rng)
+				out = appendBoth(out, sn, node, w[0], w[1], r.LinkRate(), r.Name, st.Name, st.Name, rng)
 			}
 		}
 	}
@@ -103,7 +104,7 @@ func Contacts(m *mission.Mission, from, to time.Time) ([]Contact, error) {
 
 // appendBoth adds a contact between a and b in both directions (a to b
 // is Up: from the ground's side).
-func appendBoth(out []Contact, a, b int, start, end time.Time, rate float64, relay, station string, rng func(time.Time) float64) []Contact {
+func appendBoth(out []Contact, a, b int, start, end time.Time, rate float64, relay, station, peer string, rng func(time.Time) float64) []Contact {
 	var far float64
 	for t := start; ; t = t.Add(step) {
 		if t.After(end) {
@@ -116,7 +117,7 @@ func appendBoth(out []Contact, a, b int, start, end time.Time, rate float64, rel
 	}
 	owlt := time.Duration(math.Ceil(far/geo.SpeedOfLight)) * time.Second
 	for k, dir := range [][2]int{{a, b}, {b, a}} {
-		out = append(out, Contact{From: dir[0], To: dir[1], Start: start, End: end, RateBits: rate, OWLT: owlt, Relay: relay, Station: station, Up: k == 0, Range: rng})
+		out = append(out, Contact{From: dir[0], To: dir[1], Start: start, End: end, RateBits: rate, OWLT: owlt, Relay: relay, Station: station, Peer: peer, Up: k == 0, Range: rng})
 	}
 	return out
 }

@@ -144,6 +144,21 @@ func (pl *Plan) WriteTable(w io.Writer, loc *time.Location, explain bool) error 
 			int(d.Minutes()), int(d.Seconds())%60, p.Sats[cd.Sat].Weight, cd.MaxElDeg, note)
 	}
 	fmt.Fprintf(bw, "%d contacts, objective %.0f (weight x seconds); %d candidates unscheduled\n", len(pl.Contacts), pl.Objective, len(pl.Unscheduled))
+	if len(pl.Relays) > 0 {
+		fmt.Fprintf(bw, "\n%-12s %-16s %-23s %-20s %9s %11s\n", "RELAY", "WITH", "START ("+loc.String()+")", "END", "LENGTH", "LIGHT TIME")
+		n := 0
+		for _, r := range pl.Relays {
+			if !r.Up {
+				continue // each contact once
+			}
+			n++
+			with := r.Peer
+			d := r.End.Sub(r.Start).Round(time.Minute)
+			fmt.Fprintf(bw, "%-12s %-16s %-23s %-20s %6dh%02dm %11s\n", trunc(r.Relay, 12), trunc(with, 16), r.Start.In(loc).Format("2006-01-02 15:04:05 MST"),
+				r.End.In(loc).Format("2006-01-02 15:04:05"), int(d.Hours()), int(d.Minutes())%60, r.OWLT)
+		}
+		fmt.Fprintf(bw, "%d relay contacts\n", n)
+	}
 	if explain {
 		for _, u := range pl.Unscheduled {
 			fmt.Fprintf(bw, "  not scheduled: %d %s %s-%s: %s\n", p.Sats[u.Sat].NORAD, p.Stations[u.Stn].Name,
