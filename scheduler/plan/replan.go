@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ipgs/ipgs/mission"
@@ -86,4 +87,27 @@ func CheckPins(prev *Plan, pins []LockEntry) error {
 		}
 	}
 	return nil
+}
+
+// Apply is the plan whose contacts are entries, on base's problem: how a
+// station works a plan the network's planner made (a version of it, as
+// its lock entries) without planning anything itself. Entries that match
+// no pass of the problem are left out, each with a note.
+func Apply(base *Plan, entries []LockEntry) (*Plan, []string) {
+	p := base.Problem
+	locks, notes := p.resolveLocks(entries)
+	pl := &Plan{Problem: p, Relays: base.Relays}
+	for _, l := range locks {
+		c := Contact{Cand: l.Cand, Start: l.Start, End: l.End, Pinned: l.Pinned, Started: l.Started}
+		pl.Contacts = append(pl.Contacts, c)
+		pl.Objective += p.value(&c)
+	}
+	sort.SliceStable(pl.Contacts, func(i, j int) bool {
+		a, b := &pl.Contacts[i], &pl.Contacts[j]
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		return p.Candidates[a.Cand].Station < p.Candidates[b.Cand].Station
+	})
+	return pl, notes
 }

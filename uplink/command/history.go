@@ -96,6 +96,11 @@ type History struct {
 	mu   sync.Mutex
 	// NoSync skips the fsync after appends (accelerated simulations only).
 	NoSync bool
+	// Appended, if set, is told of every record this process appended
+	// (Queue, Stage, Cancel), after it is in the file; not of those Put
+	// brought from elsewhere. A station's control-plane link publishes
+	// them.
+	Appended func(Record)
 
 	// cache of the parsed file, valid while its size is unchanged
 	cacheSize int64
@@ -132,6 +137,16 @@ func (h *History) locked(fn func(f *os.File) error) error {
 }
 
 func (h *History) appendRecord(f *os.File, r Record) error {
+	if err := h.write(f, r); err != nil {
+		return err
+	}
+	if h.Appended != nil {
+		h.Appended(r)
+	}
+	return nil
+}
+
+func (h *History) write(f *os.File, r Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -143,6 +158,28 @@ func (h *History) appendRecord(f *os.File, r Record) error {
 		return nil
 	}
 	return f.Sync()
+}
+
+// Put records r as it is, unless the history holds the same record (id,
+// stage, station and time): a command queued elsewhere with its
+// network-wide id, or a stage another station saw, as the control plane
+// brings them. It reports whether r was new.
+func (h *History) Put(r Record) (bool, error) {
+	added := false
+	err := h.locked(func(f *os.File) error {
+		recs, err := h.records()
+		if err != nil {
+			return err
+		}
+		for _, x := range recs {
+			if x.ID == r.ID && x.Stage == r.Stage && x.Station == r.Station && x.Time.Equal(r.Time) {
+				return nil
+			}
+		}
+		added = true
+		return h.write(f, r)
+	})
+	return added, err
 }
 
 // records returns the parsed file, re-reading it only when it changed.
