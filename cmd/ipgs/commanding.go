@@ -23,6 +23,7 @@ func newCmdCmd() *cobra.Command {
 		at  string
 		yes bool
 		sat int
+		controlFlags
 	}
 	send := &cobra.Command{
 		Use:   "send SAT NAME [ARG...]",
@@ -69,12 +70,23 @@ commands need --yes.`,
 			for _, v := range vals {
 				texts = append(texts, v.Name+"="+v.Text)
 			}
+			rec := command.Record{Sat: sat, Name: def.Name, Opcode: def.Opcode, Args: texts, Payload: payload, At: at,
+				Time: time.Now().UTC(), Hazard: def.Hazardous}
+			if f.control != "" {
+				// the network's queue: mission control's service gives it
+				// its id and the station with the contact takes it
+				id, err := f.queue(cmd.Context(), data, rec)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "queued command %d on the control plane as %s: %s %s for %d\n", id, f.as, def.Name, strings.Join(texts, " "), sat)
+				return nil
+			}
 			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
 			if err != nil {
 				return err
 			}
-			id, err := hist.Queue(command.Record{Sat: sat, Name: def.Name, Opcode: def.Opcode, Args: texts, Payload: payload, At: at,
-				Time: time.Now().UTC(), Hazard: def.Hazardous})
+			id, err := hist.Queue(rec)
 			if err != nil {
 				return err
 			}
@@ -85,6 +97,7 @@ commands need --yes.`,
 	addMissionFlags(send, &f.missionFlags)
 	send.Flags().StringVar(&f.at, "at", "", "time tag: execute at this onboard time (RFC 3339)")
 	send.Flags().BoolVar(&f.yes, "yes", false, "confirm a hazardous command")
+	addControlFlags(send, &f.controlFlags)
 	history := &cobra.Command{
 		Use:   "history",
 		Short: "Commands with their verification stages",

@@ -19,7 +19,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or bad input,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.AddCommand(newPassesCmd(), newScheduleCmd(), newTLECmd(), newBenchCmd(), newTMCmd(), newKeysCmd(), newGUICmd(),
+	root.AddCommand(newControlCmd(), newPassesCmd(), newScheduleCmd(), newTLECmd(), newBenchCmd(), newTMCmd(), newKeysCmd(), newGUICmd(),
 		newDemoCmd(), newSimCmd(), newStationCmd(), newCmdCmd(), newGovCmd(), newBundleCmd(), newModemCmd(), newProcCmd())
 	return root
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/spool"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/control"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/station"
@@ -48,6 +49,7 @@ func newStationCmd() *cobra.Command {
 		procAtAOS                          []string
 		operator                           string
 		webhookTokenEnv                    string
+		control                            string
 	}
 	run := &cobra.Command{
 		Use:   "run",
@@ -92,11 +94,22 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 			if err != nil {
 				return err
 			}
-			hist, err := command.OpenHistory(filepath.Join(data, "commands.jsonl"))
+			name := m.Stations[idx].Name
+			histPath := filepath.Join(data, "commands.jsonl")
+			var ctl *control.Client
+			if f.control != "" {
+				// the network's commands come over the control plane, into
+				// the station's own history
+				histPath = filepath.Join(data, "stations", name, "commands.jsonl")
+				if ctl, err = ground.ConnectControl(f.control, filepath.Join(data, "control"), name); err != nil {
+					return err
+				}
+				defer ctl.Close()
+			}
+			hist, err := command.OpenHistory(histPath)
 			if err != nil {
 				return err
 			}
-			name := m.Stations[idx].Name
 			out := cmd.OutOrStdout()
 			var rad station.Radio
 			var rs *radio.Station
@@ -172,7 +185,7 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 			cfg := ground.Config{
 				Mission: m, Elements: els, Station: idx, Plan: pl, Start: start, Duration: dur, Clock: clk,
 				Dir: filepath.Join(data, "stations", name), History: hist, TNC: f.tnc, Dial: dial, TransmitOnly: f.receive == "sdr", Radio: rad,
-				Status: f.status, StatusToken: statusToken, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(),
+				Status: f.status, StatusToken: statusToken, NoSync: f.speed > 10, Log: cmd.ErrOrStderr(), Control: ctl,
 				Reports: func(r station.Report) { fmt.Fprintln(out, stationReportLine(r, rs != nil && rs.SDR != nil)) },
 			}
 			// telemetry: decoded, checked and spooled before any ACK, then
@@ -298,6 +311,7 @@ and appends a pass report (data/stations/STATION/passes.jsonl).`,
 	run.Flags().StringVar(&f.receive, "receive", "", "where the downlink comes from: tnc, sdr (the TNC only transmits) or both (default: both with an SDR, else tnc)")
 	run.Flags().StringVar(&f.recordIQ, "record-iq", "", "directory to keep each pass's SDR samples in as SigMF, with the decoded frames annotated")
 	run.Flags().StringVar(&f.status, "status", "", "serve the station's status for mission control (ipgs gui --attach) on this host:port, e.g. 127.0.0.1:8101")
+	run.Flags().StringVar(&f.control, "control", "", "work the network's plan and commands from its control plane (NATS URLs, comma-separated; ipgs control serve), as this station")
 	run.Flags().StringVar(&f.rot, "rotator", "", "rotctld host:port for tracking (default: the station's rotator.address; \"none\" to disable)")
 	st.AddCommand(run, newStationRadioCmd())
 	return st

@@ -76,7 +76,7 @@ func newAgent(r *Runtime, b *Bundles) (*agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundles: station %s: %w", sc.Name, err)
 	}
-	contacts, err := r.contacts(r.cfg.Plan, b)
+	contacts, err := r.contacts(r.plan, b)
 	if err != nil {
 		return nil, err
 	}

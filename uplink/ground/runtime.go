@@ -34,6 +34,7 @@ import (
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/ccsds/link"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/control"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/proc"
@@ -84,6 +85,14 @@ type Config struct {
 	// SinkFile, if set, wraps telemetry.jsonl (a test's full disk).
 	SinkFile func(*os.File) station.SinkFile
 	Log      io.Writer // what goes wrong, and the engine's notes
+	// Control, if set, is the station's link to the network's control
+	// plane (connected as the station): the station works the newest plan
+	// version it brings and never plans the network itself, takes the
+	// network's commands into its history and claims each before it
+	// uplinks it, and sends its stages, pass reports, alarms and a
+	// heartbeat every Heartbeat (0: 10 s on Clock).
+	Control   *control.Client
+	Heartbeat time.Duration
 	// Reports and Progress, if set, see every pass report and progress
 	// line after the runtime recorded them.
 	Reports  func(station.Report)
@@ -98,6 +107,7 @@ type Runtime struct {
 	board  *status.Board
 	node   *dtn.Node
 	agent  *agent
+	link   *control.StationLink // nil: no control plane
 
 	tm         *station.FileSink
 	repFile    *os.File
@@ -134,6 +144,12 @@ func New(cfg Config) (r *Runtime, err error) {
 	}
 	sc := &cfg.Mission.Stations[cfg.Station]
 	r = &Runtime{cfg: cfg, name: sc.Name, plan: cfg.Plan}
+	if cfg.Control != nil {
+		// no contact before the control plane's plan: the station never
+		// plans the network (cfg.Plan is only the problem it applies
+		// versions on)
+		r.plan, _ = plan.Apply(cfg.Plan, nil)
+	}
 	made := r // (a failing return sets r to nil before this runs)
 	defer func() {
 		if err != nil {
@@ -165,8 +181,13 @@ func New(cfg Config) (r *Runtime, err error) {
 		r.ownHistory = true
 		r.cfg.History = hist
 	}
+	if cfg.Control != nil {
+		r.link = control.NewStationLink(control.StationConfig{Client: cfg.Control, History: hist, Clock: cfg.Clock,
+			Heartbeat: cfg.Heartbeat, Log: cfg.Log, OnPlan: r.takePlan, OnAck: r.takeAck})
+		hist.Appended = r.link.Stage
+	}
 	r.board = &status.Board{Station: sc.Name, Clock: cfg.Clock.Now}
-	r.board.SetPlan(status.PlanOf(cfg.Plan, cfg.Station))
+	r.board.SetPlan(status.PlanOf(r.plan, cfg.Station))
 	r.tm.NoSync = cfg.NoSync
 	r.tm.OnProblem = func(text string) { r.problem("disk", text) }
 	var sink station.Sink = r.tm
@@ -209,10 +230,14 @@ func New(cfg Config) (r *Runtime, err error) {
 		}
 	}
 	satNodes, bitRates := cfg.Mission.SatNodes()
-	r.engine = station.New(station.Options{
+	var claim func(uint32, int, time.Time) bool
+	if r.link != nil {
+		claim = func(id uint32, sat int, end time.Time) bool { return r.link.Claim(context.Background(), id, sat, end) }
+	}
+	r.engine = station.New(station.Options{Claim: claim,
 		Name: sc.Name, Call: station.Callsign(cfg.Mission, cfg.Station), TNC: cfg.TNC, Dial: cfg.Dial,
 		TNCPort: uint8(sc.Radio.TNCPort), KISS: KISSParams(sc.Radio.KISS), TNCTransmitOnly: cfg.TransmitOnly,
-		Contacts: station.LinkWindows(station.PlanContacts(cfg.Plan, cfg.Station), cfg.Plan, cfg.Mission, cfg.Station, mission.MaxLinkFER),
+		Contacts: station.LinkWindows(station.PlanContacts(r.plan, cfg.Station), r.plan, cfg.Mission, cfg.Station, mission.MaxLinkFER),
 		Sats:     station.SatCallsigns(cfg.Mission),
 		History:  r.cfg.History, Sink: sink, Clock: cfg.Clock, Log: cfg.Log, Radio: cfg.Radio, Security: cfg.Security,
 		DTN: r.node, SatNodes: satNodes, BitRate: bitRates, Until: cfg.Start.Add(cfg.Duration),
@@ -340,8 +365,11 @@ func (r *Runtime) report(rep station.Report) {
 	r.board.Report(rep)
 	// a whole planned contact without a frame is a station problem: say
 	// so, with the causes the engine can check; a contact that hears
-	// anything clears it
-	if rep.FramesRx == 0 {
+	// anything clears it (one with no session, its pass too low for the
+	// link to close, is neither)
+	switch {
+	case !rep.Session:
+	case rep.FramesRx == 0:
 		text := r.engine.Silent(station.Contact{NORAD: rep.Sat, Name: rep.Name, Start: rep.Start, End: rep.End})
 		if rep.HandshakeBytes > 0 && rep.HandshakeSeconds == 0 {
 			text += fmt.Sprintf("; the link security handshake was never confirmed (%d bytes sent): nothing comes down before it is", rep.HandshakeBytes)
@@ -350,7 +378,7 @@ func (r *Runtime) report(rep station.Report) {
 			text += "; the radio: " + rep.RadioError
 		}
 		r.problem("silent", text)
-	} else {
+	default:
 		r.problem("silent", "")
 	}
 	if ts := r.cfg.Telemetry; ts != nil {
@@ -365,6 +393,9 @@ func (r *Runtime) report(rep station.Report) {
 	if err != nil {
 		fmt.Fprintf(r.cfg.Log, "station %s: %s: %v\n", r.name, r.repFile.Name(), err)
 		r.board.Problem("passes", fmt.Sprintf("pass reports not written: %v", err))
+	}
+	if r.link != nil {
+		r.link.Report(reportKey(rep), rep)
 	}
 	if r.cfg.Reports != nil {
 		r.cfg.Reports(rep)
@@ -396,6 +427,19 @@ func (r *Runtime) Run(ctx context.Context) error {
 	}
 	if r.agent != nil {
 		r.agent.run(ctx, &wg)
+	}
+	if r.link != nil {
+		if ts := r.cfg.Telemetry; ts != nil {
+			prev := ts.OnAlarm
+			ts.OnAlarm = func(e telemetry.Event) {
+				if prev != nil {
+					prev(e)
+				}
+				r.link.Alarm(fmt.Sprintf("%s-%s-%d", e.Alarm.ID, e.Kind, e.Time.UnixNano()), e)
+			}
+		}
+		r.resync()
+		wg.Go(func() { r.link.Run(ctx) })
 	}
 	if r.status != nil {
 		hs := &http.Server{Handler: r.statusServer(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
@@ -442,6 +486,9 @@ func (r *Runtime) statusServer() *status.Server {
 		srv.Radio = mr.Manual
 	}
 	srv.Replan = func(ctx context.Context, pins []status.Pass) error {
+		if r.link != nil {
+			return errors.New("this station works the network's plan from the control plane: pin passes and re-plan at mission control")
+		}
 		var locks []plan.LockEntry
 		for _, p := range pins {
 			locks = append(locks, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})

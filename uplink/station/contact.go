@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ipgs/ipgs/uplink/ax25"
@@ -197,6 +198,12 @@ func (e *Engine) uplinkCommands(c Contact, call ax25.Address, now time.Time, sen
 	if err != nil {
 		fmt.Fprintf(e.o.Log, "station %s: command history: %v\n", e.o.Name, err)
 		return
+	}
+	if e.o.Claim != nil {
+		pend = slices.DeleteFunc(pend, func(cmd *command.Command) bool {
+			_, ours := sentAt[cmd.ID]
+			return !ours && !e.o.Claim(cmd.ID, c.NORAD, c.End)
+		})
 	}
 	if cc := e.ccsds(c.NORAD); cc != nil {
 		cc.uplink(pend, now) // COP-1 sends, and sends again, in order

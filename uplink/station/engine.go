@@ -81,6 +81,10 @@ type Options struct {
 	Contacts []Contact
 	Sats     map[int]ax25.Address // callsign of each satellite
 	History  *command.History     // nil: no commanding
+	// Claim, if set, is asked before a pending command is first uplinked
+	// in a contact: false leaves it to the station that holds it (the
+	// control plane gives each command to one station at a time).
+	Claim func(id uint32, sat int, contactEnd time.Time) bool
 	Sink     Sink
 	Radio    Radio
 	Security FrameSecurity // nil: frames go unprotected
