@@ -84,7 +84,7 @@ type Options struct {
 	// Claim, if set, is asked before a pending command is first uplinked
 	// in a contact: false leaves it to the station that holds it (the
 	// control plane gives each command to one station at a time).
-	Claim func(id uint32, sat int, contactEnd time.Time) bool
+	Claim    func(id uint32, sat int, contactEnd time.Time) bool
 	Sink     Sink
 	Radio    Radio
 	Security FrameSecurity // nil: frames go unprotected
