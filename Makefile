@@ -19,7 +19,7 @@ APT_PKGS := python3-skyfield python3-sgp4 glpk-utils libhamlib-utils tmux socat 
 APT_CMDS := node:nodejs npm:npm
 
 .PHONY: bench-gui all build demo test deps deps-apt deps-go deps-npm deps-influxd bench-ingest bench-modem \
-        vet unit fuzz bench bench-passes bench-schedule bench-goodput bench-cgr bench-scale bench-ltp testdata-passes nogui clean
+        vet unit fuzz bench bench-passes bench-schedule bench-goodput bench-cgr bench-scale bench-ltp bench-control testdata-passes nogui clean
 
 all: build
 
@@ -93,7 +93,7 @@ fuzz:
 ## bench: pass prediction against satellite.js, schedules against GLPK,
 ## telemetry ingest against InfluxDB's own ceiling, each measured in the same run,
 ## and bundle goodput over the emulator against the link's payload rate
-bench: deps build bench-passes bench-schedule bench-ingest bench-goodput bench-cgr bench-scale bench-ltp bench-modem bench-gui
+bench: deps build bench-passes bench-schedule bench-ingest bench-goodput bench-cgr bench-scale bench-ltp bench-control bench-modem bench-gui
 
 bench-gui:
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench 'Frame|Orbits' -benchtime 10x ./gui
@@ -110,6 +110,9 @@ bench-scale:
 	@# on tmpfs when there is one: the stores' fsyncs are the disk's speed, not ipgs's
 	IPGS_SCALE=50,10 TMPDIR=$$(test -d /dev/shm && echo /dev/shm || echo /tmp) $(GO) test -count=1 -run TestConstellationDay -v -timeout 30m ./sim | grep -E 'scale_test|ok|FAIL'
 	IPGS_SCALE=500,30 TMPDIR=$$(test -d /dev/shm && echo /dev/shm || echo /tmp) $(GO) test -count=1 -run TestConstellationDay -v -timeout 60m ./sim | grep -E 'scale_test|ok|FAIL'
+
+bench-control:
+	$(GO) test -run '^$$' -bench NetworkDay -benchtime 1x -v ./uplink/control | grep -E 'scale_test|ok|FAIL'
 
 bench-ltp:
 	$(GO) test -run '^$$' -bench Goodput -benchtime 1x -v ./uplink/ltp | grep -E 'goodput|ok|FAIL'

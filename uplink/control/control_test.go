@@ -26,14 +26,14 @@ import (
 // net is a control plane on loopback for a test: servers, a roster and
 // every user's key.
 type testNet struct {
-	t       *testing.T
+	t       testing.TB
 	servers []*Server
 	urls    string
 	roster  *Roster
 	keys    map[string]nkeys.KeyPair
 }
 
-func newNet(t *testing.T, nServers int, users map[string]Role) *testNet {
+func newNet(t testing.TB, nServers int, users map[string]Role) *testNet {
 	t.Helper()
 	n := &testNet{t: t, roster: &Roster{}, keys: map[string]nkeys.KeyPair{}}
 	names := make([]string, 0, len(users))
@@ -104,7 +104,7 @@ func (n *testNet) connect(name string) *Client {
 
 // eventually waits up to a minute for cond (a loaded machine is slow; no
 // test here depends on how slow).
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if cond() {
