@@ -25,6 +25,7 @@ import (
 	"github.com/ipgs/ipgs/uplink/bstore"
 	"github.com/ipgs/ipgs/uplink/cgr"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/control"
 	"github.com/ipgs/ipgs/uplink/dtn"
 	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/proto"
@@ -88,6 +89,18 @@ type DayOptions struct {
 	// Bundles, if set, makes every station and drone with a DTN node
 	// number a bundle node that relays on the plan.
 	Bundles *DayBundles
+	// Control, if set, runs the day through a control plane: the embedded
+	// NATS server and the control service (the plan's one planner), every
+	// station its own history and a link as itself, Queue's commands
+	// queued by an operator through the service.
+	Control *DayControl
+}
+
+// DayControl configures a day's control plane.
+type DayControl struct {
+	Silence time.Duration // a station's heartbeat missing this long moves its contacts (0: never)
+	// Ready, if set, is told the control plane's URL once it serves.
+	Ready func(url string)
 }
 
 // Replan re-plans a running day with an operator's pins (plan.Replan).
@@ -195,7 +208,14 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	hist, err := command.OpenHistory(filepath.Join(o.DataDir, "commands.jsonl"))
+	histPath := filepath.Join(o.DataDir, "commands.jsonl")
+	if o.Control != nil {
+		// what Queue queues, for the operator to queue on the control
+		// plane (each station keeps its own history)
+		histPath = filepath.Join(o.DataDir, "queue.jsonl")
+		os.Remove(histPath)
+	}
+	hist, err := command.OpenHistory(histPath)
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +229,13 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 	clk := o.Clock
 	if clk == nil {
 		clk = clock.NewScaled(o.Start, o.Speed)
+	}
+	var cp *dayControl
+	if o.Control != nil {
+		if cp, err = startControl(ctx, o, po, pl, clk, hist); err != nil {
+			return nil, err
+		}
+		defer cp.stop()
 	}
 	var esec *Security
 	if o.Security != nil {
@@ -304,9 +331,15 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 				bundles.TLS, bundles.Listener, bundles.Peers, bundles.Dial = l.tls, l.ln, l.peers, l.dial
 			}
 		}
-		rt, err := ground.New(ground.Config{
+		stHist, stControl := hist, (*control.Client)(nil)
+		if cp != nil {
+			if stHist, stControl, err = cp.station(sc.Name); err != nil {
+				return nil, err
+			}
+		}
+		rt, err := ground.New(ground.Config{Control: stControl,
 			Mission: o.Mission, Elements: o.Elements, Station: i, Plan: pl, Start: o.Start, Duration: o.Duration, Clock: clk,
-			Dir: filepath.Join(o.DataDir, "stations", sc.Name), History: hist, TNC: emu.Addr(sc.Name), Dial: dial,
+			Dir: filepath.Join(o.DataDir, "stations", sc.Name), History: stHist, TNC: emu.Addr(sc.Name), Dial: dial,
 			Security: sec, Telemetry: o.Telemetry, Bundles: bundles, NoSync: o.Speed > 10, Log: o.Out,
 			AtAOS: o.AtAOS, Dictionary: o.Dictionary, Operator: o.Operator,
 			Reports: func(r station.Report) {
@@ -454,6 +487,9 @@ func RunDay(ctx context.Context, o DayOptions) (*DayResult, error) {
 		return a.Sat - b.Sat
 	})
 	res.Commands, _ = hist.Commands()
+	if cp != nil {
+		res.Commands = cp.commands()
+	}
 	return res, ctx.Err()
 }
 

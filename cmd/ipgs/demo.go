@@ -17,10 +17,10 @@ import (
 func newDemoCmd() *cobra.Command {
 	var f struct {
 		missionFlags
-		duration, start string
-		speed, loss     float64
-		influxd         string
-		secure, vote    bool
+		duration, start       string
+		speed, loss           float64
+		influxd               string
+		secure, vote, control bool
 	}
 	c := &cobra.Command{
 		Use:   "demo",
@@ -89,8 +89,12 @@ Ctrl-C stops cleanly.`,
 				bundles = vote.Bundles(dict)
 				fmt.Fprintf(out, "governance: a vote across %d stations, relayed as signed bundles through the drones (no ground links)\n", len(m.Stations))
 			}
+			var cp *sim.DayControl
+			if f.control {
+				cp = &sim.DayControl{}
+			}
 			res, err := sim.RunDay(cmd.Context(), sim.DayOptions{
-				Bundles: bundles,
+				Bundles: bundles, Control: cp,
 				Mission: m, Elements: els, Dictionary: dict, Start: start, Duration: dur, Speed: f.speed, Security: sec,
 				Faults: sim.Faults{FrameLoss: f.loss}, DataDir: run, Out: out, Seed: uint64(start.Unix()),
 				Telemetry: store, Influx: influx,
@@ -136,6 +140,7 @@ Ctrl-C stops cleanly.`,
 	c.Flags().Float64Var(&f.speed, "speed", 2000, "virtual seconds per wall second")
 	c.Flags().Float64Var(&f.loss, "loss", 0, "extra frame loss probability injected on the space link")
 	c.Flags().BoolVar(&f.secure, "secure", true, "secure the space link (pqlink/sdls) with keys generated for this run")
+	c.Flags().BoolVar(&f.control, "control", true, "run the stations through a control plane (an embedded NATS server with JetStream and the control service), as a network of sites would")
 	c.Flags().BoolVar(&f.vote, "vote", true, "run a governance vote relayed as bundles through the drones")
 	c.Flags().StringVar(&f.influxd, "influxd", "auto", "influxd to start on 127.0.0.1 for the telemetry (auto: bin/influxd if built; none: the mission's telemetry.url)")
 	return c

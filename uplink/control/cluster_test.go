@@ -73,10 +73,10 @@ func TestClusterCommandsOnce(t *testing.T) {
 	// two stations see the satellite: the first to claim uplinks it
 	a, b := sts[stNames[0]], sts[stNames[1]]
 	until := clk.Now().Add(10 * time.Minute)
-	if !a.link.Claim(ctx, id, sat, until) {
+	if !claim(t, a.link, id, sat, until) {
 		t.Fatal("the first claim was refused")
 	}
-	if b.link.Claim(ctx, id, sat, until) {
+	if claim(t, b.link, id, sat, until) {
 		t.Fatal("a second station's claim was granted while the first holds it")
 	}
 	a.hist.Stage(id, sat, command.Sent, clk.Now(), stNames[0], "")
@@ -130,7 +130,7 @@ func TestClusterCommandsOnce(t *testing.T) {
 			return slices.ContainsFunc(p, func(c *command.Command) bool { return c.ID == id2 })
 		})
 	}
-	if !b.link.Claim(ctx, id2, sat, clk.Now().Add(5*time.Minute)) {
+	if !claim(t, b.link, id2, sat, clk.Now().Add(5*time.Minute)) {
 		t.Fatal("claim with a server lost: refused")
 	}
 
@@ -183,3 +183,18 @@ func TestClusterCommandsOnce(t *testing.T) {
 }
 
 func itoa(id uint32) string { return strconv.FormatUint(uint64(id), 10) }
+
+// claim asks l for a claim until the service has answered, and says
+// whether it was granted.
+func claim(t *testing.T, l *StationLink, id uint32, sat int, until time.Time) bool {
+	t.Helper()
+	var granted bool
+	eventually(t, "an answer to the claim on command "+itoa(id), func() bool {
+		granted = l.Claim(id, sat, until)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		_, answered := l.claims[id]
+		return granted || answered && !l.asking[id]
+	})
+	return granted
+}

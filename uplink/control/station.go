@@ -45,6 +45,10 @@ type StationLink struct {
 	wake    chan struct{}
 	version int
 	claims  map[uint32]Claimed
+	asked   map[uint32]time.Time // claims the service could not answer or refused, and when (wall clock)
+	asking  map[uint32]bool      // claims being asked for
+	runCtx  context.Context      // Run's, while it runs: the claims' askers stop with it
+	askers  sync.WaitGroup
 }
 
 type outMsg struct {
@@ -63,7 +67,7 @@ func NewStationLink(cfg StationConfig) *StationLink {
 	if cfg.Heartbeat == 0 {
 		cfg.Heartbeat = 10 * time.Second
 	}
-	return &StationLink{cfg: cfg, name: cfg.Client.Name, wake: make(chan struct{}, 1), claims: map[uint32]Claimed{}}
+	return &StationLink{cfg: cfg, name: cfg.Client.Name, wake: make(chan struct{}, 1), claims: map[uint32]Claimed{}, asked: map[uint32]time.Time{}, asking: map[uint32]bool{}}
 }
 
 // Version is the plan version the station works (0: none yet).
@@ -79,6 +83,15 @@ func (l *StationLink) Run(ctx context.Context) error {
 	c := l.cfg.Client
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer l.askers.Wait()
+	l.mu.Lock()
+	l.runCtx = ctx
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.runCtx = nil
+		l.mu.Unlock()
+	}()
 	wg.Go(func() { c.follow(ctx, StreamPlan, nil, true, l.takePlan) })
 	wg.Go(func() { c.follow(ctx, StreamCmds, nil, false, l.takeCmd) })
 	wg.Go(func() { c.follow(ctx, StreamStages, nil, false, l.takeStage) })
@@ -158,31 +171,52 @@ func (l *StationLink) put(r command.Record) {
 	}
 }
 
-// Claim asks to uplink command id to sat in a contact that ends at until;
-// false: another station has it (or the control plane cannot be asked).
-func (l *StationLink) Claim(ctx context.Context, id uint32, sat int, until time.Time) bool {
+// Claim says whether the station may uplink command id to sat in a
+// contact that ends at until. It never waits on the network: without an
+// answer yet it asks the service in the background and says no for now
+// (the engine asks again on its next round), so a control plane that is
+// slow or away delays a command, never the contact.
+func (l *StationLink) Claim(id uint32, sat int, until time.Time) bool {
 	now := l.cfg.Clock.Now()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	c, ok := l.claims[id]
-	l.mu.Unlock()
-	if ok && c.Holder == l.name && !until.After(c.Until) {
+	switch {
+	case ok && c.Holder == l.name && !until.After(c.Until):
 		return true
-	}
-	if ok && c.Holder != l.name && now.Before(c.Until) {
+	case ok && c.Holder != l.name && now.Before(c.Until):
+		return false
+	case l.asking[id] || l.runCtx == nil:
 		return false
 	}
-	var got Claimed
-	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	err := l.cfg.Client.Ask(actx, VerbClaim, Request{ID: fmt.Sprintf("%d-%d", id, until.UnixNano()), CmdID: id, Sat: sat, Until: until}, &got)
-	if err != nil {
-		fmt.Fprintf(l.cfg.Log, "station %s: command %d not claimed: %v\n", l.name, id, err)
+	// a claim the service could not answer, or refused, is asked for
+	// again after a few seconds
+	if last, tried := l.asked[id]; tried && time.Since(last) < 3*time.Second {
 		return false
 	}
-	l.mu.Lock()
-	l.claims[id] = got
-	l.mu.Unlock()
-	return got.Granted
+	l.asking[id] = true
+	ctx := l.runCtx
+	l.askers.Go(func() {
+		var got Claimed
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		err := l.cfg.Client.Ask(actx, VerbClaim, Request{ID: fmt.Sprintf("%d-%d", id, until.UnixNano()), CmdID: id, Sat: sat, Until: until}, &got)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.asking, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintf(l.cfg.Log, "station %s: command %d not claimed: %v\n", l.name, id, err)
+			}
+			l.asked[id] = time.Now()
+			return
+		}
+		if !got.Granted {
+			l.asked[id] = time.Now()
+		}
+		l.claims[id] = got
+	})
+	return false
 }
 
 // Stage publishes a stage the station recorded.

@@ -183,7 +183,8 @@ func New(cfg Config) (r *Runtime, err error) {
 	}
 	if cfg.Control != nil {
 		r.link = control.NewStationLink(control.StationConfig{Client: cfg.Control, History: hist, Clock: cfg.Clock,
-			Heartbeat: cfg.Heartbeat, Log: cfg.Log, OnPlan: r.takePlan, OnAck: r.takeAck})
+			Heartbeat: cfg.Heartbeat, Log: cfg.Log, OnPlan: r.takePlan, OnAck: r.takeAck,
+			Status: func() any { return r.board.Summary() }})
 		hist.Appended = r.link.Stage
 	}
 	r.board = &status.Board{Station: sc.Name, Clock: cfg.Clock.Now}
@@ -232,7 +233,7 @@ func New(cfg Config) (r *Runtime, err error) {
 	satNodes, bitRates := cfg.Mission.SatNodes()
 	var claim func(uint32, int, time.Time) bool
 	if r.link != nil {
-		claim = func(id uint32, sat int, end time.Time) bool { return r.link.Claim(context.Background(), id, sat, end) }
+		claim = r.link.Claim
 	}
 	r.engine = station.New(station.Options{Claim: claim,
 		Name: sc.Name, Call: station.Callsign(cfg.Mission, cfg.Station), TNC: cfg.TNC, Dial: cfg.Dial,

@@ -192,3 +192,39 @@ func compare(a, b string) int {
 	}
 	return 0
 }
+
+// Summary is the little a station's heartbeat carries to mission control
+// over the control plane: the contact in progress, the last pass, its
+// problems and how many alarms are open (the full telemetry goes to the
+// store).
+type Summary struct {
+	Progress   *station.Progress `json:"progress,omitempty"`
+	LastPass   *station.Report   `json:"last_pass,omitempty"`
+	Problems   []string          `json:"problems,omitempty"`
+	AlarmsOpen int               `json:"alarms_open"`
+	Values     int               `json:"values"` // fields with a value
+}
+
+// Summary returns the board's summary now.
+func (b *Board) Summary() Summary {
+	b.mu.Lock()
+	var s Summary
+	if b.progress != nil {
+		p := *b.progress
+		s.Progress = &p
+	}
+	if n := len(b.reports); n > 0 {
+		r := b.reports[n-1]
+		s.LastPass = &r
+	}
+	for _, p := range b.problems {
+		s.Problems = append(s.Problems, p)
+	}
+	s.Values = len(b.values)
+	b.mu.Unlock()
+	slices.Sort(s.Problems)
+	if b.Alarms != nil {
+		s.AlarmsOpen = len(b.Alarms())
+	}
+	return s
+}
