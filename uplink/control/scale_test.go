@@ -74,7 +74,11 @@ func BenchmarkNetworkDay(b *testing.B) {
 			}
 			hist.NoSync = true
 			l := NewStationLink(StationConfig{Client: n.connect(s.Name), History: hist, Clock: clk, Heartbeat: 30 * time.Second,
-				OnPlan: func(pm PlanMsg) { mu.Lock(); received[pm.Version] = append(received[pm.Version], time.Now()); mu.Unlock() }})
+				OnPlan: func(pm PlanMsg) {
+					mu.Lock()
+					received[pm.Version] = append(received[pm.Version], time.Now())
+					mu.Unlock()
+				}})
 			links[s.Name] = l
 			wg.Go(func() { l.Run(ctx) })
 		}
