@@ -16,9 +16,11 @@ import (
 	"github.com/ipgs/ipgs/pqlink/gov"
 	"github.com/ipgs/ipgs/pqlink/trust"
 	"github.com/ipgs/ipgs/scheduler/clock"
+	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/telemetry"
 	"github.com/ipgs/ipgs/telemetry/dict"
 	"github.com/ipgs/ipgs/uplink/command"
+	"github.com/ipgs/ipgs/uplink/control"
 	"github.com/ipgs/ipgs/uplink/proc"
 	"github.com/ipgs/ipgs/uplink/station"
 	"github.com/ipgs/ipgs/uplink/station/status"
@@ -95,6 +97,7 @@ type attached struct {
 	props   propagators
 	tracker *gui.Tracker
 	clients []*status.Client
+	ctl     *control.Client // attached through the control plane (AttachControl)
 
 	mu     sync.Mutex
 	snaps  []*status.Snapshot // per client, the latest (nil: none yet)
@@ -234,8 +237,14 @@ func (at *attached) update() {
 	at.m.SetProblems(append(problemsOf(now, Options{Mission: at.o.Mission, Elements: at.o.Elements}, nil), problems...))
 }
 
-// ack sends an acknowledgement to the station that raised the alarm.
+// ack sends an acknowledgement to the station that raised the alarm (to
+// the control service, which tells every station).
 func (at *attached) ack(id, who string) error {
+	if at.ctl != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return at.ctl.Ask(ctx, control.VerbAck, control.Request{Alarm: id}, nil)
+	}
 	at.mu.Lock()
 	snaps := slices.Clone(at.snaps)
 	at.mu.Unlock()
@@ -257,6 +266,17 @@ func (at *attached) ack(id, who string) error {
 // replan sends the pins to every station: each plans the network again
 // with them and works its part.
 func (at *attached) replan(pins []gui.Pass) error {
+	if at.ctl != nil {
+		// the network's one planner re-plans: the new version comes back
+		// through the plan stream
+		var le []plan.LockEntry
+		for _, p := range pins {
+			le = append(le, plan.LockEntry{Sat: p.Sat, Station: p.Station, Start: p.Start, End: p.End, Pinned: true})
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return at.ctl.Ask(ctx, control.VerbPin, control.Request{Pins: le}, nil)
+	}
 	var sp []status.Pass
 	for _, p := range pins {
 		sp = append(sp, status.Pass{Sat: p.Sat, Name: p.Name, Station: p.Station, Start: p.Start, End: p.End, Pinned: true, By: p.PinnedBy})
@@ -331,6 +351,9 @@ func samplesOf(ss []telemetry.Sample) []gui.Sample {
 
 // radio sends an operator's hand on a station's radios to that station.
 func (at *attached) radio(stationName string, m station.Manual) error {
+	if at.ctl != nil {
+		return errNoRadioOverControl
+	}
 	at.mu.Lock()
 	var c *status.Client
 	for i, s := range at.snaps {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -289,6 +290,11 @@ func guiPasses(ps []status.Pass, tracks *skyTracks) []gui.Pass {
 		gp := gui.Pass{Station: p.Station, Sat: p.Sat, Name: p.Name, Start: p.Start, End: p.End, MaxEl: p.MaxEl, Pinned: p.Pinned, Reason: p.Reason}
 		if p.Reason == "" {
 			gp.Track = tracks.of(p)
+			if gp.MaxEl == 0 { // a contact from a plan version: its track says
+				for _, pt := range gp.Track {
+					gp.MaxEl = max(gp.MaxEl, math.Round(pt[1]*10)/10)
+				}
+			}
 		}
 		out = append(out, gp)
 	}

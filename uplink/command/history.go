@@ -101,6 +101,11 @@ type History struct {
 	// brought from elsewhere. A station's control-plane link publishes
 	// them.
 	Appended func(Record)
+	// Queuer and Canceller, if set, queue and cancel somewhere else (the
+	// network's control plane, whose service gives the id); the records
+	// come back into this history through Put.
+	Queuer    func(Record) (uint32, error)
+	Canceller func(id uint32, at time.Time, who, reason string) (bool, error)
 
 	// cache of the parsed file, valid while its size is unchanged
 	cacheSize int64
@@ -203,6 +208,9 @@ func (h *History) records() ([]Record, error) {
 // Queue validates nothing (the caller has, with Def.Validate): it gives
 // the command the next id and records it as queued.
 func (h *History) Queue(r Record) (uint32, error) {
+	if h.Queuer != nil {
+		return h.Queuer(r)
+	}
 	var id uint32
 	err := h.locked(func(f *os.File) error {
 		recs, err := readAll(f.Name())
@@ -229,6 +237,9 @@ func (h *History) Stage(id uint32, sat int, stage string, at time.Time, station,
 // Cancel withdraws command id if it is still queued (never sent),
 // recording who and why; it reports whether it did.
 func (h *History) Cancel(id uint32, at time.Time, who, reason string) (bool, error) {
+	if h.Canceller != nil {
+		return h.Canceller(id, at, who, reason)
+	}
 	done := false
 	err := h.locked(func(f *os.File) error {
 		recs, err := readAll(f.Name())

@@ -190,3 +190,11 @@ func (c *Client) follow(ctx context.Context, stream string, filter []string, las
 }
 
 func withID(id string) jetstream.PublishOpt { return jetstream.WithMsgID(id) }
+
+// Follow calls fn with every message of stream under filter (from the
+// newest of each subject, with last), and then as they come, until ctx
+// ends: an ordered consumer, which starts again where it was when a
+// server is lost.
+func Follow(ctx context.Context, c *Client, stream string, filter []string, last bool, fn func(jetstream.Msg)) error {
+	return c.follow(ctx, stream, filter, last, fn)
+}

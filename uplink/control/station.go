@@ -24,6 +24,11 @@ type StationConfig struct {
 	// 10 s); Status, if set, is what each heartbeat carries.
 	Heartbeat time.Duration
 	Status    func() any
+	// Values, if set, are the station's latest telemetry values, sent on
+	// ipgs.tm.<station> with a heartbeat at most once a second of the
+	// wall clock: what mission control's screens show (the full
+	// telemetry goes to the store).
+	Values func() any
 	// OnPlan is given each newer plan version (the newest there is, at
 	// the start).
 	OnPlan func(PlanMsg)
@@ -106,6 +111,7 @@ func (l *StationLink) Run(ctx context.Context) error {
 		})
 	}
 	wg.Go(func() { l.publisher(ctx) })
+	var lastValues time.Time
 	for {
 		hb := Heartbeat{Station: l.name, Time: l.cfg.Clock.Now().UTC(), Plan: l.Version()}
 		if l.cfg.Status != nil {
@@ -113,6 +119,12 @@ func (l *StationLink) Run(ctx context.Context) error {
 		}
 		b, _ := json.Marshal(hb)
 		c.nc.Publish("ipgs.status."+l.name, b) // core NATS: a lost one is missed, not resent
+		if l.cfg.Values != nil && time.Since(lastValues) >= time.Second {
+			lastValues = time.Now()
+			if vb, err := json.Marshal(l.cfg.Values()); err == nil {
+				c.nc.Publish("ipgs.tm."+l.name, vb)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -139,22 +151,11 @@ func (l *StationLink) takePlan(m jetstream.Msg) {
 }
 
 func (l *StationLink) takeCmd(m jetstream.Msg) {
-	var cm CmdMsg
-	meta, err := m.Metadata()
-	if err != nil || json.Unmarshal(m.Data(), &cm) != nil {
-		return
-	}
-	switch cm.Kind {
-	case "queued":
-		cm.Record.ID = uint32(meta.Sequence.Stream)
-		l.put(cm.Record)
-	case "cancelled":
-		l.put(cm.Record)
-	case "claim":
+	putCmd(l.cfg.History, m, l.cfg.Log, func(cm CmdMsg) {
 		l.mu.Lock()
 		l.claims[cm.Record.ID] = Claimed{Granted: cm.Holder == l.name, Holder: cm.Holder, Until: cm.Until}
 		l.mu.Unlock()
-	}
+	})
 }
 
 func (l *StationLink) takeStage(m jetstream.Msg) {
@@ -162,13 +163,7 @@ func (l *StationLink) takeStage(m jetstream.Msg) {
 	if json.Unmarshal(m.Data(), &r) != nil || r.Station == l.name {
 		return
 	}
-	l.put(r)
-}
-
-func (l *StationLink) put(r command.Record) {
-	if _, err := l.cfg.History.Put(r); err != nil {
-		fmt.Fprintf(l.cfg.Log, "station %s: command history: %v (command %d %s from the network not kept)\n", l.name, err, r.ID, r.Stage)
-	}
+	put(l.cfg.History, r, l.cfg.Log)
 }
 
 // Claim says whether the station may uplink command id to sat in a

@@ -184,7 +184,7 @@ func New(cfg Config) (r *Runtime, err error) {
 	if cfg.Control != nil {
 		r.link = control.NewStationLink(control.StationConfig{Client: cfg.Control, History: hist, Clock: cfg.Clock,
 			Heartbeat: cfg.Heartbeat, Log: cfg.Log, OnPlan: r.takePlan, OnAck: r.takeAck,
-			Status: func() any { return r.board.Summary() }})
+			Status: func() any { return r.board.Summary() }, Values: func() any { return r.board.Values() }})
 		hist.Appended = r.link.Stage
 	}
 	r.board = &status.Board{Station: sc.Name, Clock: cfg.Clock.Now}

@@ -228,3 +228,14 @@ func (b *Board) Summary() Summary {
 	}
 	return s
 }
+
+// Values returns the latest value of every field.
+func (b *Board) Values() []Value {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]Value, 0, len(b.values))
+	for _, v := range b.values {
+		out = append(out, v)
+	}
+	return out
+}
