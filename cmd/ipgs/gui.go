@@ -18,7 +18,7 @@ func newGUICmd() *cobra.Command {
 		speed           float64
 		attach          []string
 		controlFlags
-		tokenFile       string
+		tokenFile string
 	}
 	c := &cobra.Command{
 		Use:   "gui",
