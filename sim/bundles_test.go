@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -73,8 +75,13 @@ func dayBundles(t *testing.T, dur time.Duration, terrestrial [][2]string, send f
 				clk, nodes0 = c, nodes
 				now := c.Now()
 				seq := uint64(0)
-				for from, n := range nodes {
-					for to, dst := range nodes {
+				// in the order of the stations' names: a map's order would
+				// give the bundles other sequence numbers and sizes each run
+				names := slices.Sorted(maps.Keys(nodes))
+				for _, from := range names {
+					n := nodes[from]
+					for _, to := range names {
+						dst := nodes[to]
 						if from == to || !send(from, to) {
 							continue
 						}

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
-	"github.com/ipgs/ipgs/mission"
 	"github.com/ipgs/ipgs/scheduler/clock"
 	"github.com/ipgs/ipgs/scheduler/plan"
 	"github.com/ipgs/ipgs/uplink/command"
@@ -52,12 +50,7 @@ func startControl(ctx context.Context, o DayOptions, po plan.Options, pl *plan.P
 		return nil, err
 	}
 	svc := control.NewService(control.ServiceConfig{Client: mc, Roster: ro, Clock: clk, Plan: pl, Silence: o.Control.Silence, Log: o.Out,
-		Replan: func(ctx context.Context, prev *plan.Plan, pins []plan.LockEntry, down []string, now time.Time) (*plan.Plan, error) {
-			ro := po
-			ro.Out = nil
-			ro.Stations = slices.DeleteFunc(slices.Clone(po.Stations), func(s mission.Station) bool { return slices.Contains(down, s.Name) })
-			return plan.Replan(ctx, ro, prev, pins, now)
-		}})
+		Replan: control.Replanner(po)})
 	sctx, cancel := context.WithCancel(ctx)
 	cp.cancel = cancel
 	cp.wg.Go(func() { svc.Run(sctx) })

@@ -120,6 +120,9 @@ of embedding a server.`,
 			if err != nil {
 				return err
 			}
+			if f.silence < 0 {
+				return usage(fmt.Errorf("--silence %v: want 0 (never) or a positive duration", f.silence))
+			}
 			out := cmd.OutOrStdout()
 			return ground.RunControl(cmd.Context(), ground.ControlOptions{Mission: m, Elements: els, Start: start, Duration: dur, Clock: clk,
 				Dir: filepath.Join(data, "control"), Listen: f.listen, Servers: f.servers, Replicas: f.replicas, Silence: f.silence,

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,44 +18,6 @@ import (
 	"github.com/ipgs/ipgs/uplink/ground"
 	"github.com/ipgs/ipgs/uplink/station"
 )
-
-// cluster starts n NATS servers of one cluster on loopback in this
-// process (the real server), each knowing the others' routes.
-func cluster(t *testing.T, users []control.User, n int) []*control.Server {
-	t.Helper()
-	var ports []int
-	var routes []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[len(ports)-1]))
-		l.Close()
-	}
-	secret := control.NewSecret()
-	servers := make([]*control.Server, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		cfg := control.ServerConfig{Name: fmt.Sprintf("nats-%d", i), Store: filepath.Join(t.TempDir(), "js"), Users: users,
-			Cluster: &control.ClusterConfig{Name: "ipgs", Port: ports[i], Routes: routes, Secret: secret}}
-		wg.Go(func() { servers[i], errs[i] = control.StartServer(cfg) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		for _, s := range servers {
-			s.Shutdown()
-		}
-	})
-	return servers
-}
 
 // readAll is every message of a stream (under filter), decoded.
 func readStream[T any](c *control.Client, stream string) ([]T, error) {
@@ -146,7 +106,15 @@ func TestControlPlaneCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servers := cluster(t, ro.Users, 3)
+	servers, err := control.StartCluster(3, ro.Users, func(int) string { return filepath.Join(t.TempDir(), "js") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, s := range servers {
+			s.Shutdown()
+		}
+	})
 	var urls []string
 	for _, s := range servers {
 		urls = append(urls, s.URL())

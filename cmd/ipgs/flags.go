@@ -48,6 +48,7 @@ var flagRanges = map[string][2]float64{
 	"interleave":           {1, 8},    // Reed-Solomon depth
 	"rate":                 {0, 1e11}, // raw IQ: samples a second
 	"channel":              {-1, 16},  // an audio file's channel; -1 their mean
+	"replicas":             {1, 5},    // a stream's copies (JetStream's most)
 }
 
 // isNumeric reports whether f holds a number.

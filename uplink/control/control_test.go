@@ -3,9 +3,7 @@ package control
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,34 +48,19 @@ func newNet(t testing.TB, nServers int, users map[string]Role) *testNet {
 		n.keys[name] = kp
 		n.roster.Users = append(n.roster.Users, User{Name: name, Role: users[name], NKey: pub})
 	}
-	secret := NewSecret()
-	// a cluster's servers each know all the routes from the start
-	var ports []int
-	var routes []string
-	for range nServers {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	store := func(int) string { return filepath.Join(t.TempDir(), "js") }
+	if nServers == 1 { // the embedded server: no cluster
+		s, err := StartServer(ServerConfig{Name: "ipgs", Store: store(0), Users: n.roster.Users})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[len(ports)-1]))
-		l.Close()
-	}
-	n.servers = make([]*Server, nServers)
-	errs := make([]error, nServers)
-	var wg sync.WaitGroup
-	for i := range nServers {
-		cfg := ServerConfig{Name: fmt.Sprintf("s%d", i), Store: filepath.Join(t.TempDir(), "js"), Users: n.roster.Users}
-		if nServers > 1 {
-			cfg.Cluster = &ClusterConfig{Name: "ipgs", Port: ports[i], Routes: routes, Secret: secret}
-		}
-		wg.Go(func() { n.servers[i], errs[i] = StartServer(cfg) })
-	}
-	wg.Wait()
-	for _, err := range errs {
+		n.servers = []*Server{s}
+	} else {
+		servers, err := StartCluster(nServers, n.roster.Users, store)
 		if err != nil {
 			t.Fatal(err)
 		}
+		n.servers = servers
 	}
 	var urls []string
 	for _, s := range n.servers {
@@ -126,11 +109,7 @@ func networkPlan(t *testing.T) (*mission.Mission, *plan.Plan, func(context.Conte
 	if err != nil {
 		t.Fatal(err)
 	}
-	replan := func(ctx context.Context, prev *plan.Plan, pins []plan.LockEntry, down []string, now time.Time) (*plan.Plan, error) {
-		ro := o
-		ro.Stations = slices.DeleteFunc(slices.Clone(o.Stations), func(s mission.Station) bool { return slices.Contains(down, s.Name) })
-		return plan.Replan(ctx, ro, prev, pins, now)
-	}
+	replan := Replanner(o)
 	return m, pl, replan
 }
 

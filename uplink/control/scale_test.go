@@ -45,11 +45,7 @@ func BenchmarkNetworkDay(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("the day's plan: %d contacts of %d drones at %d stations, planned in %v", len(pl.Contacts), nSat, nSt, time.Since(t0).Round(time.Millisecond))
-	replan := func(ctx context.Context, prev *plan.Plan, pins []plan.LockEntry, down []string, now time.Time) (*plan.Plan, error) {
-		ro := o
-		ro.Stations = slices.DeleteFunc(slices.Clone(o.Stations), func(s mission.Station) bool { return slices.Contains(down, s.Name) })
-		return plan.Replan(ctx, ro, prev, pins, now)
-	}
+	replan := Replanner(o)
 	users := map[string]Role{"mc": Control, "pat": Planner}
 	for _, s := range sts {
 		users[s.Name] = Station

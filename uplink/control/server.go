@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -143,4 +144,41 @@ func NewSecret() string {
 	b := make([]byte, 24)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// StartCluster starts n servers of one cluster on loopback (a test's, or
+// a machine's that stands in for three), each knowing every route from
+// the start (JetStream forms its cluster over them), their stores in
+// store(i).
+func StartCluster(n int, users []User, store func(i int) string) ([]*Server, error) {
+	var ports []int
+	var routes []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[len(ports)-1]))
+		l.Close()
+	}
+	secret := NewSecret()
+	servers := make([]*Server, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		cfg := ServerConfig{Name: fmt.Sprintf("nats-%d", i), Store: store(i), Users: users,
+			Cluster: &ClusterConfig{Name: "ipgs", Port: ports[i], Routes: routes, Secret: secret}}
+		wg.Go(func() { servers[i], errs[i] = StartServer(cfg) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, s := range servers {
+			if s != nil {
+				s.Shutdown()
+			}
+		}
+		return nil, err
+	}
+	return servers, nil
 }

@@ -124,11 +124,7 @@ func RunControl(ctx context.Context, o ControlOptions) error {
 	}
 	svc := control.NewService(control.ServiceConfig{Client: cl, Roster: ro, Clock: o.Clock, Replicas: max(o.Replicas, 1), Plan: pl,
 		Silence: o.Silence, Log: o.Log,
-		Replan: func(ctx context.Context, prev *plan.Plan, pins []plan.LockEntry, down []string, now time.Time) (*plan.Plan, error) {
-			ro := po
-			ro.Stations = slices.DeleteFunc(slices.Clone(po.Stations), func(s mission.Station) bool { return slices.Contains(down, s.Name) })
-			return plan.Replan(ctx, ro, prev, pins, now)
-		}})
+		Replan: control.Replanner(po)})
 	if o.Ready != nil {
 		o.Ready(urls)
 	}
