@@ -79,8 +79,7 @@ func AttachControl(ctx context.Context, o ControlOptions) error {
 		at.auth = &a
 	}
 	m.SetBackfill(at.backfill)
-	feed := &controlFeed{c: o.Client, m: o.Mission, reports: map[string][]station.Report{}, beats: map[string]beat{},
-		alarms: map[string]map[string]telemetry.Alarm{}, values: map[string][]status.Value{}}
+	feed := newControlFeed(o.Client, o.Mission)
 	wg.Go(func() { feed.run(ctx, at) })
 	w.ShowAndRun()
 	cancel()
@@ -102,6 +101,11 @@ type controlFeed struct {
 	values  map[string][]status.Value
 }
 
+func newControlFeed(c *control.Client, m *mission.Mission) *controlFeed {
+	return &controlFeed{c: c, m: m, reports: map[string][]station.Report{}, beats: map[string]beat{},
+		alarms: map[string]map[string]telemetry.Alarm{}, values: map[string][]status.Value{}}
+}
+
 type beat struct {
 	hb   control.Heartbeat
 	sum  status.Summary
@@ -114,57 +118,11 @@ func (f *controlFeed) run(ctx context.Context, at *attached) {
 	follow := func(stream string, filter []string, last bool, fn func(jetstream.Msg)) {
 		wg.Go(func() { control.Follow(ctx, f.c, stream, filter, last, fn) })
 	}
-	follow(control.StreamPlan, nil, true, func(m jetstream.Msg) {
-		var pm control.PlanMsg
-		if json.Unmarshal(m.Data(), &pm) == nil {
-			f.mu.Lock()
-			if pm.Version > f.plan.Version {
-				f.plan = pm
-			}
-			f.mu.Unlock()
-		}
-	})
-	follow(control.StreamReports, nil, false, func(m jetstream.Msg) {
-		var r station.Report
-		if json.Unmarshal(m.Data(), &r) == nil {
-			f.mu.Lock()
-			rs := f.reports[r.Station]
-			if !slices.ContainsFunc(rs, func(x station.Report) bool { return x.Sat == r.Sat && x.Start.Equal(r.Start) }) {
-				rs = append(rs, r)
-				if len(rs) > 200 {
-					rs = rs[len(rs)-200:]
-				}
-				f.reports[r.Station] = rs
-			}
-			f.mu.Unlock()
-		}
-	})
+	follow(control.StreamPlan, nil, true, func(m jetstream.Msg) { f.takePlan(m.Data()) })
+	follow(control.StreamReports, nil, false, func(m jetstream.Msg) { f.takeReport(m.Data()) })
 	follow(control.StreamStatus, nil, true, func(m jetstream.Msg) { f.heartbeat(m.Data()) })
-	follow(control.StreamAlarms, []string{"ipgs.alarm.>"}, false, func(m jetstream.Msg) {
-		var e telemetry.Event
-		if json.Unmarshal(m.Data(), &e) != nil {
-			return
-		}
-		name := strings.TrimPrefix(m.Subject(), "ipgs.alarm.")
-		f.mu.Lock()
-		if f.alarms[name] == nil {
-			f.alarms[name] = map[string]telemetry.Alarm{}
-		}
-		if e.Kind == "cleared" {
-			delete(f.alarms[name], e.Alarm.ID)
-		} else {
-			f.alarms[name][e.Alarm.ID] = e.Alarm
-		}
-		f.mu.Unlock()
-	})
-	tm, err := f.c.Conn().Subscribe("ipgs.tm.*", func(m *nats.Msg) {
-		var vs []status.Value
-		if json.Unmarshal(m.Data, &vs) == nil {
-			f.mu.Lock()
-			f.values[strings.TrimPrefix(m.Subject, "ipgs.tm.")] = vs
-			f.mu.Unlock()
-		}
-	})
+	follow(control.StreamAlarms, []string{"ipgs.alarm.>"}, false, func(m jetstream.Msg) { f.takeAlarm(m.Subject(), m.Data()) })
+	tm, err := f.c.Conn().Subscribe("ipgs.tm.*", func(m *nats.Msg) { f.takeValues(m.Subject, m.Data) })
 	if err == nil {
 		defer tm.Unsubscribe()
 	}
@@ -185,6 +143,64 @@ func (f *controlFeed) run(ctx context.Context, at *attached) {
 		case <-tick.C:
 		}
 	}
+}
+
+func (f *controlFeed) takePlan(b []byte) {
+	var pm control.PlanMsg
+	if json.Unmarshal(b, &pm) != nil {
+		return
+	}
+	f.mu.Lock()
+	if pm.Version > f.plan.Version {
+		f.plan = pm
+	}
+	f.mu.Unlock()
+}
+
+func (f *controlFeed) takeReport(b []byte) {
+	var r station.Report
+	if json.Unmarshal(b, &r) != nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rs := f.reports[r.Station]
+	if slices.ContainsFunc(rs, func(x station.Report) bool { return x.Sat == r.Sat && x.Start.Equal(r.Start) }) {
+		return // published again (a station's restart): once
+	}
+	rs = append(rs, r)
+	if len(rs) > 200 {
+		rs = rs[len(rs)-200:]
+	}
+	f.reports[r.Station] = rs
+}
+
+func (f *controlFeed) takeAlarm(subject string, b []byte) {
+	var e telemetry.Event
+	if json.Unmarshal(b, &e) != nil {
+		return
+	}
+	name := strings.TrimPrefix(subject, "ipgs.alarm.")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.alarms[name] == nil {
+		f.alarms[name] = map[string]telemetry.Alarm{}
+	}
+	if e.Kind == "cleared" {
+		delete(f.alarms[name], e.Alarm.ID)
+	} else {
+		f.alarms[name][e.Alarm.ID] = e.Alarm
+	}
+}
+
+func (f *controlFeed) takeValues(subject string, b []byte) {
+	var vs []status.Value
+	if json.Unmarshal(b, &vs) != nil {
+		return
+	}
+	f.mu.Lock()
+	f.values[strings.TrimPrefix(subject, "ipgs.tm.")] = vs
+	f.mu.Unlock()
 }
 
 func (f *controlFeed) heartbeat(b []byte) {
