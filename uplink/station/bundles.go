@@ -39,9 +39,14 @@ func (e *Engine) pumpBundles(l *dtn.Link, call ax25.Address, sat int, now, end t
 	}
 }
 
-// SegmentOverhead is what a bundle segment adds to its data on the air
-// besides the AX.25 frame: the segment and space packet headers.
+// SegmentOverhead is what a bundle segment adds to its data in a TC
+// frame: the segment and space packet headers.
 const SegmentOverhead = slcl.SegHeader + 6
+
+// AX25Segment is the data of a bundle segment that fills an AX.25
+// information field of 256 bytes: the segment header and the bare
+// framing's byte (proto.EncodeBare) besides it.
+const AX25Segment = 256 - slcl.SegHeader - proto.BareLen
 
 // segment is the data of a bundle segment that fills a TC frame (room
 // left for the frame's security header and trailer). A TC frame holds up
@@ -55,7 +60,7 @@ func (c *ccsdsSat) segment() int { return c.g.MaxPacket() - SegmentOverhead }
 func (e *Engine) segmentAirtime(sat, n int) time.Duration {
 	c := e.ccsds(sat)
 	if c == nil {
-		return e.airtime(sat, n+SegmentOverhead, 1)
+		return e.airtime(sat, n+slcl.SegHeader+proto.BareLen, 1)
 	}
 	rate := e.o.BitRate[sat]
 	if rate <= 0 {

@@ -22,7 +22,7 @@ func (e *Engine) contact(ctx context.Context, c Contact, rep *Report) error {
 	sentAt := map[uint32]time.Time{}
 	var link *dtn.Link
 	if node, ok := e.o.SatNodes[c.NORAD]; ok && e.o.DTN != nil {
-		seg := 0 // the default, to fill an AX.25 frame
+		seg := AX25Segment // to fill an AX.25 frame
 		if cc := e.ccsds(c.NORAD); cc != nil {
 			seg = cc.segment()
 		}

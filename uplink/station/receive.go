@@ -74,10 +74,16 @@ func (e *Engine) packet(sat int, info []byte, rep *Report, contactSat int, now t
 			rep.FrameErrors++
 		}
 	}
-	p, rest, err := spp.Decode(info)
-	if err != nil || len(rest) != 0 {
-		bad()
-		return
+	var p *spp.Packet
+	if apid, data, ok := proto.DecodeBare(info); ok {
+		p = &spp.Packet{Type: spp.TM, APID: apid, Data: data} // a bundle segment or ack, framed bare
+	} else {
+		var rest []byte
+		var err error
+		if p, rest, err = spp.Decode(info); err != nil || len(rest) != 0 {
+			bad()
+			return
+		}
 	}
 	if p.Type != spp.TM {
 		return

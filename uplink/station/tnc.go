@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/ipgs/ipgs/uplink/proto"
+
 	"github.com/ipgs/ipgs/uplink/ax25"
 	"github.com/ipgs/ipgs/uplink/kiss"
 	"github.com/ipgs/ipgs/uplink/spp"
@@ -70,6 +72,9 @@ func (e *Engine) send(dst ax25.Address, apid uint16, data []byte, rep *Report) {
 	if c := e.ccsds(e.byCall[dst.String()]); c != nil {
 		c.expedite(pkt) // booked on the queue as it goes to the TNC
 		return
+	}
+	if bare, ok := proto.EncodeBare(apid, data); ok {
+		pkt = bare // a bundle segment or ack: no space packet over AX.25
 	}
 	if e.o.Security != nil {
 		if pkt, err = e.o.Security.Protect(e.byCall[dst.String()], pkt); err != nil {
