@@ -182,15 +182,9 @@ func (e *Emulator) receive(d *drone, stIdx int, data []byte, now time.Time) {
 
 // packetOnboard is a telecommand space packet taken onboard.
 func (e *Emulator) packetOnboard(d *drone, stIdx int, info []byte, now time.Time) {
-	var p *spp.Packet
-	if apid, data, ok := proto.DecodeBare(info); ok {
-		p = &spp.Packet{Type: spp.TC, APID: apid, Data: data} // a bundle segment or ack, framed bare
-	} else {
-		var rest []byte
-		var err error
-		if p, rest, err = spp.Decode(info); err != nil || len(rest) != 0 || p.Type != spp.TC {
-			return // format error: dropped, never executed
-		}
+	p, err := proto.DecodeInfo(info, spp.TC) // (bundle segments and acks come bare)
+	if err != nil || p.Type != spp.TC {
+		return // format error: dropped, never executed
 	}
 	if stIdx == d.session {
 		d.lastUp = now

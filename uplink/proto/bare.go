@@ -1,5 +1,11 @@
 package proto
 
+import (
+	"fmt"
+
+	"github.com/ipgs/ipgs/uplink/spp"
+)
+
 // Bare bundle framing. Over AX.25 a bundle segment or its
 // acknowledgement goes to the satellite without a space packet around
 // it: one byte, 0xE0 with the kind in its low bits, then the slcl data.
@@ -45,4 +51,21 @@ func DecodeBare(info []byte) (apid uint16, data []byte, ok bool) {
 		return APIDBundleAck, info[BareLen:], true
 	}
 	return 0, nil, false
+}
+
+// DecodeInfo reads an information field: a bare bundle segment or ack
+// (as a packet of type typ, the direction it came) or one whole space
+// packet.
+func DecodeInfo(info []byte, typ spp.Type) (*spp.Packet, error) {
+	if apid, data, ok := DecodeBare(info); ok {
+		return &spp.Packet{Type: typ, APID: apid, Data: data}, nil
+	}
+	p, rest, err := spp.Decode(info)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%d bytes after the space packet", len(rest))
+	}
+	return p, nil
 }

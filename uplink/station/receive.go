@@ -74,16 +74,10 @@ func (e *Engine) packet(sat int, info []byte, rep *Report, contactSat int, now t
 			rep.FrameErrors++
 		}
 	}
-	var p *spp.Packet
-	if apid, data, ok := proto.DecodeBare(info); ok {
-		p = &spp.Packet{Type: spp.TM, APID: apid, Data: data} // a bundle segment or ack, framed bare
-	} else {
-		var rest []byte
-		var err error
-		if p, rest, err = spp.Decode(info); err != nil || len(rest) != 0 {
-			bad()
-			return
-		}
+	p, err := proto.DecodeInfo(info, spp.TM) // (bundle segments and acks may come bare)
+	if err != nil {
+		bad()
+		return
 	}
 	if p.Type != spp.TM {
 		return
