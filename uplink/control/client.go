@@ -189,8 +189,6 @@ func (c *Client) follow(ctx context.Context, stream string, filter []string, las
 	}
 }
 
-func withID(id string) jetstream.PublishOpt { return jetstream.WithMsgID(id) }
-
 // Follow calls fn with every message of stream under filter (from the
 // newest of each subject, with last), and then as they come, until ctx
 // ends: an ordered consumer, which starts again where it was when a

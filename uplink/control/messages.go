@@ -11,15 +11,14 @@ import (
 // Request is a request to the control service; the verb (in the
 // subject) says which fields count.
 type Request struct {
-	ID      string            `json:"id"`                // the asker's, to do it once when asked again
-	Command *command.Record   `json:"command,omitempty"` // queue: the command, validated by the asker
-	CmdID   uint32            `json:"cmd_id,omitempty"`  // cancel, claim
-	Sat     int               `json:"sat,omitempty"`     // claim
-	Until   time.Time         `json:"until,omitzero"`    // claim: the end of the station's contact
-	Alarm   string            `json:"alarm,omitempty"`   // ack
-	Pins    []plan.LockEntry  `json:"pins,omitempty"`    // pin
-	Reason  string            `json:"reason,omitempty"`  // cancel, replan
-	Meta    map[string]string `json:"meta,omitempty"`
+	ID      string           `json:"id"`                // the asker's, to do it once when asked again
+	Command *command.Record  `json:"command,omitempty"` // queue: the command, validated by the asker
+	CmdID   uint32           `json:"cmd_id,omitempty"`  // cancel, claim
+	Sat     int              `json:"sat,omitempty"`     // claim
+	Until   time.Time        `json:"until,omitzero"`    // claim: the end of the station's contact
+	Alarm   string           `json:"alarm,omitempty"`   // ack
+	Pins    []plan.LockEntry `json:"pins,omitempty"`    // pin
+	Reason  string           `json:"reason,omitempty"`  // cancel, replan
 }
 
 // Reply is the service's answer.

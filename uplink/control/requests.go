@@ -1,12 +1,15 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ipgs/ipgs/uplink/command"
 )
@@ -33,7 +36,7 @@ func (s *Service) request(ctx context.Context, m *nats.Msg) {
 	}
 	role := s.cfg.Roster.Role(who)
 	if !May(role, verb) {
-		why := fmt.Sprintf("%s (%s) may not %s", who, cmpOr(string(role), "no role"), verb)
+		why := fmt.Sprintf("%s (%s) may not %s", who, cmp.Or(string(role), "no role"), verb)
 		if verbs[verb] == nil {
 			why = fmt.Sprintf("no request %q", verb)
 		}
@@ -109,7 +112,7 @@ func (s *Service) do(ctx context.Context, who string, role Role, verb string, r 
 		rec := *r.Command
 		rec.ID, rec.Stage, rec.Time, rec.Operator, rec.Station = 0, command.Queued, now, who, ""
 		b, _ := json.Marshal(CmdMsg{Kind: "queued", Record: rec})
-		ack, err := s.cfg.Client.js.Publish(ctx, fmt.Sprintf("ipgs.cmd.%d", rec.Sat), b, withID("q-"+who+"-"+r.ID))
+		ack, err := s.cfg.Client.js.Publish(ctx, fmt.Sprintf("ipgs.cmd.%d", rec.Sat), b, jetstream.WithMsgID("q-"+who+"-"+r.ID))
 		if err != nil {
 			return nil, fmt.Errorf("not queued: %w", err)
 		}
@@ -125,7 +128,7 @@ func (s *Service) do(ctx context.Context, who string, role Role, verb string, r 
 		case c.cancelled:
 			return nil, nil
 		case c.sent || c.holder != "":
-			return nil, fmt.Errorf("command %d is already being sent (by %s)", r.CmdID, cmpOr(c.holder, "a station"))
+			return nil, fmt.Errorf("command %d is already being sent (by %s)", r.CmdID, cmp.Or(c.holder, "a station"))
 		}
 		rec := command.Record{ID: r.CmdID, Sat: c.sat, Stage: command.Cancelled, Time: now, Operator: who, Reason: r.Reason}
 		if err := s.cfg.Client.publish(ctx, fmt.Sprintf("ipgs.cmd.%d", c.sat), CmdMsg{Kind: "cancelled", Record: rec}, "c-"+who+"-"+r.ID); err != nil {
@@ -161,9 +164,9 @@ func (s *Service) do(ctx context.Context, who string, role Role, verb string, r 
 			return nil, fmt.Errorf("which alarm?")
 		}
 		ack := struct {
-			Alarm string `json:"alarm"`
-			By    string `json:"by"`
-			Time  any    `json:"time"`
+			Alarm string    `json:"alarm"`
+			By    string    `json:"by"`
+			Time  time.Time `json:"time"`
 		}{r.Alarm, who, now}
 		return nil, s.cfg.Client.publish(ctx, "ipgs.alarmack", ack, "a-"+who+"-"+r.ID)
 	case VerbPin:
@@ -172,7 +175,7 @@ func (s *Service) do(ctx context.Context, who string, role Role, verb string, r 
 		}
 		return nil, s.replanLocked(ctx, r.Pins, who, describe(verb, r))
 	case VerbReplan:
-		return nil, s.replanLocked(ctx, nil, who, cmpOr(r.Reason, "asked"))
+		return nil, s.replanLocked(ctx, nil, who, cmp.Or(r.Reason, "asked"))
 	}
 	return nil, fmt.Errorf("no request %q", verb)
 }

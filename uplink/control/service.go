@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,8 +54,8 @@ type Service struct {
 	// the streams' sequences taken in, to wait for the past at the start
 	cmdSeq, stageSeq uint64
 	caught           chan struct{}
-	// Plans counts plan versions published (tests read it).
-	planned func(PlanMsg)
+	planned          func(PlanMsg) // OnPlan's
+
 }
 
 type cmdState struct {
@@ -273,16 +274,13 @@ func (s *Service) heartbeat(m *nats.Msg) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.seen[name] = s.cfg.Clock.Now()
-	back := s.down[name]
-	s.mu.Unlock()
-	if back {
+	if s.down[name] {
 		// (on the heartbeat subscription's goroutine: a re-plan of a
 		// large network takes a while, heartbeats wait)
-		s.mu.Lock()
 		delete(s.down, name)
 		s.replanLocked(context.Background(), nil, "", fmt.Sprintf("station %s is back", name))
-		s.mu.Unlock()
 	}
 }
 
@@ -330,15 +328,8 @@ func (s *Service) replanLocked(ctx context.Context, pins []plan.LockEntry, by, w
 	if err := s.publishPlan(ctx, pl, by, why); err != nil {
 		return err
 	}
-	s.audit(ctx, Audit{Who: cmpOr(by, "control"), Role: Control, Verb: "plan", What: fmt.Sprintf("plan version %d, %d contacts", s.version, len(pl.Contacts)), Outcome: "done", Reason: why})
+	s.audit(ctx, Audit{Who: cmp.Or(by, "control"), Role: Control, Verb: "plan", What: fmt.Sprintf("plan version %d, %d contacts", s.version, len(pl.Contacts)), Outcome: "done", Reason: why})
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // audit appends to the audit stream. Callers hold s.mu.
